@@ -1,0 +1,143 @@
+"""One error hierarchy for everything a user can run into. Qt-free.
+
+Every error carries a ``title`` and a ``message`` written for a person who owns an inverter, not for a
+programmer: the CLI prints them, the tray shows them, the log records them. Library exceptions
+(requests, keyring, json) are translated into these at one boundary each, ``raise ... from exc``.
+
+No error ever holds the tokenId: messages are built from fixed sentences and the serial number only.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorKind(enum.StrEnum):
+    """The kinds the CLI's ``--json`` output and exit status name (issue 2)."""
+
+    AUTH = "auth"
+    DEVICE = "device"
+    RATE_LIMIT = "rate_limit"
+    NETWORK = "network"
+    SERVER = "server"
+    PROTOCOL = "protocol"
+
+
+EXIT_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.AUTH: 3,
+    ErrorKind.DEVICE: 4,
+    ErrorKind.RATE_LIMIT: 5,
+    ErrorKind.NETWORK: 6,
+    ErrorKind.SERVER: 6,
+    ErrorKind.PROTOCOL: 7,
+}
+EXIT_USAGE = 2
+
+
+class SolaxTrayError(Exception):
+    """Base of every error meant for the user's eyes."""
+
+    title: str = "Something went wrong"
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if title is not None:
+            self.title = title
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class ApiError(SolaxTrayError):
+    """A request for one serial did not give a snapshot."""
+
+    kind: ErrorKind = ErrorKind.PROTOCOL
+
+    def __init__(self, message: str, *, sn: str | None = None, title: str | None = None) -> None:
+        super().__init__(message, title=title)
+        self.sn = sn
+
+
+class TokenRejected(ApiError):
+    """The cloud does not accept the tokenId. Retrying with the same token risks a ban."""
+
+    kind = ErrorKind.AUTH
+    title = "Token rejected"
+
+
+class SerialUnknown(ApiError):
+    """The serial is not bound to this token's account (often the inverter's serial was given
+    instead of the dongle's registration number)."""
+
+    kind = ErrorKind.DEVICE
+    title = "Serial number not found"
+
+
+class SerialNotReporting(ApiError):
+    """The account knows the serial but the cloud has never had data from it."""
+
+    kind = ErrorKind.DEVICE
+    title = "Inverter not reporting"
+
+
+class RateLimited(ApiError):
+    """Per-minute throttle or the hour-long ban after repeated violations."""
+
+    kind = ErrorKind.RATE_LIMIT
+    title = "Too many requests"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sn: str | None = None,
+        banned: bool = False,
+        retry_after: float = 60.0,
+        title: str | None = None,
+    ) -> None:
+        super().__init__(message, sn=sn, title=title)
+        self.banned = banned
+        self.retry_after = retry_after
+
+
+class NetworkError(ApiError):
+    """No route to the cloud: DNS failure, refused or reset connection, timeout."""
+
+    kind = ErrorKind.NETWORK
+    title = "No connection to SolaX Cloud"
+
+
+class ServerError(ApiError):
+    """The cloud answered but could not serve: 5xx, maintenance page, busy, code 2001."""
+
+    kind = ErrorKind.SERVER
+    title = "SolaX Cloud is having trouble"
+
+
+class MalformedResponse(ApiError):
+    """An answer we cannot read as the protocol says."""
+
+    kind = ErrorKind.PROTOCOL
+    title = "Unexpected answer from SolaX Cloud"
+
+
+class ConfigError(SolaxTrayError):
+    """A setting or argument that cannot work (for example a token over plain HTTP)."""
+
+    title = "Check the settings"
+
+
+class SecretStoreError(SolaxTrayError):
+    """The OS keyring is missing, locked, or refused access."""
+
+    title = "Keyring not available"
+
+
+class SecretStoreLocked(SecretStoreError):
+    """The keyring exists but is locked (or its unlock prompt was dismissed or timed out)."""
+
+    title = "Keyring locked"

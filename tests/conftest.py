@@ -1,0 +1,33 @@
+"""Shared test set-up: every test gets its own config, data, state and cache directories, and
+Qt runs offscreen unless an end-to-end test starts its own X server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A developer's own token or server must never leak into a test run.
+for _name in (
+    "SOLAXTRAY_TOKEN",
+    "SOLAXTRAY_API_URL",
+    "SOLAXTRAY_CLIENT_ID",
+    "SOLAXTRAY_CLIENT_SECRET",
+):
+    os.environ.pop(_name, None)
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the XDG (and macOS/Windows-equivalent) user directories into the test's tmp dir, so
+    settings, the request ledger and logs of one test never meet another's or the developer's."""
+    home = tmp_path / "home"
+    for sub in ("config", "data", "state", "cache", "runtime"):
+        (home / sub).mkdir(parents=True)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    return home
