@@ -258,8 +258,14 @@ class Snapshot:
 
     @property
     def has_battery(self) -> bool:
-        """Whether the inverter reports a battery at all (a null SOC means it has none)."""
-        return self.soc is not None and (self.bat_power is not None or self.soc > 0)
+        """Whether the inverter reports a battery at all.
+
+        Systems without one send null for SOC and battery power, or 0.0 for both (field notes), so an
+        all-zero pair counts as "no battery": an empty, idle battery looks the same for that moment.
+        """
+        if self.soc is None:
+            return False
+        return self.soc > 0 or bool(self.bat_power)
 
     @property
     def house_load(self) -> float | None:
