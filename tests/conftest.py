@@ -4,9 +4,14 @@ Qt runs offscreen unless an end-to-end test starts its own X server."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from solaxtray.core.simulator import CloudSimulator
+
+pytest_plugins = ["tests.keyring_fixture"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # A developer's own token or server must never leak into a test run.
@@ -31,3 +36,12 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     return home
+
+
+@pytest.fixture
+def simulator() -> Iterator[CloudSimulator]:
+    """A started SolaX Cloud simulator on 127.0.0.1 with the demo fleet, ``DEMO_TOKEN``, the real
+    quota (10 a minute) and the system clock; stopped after the test. Build your own
+    ``CloudSimulator(clock=FakeClock(), ...)`` to step through time."""
+    with CloudSimulator() as sim:
+        yield sim

@@ -1,0 +1,96 @@
+"""Peak memory after a spell of polling: solaxtray --demo against a bare PySide6 tray app.
+
+Both run at the same time, each on its own Xvfb and private bus with the fake panel (so Qt uses its
+D-Bus tray, as on a real desktop), for ``--seconds`` (20 by default, ``--minute`` for the 60 s the
+project's goal names). Then the peak resident set size (VmHWM) and the current one (VmRSS) of each
+process are read from /proc before it is stopped. The baseline is measured in the same run; the
+figure to watch is the ratio of the peaks (the project aims at 1.3x or less).
+
+    python benchmarks/memory.py [--seconds 20 | --minute]
+
+Linux only (it reads /proc). Prints numbers, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.e2e.desktop import Desktop, missing_tools, open_desktop  # noqa: E402
+
+BARE_TRAY = REPO_ROOT / "benchmarks" / "bare_tray.py"
+
+
+def proc_status_kb(pid: int) -> dict[str, int]:
+    """The kB fields of /proc/PID/status (VmHWM, VmRSS, ...)."""
+    values: dict[str, int] = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            key, _, rest = line.partition(":")
+            parts = rest.split()
+            if len(parts) == 2 and parts[1] == "kB":
+                values[key] = int(parts[0])
+    return values
+
+
+def thread_count(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=20.0, help="polling time (default 20)")
+    parser.add_argument("--minute", action="store_true", help="poll for 60 s")
+    args = parser.parse_args(argv)
+    seconds = 60.0 if args.minute else args.seconds
+    missing = missing_tools("Xvfb", "dbus-daemon")
+    if missing:
+        print(f"memory benchmark needs {', '.join(missing)}; nothing measured")
+        return 2
+    if not Path("/proc/self/status").exists():
+        print("memory benchmark reads /proc (Linux only); nothing measured")
+        return 2
+
+    with tempfile.TemporaryDirectory(prefix="solaxtray-bench-") as tmp:
+        base = Path(tmp)
+        desktops: list[Desktop] = []
+        try:
+            app_desk = open_desktop(base / "app")
+            desktops.append(app_desk)
+            bare_desk = open_desktop(base / "bare")
+            desktops.append(bare_desk)
+            app = app_desk.start_app("--demo")
+            bare = bare_desk.spawn([sys.executable, str(BARE_TRAY)], name="bare")
+            app_desk.wait_registered(app, 30)
+            bare_desk.wait_registered(bare, 30)
+            print(f"both tray icons registered; polling for {seconds:.0f} s ...", flush=True)
+            time.sleep(seconds)
+            figures = {}
+            for label, proc in (("bare PySide6 tray", bare), ("solaxtray --demo", app)):
+                if proc.proc.poll() is not None:
+                    print(f"{label} exited early (status {proc.proc.returncode})")
+                    print(proc.output())
+                    return 1
+                status = proc_status_kb(proc.proc.pid)
+                figures[label] = status
+                print(
+                    f"{label:<18} peak RSS {status['VmHWM'] / 1024:6.1f} MB   "
+                    f"now {status['VmRSS'] / 1024:6.1f} MB   threads {thread_count(proc.proc.pid)}"
+                )
+        finally:
+            for desk in desktops:
+                desk.close()
+    ratio = figures["solaxtray --demo"]["VmHWM"] / figures["bare PySide6 tray"]["VmHWM"]
+    print(f"ratio of peaks     {ratio:.2f}x   (aim: at most 1.3x; after {seconds:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""How many requests does the scheduler spend, and how fresh is what it shows? A simulated week.
+
+Run: ``python benchmarks/polling.py`` (about half a minute; ``--days N`` for a shorter run).
+
+A small model of the cloud (not the HTTP simulator: a week of 25 inverters is ~50,000 requests, and
+what is measured here is the planning, not the transport): each inverter uploads every 5 minutes
+at its own phase with jitter, its upload is visible a few seconds later, its clock is in some time
+zone, half of them sleep at night, and each has a few outages. ``run_watch`` drives the real
+``FleetWatch`` on a ``FakeClock``. The baseline in the same run is a fixed 60-second poller.
+
+Printed per case: requests per inverter per day, the most requests in any 60 s and in any 24 h
+(for the whole token), and the median and 95th percentile lag from an upload being visible in the
+cloud to our having it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from solaxtray.core.clock import FakeClock
+from solaxtray.core.models import InverterStatus, InverterType, Snapshot
+from solaxtray.core.watch import FleetWatch, run_watch
+
+CADENCE = 300.0
+START = 1_780_000_000.0
+TARGET_PER_DAY = 1.3 * 86_400 / CADENCE
+
+
+@dataclass
+class ModelInverter:
+    sn: str
+    zone_h: float
+    uploads: list[float] = field(default_factory=list)
+    """Plant-clock stamps (as epoch seconds) of every upload, sorted."""
+    visible: list[float] = field(default_factory=list)
+    """When each upload became visible in the cloud (our epoch seconds)."""
+
+
+def build_fleet(count: int, days: float, rng: random.Random) -> list[ModelInverter]:
+    fleet = []
+    end = START + days * 86_400
+    for i in range(count):
+        inv = ModelInverter(sn=f"BENCH{i:05d}", zone_h=rng.choice([-5.0, 0.0, 1.0, 2.0, 8.0, 10.0]))
+        phase = rng.uniform(0, CADENCE)
+        sleeps = i % 2 == 0
+        outages = []
+        for _ in range(rng.randint(1, 3)):
+            start = rng.uniform(START, end)
+            outages.append((start, start + rng.uniform(1_800, 4 * 3_600)))
+        t = START - CADENCE + phase
+        while t < end:
+            t_up = t + rng.gauss(0, 4.0)
+            local_hour = ((t_up + inv.zone_h * 3600) % 86_400) / 3600
+            asleep = sleeps and not 6.0 <= local_hour < 21.0
+            if not asleep and not any(a <= t_up < b for a, b in outages):
+                inv.uploads.append(t_up + inv.zone_h * 3600)
+                inv.visible.append(t_up + rng.uniform(1.0, 6.0))
+            t += CADENCE
+        fleet.append(inv)
+    return fleet
+
+
+class ModelCloud:
+    def __init__(self, fleet: list[ModelInverter], clock: FakeClock) -> None:
+        self.by_sn = {inv.sn: inv for inv in fleet}
+        self.clock = clock
+        self.requests: list[tuple[float, str]] = []
+
+    def fetch(self, sn: str) -> Snapshot:
+        now = self.clock.now()
+        self.requests.append((now, sn))
+        inv = self.by_sn[sn]
+        i = bisect.bisect_right(inv.visible, now) - 1
+        stamp = inv.uploads[max(i, 0)]
+        upload = datetime.fromtimestamp(stamp, tz=UTC).replace(tzinfo=None, microsecond=0)
+        return Snapshot(
+            sn=sn,
+            fetched_at=datetime.fromtimestamp(now, tz=UTC),
+            inverter_type=InverterType.X3_HYBRID_G4,
+            inverter_status=InverterStatus.NORMAL,
+            upload_time=upload,
+            ac_power=1000.0,
+            pv_power=(1100.0, None, None, None),
+            bat_power=0.0,
+            soc=50.0,
+        )
+
+
+def lags(fleet: list[ModelInverter], polls: dict[str, list[float]], start: float) -> list[float]:
+    out = []
+    for inv in fleet:
+        times = polls.get(inv.sn, [])
+        for v in inv.visible:
+            if v < start:
+                continue
+            j = bisect.bisect_left(times, v)
+            if j < len(times):
+                out.append(times[j] - v)
+    return out
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    best = 0
+    j = 0
+    for i, t in enumerate(times):
+        while times[j] <= t - window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+@dataclass
+class Result:
+    name: str
+    per_inverter_day: float
+    max_minute: int
+    max_day: int
+    lag_median: float
+    lag_p95: float
+    seconds: float
+
+
+def summarize(name: str, fleet, times: list[float], polls, days: float, t0: float) -> Result:
+    times = sorted(times)
+    all_lags = lags(fleet, polls, START + 3600)
+    q = statistics.quantiles(all_lags, n=20) if len(all_lags) > 1 else [0.0] * 19
+    return Result(
+        name,
+        len(times) / len(fleet) / days,
+        max_in_window(times, 60.0),
+        max_in_window(times, 86_400.0),
+        statistics.median(all_lags) if all_lags else float("nan"),
+        q[18],
+        time.perf_counter() - t0,
+    )
+
+
+def run_scheduler(count: int, days: float, seed: int) -> Result:
+    t0 = time.perf_counter()
+    fleet = build_fleet(count, days, random.Random(seed))
+    clock = FakeClock(START)
+    cloud = ModelCloud(fleet, clock)
+    watch = FleetWatch([inv.sn for inv in fleet], clock=clock)
+    watch.scheduler._rng.seed(seed)  # reproducible jitter
+    end = START + days * 86_400
+    run_watch(
+        serials=[inv.sn for inv in fleet],
+        fetch=cloud.fetch,
+        clock=clock,
+        sleep=clock.sleep,
+        emit=lambda line: None,
+        should_stop=lambda: clock.now() >= end,
+        watch=watch,
+    )
+    polls: dict[str, list[float]] = {}
+    for t, sn in cloud.requests:
+        polls.setdefault(sn, []).append(t)
+    return summarize(
+        f"scheduler, {count:>2} inverters", fleet, [t for t, _ in cloud.requests], polls, days, t0
+    )
+
+
+def run_fixed(count: int, days: float, seed: int) -> Result:
+    """A 60 s poller per inverter, spread evenly, that ignores the quota (as naive ones do)."""
+    t0 = time.perf_counter()
+    fleet = build_fleet(count, days, random.Random(seed))
+    end = START + days * 86_400
+    polls: dict[str, list[float]] = {}
+    for i, inv in enumerate(fleet):
+        offset = 60.0 * i / count
+        n = int((end - START - offset) // 60.0) + 1
+        polls[inv.sn] = [START + offset + 60.0 * k for k in range(n)]
+    times = [t for ts in polls.values() for t in ts]
+    return summarize(f"fixed 60 s, {count:>2} inverters", fleet, times, polls, days, t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--days", type=float, default=7.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1, 3, 10, 25])
+    args = parser.parse_args(argv)
+
+    print(f"Simulated {args.days:g} days, uploads every {CADENCE:.0f} s with jitter and outages.")
+    print(
+        f"Targets: <= 10 per 60 s, <= 10,000 per day, <= {TARGET_PER_DAY:.0f} requests per "
+        "inverter per day, median lag < 30 s.\n"
+    )
+    header = f"{'case':<28} {'req/inv/day':>11} {'max/60s':>8} {'max/day':>8} {'lag p50':>8} {'lag p95':>8} {'run s':>6}"
+    print(header)
+    print("-" * len(header))
+    for size in args.sizes:
+        for result in (run_fixed(size, args.days, args.seed), run_scheduler(size, args.days, args.seed)):
+            print(
+                f"{result.name:<28} {result.per_inverter_day:>11.0f} {result.max_minute:>8d} "
+                f"{result.max_day:>8d} {result.lag_median:>7.1f}s {result.lag_p95:>7.1f}s "
+                f"{result.seconds:>6.1f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

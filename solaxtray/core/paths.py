@@ -1,0 +1,70 @@
+"""Where solaxtray keeps its files on each platform. Qt-free.
+
+Why one module: the tray app, the CLI, the request ledger and the tests must all agree on the same
+locations, and tests isolate themselves by pointing the XDG variables elsewhere (platformdirs
+honours ``XDG_CONFIG_HOME``, ``XDG_DATA_HOME``, ``XDG_STATE_HOME`` and ``XDG_CACHE_HOME`` on Linux).
+The functions are evaluated on every call, never cached, so a changed environment takes effect.
+
+Nothing here creates a directory: the writer of a file creates its parent when it first writes, so
+merely asking ``solaxtray --help`` leaves no trace on disk.
+
+Typical locations:
+
+========  =============================================  ==============================================
+kind      Linux                                          macOS / Windows
+========  =============================================  ==============================================
+config    ``~/.config/solaxtray``                        ``~/Library/Application Support/solaxtray`` /
+                                                         ``%LOCALAPPDATA%\\solaxtray``
+data      ``~/.local/share/solaxtray``                   as config
+logs      ``~/.local/state/solaxtray/log``               ``~/Library/Logs/solaxtray`` /
+                                                         ``%LOCALAPPDATA%\\solaxtray\\Logs``
+========  =============================================  ==============================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+from solaxtray import APP_NAME
+
+SETTINGS_FILE = "settings.json"
+LEDGER_FILE = "request-ledger.json"
+LOG_FILE = "solaxtray.log"
+
+
+def config_dir() -> Path:
+    """The user's settings directory for solaxtray."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    """Data that must survive restarts but is not configuration (the request ledger)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Data that may be thrown away at any time (for example the last snapshots shown)."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    """The platform's conventional place for this app's log files."""
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def settings_path() -> Path:
+    """The versioned JSON settings file (see ``solaxtray.core.settings``)."""
+    return config_dir() / SETTINGS_FILE
+
+
+def ledger_path() -> Path:
+    """The request ledger every solaxtray process of the user shares, so that together they stay
+    inside the token's quota (see ``solaxtray.core.ledger``)."""
+    return data_dir() / LEDGER_FILE
+
+
+def log_path() -> Path:
+    """The current (newest) rotating log file."""
+    return log_dir() / LOG_FILE

@@ -1,0 +1,734 @@
+"""What the tray shows, decided from the state of the fleet. Qt-free.
+
+The tray icon, its tooltip and the popup all read one frozen :class:`TrayView`, built here by a pure
+function from plain inputs (snapshots, errors, ages, app-level conditions). Why: the rules that turn
+"inverter 2 has not uploaded for 12 minutes while the token was rejected" into one colour and one
+sentence are the part of the UI most worth testing, and they need no display to test.
+
+The number formatting shared by the tooltip (built here) and the popup lives here too, because the
+core may not import the UI; :mod:`solaxtray.ui.text` re-exports it and adds the popup's own phrases.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from solaxtray.core.errors import (
+    ApiError,
+    NetworkError,
+    RateLimited,
+    SecretStoreError,
+    SecretStoreLocked,
+    SerialNotReporting,
+    SerialUnknown,
+    ServerError,
+    SolaxTrayError,
+    TokenRejected,
+)
+from solaxtray.core.models import BatteryStatus, InverterStatus, Snapshot
+
+DEFAULT_UPLOAD_INTERVAL_S = 300.0
+"""The cloud gets new data about every 5 minutes per dongle (field notes, "Time")."""
+DEFAULT_DAILY_QUOTA = 10_000
+PRODUCING_MIN_W = 10.0
+"""Below this the PV input is inverter self-test noise or dusk, not production."""
+IMPORTING_MIN_W = 50.0
+"""Below this a grid draw is meter noise and standby, not something worth a colour."""
+STALE_GRACE_S = 60.0
+"""The cloud publishes an upload with some delay; a minute late is not a missed upload."""
+APP_NAME = "SolaX"
+WINDOWS_TOOLTIP_LIMIT = 127
+"""A Windows tray tooltip holds 128 UTF-16 units including the terminator."""
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+class Availability(enum.Enum):
+    """What the polling side (the alert engine) concluded about an inverter's reporting.
+
+    ``ASLEEP`` is the expected night silence (no PV, the dongle stops uploading), ``OFFLINE`` an
+    unexpected silence. ``ONLINE`` lets the upload age decide.
+    """
+
+    ONLINE = "online"
+    ASLEEP = "asleep"
+    OFFLINE = "offline"
+
+
+class AppCondition(enum.Enum):
+    """App-wide conditions that concern every inverter at once (one token, one network)."""
+
+    OK = "ok"
+    NO_TOKEN = "no_token"  # noqa: S105 (a state name, not a secret)
+    NO_SERIALS = "no_serials"
+    TOKEN_REJECTED = "token_rejected"  # noqa: S105
+    RATE_LIMITED = "rate_limited"
+    BANNED = "banned"
+    KEYRING_LOCKED = "keyring_locked"
+    KEYRING_MISSING = "keyring_missing"
+    NO_NETWORK = "no_network"
+    SERVER_TROUBLE = "server_trouble"
+
+    @property
+    def blocks_data(self) -> bool:
+        """Whether no new data can arrive until the user acts (or the ban ends): such a condition
+        takes over the icon, because the last values would pretend all is well."""
+        return self in _BLOCKING_CONDITIONS
+
+
+_BLOCKING_CONDITIONS = frozenset(
+    {
+        AppCondition.NO_TOKEN,
+        AppCondition.NO_SERIALS,
+        AppCondition.TOKEN_REJECTED,
+        AppCondition.BANNED,
+        AppCondition.KEYRING_LOCKED,
+        AppCondition.KEYRING_MISSING,
+    }
+)
+_SETUP_CONDITIONS = frozenset(
+    {AppCondition.NO_TOKEN, AppCondition.NO_SERIALS, AppCondition.KEYRING_MISSING}
+)
+
+
+def condition_for_error(error: SolaxTrayError | None) -> AppCondition:
+    """The app-wide condition an error implies, or ``OK`` when it concerns one serial only.
+
+    A rejected token or a network outage hits every serial, so it is shown once for the app rather
+    than once per inverter.
+    """
+    if isinstance(error, TokenRejected):
+        return AppCondition.TOKEN_REJECTED
+    if isinstance(error, RateLimited):
+        return AppCondition.BANNED if error.banned else AppCondition.RATE_LIMITED
+    if isinstance(error, NetworkError):
+        return AppCondition.NO_NETWORK
+    if isinstance(error, SecretStoreLocked):
+        return AppCondition.KEYRING_LOCKED
+    if isinstance(error, SecretStoreError):
+        return AppCondition.KEYRING_MISSING
+    return AppCondition.OK
+
+
+@dataclass(frozen=True, slots=True)
+class InverterInput:
+    """Everything known about one registration number at one moment.
+
+    ``upload_age_s`` is computed by the poller (the upload time is plant-local wall time, so only
+    the side that knows the plant's zone or has observed uploads can turn it into an age).
+    """
+
+    sn: str
+    snapshot: Snapshot | None = None
+    error: ApiError | None = None
+    upload_age_s: float | None = None
+    upload_interval_s: float = DEFAULT_UPLOAD_INTERVAL_S
+    availability: Availability = Availability.ONLINE
+    next_poll_at: float | None = None
+    """Epoch seconds of the next scheduled request for this serial."""
+    status_since: float | None = None
+    """Epoch seconds since which the inverter has had its present status (see StatusTracker)."""
+    name: str | None = None
+    """A user-given name, shown instead of the inverter type in titles."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetInput:
+    """The whole picture: every configured serial plus app-wide facts."""
+
+    inverters: Sequence[InverterInput] = ()
+    condition: AppCondition = AppCondition.OK
+    now: float = 0.0
+    """Epoch seconds; lets the view say "next poll in 40 s" without reading a clock itself."""
+    requests_today: int | None = None
+    daily_quota: int = DEFAULT_DAILY_QUOTA
+    stale_after_s: float | None = None
+    """Override of the stale threshold (the user's "stale data minutes" setting)."""
+    condition_detail: str | None = None
+    """An optional extra sentence for the condition (for example an error's own message)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs
+
+
+class TrayState(enum.IntEnum):
+    """The state at a glance. The numeric order is the severity used to pick a fleet's worst
+    state: a fault outranks an EPS episode, which outranks silence, and so on down to production.
+    """
+
+    PRODUCING = 0
+    IDLE = 1
+    NIGHT = 2
+    IMPORTING = 3
+    STALE = 4
+    ERROR = 5
+    EPS = 6
+    FAULT = 7
+    SETUP = 8
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+    @property
+    def is_problem(self) -> bool:
+        return self >= TrayState.STALE
+
+
+_STATE_LABELS: dict[TrayState, str] = {
+    TrayState.PRODUCING: "Producing",
+    TrayState.IDLE: "Idle",
+    TrayState.NIGHT: "Asleep for the night",
+    TrayState.IMPORTING: "Importing from the grid",
+    TrayState.STALE: "No recent data",
+    TrayState.ERROR: "Problem",
+    TrayState.EPS: "Grid outage (EPS)",
+    TrayState.FAULT: "Fault",
+    TrayState.SETUP: "Setup needed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A failure in words: what is wrong (title, message) and what the user can do (action)."""
+
+    title: str
+    action: str
+    message: str = ""
+
+    @property
+    def sentence(self) -> str:
+        """The one line the tooltip and popup show: "Token rejected — open Settings and ..."."""
+        return f"{self.title} — {self.action}"
+
+
+@dataclass(frozen=True, slots=True)
+class InverterView:
+    """One inverter as the popup shows it."""
+
+    sn: str
+    state: TrayState
+    title: str
+    """The inverter's name or type and its serial: "X3-Hybrid-G4 · SN ABC1234567"."""
+    snapshot: Snapshot | None
+    status_label: str | None
+    status_since: float | None
+    type_label: str | None
+    upload_age_s: float | None
+    age_fraction: float | None
+    next_poll_at: float | None
+    problem: Problem | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrayView:
+    """What the tray icon, tooltip and popup show at one moment."""
+
+    state: TrayState
+    power_w: float | None
+    """Total AC power of the inverters with usable data, W."""
+    soc: float | None
+    """The lowest SOC over the batteries present (see :func:`fleet_soc`)."""
+    age_fraction: float | None
+    """How far the freshest data is through its upload cycle, 0..1; ``None`` when unknown."""
+    tooltip_lines: tuple[str, ...]
+    problem: Problem | None
+    inverters: tuple[InverterView, ...] = ()
+    requests_today: int | None = None
+    daily_quota: int = DEFAULT_DAILY_QUOTA
+    now: float = 0.0
+    condition: AppCondition = AppCondition.OK
+
+    @property
+    def power_text(self) -> str:
+        """The icon's compact text ("850", "2.4k"), or a dash when no power is known."""
+        if self.power_w is None:
+            return "–"
+        return format_power_compact(self.power_w)
+
+    @property
+    def tooltip(self) -> str:
+        return "\n".join(self.tooltip_lines)
+
+    def tooltip_within(self, limit: int = WINDOWS_TOOLTIP_LIMIT) -> str:
+        """The tooltip cut to ``limit`` characters by whole lines, keeping the summary line and
+        the problem sentence first.
+
+        Why: Windows truncates a tray tooltip at 127 characters, mid-word, so with several
+        inverters the sentence that says what to do would be the part lost.
+        """
+        lines = list(self.tooltip_lines)
+        if not lines:
+            return ""
+        keep = [lines[0]]
+        rest = lines[1:]
+        if self.problem is not None and self.problem.sentence in rest:
+            rest.remove(self.problem.sentence)
+            sentence = self.problem.sentence
+            if len(f"{lines[0]}\n{sentence}") > limit:
+                sentence = self.problem.title  # at least what is wrong, if not what to do
+            rest.insert(0, sentence)
+        for line in rest:
+            if len("\n".join([*keep, line])) <= limit:
+                keep.append(line)
+        text = "\n".join(keep)
+        return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+    @property
+    def has_battery(self) -> bool:
+        return self.soc is not None
+
+    @property
+    def visual_key(self) -> tuple[object, ...]:
+        """Everything the icon's pixels depend on, quantised to what is visible.
+
+        Why: setting a new QIcon on a tray icon leaks in some Qt versions and costs a D-Bus round
+        trip on Linux; the caller compares keys and only calls ``setIcon`` when this changes.
+        """
+        soc = None if self.soc is None else round(self.soc)
+        age = None if self.age_fraction is None else round(self.age_fraction * 24)
+        return (self.state, self.power_text, soc, age)
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting shared with the UI
+
+
+def format_power_compact(watts: float) -> str:
+    """Power in at most four characters for the icon: "0", "850", "2.4k", "12k", "1.2M".
+
+    Negative values keep their sign (a hybrid charging its battery from the grid shows negative
+    AC power); the sign is the only extra character.
+    """
+    if not math.isfinite(watts):
+        return "–"
+    sign = "-" if watts < 0 and round(abs(watts)) > 0 else ""
+    w = abs(watts)
+    if round(w) < 1000:
+        return f"{sign}{round(w):d}"
+    kw = w / 1000.0
+    if round(kw, 1) < 10:
+        return f"{sign}{kw:.1f}k"
+    if round(kw) < 1000:
+        return f"{sign}{round(kw):d}k"
+    mw = kw / 1000.0
+    if round(mw, 1) < 10:
+        return f"{sign}{mw:.1f}M"
+    return f"{sign}{round(mw):d}M"
+
+
+def format_power(watts: float | None) -> str:
+    """Power for reading: "850 W", "2.4 kW", "12.3 kW"; an em dash when unknown."""
+    if watts is None or not math.isfinite(watts):
+        return "—"
+    if abs(watts) < 1000:
+        return f"{watts:.0f} W"
+    if abs(watts) < 1_000_000:
+        return f"{watts / 1000:.1f} kW"
+    return f"{watts / 1_000_000:.2f} MW"
+
+
+def format_energy(kwh: float | None) -> str:
+    """Energy from the cloud's kWh: "12.6 kWh", "12.9 MWh"; an em dash when unknown."""
+    if kwh is None or not math.isfinite(kwh):
+        return "—"
+    if abs(kwh) < 1000:
+        return f"{kwh:.1f} kWh"
+    if abs(kwh) < 1_000_000:
+        return f"{kwh / 1000:.2f} MWh"
+    return f"{kwh / 1_000_000:.2f} GWh"
+
+
+def format_percent(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:.0f} %"
+
+
+def format_age(seconds: float | None) -> str:
+    """How long ago: "just now", "45 s ago", "3 min ago", "2 h 5 min ago", "3 days ago"."""
+    if seconds is None or not math.isfinite(seconds):
+        return "unknown"
+    if seconds < -60:
+        # Upload times are plant-local and clocks drift; a time far ahead is suspect, not news.
+        return "in the future (clock skew?)"
+    s = max(0, int(seconds))
+    if s < 10:
+        return "just now"
+    if s < 60:
+        return f"{s} s ago"
+    if s < 3600:
+        return f"{s // 60} min ago"
+    if s < 86400:
+        h, m = divmod(s // 60, 60)
+        return f"{h} h {m} min ago" if m else f"{h} h ago"
+    days = s // 86400
+    return f"{days} day ago" if days == 1 else f"{days} days ago"
+
+
+def format_duration(seconds: float | None) -> str:
+    """A span without direction: "40 s", "5 min", "1 h 10 min"."""
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, rest = divmod(s, 60)
+        return f"{m} min {rest} s" if rest and m < 5 else f"{m} min"
+    h, m = divmod(s // 60, 60)
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+
+
+def stale_threshold(interval_s: float, override_s: float | None = None) -> float:
+    """Data is stale after two missed uploads (plus publishing grace), unless the user chose a
+    threshold of their own."""
+    if override_s is not None and override_s > 0:
+        return override_s
+    return 2 * interval_s + STALE_GRACE_S
+
+
+def age_fraction(age_s: float | None, interval_s: float) -> float | None:
+    """Position in the upload cycle, 0 (just uploaded) to 1 (the next upload is due or late)."""
+    if age_s is None or not math.isfinite(age_s) or interval_s <= 0:
+        return None
+    return min(1.0, max(0.0, age_s / interval_s))
+
+
+def fleet_soc(snapshots: Sequence[Snapshot]) -> float | None:
+    """The lowest SOC of the batteries present.
+
+    Why the minimum and not a weighted mean: the API does not tell battery capacities, so any
+    weighting would be a guess, and the battery closest to empty is the one the owner has to act
+    on (it is also what the low-SOC alert watches).
+    """
+    socs = [s.soc for s in snapshots if s.has_battery and s.soc is not None]
+    return min(socs) if socs else None
+
+
+def _snapshot_state(snap: Snapshot) -> TrayState:
+    status = snap.inverter_status
+    if status is not None and status.is_fault:
+        return TrayState.FAULT
+    if snap.bat_status is BatteryStatus.FAULT:
+        # A battery fault needs the installer as much as an inverter fault does.
+        return TrayState.FAULT
+    if status is not None and status.is_eps:
+        return TrayState.EPS
+    return _flow_state(snap.pv_total, snap.ac_power, snap.grid_import)
+
+
+def _flow_state(pv: float | None, ac: float | None, grid_import: float | None) -> TrayState:
+    production = pv if pv is not None else ac
+    if production is not None and production >= PRODUCING_MIN_W:
+        return TrayState.PRODUCING
+    if grid_import is not None and grid_import >= IMPORTING_MIN_W:
+        return TrayState.IMPORTING
+    return TrayState.IDLE
+
+
+def inverter_state(inv: InverterInput, *, stale_after_s: float | None = None) -> TrayState:
+    """One inverter's state. Fault and EPS win even on old data: the last thing the cloud heard
+    was a fault, and going quiet after a fault is no reason to stop saying so."""
+    snap = inv.snapshot
+    if snap is None:
+        return TrayState.ERROR if inv.error is not None else TrayState.STALE
+    state = _snapshot_state(snap)
+    if state in (TrayState.FAULT, TrayState.EPS):
+        return state
+    if inv.availability is Availability.OFFLINE:
+        return TrayState.STALE
+    if inv.availability is Availability.ASLEEP:
+        return TrayState.NIGHT
+    threshold = stale_threshold(inv.upload_interval_s, stale_after_s)
+    if inv.upload_age_s is not None and inv.upload_age_s > threshold:
+        return TrayState.STALE
+    return state
+
+
+def _type_label(snap: Snapshot | None) -> str | None:
+    if snap is None or snap.inverter_type is None:
+        return None
+    return snap.inverter_type.label
+
+
+def inverter_title(inv: InverterInput) -> str:
+    """ "X3-Hybrid-G4 · SN ABC1234567": the name the notifications use too."""
+    name = inv.name or _type_label(inv.snapshot) or "Inverter"
+    return f"{name} · SN {inv.sn}"
+
+
+def _error_problem(error: ApiError) -> Problem:
+    action = "retrying automatically."
+    if isinstance(error, SerialUnknown):
+        action = "open Settings and enter the registration number printed on the dongle, not the inverter's serial."
+    elif isinstance(error, SerialNotReporting):
+        action = "check that the dongle is powered and connected to Wi-Fi."
+    elif isinstance(error, ServerError):
+        action = "nothing to do; retrying automatically."
+    return Problem(error.title, action, error.message)
+
+
+def _inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Problem | None:
+    snap = inv.snapshot
+    if state is TrayState.FAULT and snap is not None:
+        status = snap.inverter_status
+        if status is not None and status.is_fault:
+            since = ""
+            if inv.status_since is not None and now >= inv.status_since:
+                since = f" for {format_duration(now - inv.status_since)}"
+            return Problem(
+                f"{status.label}{since}",
+                "look at the inverter's display; call your installer if it does not clear.",
+            )
+        return Problem(
+            "Battery fault",
+            "look at the battery and inverter displays; call your installer if it does not clear.",
+        )
+    if state is TrayState.EPS:
+        return Problem(
+            "Grid outage: running on battery (EPS)",
+            "keep the load low until the grid returns.",
+        )
+    if inv.error is not None and condition_for_error(inv.error) is AppCondition.OK:
+        return _error_problem(inv.error)
+    if state is TrayState.STALE:
+        if inv.upload_age_s is not None:
+            title = f"No new data for {format_duration(inv.upload_age_s)}"
+        else:
+            title = "No data yet"
+        return Problem(title, "check that the dongle is powered and connected to Wi-Fi.")
+    if snap is not None and snap.bat_status is BatteryStatus.DISCONNECTED:
+        return Problem("Battery disconnected", "check the battery's breaker and cables.")
+    return None
+
+
+def condition_problem(condition: AppCondition, detail: str | None = None) -> Problem | None:
+    """The fixed sentence for an app-wide condition."""
+    texts: dict[AppCondition, tuple[str, str]] = {
+        AppCondition.NO_TOKEN: (
+            "Setup needed",
+            "open Settings and paste the tokenId from SolaX Cloud (Service → API).",
+        ),
+        AppCondition.NO_SERIALS: (
+            "No inverter configured",
+            "open Settings and add the registration number printed on the dongle.",
+        ),
+        AppCondition.TOKEN_REJECTED: (
+            "Token rejected",
+            "open Settings and paste the tokenId from SolaX Cloud.",
+        ),
+        AppCondition.RATE_LIMITED: (
+            "Too many requests",
+            "polling slows down by itself; close other apps that use the same token.",
+        ),
+        AppCondition.BANNED: (
+            "SolaX Cloud blocked requests for an hour",
+            "polling resumes by itself; close other apps that use the same token.",
+        ),
+        AppCondition.KEYRING_LOCKED: (
+            "Keyring locked",
+            "unlock your keyring, then choose Retry in Settings.",
+        ),
+        AppCondition.KEYRING_MISSING: (
+            "No keyring available",
+            "start a Secret Service keyring (GNOME Keyring, KWallet) or set SOLAXTRAY_TOKEN.",
+        ),
+        AppCondition.NO_NETWORK: (
+            "No connection to SolaX Cloud",
+            "check the internet connection; retrying automatically.",
+        ),
+        AppCondition.SERVER_TROUBLE: (
+            "SolaX Cloud is having trouble",
+            "nothing to do; retrying automatically.",
+        ),
+    }
+    if condition not in texts:
+        return None
+    title, action = texts[condition]
+    return Problem(title, action, detail or "")
+
+
+def _worst(states: Sequence[TrayState]) -> TrayState:
+    problems = [s for s in states if s.is_problem]
+    if problems:
+        return max(problems)
+    if TrayState.PRODUCING in states:
+        return TrayState.PRODUCING
+    if TrayState.IMPORTING in states:
+        return TrayState.IMPORTING
+    if states and all(s is TrayState.NIGHT for s in states):
+        return TrayState.NIGHT
+    return TrayState.IDLE
+
+
+def _effective_condition(fleet: FleetInput) -> AppCondition:
+    if fleet.condition is not AppCondition.OK:
+        return fleet.condition
+    if not fleet.inverters:
+        return AppCondition.NO_SERIALS
+    found = [condition_for_error(i.error) for i in fleet.inverters]
+    for cond in (
+        AppCondition.TOKEN_REJECTED,
+        AppCondition.BANNED,
+        AppCondition.RATE_LIMITED,
+    ):
+        if cond in found:
+            return cond
+    # A network outage is app-wide only when every serial failed the same way.
+    if found and all(c is AppCondition.NO_NETWORK for c in found):
+        return AppCondition.NO_NETWORK
+    return AppCondition.OK
+
+
+def build_view(fleet: FleetInput) -> TrayView:
+    """The single place where fleet state becomes what the user sees."""
+    condition = _effective_condition(fleet)
+    now = fleet.now
+    inverter_views: list[InverterView] = []
+    states: list[TrayState] = []
+    live: list[Snapshot] = []
+    stale: list[Snapshot] = []
+    fractions: list[float] = []
+    for inv in fleet.inverters:
+        state = inverter_state(inv, stale_after_s=fleet.stale_after_s)
+        states.append(state)
+        snap = inv.snapshot
+        frac = age_fraction(inv.upload_age_s, inv.upload_interval_s)
+        if snap is not None:
+            if state is TrayState.STALE:
+                stale.append(snap)
+            else:
+                live.append(snap)
+        if frac is not None:
+            fractions.append(frac)
+        status = snap.inverter_status if snap is not None else None
+        inverter_views.append(
+            InverterView(
+                sn=inv.sn,
+                state=state,
+                title=inverter_title(inv),
+                snapshot=snap,
+                status_label=status.label if status is not None else None,
+                status_since=inv.status_since,
+                type_label=_type_label(snap),
+                upload_age_s=inv.upload_age_s,
+                age_fraction=frac,
+                next_poll_at=inv.next_poll_at,
+                problem=_inverter_problem(inv, state, now),
+            )
+        )
+
+    if condition in _SETUP_CONDITIONS:
+        state = TrayState.SETUP
+    elif condition.blocks_data:
+        state = TrayState.ERROR
+    else:
+        state = _worst(states)
+
+    # Power and SOC from live data; when nothing is live, the last known values (drawn grey).
+    shown = live or stale
+    powers = [p for p in (_power_of(s) for s in shown) if p is not None]
+    power = sum(powers) if powers else None
+    soc = fleet_soc(shown)
+    frac_all = min(fractions) if fractions else None
+
+    problem = condition_problem(condition, fleet.condition_detail)
+    if problem is None:
+        for view in sorted(inverter_views, key=lambda v: v.state, reverse=True):
+            if view.problem is not None:
+                problem = view.problem
+                if len(inverter_views) > 1:
+                    problem = Problem(
+                        f"{view.sn}: {problem.title}", problem.action, problem.message
+                    )
+                break
+
+    tooltip = _tooltip(state, power, soc, inverter_views, problem)
+    return TrayView(
+        state=state,
+        power_w=power,
+        soc=soc,
+        age_fraction=frac_all,
+        tooltip_lines=tooltip,
+        problem=problem,
+        inverters=tuple(inverter_views),
+        requests_today=fleet.requests_today,
+        daily_quota=fleet.daily_quota,
+        now=now,
+        condition=condition,
+    )
+
+
+def _power_of(snap: Snapshot) -> float | None:
+    return snap.ac_power if snap.ac_power is not None else snap.pv_total
+
+
+def _tooltip(
+    state: TrayState,
+    power: float | None,
+    soc: float | None,
+    inverters: Sequence[InverterView],
+    problem: Problem | None,
+) -> tuple[str, ...]:
+    # The first line keeps its shape in every state so a glance (and a screen reader) finds the
+    # numbers at the same place.
+    first = [APP_NAME, format_power(power)]
+    if soc is not None:
+        first.append(format_percent(soc))
+    lines = [" · ".join(first)]
+    second = state.label
+    ages = [v.upload_age_s for v in inverters if v.upload_age_s is not None]
+    if ages and state is not TrayState.SETUP:
+        second += f" · updated {format_age(min(ages))}"
+    lines.append(second)
+    if len(inverters) > 1:
+        lines.extend(
+            f"{v.sn}: {format_power(_power_of(v.snapshot) if v.snapshot else None)} · {v.state.label}"
+            for v in inverters
+        )
+    if problem is not None:
+        lines.append(problem.sentence)
+    return tuple(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Status history
+
+
+class StatusTracker:
+    """Remembers since when each serial has had its present status, for "Fault Mode for 12 min".
+
+    The cloud gives only the present status; the poller feeds every fresh snapshot through
+    :meth:`observe` and passes the answer on as ``InverterInput.status_since``.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[InverterStatus | None, float]] = {}
+
+    def observe(self, sn: str, status: InverterStatus | None, at: float) -> float:
+        previous = self._seen.get(sn)
+        if previous is not None and previous[0] == status:
+            return previous[1]
+        self._seen[sn] = (status, at)
+        return at
+
+    def since(self, sn: str) -> float | None:
+        entry = self._seen.get(sn)
+        return entry[1] if entry is not None else None
+
+
+def snapshot_local_time(snap: Snapshot) -> datetime | None:
+    """The upload time as the plant shows it (plant-local wall clock, no zone)."""
+    return snap.upload_time

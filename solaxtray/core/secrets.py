@@ -1,0 +1,311 @@
+"""The tokenId in the operating system's keyring, never anywhere else. Qt-free.
+
+Why the keyring only: a token in a settings file is a plain-text secret on disk (and in every backup);
+there is deliberately no plain-text fallback (``keyrings.alt`` stores base64, which is plain text).
+Headless machines without a Secret Service set the environment variable ``SOLAXTRAY_TOKEN``, which
+also overrides the keyring, so a script or a test can run with a token without touching the user's.
+
+Every failure of the ``keyring`` library (no backend, a locked or dismissed unlock prompt, a D-Bus
+error) is translated here, at one boundary, into :class:`SecretStoreError` or
+:class:`SecretStoreLocked` carrying a sentence that says what to do.
+
+**Blocking.** A locked keyring can show an unlock prompt and wait for the user indefinitely, and a
+hung D-Bus service never answers. Code on a GUI thread must not call :meth:`SecretStore.get` directly:
+run it on a worker thread, or use :meth:`SecretStore.get_with_timeout`, which gives up after a time
+limit with ``SecretStoreLocked`` (the worker thread is a daemon and is abandoned, not killed: Python
+offers no way to cancel a blocked D-Bus call).
+
+**Token shape.** The document says a tokenId is 23 or 24 digits. :func:`check_token` rejects what
+cannot be a token at all (empty, spaces inside, control or non-ASCII characters, fewer than 16 or more
+than 64 characters: almost always a paste of the wrong thing, such as a serial number) because every
+rejected request counts towards an hour's ban (field notes). Anything else that is not 23-24 digits is
+accepted with a warning: white-label portals and later cloud versions may issue other shapes, and
+refusing a working token would be worse than a warning. The token stays a ``str`` everywhere, never a
+number (a float would lose digits).
+
+The same store, under other keyring user names, is ready for the Developer API's client id and
+secret (``client_id_store()``, ``client_secret_store()``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
+from solaxtray.core.redact import register_secret
+
+logger = logging.getLogger(__name__)
+
+SERVICE = "solaxtray"
+TOKEN_USERNAME = "tokenId"  # noqa: S105 (a name, not a secret)
+TOKEN_ENV = "SOLAXTRAY_TOKEN"  # noqa: S105 (a name, not a secret)
+CLIENT_ID_USERNAME = "clientId"
+CLIENT_ID_ENV = "SOLAXTRAY_CLIENT_ID"
+CLIENT_SECRET_USERNAME = "clientSecret"  # noqa: S105 (a name, not a secret)
+CLIENT_SECRET_ENV = "SOLAXTRAY_CLIENT_SECRET"  # noqa: S105 (a name, not a secret)
+
+DEFAULT_TIMEOUT_S = 10.0
+
+_NO_BACKEND = (
+    "No secure password store (keyring) was found. Install and start a Secret Service such as "
+    "GNOME Keyring or KWallet and log in again, or, on a machine without a desktop, set the "
+    "environment variable SOLAXTRAY_TOKEN instead."
+)
+_LOCKED = (
+    "Your keyring is locked, or its unlock prompt was dismissed. Unlock your keyring "
+    "(for example by logging in to the desktop again) and retry."
+)
+_FAILED = (
+    "The keyring ({backend}) could not {action}. Check that your keyring service is running and "
+    "unlocked and retry, or set the environment variable SOLAXTRAY_TOKEN instead."
+)
+
+Source = Literal["env", "keyring", "none"]
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenStatus:
+    """Where the secret comes from, never the secret itself."""
+
+    source: Source
+    """``env`` (the environment variable wins), ``keyring``, or ``none`` (not set anywhere)."""
+    backend_name: str
+    """The keyring backend in words, e.g. "Secret Service (GNOME Keyring, KWallet)"."""
+    is_set: bool
+    env_var: str = TOKEN_ENV
+
+    def describe(self) -> str:
+        """One sentence for ``token status`` and the settings dialog."""
+        if self.source == "env":
+            return f"The token is set by the environment variable {self.env_var} (it overrides the keyring)."
+        if self.source == "keyring":
+            return f"The token is stored in the keyring: {self.backend_name}."
+        return (
+            f"No token is set. Keyring: {self.backend_name}. "
+            "Run 'solaxtray token set' to store one."
+        )
+
+
+def check_token(text: str) -> tuple[str, str | None]:
+    """Return the token without surrounding blanks and a warning sentence (or None), or raise
+    SecretStoreError (never naming the token) when the text cannot be a tokenId."""
+    token = text.strip()
+    if not token:
+        raise SecretStoreError("The token is empty.", title="Token not saved")
+    if any(ch.isspace() for ch in token):
+        raise SecretStoreError(
+            "The token contains spaces. Copy it again from the API page of SolaX Cloud.",
+            title="Token not saved",
+        )
+    if not token.isascii() or not token.isprintable():
+        raise SecretStoreError(
+            "The token contains characters that a SolaX Cloud token never has. "
+            "Copy it again from the API page of SolaX Cloud.",
+            title="Token not saved",
+        )
+    if not 16 <= len(token) <= 64:
+        raise SecretStoreError(
+            f"That is {len(token)} characters long; a SolaX Cloud tokenId has 23 or 24 digits. "
+            "Copy it from the API page of SolaX Cloud (the serial number goes elsewhere).",
+            title="Token not saved",
+        )
+    if token.isdigit() and len(token) in (23, 24):
+        return token, None
+    return token, (
+        f"The token has {len(token)} characters"
+        + ("" if token.isdigit() else ", not only digits")
+        + "; SolaX Cloud tokens are usually 23 or 24 digits. It was accepted anyway."
+    )
+
+
+def backend_description(backend: KeyringBackend | None = None) -> str:
+    """The active keyring backend in words a user recognises."""
+    kr = backend if backend is not None else keyring.get_keyring()
+    module = type(kr).__module__
+    if module.endswith("chainer"):
+        inner = getattr(kr, "backends", [])
+        return backend_description(inner[0]) if inner else "none available"
+    if module.endswith(".fail") or module.endswith(".null"):
+        return "none available"
+    if "SecretService" in module or "libsecret" in module:
+        return "Secret Service (GNOME Keyring, KWallet)"
+    if "kwallet" in module:
+        return "KWallet"
+    if "macOS" in module:
+        return "macOS Keychain"
+    if "Windows" in module:
+        return "Windows Credential Manager"
+    return str(getattr(kr, "name", type(kr).__name__))
+
+
+def run_with_timeout(func: Callable[[], _T], seconds: float, *, what: str) -> _T:
+    """Run a keyring call on a daemon thread and wait at most ``seconds``.
+
+    Why: an unlock prompt or a hung Secret Service blocks forever. On time-out this raises
+    SecretStoreLocked and abandons the thread (it ends whenever the keyring answers).
+    """
+    results: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
+
+    def work() -> None:
+        try:
+            results.put((True, func()))
+        except BaseException as exc:
+            results.put((False, exc))
+
+    threading.Thread(target=work, name=f"keyring-{what}", daemon=True).start()
+    try:
+        ok, value = results.get(timeout=seconds)
+    except queue.Empty:
+        logger.warning("The keyring did not answer within %.0f s (%s)", seconds, what)
+        raise SecretStoreLocked(
+            f"The keyring did not answer within {seconds:.0f} seconds. It may be locked and waiting "
+            "for its password: unlock your keyring and retry."
+        ) from None
+    if ok:
+        return value  # type: ignore[return-value]
+    assert isinstance(value, BaseException)
+    raise value
+
+
+class SecretStore:
+    """One secret in the keyring (service, user name), overridden by an environment variable."""
+
+    def __init__(self, service: str, username: str, env_var: str | None) -> None:
+        self.service = service
+        self.username = username
+        self.env_var = env_var
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(service={self.service!r}, username={self.username!r})"
+
+    def _from_env(self) -> str | None:
+        if self.env_var is None:
+            return None
+        value = os.environ.get(self.env_var, "").strip()
+        return value or None
+
+    def get(self) -> str | None:
+        """The secret from the environment variable, else from the keyring, or None when unset.
+
+        May block on a locked keyring: see the module docstring, or use :meth:`get_with_timeout`.
+        """
+        value = self._from_env()
+        if value is None:
+            value = self._call(
+                "read the token", lambda: keyring.get_password(self.service, self.username)
+            )
+        if value is not None:
+            register_secret(value)
+        return value
+
+    def get_with_timeout(self, seconds: float = DEFAULT_TIMEOUT_S) -> str | None:
+        """:meth:`get` with a time limit, for callers that must not hang (the tray app)."""
+        env_value = self._from_env()
+        if env_value is not None:
+            register_secret(env_value)
+            return env_value
+        return run_with_timeout(self.get, seconds, what="get")
+
+    def set(self, value: str) -> None:
+        """Store the secret in the keyring (the environment variable is never written)."""
+        register_secret(value)
+        self._call(
+            "save the token", lambda: keyring.set_password(self.service, self.username, value)
+        )
+        logger.info("Stored the %s in the keyring (%s)", self.username, backend_description())
+
+    def clear(self) -> bool:
+        """Remove the secret from the keyring; True if one was there. The environment is untouched."""
+
+        def delete() -> bool:
+            try:
+                keyring.delete_password(self.service, self.username)
+            except keyring.errors.PasswordDeleteError:
+                return False
+            return True
+
+        removed = self._call("remove the token", delete)
+        logger.info("Cleared the %s from the keyring (was set: %s)", self.username, removed)
+        return removed
+
+    def status(self) -> TokenStatus:
+        """Where the secret is and whether it is set. Does not read the keyring when the
+        environment variable is set (so a headless machine without a keyring gets no error)."""
+        backend = backend_description()
+        if self._from_env() is not None:
+            return TokenStatus("env", backend, True, self.env_var or "")
+        stored = self._call(
+            "read the token", lambda: keyring.get_password(self.service, self.username)
+        )
+        if stored is not None:
+            register_secret(stored)
+            return TokenStatus("keyring", backend, True, self.env_var or "")
+        return TokenStatus("none", backend, False, self.env_var or "")
+
+    def _call(self, action: str, func: Callable[[], _T]) -> _T:
+        """Translate every keyring failure into a SecretStoreError with a sentence (the library's
+        own text is logged by type only: it might one day carry a secret)."""
+        try:
+            return func()
+        except keyring.errors.NoKeyringError as exc:
+            logger.info("No keyring backend: %s", type(exc).__name__)
+            raise SecretStoreError(_NO_BACKEND) from exc
+        except keyring.errors.KeyringLocked as exc:
+            logger.info("Keyring locked while trying to %s", action)
+            raise SecretStoreLocked(_LOCKED) from exc
+        except SecretStoreError:
+            raise
+        except Exception as exc:
+            if _looks_locked(exc):
+                logger.info("Keyring locked while trying to %s", action)
+                raise SecretStoreLocked(_LOCKED) from exc
+            logger.info("Keyring failed to %s: %s", action, type(exc).__name__)
+            raise SecretStoreError(
+                _FAILED.format(backend=backend_description(), action=action)
+            ) from exc
+
+
+def _looks_locked(exc: BaseException) -> bool:
+    """secretstorage reports a dismissed prompt as its own exception types."""
+    name = type(exc).__name__
+    return name in {"LockedException", "PromptDismissedException"}
+
+
+class TokenStore(SecretStore):
+    """The SolaX Cloud tokenId: keyring service "solaxtray", user name "tokenId", env SOLAXTRAY_TOKEN."""
+
+    def __init__(self, service: str = SERVICE) -> None:
+        super().__init__(service, TOKEN_USERNAME, TOKEN_ENV)
+
+    def set(self, value: str) -> None:
+        """Check the token's shape (see :func:`check_token`) and store it.
+
+        Raises SecretStoreError for text that cannot be a token; a merely unusual shape is stored
+        (call :func:`check_token` first to show its warning).
+        """
+        token, warning = check_token(value)
+        if warning:
+            logger.info("Storing a token of unusual shape (%d characters)", len(token))
+        super().set(token)
+
+
+def client_id_store(service: str = SERVICE) -> SecretStore:
+    """The Developer API client id (env SOLAXTRAY_CLIENT_ID)."""
+    return SecretStore(service, CLIENT_ID_USERNAME, CLIENT_ID_ENV)
+
+
+def client_secret_store(service: str = SERVICE) -> SecretStore:
+    """The Developer API client secret (env SOLAXTRAY_CLIENT_SECRET)."""
+    return SecretStore(service, CLIENT_SECRET_USERNAME, CLIENT_SECRET_ENV)

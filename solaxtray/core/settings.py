@@ -1,0 +1,460 @@
+"""The user's settings: a small versioned JSON file, validated field by field, written atomically.
+Qt-free.
+
+Why this shape:
+
+- **Versioned, with a migration per version**: a file written by an older solaxtray is brought up to
+  date step by step (``_MIGRATIONS``) instead of being rejected, so an upgrade never loses a user's
+  serial numbers.
+- **Atomic writes** (temporary file in the same directory, then ``os.replace``): a crash or a full disk
+  in the middle of a save leaves the old file intact, never half a file.
+- **A damaged file is set aside, not fatal**: it is renamed to ``settings.json.corrupt-<time>`` (so
+  nothing the user typed is destroyed), every value that can still be read is kept, the rest fall
+  back to defaults, and :meth:`SettingsStore.load` returns one sentence saying so and where the old
+  file went. The app shows that sentence; it never crashes on its own settings.
+- **The tokenId is never a setting**: it lives in the OS keyring only (``solaxtray.core.secrets``).
+  A ``token``/``tokenId`` key found in a file is dropped (and the file rewritten on the next save), so a
+  hand-edited file cannot keep a secret in plain text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from solaxtray.core.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+"""The version this code writes. Bump it and add a step to ``_MIGRATIONS`` when the format changes."""
+
+PUBLISHED_PER_MINUTE = 10
+PUBLISHED_PER_DAY = 10_000
+DEFAULT_PER_MINUTE = 9
+DEFAULT_PER_DAY = 9_000
+"""Request budgets a safety margin under the published quota (spec section 3): users polling inside
+the published limits have still been banned for an hour (field notes)."""
+
+MIN_POLL_INTERVAL_S = 10
+MAX_POLL_INTERVAL_S = 3600
+MAX_STALE_MINUTES = 24 * 60
+
+_SECRET_KEYS = frozenset({"token", "tokenid", "token_id", "client_secret"})
+
+_SERIAL_RE = re.compile(r"[A-Z0-9]{10}")
+
+
+def normalize_serial(text: str) -> str:
+    """Return the registration number in canonical form (upper case, no blanks), or raise
+    ConfigError with a sentence that helps the user find the right number.
+
+    Why the extra words for 14-16 characters: the most common mistake is to give the inverter's own
+    serial number (printed on the inverter's label) where the API wants the 10-character
+    registration number of the communication dongle (field notes, "Identifiers").
+    """
+    cleaned = re.sub(r"[\s-]+", "", text).upper()
+    if _SERIAL_RE.fullmatch(cleaned):
+        return cleaned
+    shown = cleaned if len(cleaned) <= 40 else cleaned[:40] + "…"
+    if not cleaned:
+        raise ConfigError("A serial number is empty. Enter the 10-character registration number.")
+    if not cleaned.isalnum():
+        raise ConfigError(
+            f"The serial number {shown!r} contains characters other than letters and digits. "
+            "The registration number has exactly 10 letters and digits."
+        )
+    if 13 <= len(cleaned) <= 18:
+        raise ConfigError(
+            f"{shown!r} has {len(cleaned)} characters and looks like the inverter's own serial number. "
+            "SolaX Cloud wants the 10-character registration number of the communication dongle "
+            "(Pocket WiFi, LAN or 4G), printed on the dongle and listed in SolaX Cloud under the device."
+        )
+    raise ConfigError(
+        f"{shown!r} has {len(cleaned)} characters, but a registration number has exactly 10 letters "
+        "and digits. It is printed on the Pocket WiFi/LAN/4G dongle plugged into the inverter."
+    )
+
+
+def normalize_serials(values: Iterable[str]) -> tuple[str, ...]:
+    """Validate each serial and drop repeats, keeping the user's order."""
+    seen: dict[str, None] = {}
+    for value in values:
+        seen.setdefault(normalize_serial(value), None)
+    return tuple(seen)
+
+
+_NOTIFY_ALIASES = {"back_online": "offline"}
+"""Alert kinds that follow another kind's switch: "back online" ends what "offline" started, so
+hearing one without the other would be confusing."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    """Which alert kinds reach the user as desktop notifications (all are still logged and shown in
+    the popup). Field names follow the alert kinds of ``solaxtray.core.alerts``."""
+
+    fault: bool = True
+    eps: bool = True
+    recovery: bool = True
+    offline: bool = True
+    token_rejected: bool = True
+    rate_limited: bool = True
+    low_soc: bool = True
+
+    def enabled(self, kind: str) -> bool:
+        """Whether an alert of this kind (its string value) should notify. Kinds this version does
+        not know notify, because silence is the worse failure for an unknown kind of alert."""
+        normalized = str(kind).lower().replace("-", "_")
+        normalized = _NOTIFY_ALIASES.get(normalized, normalized)
+        for f in fields(self):
+            if f.name == normalized:
+                return bool(getattr(self, f.name))
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the user can set, except the token (which lives in the keyring).
+
+    Frozen: the GUI thread and the poller's worker may both hold one; a change is a new value
+    (``dataclasses.replace``), saved through :class:`SettingsStore`.
+    """
+
+    version: int = SETTINGS_VERSION
+    serials: tuple[str, ...] = ()
+    """Registration numbers (10 characters, upper case) of the dongles to watch."""
+    api_url: str | None = None
+    """A server name from ``KNOWN_SERVERS`` or a full API URL; ``None`` means the default server."""
+    poll_interval_s: int = 60
+    """The plain poll interval used until the upload cadence is learned."""
+    stale_minutes: int = 15
+    """Data older than this (and not explained by night) raises the offline alert."""
+    low_soc_percent: int | None = None
+    """Battery level that raises a low-SOC alert; ``None`` switches the alert off."""
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    start_at_login: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
+    """Optional plant location: sunrise and sunset tell night from an outage."""
+    per_minute: int = DEFAULT_PER_MINUTE
+    per_day: int = DEFAULT_PER_DAY
+    """Request budgets for the token. They may be lowered, never raised above the defaults."""
+
+    def validated(self) -> Settings:
+        """Return the same settings in canonical form, or raise ConfigError naming the first bad field."""
+        data = settings_to_dict(self)
+        settings, problems = _from_dict(data)
+        if problems:
+            raise ConfigError(problems[0])
+        return settings
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    """The JSON-ready form written to disk."""
+    data = asdict(settings)
+    data["serials"] = list(settings.serials)
+    data["version"] = SETTINGS_VERSION
+    return data
+
+
+def settings_from_dict(data: Mapping[str, Any]) -> Settings:
+    """Build settings from a (current-version) mapping, raising ConfigError on the first bad field."""
+    settings, problems = _from_dict(data)
+    if problems:
+        raise ConfigError(problems[0])
+    return settings
+
+
+# --- field validation ----------------------------------------------------------------------------
+
+
+def _int_in(label: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ConfigError(f"{label} must be a whole number, not {value!r}.")
+    number = int(value)
+    if not low <= number <= high:
+        raise ConfigError(f"{label} must be between {low} and {high}, not {number}.")
+    return number
+
+
+def _check_poll_interval(value: Any) -> int:
+    return _int_in(
+        "The poll interval (seconds)",
+        value,
+        MIN_POLL_INTERVAL_S,
+        MAX_POLL_INTERVAL_S,
+    )
+
+
+def _check_stale_minutes(value: Any) -> int:
+    return _int_in("The stale-data time (minutes)", value, 1, MAX_STALE_MINUTES)
+
+
+def _check_low_soc(value: Any) -> int | None:
+    if value is None:
+        return None
+    return _int_in("The low battery threshold (%)", value, 1, 99)
+
+
+def _check_per_minute(value: Any) -> int:
+    return _int_in(
+        "The request budget per minute",
+        value,
+        1,
+        DEFAULT_PER_MINUTE,
+    )
+
+
+def _check_per_day(value: Any) -> int:
+    return _int_in("The request budget per day", value, 1, DEFAULT_PER_DAY)
+
+
+def _check_bool(label: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{label} must be true or false, not {value!r}.")
+    return value
+
+
+def _check_coordinate(label: str, value: Any, limit: float) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"The {label} must be a number of degrees, not {value!r}.")
+    if not -limit <= float(value) <= limit:
+        raise ConfigError(f"The {label} must be between -{limit:g} and {limit:g} degrees.")
+    return float(value)
+
+
+def _check_serials(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ConfigError("The serial numbers must be a list of registration numbers.")
+    for item in value:
+        if not isinstance(item, str):
+            raise ConfigError(f"A serial number must be text, not {item!r}.")
+    return normalize_serials(value)
+
+
+def check_api_url(value: Any) -> str | None:
+    """Validate a server name or API URL as the client would resolve it; keep what the user wrote
+    (a server name stays a name, so a future change of that server's URL reaches the user)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"The server must be a name or a URL, not {value!r}.")
+    text = value.strip()
+    if not text:
+        return None
+    from solaxtray.core.servers import resolve_api_url
+
+    resolve_api_url(text)
+    return text
+
+
+def _check_notify(value: Any) -> NotifySettings:
+    if not isinstance(value, Mapping):
+        raise ConfigError("The notification choices must be a set of true/false switches.")
+    known = {f.name for f in fields(NotifySettings)}
+    choices: dict[str, bool] = {}
+    for key, flag in value.items():
+        if key not in known:
+            logger.info("Ignoring unknown notification kind %r in the settings", key)
+            continue
+        choices[key] = _check_bool(f"The notification switch {key!r}", flag)
+    return NotifySettings(**choices)
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "serials": _check_serials,
+    "api_url": check_api_url,
+    "poll_interval_s": _check_poll_interval,
+    "stale_minutes": _check_stale_minutes,
+    "low_soc_percent": _check_low_soc,
+    "notify": _check_notify,
+    "start_at_login": lambda v: _check_bool("Start at login", v),
+    "latitude": lambda v: _check_coordinate("latitude", v, 90.0),
+    "longitude": lambda v: _check_coordinate("longitude", v, 180.0),
+    "per_minute": _check_per_minute,
+    "per_day": _check_per_day,
+}
+
+
+def _from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
+    """Every valid field of ``data`` over the defaults, and one sentence per invalid field."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, check in _CHECKS.items():
+        if key not in data:
+            continue
+        try:
+            values[key] = check(data[key])
+        except ConfigError as exc:
+            problems.append(exc.message)
+    for key in data:
+        if key.lower() in _SECRET_KEYS:
+            # Never carried over: a token belongs in the keyring only.
+            logger.warning(
+                "Dropping a secret found in the settings file; it belongs in the keyring"
+            )
+        elif key not in _CHECKS and key != "version":
+            logger.info("Ignoring unknown settings key %r", key)
+    return Settings(**values), problems
+
+
+# --- migrations ----------------------------------------------------------------------------------
+
+
+def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Files before versioning held one serial as ``sn`` (a string or a list)."""
+    out = dict(data)
+    if "serials" not in out and "sn" in out:
+        sn = out.pop("sn")
+        out["serials"] = [sn] if isinstance(sn, str) else sn
+    out.pop("sn", None)
+    return out
+
+
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: _migrate_0_to_1,
+}
+"""``_MIGRATIONS[n]`` turns a version-n mapping into a version-(n+1) one."""
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a settings mapping of any older version up to ``SETTINGS_VERSION``.
+
+    A file from a newer solaxtray is read as far as this version understands it (unknown keys are
+    ignored), which beats refusing to start after a downgrade.
+    """
+    raw_version = data.get("version", 0)
+    if isinstance(raw_version, bool) or not isinstance(raw_version, int) or raw_version < 0:
+        raise ConfigError(f"The settings file has an invalid version {raw_version!r}.")
+    version = raw_version
+    while version < SETTINGS_VERSION:
+        data = _MIGRATIONS[version](data)
+        version += 1
+        logger.info("Migrated the settings to version %d", version)
+    if version > SETTINGS_VERSION:
+        logger.warning(
+            "The settings file was written by a newer solaxtray (version %d); reading what this "
+            "version understands",
+            version,
+        )
+    data["version"] = SETTINGS_VERSION
+    return data
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+
+class SettingsStore:
+    """Loads and saves :class:`Settings` at one path (normally ``paths.settings_path()``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"SettingsStore({str(self.path)!r})"
+
+    def load(self) -> tuple[Settings, str | None]:
+        """The saved settings, and a warning sentence for the user when the file was damaged.
+
+        Never raises for a bad file: a missing file gives the defaults silently; an unreadable,
+        malformed or invalid one is renamed aside, the readable values are kept, and the warning
+        says what happened and where the old file is now.
+        """
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return Settings(), None
+        except OSError as exc:
+            logger.info("Cannot read the settings file %s: %s", self.path, exc.strerror)
+            return Settings(), (
+                f"Could not read the settings file {self.path} ({exc.strerror}); "
+                "solaxtray is using default settings for now."
+            )
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ConfigError("it does not hold a settings object")
+            data = migrate(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return Settings(), self._set_aside(f"it is not valid JSON ({_short(exc)})")
+        except ConfigError as exc:
+            return Settings(), self._set_aside(exc.message.rstrip("."))
+        settings, problems = _from_dict(data)
+        if problems:
+            reason = "; ".join(p.rstrip(".") for p in problems)
+            return settings, self._set_aside(reason, salvaged=True)
+        return settings, None
+
+    def save(self, settings: Settings) -> None:
+        """Validate and write atomically. Raises ConfigError for an invalid value or when the file
+        cannot be written (with the reason, for example a full disk or a read-only directory)."""
+        data = settings_to_dict(settings.validated())
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            )
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp_name, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+                raise
+        except OSError as exc:
+            raise ConfigError(
+                f"Could not save the settings to {self.path}: {exc.strerror or exc}.",
+                title="Settings not saved",
+            ) from exc
+        logger.debug("Saved the settings to %s", self.path)
+
+    def _set_aside(self, reason: str, *, salvaged: bool = False) -> str:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
+        kept = (
+            "the values that could be read were kept and the rest reset to defaults"
+            if salvaged
+            else "solaxtray started with default settings"
+        )
+        try:
+            os.replace(self.path, target)
+        except OSError as exc:
+            logger.info("Could not move the damaged settings file aside: %s", exc.strerror)
+            return (
+                f"The settings file {self.path} is damaged ({reason}), so {kept}. "
+                f"It could not be moved aside ({exc.strerror}); saving settings will replace it."
+            )
+        logger.info("Settings file damaged (%s); moved it to %s", reason, target)
+        return f"The settings file was damaged ({reason}), so {kept}. The old file was moved to {target}."
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno}"
+    return "not UTF-8 text"
+
+
+def with_serials(settings: Settings, serials: Iterable[str]) -> Settings:
+    """A copy with new serials, validated (a convenience for the CLI and the settings dialog)."""
+    return replace(settings, serials=normalize_serials(serials))

@@ -1,0 +1,286 @@
+"""The polling core in one object (``FleetWatch``) and the headless loop of ``solaxtray watch``
+(``run_watch``). Qt-free.
+
+``FleetWatch`` joins the ``PollScheduler`` (when to ask) and the ``AlertEngine`` (what to tell) for
+one token's serials. It is the planner the Qt poller drives (``ui/poller.py``'s ``Planner``
+protocol: ``next_poll``, ``on_snapshot``, ``on_error``, ``on_wall_gap``, ``refresh_now``) and the
+one ``run_watch`` drives, so the tray and the command line poll and alert alike.
+
+``run_watch`` blocks: it waits for the next due serial, takes a request from the shared
+``RequestLedger``, fetches, and prints one JSON line per fresh snapshot and one per alert. It ends
+on its own only when polling cannot go on (a rejected token, every serial unknown), with that
+error's exit status; Ctrl-C is the caller's to turn into exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TextIO
+
+from solaxtray.core.alerts import Alert, AlertEngine, Health
+from solaxtray.core.clock import Clock, SystemClock
+from solaxtray.core.errors import EXIT_STATUS, ApiError, ErrorKind
+from solaxtray.core.models import Snapshot
+from solaxtray.core.scheduler import PollScheduler, SerialView
+
+logger = logging.getLogger(__name__)
+
+MAX_SLEEP_S = 30.0
+"""The longest single sleep of ``run_watch``: a suspend is noticed within this."""
+
+
+class WatchSettings(Protocol):
+    """The knobs ``FleetWatch`` reads; ``core.settings.Settings`` has them all."""
+
+    @property
+    def poll_interval_s(self) -> int: ...
+
+    @property
+    def stale_minutes(self) -> int: ...
+
+    @property
+    def low_soc_percent(self) -> int | None: ...
+
+    @property
+    def latitude(self) -> float | None: ...
+
+    @property
+    def longitude(self) -> float | None: ...
+
+    @property
+    def per_minute(self) -> int: ...
+
+    @property
+    def per_day(self) -> int: ...
+
+
+class LedgerLike(Protocol):
+    def try_acquire(self, sn: str) -> bool: ...
+
+    def wait_time(self) -> float: ...
+
+
+class FleetWatch:
+    """Scheduler and alert rules for one token's serials, behind the poller's ``Planner`` calls.
+
+    Every ``on_*`` method returns the alerts the event raised (a list, often empty).
+
+    Args:
+        serials: Registration numbers to watch.
+        clock: Shared by the scheduler and the alert rules.
+        scheduler, alerts: Ready-made parts (tests, tuning); built from the knobs below if omitted.
+        settings: Any object with the ``WatchSettings`` fields (the app's ``Settings``).
+    """
+
+    def __init__(
+        self,
+        serials: Sequence[str],
+        *,
+        clock: Clock,
+        settings: WatchSettings | None = None,
+        scheduler: PollScheduler | None = None,
+        alerts: AlertEngine | None = None,
+    ) -> None:
+        self._clock = clock
+        if scheduler is None:
+            scheduler = PollScheduler(serials, clock=clock, **_scheduler_knobs(settings))
+        if alerts is None:
+            alerts = AlertEngine(clock=clock, **_alert_knobs(settings))
+        self.scheduler = scheduler
+        self.alerts = alerts
+        self.scheduler.set_serials(serials)
+        self.alerts.set_serials(serials)
+
+    # --- the poller's Planner protocol ------------------------------------------------------------
+
+    def next_poll(self) -> tuple[str, float] | None:
+        """The serial to ask next and when (epoch seconds); ``None``: nothing to poll."""
+        gap = self.scheduler.check_wall_gap()
+        if gap is not None and gap > 0:
+            self.alerts.resumed(gap)
+        return self.scheduler.next_due()
+
+    def on_snapshot(self, sn: str, snapshot: Snapshot) -> list[Alert]:
+        """Record a successful answer for ``sn``; returns its alerts."""
+        return self.record_snapshot(sn, snapshot)[1]
+
+    def record_snapshot(self, sn: str, snapshot: Snapshot) -> tuple[bool, list[Alert]]:
+        """``on_snapshot`` that also says whether the answer brought a new upload."""
+        fresh = self.scheduler.record_result(sn, snapshot)
+        return fresh, self.alerts.observe(snapshot)
+
+    def on_error(self, sn: str, error: ApiError) -> list[Alert]:
+        """Record a failed request for ``sn``; returns its alerts."""
+        self.scheduler.record_result(sn, error)
+        return self.alerts.observe_error(sn, error)
+
+    def on_wall_gap(self, seconds: float) -> list[Alert]:
+        """The machine slept about ``seconds``: poll soon, hold offline alerts, merge the rest."""
+        self.scheduler.note_wall_gap(seconds)
+        if seconds > 0:
+            return self.alerts.resumed(seconds)
+        return []
+
+    def refresh_now(self) -> None:
+        """Every serial due now; the ledger and the request spacing still apply."""
+        self.scheduler.refresh_now()
+
+    # --- changes and views --------------------------------------------------------------------------
+
+    def set_serials(self, serials: Sequence[str]) -> None:
+        self.scheduler.set_serials(serials)
+        self.alerts.set_serials(serials)
+
+    def token_changed(self) -> None:
+        self.scheduler.token_changed()
+        self.alerts.token_changed()
+
+    def flush(self) -> list[Alert]:
+        """Alerts held for a "While you were away" summary whose window has closed."""
+        return self.alerts.flush()
+
+    def view(self, sn: str) -> SerialView | None:
+        return self.scheduler.view(sn)
+
+    def health(self, sn: str) -> Health:
+        return self.alerts.health(sn)
+
+    @property
+    def stopped(self) -> ErrorKind | None:
+        """Why nothing can be polled any more, if so: AUTH (token rejected) or DEVICE (every
+        serial unknown)."""
+        if self.scheduler.token_rejected:
+            return ErrorKind.AUTH
+        if self.scheduler.all_stopped:
+            return ErrorKind.DEVICE
+        return None
+
+
+def _scheduler_knobs(settings: WatchSettings | None) -> dict[str, Any]:
+    if settings is None:
+        return {}
+    return {
+        "poll_interval_s": float(settings.poll_interval_s),
+        "per_minute": settings.per_minute,
+        "per_day": settings.per_day,
+    }
+
+
+def _alert_knobs(settings: WatchSettings | None) -> dict[str, Any]:
+    if settings is None:
+        return {}
+    return {
+        "stale_minutes": settings.stale_minutes,
+        "low_soc_percent": settings.low_soc_percent,
+        "latitude": settings.latitude,
+        "longitude": settings.longitude,
+    }
+
+
+def snapshot_line(snapshot: Snapshot) -> dict[str, Any]:
+    """The ``watch`` line for a fresh snapshot: ``type`` and the spec's field names."""
+    from solaxtray.core.snapshot_json import snapshot_to_json
+
+    return {"type": "snapshot", **snapshot_to_json(snapshot)}
+
+
+def _printer(out: TextIO) -> Callable[[dict[str, Any]], None]:
+    def emit(line: dict[str, Any]) -> None:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        out.flush()  # a script reading the pipe wants each line as it happens
+
+    return emit
+
+
+def run_watch(
+    *,
+    serials: Sequence[str],
+    token: str | None = None,
+    api_url: str | None = None,
+    settings: WatchSettings | None = None,
+    ledger: LedgerLike | None = None,
+    out: TextIO | None = None,
+    fetch: Callable[[str], Snapshot] | None = None,
+    clock: Clock | None = None,
+    sleep: Callable[[float], None] | None = None,
+    emit: Callable[[dict[str, Any]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    watch: FleetWatch | None = None,
+) -> int:
+    """Poll ``serials`` until interrupted, emitting a dict per fresh snapshot and per alert.
+
+    Args:
+        serials: Registration numbers to watch.
+        token, api_url: Used to build a ``SolaxClient`` when ``fetch`` is not given.
+        settings: The app's settings (poll interval, stale minutes, low SOC, location, budgets).
+        ledger: The shared request ledger; ``None`` (demo mode) counts nothing.
+        out: Where JSON lines go when ``emit`` is not given (default stdout).
+        fetch: ``sn -> Snapshot`` raising ``ApiError``; tests pass their own.
+        clock, sleep: Time and waiting (``FakeClock`` and its ``sleep`` in tests).
+        emit: Receives each line as a dict instead of printing it.
+        should_stop: Checked before each step; True ends the loop with status 0.
+        watch: A ready ``FleetWatch`` (tests); built from ``settings`` otherwise.
+
+    Returns:
+        0 when stopped by ``should_stop``; the exit status of the error that made polling
+        impossible (3 for a rejected token, 4 when every serial is unknown).
+    """
+    clock = clock if clock is not None else SystemClock()
+    sleep = sleep if sleep is not None else time.sleep
+    emit = emit if emit is not None else _printer(out if out is not None else sys.stdout)
+    client = None
+    if fetch is None:
+        from solaxtray.core.client import SolaxClient
+        from solaxtray.core.servers import DEFAULT_API_URL
+
+        if token is None:
+            raise ValueError("run_watch needs a token or a fetch function")
+        client = SolaxClient(token, api_url=api_url or DEFAULT_API_URL, clock=clock)
+        fetch = client.fetch
+    fleet = watch if watch is not None else FleetWatch(serials, clock=clock, settings=settings)
+
+    def tell(alerts: Sequence[Alert]) -> None:
+        for alert in alerts:
+            emit(alert.to_json())
+
+    try:
+        while should_stop is None or not should_stop():
+            tell(fleet.flush())
+            stopped = fleet.stopped
+            if stopped is not None:
+                logger.info("watch ends: nothing left to poll (%s)", stopped)
+                return EXIT_STATUS[stopped]
+            plan = fleet.next_poll()
+            if plan is None:
+                sleep(MAX_SLEEP_S)
+                continue
+            sn, due = plan
+            wait = due - clock.now()
+            if wait > 0:
+                sleep(min(wait, MAX_SLEEP_S))
+                continue
+            if ledger is not None and not ledger.try_acquire(sn):
+                wait = max(1.0, ledger.wait_time())
+                logger.info("request budget in use; waiting %.0f s", wait)
+                sleep(min(wait, MAX_SLEEP_S))
+                continue
+            try:
+                snapshot = fetch(sn)
+            except ApiError as exc:
+                if exc.sn is None:
+                    exc.sn = sn
+                logger.warning("%s: %s: %s", sn, exc.title, exc.message)
+                tell(fleet.on_error(sn, exc))
+                continue
+            fresh, alerts = fleet.record_snapshot(sn, snapshot)
+            if fresh:
+                emit(snapshot_line(snapshot))
+            tell(alerts)
+        return 0
+    finally:
+        if client is not None:
+            client.close()

@@ -1,0 +1,364 @@
+"""``solaxtray --self-test``: proves an installed or frozen copy has everything it needs.
+
+A frozen app fails in ways the source tree never does: a module PyInstaller did not see (the UI is
+imported lazily), a Qt platform plugin the slim spec dropped, keyring finding no backend because its
+entry points are gone, no CA bundle for HTTPS. Each check here exercises one of those for real and
+prints one line, ``ok   …``, ``WARN …`` or ``FAIL …``; the exit status is 1 when anything failed.
+
+No keyring secret is read or written (a locked keyring would prompt), and no real server is
+contacted: the fetch goes to the built-in simulator on 127.0.0.1 with its demo token.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import os
+import pkgutil
+import platform
+import sys
+import tempfile
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import solaxtray
+
+KEYRING_TIMEOUT_S = 10.0
+
+# What the app cannot run without, whatever else the package holds.
+REQUIRED_MODULES: tuple[str, ...] = (
+    "solaxtray.cli",
+    "solaxtray.core.client",
+    "solaxtray.core.parsing",
+    "solaxtray.core.secrets",
+    "solaxtray.core.settings",
+    "solaxtray.core.simulator",
+    "solaxtray.ui.app",
+    "PySide6.QtCore",
+    "PySide6.QtGui",
+    "PySide6.QtWidgets",
+    "requests",
+    "certifi",
+    "keyring",
+    "platformdirs",
+    "filelock",
+)
+LINUX_MODULES = ("jeepney", "secretstorage")
+
+
+class Level(enum.StrEnum):
+    OK = "ok  "
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    level: Level
+    text: str
+
+    def line(self) -> str:
+        return f"{self.level.value} {self.text}"
+
+
+Check = Callable[[], Iterator[CheckResult]]
+
+
+def _ok(text: str) -> CheckResult:
+    return CheckResult(Level.OK, text)
+
+
+def _warn(text: str) -> CheckResult:
+    return CheckResult(Level.WARN, text)
+
+
+def _fail(text: str) -> CheckResult:
+    return CheckResult(Level.FAIL, text)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line for an exception: the user-facing sentence when it is ours, else type and text."""
+    title = getattr(exc, "title", None)
+    if title:
+        return f"{title}: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def check_environment() -> Iterator[CheckResult]:
+    mode = "frozen" if getattr(sys, "frozen", False) else "from source"
+    yield _ok(
+        f"solaxtray {solaxtray.__version__} ({mode}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}"
+    )
+
+
+def _package_modules() -> list[str]:
+    """Every module of the solaxtray package (frozen or not), except entry-point ``__main__``s
+    (importing one would start the app)."""
+    names = ["solaxtray"]
+    for info in pkgutil.walk_packages(solaxtray.__path__, prefix="solaxtray."):
+        if info.name.rsplit(".", 1)[-1] != "__main__":
+            names.append(info.name)
+    return names
+
+
+def check_imports() -> Iterator[CheckResult]:
+    wanted = list(REQUIRED_MODULES)
+    if sys.platform.startswith("linux"):
+        wanted += LINUX_MODULES
+    found = _package_modules()
+    modules = list(dict.fromkeys(wanted + found))
+    failed = 0
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # any import failure is a finding, not a crash
+            failed += 1
+            yield _fail(f"import {name}: {_describe(exc)}")
+    if not failed:
+        yield _ok(f"imports: {len(modules)} modules ({len(found)} of solaxtray)")
+
+
+def _platform_plugins() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) Qt platform plugin names for this OS."""
+    if sys.platform == "win32":
+        return ("qwindows",), ()
+    if sys.platform == "darwin":
+        return ("libqcocoa",), ()
+    return ("libqxcb",), ("libqwayland",)
+
+
+def check_qt_plugins() -> Iterator[CheckResult]:
+    from PySide6.QtCore import QLibraryInfo
+
+    plugin_dir = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
+    present = {p.name.split(".")[0] for p in plugin_dir.glob("*")} if plugin_dir.is_dir() else set()
+    required, optional = _platform_plugins()
+    for name in required:
+        if name in present:
+            yield _ok(f"Qt platform plugin {name} present")
+        else:
+            yield _fail(f"Qt platform plugin {name} missing from {plugin_dir}")
+    for name in optional:
+        if name not in present:
+            yield _warn(f"Qt platform plugin {name} missing: the app needs XWayland on Wayland")
+
+
+def _qt_app() -> object:
+    """A QGuiApplication for offscreen rendering, unless the process already has one."""
+    from PySide6.QtGui import QGuiApplication
+
+    existing = QGuiApplication.instance()
+    if existing is not None:
+        return existing
+    # Offscreen: the self-test must run on a build machine or over SSH, with no display.
+    return QGuiApplication(["solaxtray", "-platform", "offscreen"])
+
+
+def _render_with_app_renderer() -> object | None:
+    """The app's own tray icon renderer, or ``None`` when this build has none."""
+    try:
+        from solaxtray.core.presentation import TrayState, TrayView
+        from solaxtray.ui.icon import render_icon
+    except ImportError:
+        return None
+    view = TrayView(
+        state=TrayState.PRODUCING,
+        power_w=2400.0,
+        soc=65.0,
+        age_fraction=0.25,
+        tooltip_lines=("self-test",),
+        problem=None,
+    )
+    return render_icon(view, 32, dark_panel=True)
+
+
+def _render_smoke() -> object:
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+    image = QImage(32, 32, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor("#ffc83d"))
+    painter.drawEllipse(QRectF(2, 2, 28, 28))
+    painter.setFont(QFont("Sans", 9))
+    painter.drawText(QRectF(0, 0, 32, 32), Qt.AlignmentFlag.AlignCenter, "2.4k")
+    painter.end()
+    return image
+
+
+def check_icon() -> Iterator[CheckResult]:
+    from PySide6.QtGui import QImage
+
+    app = _qt_app()
+    image = _render_with_app_renderer()
+    how = "the app's renderer"
+    if image is None:
+        image = _render_smoke()
+        how = "a QPainter smoke render (no app renderer in this build)"
+    assert isinstance(image, QImage)
+    painted = sum(
+        1
+        for y in range(image.height())
+        for x in range(image.width())
+        if image.pixelColor(x, y).alpha() > 0
+    )
+    if image.isNull() or painted == 0:
+        yield _fail(f"tray icon: {how} produced an empty image")
+    else:
+        yield _ok(
+            f"tray icon rendered offscreen with {how} "
+            f"({image.width()}x{image.height()} px, {painted} pixels painted)"
+        )
+    del app
+
+
+def import_keyring_backends() -> list[str]:
+    """Import the keyring backends this platform needs, so keyring finds them even where its
+    entry points are unreadable (a frozen app); returns the ones that imported."""
+    names = ["keyring.backends.fail", "keyring.backends.chainer"]
+    if sys.platform == "win32":
+        names.append("keyring.backends.Windows")
+    elif sys.platform == "darwin":
+        names.append("keyring.backends.macOS")
+    else:
+        names.append("keyring.backends.SecretService")
+    loaded = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except ImportError:
+            continue
+    return loaded
+
+
+def _active_keyring() -> str:
+    import keyring
+
+    backend = keyring.get_keyring()
+    try:
+        from solaxtray.core.secrets import backend_description
+
+        return backend_description(backend)
+    except ImportError:
+        module = type(backend).__module__
+        return "none available" if module.endswith((".fail", ".null")) else module
+
+
+def check_keyring() -> Iterator[CheckResult]:
+    loaded = import_keyring_backends()
+    platform_backends = [n for n in loaded if not n.endswith(("fail", "chainer"))]
+    if not platform_backends:
+        yield _fail("keyring: this platform's backend is not in the build")
+        return
+    # The backend probe talks to D-Bus / the Keychain; a hung service must not hang the self-test.
+    result: list[str] = []
+    error: list[BaseException] = []
+
+    def probe() -> None:
+        try:
+            result.append(_active_keyring())
+        except Exception as exc:
+            error.append(exc)
+
+    worker = threading.Thread(target=probe, name="selftest-keyring", daemon=True)
+    worker.start()
+    worker.join(KEYRING_TIMEOUT_S)
+    if worker.is_alive():
+        yield _warn(f"keyring: no answer within {KEYRING_TIMEOUT_S:.0f} s from the keyring service")
+    elif error:
+        yield _warn(f"keyring: {_describe(error[0])}")
+    elif result[0] == "none available":
+        yield _warn(
+            "keyring: no secure store available here (the app will ask for one, or use "
+            "SOLAXTRAY_TOKEN); backends in the build: " + ", ".join(platform_backends)
+        )
+    else:
+        yield _ok(f"keyring: {result[0]}")
+
+
+def check_tls() -> Iterator[CheckResult]:
+    import ssl
+
+    import certifi
+
+    bundle = Path(certifi.where())
+    if not bundle.is_file():
+        yield _fail(f"TLS: the CA bundle {bundle} is missing: HTTPS to SolaX Cloud would fail")
+        return
+    context = ssl.create_default_context(cafile=str(bundle))
+    count = len(context.get_ca_certs())
+    yield _ok(f"TLS: {count} CA certificates, {ssl.OPENSSL_VERSION}")
+
+
+def check_simulator_fetch() -> Iterator[CheckResult]:
+    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+
+    sn = DEMO_SERIALS[0]
+    with CloudSimulator() as sim:
+        for name, url in (("v1", sim.v1_url), ("v2", sim.v2_url)):
+            client = SolaxClient(DEMO_TOKEN, api_url=url, timeout=(5.0, 10.0))
+            try:
+                snap = client.fetch(sn)
+            except Exception as exc:
+                yield _fail(f"simulator fetch ({name}) of {sn}: {_describe(exc)}")
+                continue
+            finally:
+                client.close()
+            status = snap.inverter_status.label if snap.inverter_status is not None else "?"
+            power = f"{snap.ac_power:.0f} W" if snap.ac_power is not None else "no power"
+            yield _ok(f"simulator fetch ({name}) of {sn}: {status}, {power}")
+    yield _ok("simulator started and stopped")
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("environment", check_environment),
+    ("imports", check_imports),
+    ("Qt plugins", check_qt_plugins),
+    ("tray icon", check_icon),
+    ("keyring", check_keyring),
+    ("TLS", check_tls),
+    ("simulator", check_simulator_fetch),
+)
+
+
+def run_checks() -> list[CheckResult]:
+    """Run every check; one that crashes is a FAIL line, never a traceback that hides the rest."""
+    results: list[CheckResult] = []
+    for name, check in CHECKS:
+        try:
+            results.extend(check())
+        except Exception as exc:
+            results.append(_fail(f"{name}: {_describe(exc)}"))
+            if os.environ.get("SOLAXTRAY_SELFTEST_TRACEBACK"):
+                traceback.print_exc()
+    return results
+
+
+def _output() -> TextIO:
+    """stdout, or a file when there is none (a windowed Windows exe without a console: the
+    console twin ``solaxtray-cli.exe`` is the one to run, but this must not crash either)."""
+    if sys.stdout is not None:
+        return sys.stdout
+    path = Path(tempfile.gettempdir()) / "solaxtray-self-test.txt"
+    return path.open("w", encoding="utf-8")
+
+
+def run_self_test(out: TextIO | None = None) -> int:
+    """Print one line per check and return 0 when nothing failed, 1 otherwise."""
+    stream = out if out is not None else _output()
+    failed = 0
+    for result in run_checks():
+        print(result.line(), file=stream, flush=True)
+        failed += result.level is Level.FAIL
+    summary = "self-test passed" if not failed else f"self-test FAILED ({failed} problem(s))"
+    print(summary, file=stream, flush=True)
+    return 1 if failed else 0

@@ -1,0 +1,133 @@
+"""Run a blocking call off the GUI thread and get its result back on the GUI thread.
+
+Why a plain daemon thread and not a QThread: a request to SolaX Cloud can hang for its whole timeout
+and a locked keyring can block forever. A QThread still running when the app quits aborts the
+process, and waiting for it freezes Quit; a daemon thread is simply abandoned. The result crosses
+back through a signal of a QObject that lives on the GUI thread, so Qt queues it there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
+
+logger = logging.getLogger(__name__)
+
+
+class _Probe(QObject):
+    ping = Signal()
+
+
+def _emit_drops_a_bool_reference() -> bool:
+    """Whether ``SignalInstance.emit()`` returns ``True`` without owning a reference to it.
+
+    PySide6 6.12.0 does (measured here: every emit lowers ``sys.getrefcount(True)`` by one). On
+    Python 3.11 ``True`` is not immortal, so a tray app that emits a few signals per poll would
+    abort with "bool_dealloc: deallocating True or False" after some thousands of emits. The
+    probe's own loss is given back.
+    """
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(8):
+        probe.ping.emit()
+    lost = before - sys.getrefcount(True)
+    for _ in range(max(0, lost)):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    return lost >= 8
+
+
+_EMIT_DROPS_BOOL = _emit_drops_a_bool_reference()
+
+
+def emit(signal: SignalInstance, *args: Any) -> None:
+    """``signal.emit(*args)``, with the reference PySide drops on its result given back.
+
+    Every emit in the app goes through here (a signal connected to a signal is emitted by Qt in
+    C++ and is not affected).
+    """
+    # The stubs say emit returns None; at run time it returns a bool.
+    result: object = signal.emit(*args)  # type: ignore[func-returns-value]
+    if _EMIT_DROPS_BOOL and type(result) is bool:
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
+
+
+class CallTimedOut(Exception):
+    """The background call did not finish within its time limit (its late result is dropped)."""
+
+
+class _Bridge(QObject):
+    finished = Signal(int, object, object)
+
+
+class BackgroundCaller(QObject):
+    """Starts calls on worker threads; each result arrives as a callback on this object's thread.
+
+    ``call(fn, on_done, timeout_s=...)`` returns at once. ``on_done(result, error)`` runs exactly
+    once: with the result, with the exception the call raised, or with :class:`CallTimedOut`.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = _Bridge(self)
+        self._bridge.finished.connect(self._deliver)
+        self._pending: dict[int, Callable[[Any, BaseException | None], None]] = {}
+        self._timers: dict[int, QTimer] = {}
+        self._next_id = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def call(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any, BaseException | None], None],
+        *,
+        timeout_s: float | None = None,
+        name: str = "solaxtray-worker",
+    ) -> int:
+        self._next_id += 1
+        call_id = self._next_id
+        self._pending[call_id] = on_done
+        bridge = self._bridge
+
+        def run() -> None:
+            try:
+                result = fn()
+            except BaseException as exc:  # delivered to the GUI thread, which decides
+                emit(bridge.finished, call_id, None, exc)
+            else:
+                emit(bridge.finished, call_id, result, None)
+
+        if timeout_s is not None:
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(lambda: self._expire(call_id, timeout_s))
+            timer.start(max(1, round(timeout_s * 1000)))
+            self._timers[call_id] = timer
+        threading.Thread(target=run, name=name, daemon=True).start()
+        return call_id
+
+    def _expire(self, call_id: int, timeout_s: float) -> None:
+        on_done = self._pending.pop(call_id, None)
+        self._timers.pop(call_id, None)
+        if on_done is not None:
+            logger.warning("a background call took longer than %.0f s; giving up on it", timeout_s)
+            on_done(None, CallTimedOut(f"no answer within {timeout_s:.0f} seconds"))
+
+    @Slot(int, object, object)
+    def _deliver(self, call_id: int, result: Any, error: BaseException | None) -> None:
+        timer = self._timers.pop(call_id, None)
+        if timer is not None:
+            timer.stop()
+            timer.deleteLater()
+        on_done = self._pending.pop(call_id, None)
+        if on_done is None:
+            return  # timed out earlier: the caller has moved on
+        on_done(result, error)

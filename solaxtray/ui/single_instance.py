@@ -1,0 +1,113 @@
+"""One tray app per user: a second launch asks the first to show its window, then exits.
+
+A second poller on the same token would halve everyone's request budget and double the alerts, so
+the check happens before anything polls. QLocalServer/QLocalSocket (a Unix socket, a named pipe on
+Windows) carry one line from the newcomer to the running instance.
+
+The name is derived from the user's data directory, so it is per user and, in the tests, per
+isolated set of XDG directories (two test apps must not find each other).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from solaxtray.ui.background import emit
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_MS = 500
+SHOW_MESSAGE = b"show\n"
+
+
+def instance_name(data_dir: Path) -> str:
+    """A short socket name unique to this user and data directory (Unix socket paths are limited
+    to about 100 bytes, so the directory is hashed rather than embedded)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers): the data dir still separates users
+        user = "user"
+    digest = hashlib.sha256(f"{user}\0{data_dir}".encode()).hexdigest()[:16]
+    return f"solaxtray-{digest}"
+
+
+class SingleInstance(QObject):
+    """``claim()`` returns True for the first instance (which then listens) and False for a later
+    one (after it has asked the first to show itself). ``activated`` fires in the first instance
+    when a later one knocks."""
+
+    activated = Signal()
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._server: QLocalServer | None = None
+        self._clients: list[QLocalSocket] = []
+
+    def claim(self) -> bool:
+        if self._notify_running():
+            logger.info("solaxtray is already running; asked it to show its window")
+            return False
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not server.listen(self.name):
+            # A socket file left by a crashed instance: nobody answered above, so it is stale.
+            QLocalServer.removeServer(self.name)
+            if not server.listen(self.name):
+                logger.warning(
+                    "cannot listen for other launches (%s); running without the check",
+                    server.errorString(),
+                )
+                return True
+        server.newConnection.connect(self._on_connection)
+        self._server = server
+        return True
+
+    def release(self) -> None:
+        for socket in self._clients:
+            socket.abort()
+        self._clients.clear()
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def _notify_running(self) -> bool:
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+            return False
+        socket.write(SHOW_MESSAGE)
+        socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+        socket.disconnectFromServer()
+        return True
+
+    def _on_connection(self) -> None:
+        assert self._server is not None
+        while (socket := self._server.nextPendingConnection()) is not None:
+            # Keep the Python side of each socket alive here until it disconnects; Qt's parent
+            # (the server) owns the C++ side.
+            self._clients.append(socket)
+            socket.readyRead.connect(self._on_ready)
+            socket.disconnected.connect(self._on_disconnected)
+            self._on_ready()
+
+    def _on_ready(self) -> None:
+        for socket in list(self._clients):
+            if socket.bytesAvailable() <= 0:
+                continue
+            data = bytes(socket.readAll().data())
+            if SHOW_MESSAGE.strip() in data:
+                logger.info("another launch asked to show the window")
+                emit(self.activated)
+
+    def _on_disconnected(self) -> None:
+        for socket in list(self._clients):
+            if socket.state() == QLocalSocket.LocalSocketState.UnconnectedState:
+                self._on_ready()
+                self._clients.remove(socket)

@@ -1,0 +1,250 @@
+"""The token store against a real Secret Service (gnome-keyring on a private D-Bus session), and
+against no keyring at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import keyring
+import pytest
+
+from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
+from solaxtray.core.secrets import (
+    TOKEN_ENV,
+    TokenStatus,
+    TokenStore,
+    check_token,
+    client_secret_store,
+    run_with_timeout,
+)
+from tests.keyring_fixture import SecretServiceBus, running_secret_service, using_bus
+
+TOKEN = "202011223344556677889900"  # 24 digits, shaped like a real tokenId, used nowhere else
+SHORT_TOKEN = "20201122334455667788990"  # 23 digits
+
+
+@pytest.mark.keyring
+def test_round_trip_through_real_secret_service(secret_service: SecretServiceBus) -> None:
+    store = TokenStore()
+    assert store.get() is None
+    before = store.status()
+    assert before == TokenStatus("none", "Secret Service (GNOME Keyring, KWallet)", False)
+
+    store.set(f"  {TOKEN}\n")
+    assert store.get() == TOKEN
+    # What the daemon holds, read back through keyring directly, not through our store:
+    assert keyring.get_password("solaxtray", "tokenId") == TOKEN
+    status = store.status()
+    assert (status.source, status.is_set) == ("keyring", True)
+    assert TOKEN not in status.describe()
+    assert TOKEN not in repr(store)
+
+    assert store.clear() is True
+    assert store.get() is None
+    assert keyring.get_password("solaxtray", "tokenId") is None
+    assert store.clear() is False
+
+
+@pytest.mark.keyring
+def test_set_replaces_the_previous_token(secret_service: SecretServiceBus) -> None:
+    store = TokenStore()
+    store.set(TOKEN)
+    store.set(SHORT_TOKEN)
+    assert store.get() == SHORT_TOKEN
+
+
+@pytest.mark.keyring
+def test_environment_overrides_the_keyring(
+    secret_service: SecretServiceBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = TokenStore()
+    store.set(TOKEN)
+    monkeypatch.setenv(TOKEN_ENV, SHORT_TOKEN)
+    assert store.get() == SHORT_TOKEN
+    assert store.get_with_timeout(5) == SHORT_TOKEN
+    assert store.status().source == "env"
+    assert TOKEN_ENV in store.status().describe()
+    # Clearing removes the stored one only; the environment still provides a token.
+    assert store.clear() is True
+    assert keyring.get_password("solaxtray", "tokenId") is None
+    assert store.get() == SHORT_TOKEN
+
+
+@pytest.mark.keyring
+def test_developer_api_secret_shares_the_store(secret_service: SecretServiceBus) -> None:
+    secret = client_secret_store()
+    secret.set("developer-secret-value")
+    assert keyring.get_password("solaxtray", "clientSecret") == "developer-secret-value"
+    assert TokenStore().get() is None
+    assert secret.clear() is True
+
+
+@pytest.mark.keyring
+def test_get_with_timeout_reads_the_keyring(secret_service: SecretServiceBus) -> None:
+    TokenStore().set(TOKEN)
+    assert TokenStore().get_with_timeout(10) == TOKEN
+
+
+def test_no_backend_says_what_to_do(no_keyring: None) -> None:
+    store = TokenStore()
+    for call in (store.get, store.status, store.clear, lambda: store.set(TOKEN)):
+        with pytest.raises(SecretStoreError) as info:
+            call()
+        assert not isinstance(info.value, SecretStoreLocked)
+        assert "GNOME Keyring" in info.value.message
+        assert TOKEN_ENV in info.value.message
+        assert TOKEN not in str(info.value)
+        assert TOKEN not in repr(info.value)
+
+
+def test_no_backend_but_environment_token_works(
+    no_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    store = TokenStore()
+    assert store.get() == TOKEN
+    status = store.status()
+    assert (status.source, status.is_set, status.backend_name) == ("env", True, "none available")
+
+
+@pytest.mark.keyring
+def test_locked_collection_gives_the_unlock_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A daemon of its own: this test locks the collection, which no other test should meet.
+    with running_secret_service(unlock=True) as bus, using_bus(bus, monkeypatch):
+        store = TokenStore()
+        store.set(TOKEN)
+        import secretstorage
+
+        connection = secretstorage.dbus_init()
+        try:
+            collection = secretstorage.get_default_collection(connection)
+            collection.lock()
+            assert collection.is_locked()
+        finally:
+            connection.close()
+        # No prompter exists on this bus, so the unlock prompt is dismissed at once.
+        for call in (store.get, lambda: store.get_with_timeout(10), store.status):
+            with pytest.raises(SecretStoreLocked) as info:
+                call()
+            assert "Unlock your keyring" in info.value.message
+            assert info.value.title == "Keyring locked"
+
+
+def test_a_keyring_that_never_answers_times_out() -> None:
+    release = threading.Event()
+    try:
+        with pytest.raises(SecretStoreLocked) as info:
+            run_with_timeout(lambda: release.wait(30), 0.2, what="test")
+        assert "did not answer" in info.value.message
+    finally:
+        release.set()
+
+
+def test_run_with_timeout_passes_results_and_errors_through() -> None:
+    assert run_with_timeout(lambda: "value", 5, what="test") == "value"
+
+    def boom() -> None:
+        raise SecretStoreError("inner failure")
+
+    with pytest.raises(SecretStoreError, match="inner failure"):
+        run_with_timeout(boom, 5, what="test")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "warns"),
+    [
+        (TOKEN, TOKEN, False),
+        (SHORT_TOKEN, SHORT_TOKEN, False),
+        (f"\t{TOKEN} \n", TOKEN, False),
+        ("12345678901234567890", "12345678901234567890", True),  # 20 digits: unusual, accepted
+        ("abcdef0123456789abcdef01", "abcdef0123456789abcdef01", True),
+    ],
+)
+def test_token_shape_accepted(text: str, expected: str, warns: bool) -> None:
+    token, warning = check_token(text)
+    assert token == expected
+    assert (warning is not None) == warns
+    if warning:
+        assert expected not in warning
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "empty"),
+        ("   \n", "empty"),
+        ("2020112233 44556677889900", "spaces"),
+        ("ABC1234567", "23 or 24 digits"),  # a registration number typed into the token field
+        ("2020112233445566778899ö0", "characters"),
+        ("1" * 80, "23 or 24 digits"),
+    ],
+)
+def test_token_shape_rejected(text: str, words: str) -> None:
+    with pytest.raises(SecretStoreError) as info:
+        check_token(text)
+    assert words in info.value.message
+    if text.strip():
+        assert text.strip() not in info.value.message
+
+
+@pytest.mark.keyring
+def test_cli_token_set_from_stdin_with_real_keyring(
+    secret_service: SecretServiceBus, isolated_dirs: Path
+) -> None:
+    env = secret_service.env()
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "solaxtray", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    saved = run("token", "set", stdin=TOKEN + "\n")
+    assert saved.returncode == 0, saved.stderr
+    assert "Secret Service" in saved.stdout
+    assert keyring.get_password("solaxtray", "tokenId") == TOKEN
+
+    status = run("token", "status")
+    assert status.returncode == 0, status.stderr
+    assert "stored in the keyring" in status.stdout
+
+    cleared = run("token", "clear")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "removed" in cleared.stdout
+    assert keyring.get_password("solaxtray", "tokenId") is None
+
+    missing = run("token", "status")
+    assert missing.returncode == 3
+    assert "No token is set" in missing.stdout
+
+    for result in (saved, status, cleared, missing):
+        assert TOKEN not in result.stdout + result.stderr
+    for log in isolated_dirs.rglob("*.log*"):
+        assert TOKEN not in log.read_text(encoding="utf-8")
+
+
+def test_cli_token_set_without_keyring_explains(isolated_dirs: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
+    env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/solaxtray-test-bus"
+    result = subprocess.run(
+        [sys.executable, "-m", "solaxtray", "token", "set"],
+        input=TOKEN + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert result.stderr.startswith("Keyring not available: No secure password store")
+    assert "Traceback" not in result.stderr
+    assert TOKEN not in result.stdout + result.stderr

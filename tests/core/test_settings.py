@@ -1,0 +1,299 @@
+"""Settings file: round trip, validation sentences, migration, damaged files set aside, atomic save,
+and the paths the file lives at."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from solaxtray.core import paths
+from solaxtray.core.errors import ConfigError
+from solaxtray.core.settings import (
+    SETTINGS_VERSION,
+    NotifySettings,
+    Settings,
+    SettingsStore,
+    migrate,
+    normalize_serial,
+    normalize_serials,
+    settings_from_dict,
+)
+
+
+@pytest.fixture
+def store() -> SettingsStore:
+    return SettingsStore(paths.settings_path())
+
+
+def test_paths_follow_xdg_variables(isolated_dirs: Path) -> None:
+    assert paths.config_dir() == isolated_dirs / "config" / "solaxtray"
+    assert paths.settings_path() == isolated_dirs / "config" / "solaxtray" / "settings.json"
+    assert paths.data_dir() == isolated_dirs / "data" / "solaxtray"
+    assert paths.ledger_path().parent == paths.data_dir()
+    assert paths.log_dir() == isolated_dirs / "state" / "solaxtray" / "log"
+    assert paths.log_path().parent == paths.log_dir()
+    assert paths.cache_dir() == isolated_dirs / "cache" / "solaxtray"
+    # Asking for a path creates nothing.
+    assert not paths.config_dir().exists()
+
+
+def test_missing_file_gives_defaults_silently(store: SettingsStore) -> None:
+    settings, warning = store.load()
+    assert settings == Settings()
+    assert warning is None
+    assert settings.poll_interval_s == 60
+    assert settings.stale_minutes == 15
+    assert settings.per_minute == 9
+    assert settings.per_day == 9000
+
+
+def test_round_trip(store: SettingsStore) -> None:
+    original = Settings(
+        serials=("ABCDE12345", "SX7Y8Z9W0Q"),
+        api_url="v2-na",
+        poll_interval_s=120,
+        stale_minutes=30,
+        low_soc_percent=20,
+        notify=NotifySettings(recovery=False, low_soc=False),
+        start_at_login=True,
+        latitude=48.2,
+        longitude=-16.4,
+        per_minute=5,
+        per_day=4000,
+    )
+    store.save(original)
+    loaded, warning = store.load()
+    assert warning is None
+    assert loaded == original
+    on_disk = json.loads(store.path.read_text(encoding="utf-8"))
+    assert on_disk["version"] == SETTINGS_VERSION
+    assert on_disk["serials"] == ["ABCDE12345", "SX7Y8Z9W0Q"]
+    assert on_disk["notify"]["recovery"] is False
+
+
+def test_save_normalizes_serials(store: SettingsStore) -> None:
+    store.save(Settings(serials=("abcde12345", "ABCDE12345", " sx7y8z9w0q ")))
+    loaded, _ = store.load()
+    assert loaded.serials == ("ABCDE12345", "SX7Y8Z9W0Q")
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(store: SettingsStore) -> None:
+    store.save(Settings(serials=("ABCDE12345",)))
+    store.save(Settings(serials=("SX7Y8Z9W0Q",)))
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["settings.json"]
+
+
+def test_failed_save_keeps_the_old_file(store: SettingsStore) -> None:
+    store.save(Settings(serials=("ABCDE12345",)))
+    before = store.path.read_bytes()
+    with pytest.raises(ConfigError):
+        store.save(Settings(poll_interval_s=1))
+    assert store.path.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only directories")
+def test_unwritable_directory_is_a_sentence(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(ConfigError, match="Could not save the settings"):
+            SettingsStore(folder / "settings.json").save(Settings())
+    finally:
+        folder.chmod(0o700)
+
+
+def test_save_into_a_file_where_a_folder_should_be_is_a_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigError, match="Could not save the settings") as info:
+        SettingsStore(blocker / "settings.json").save(Settings())
+    assert info.value.title == "Settings not saved"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b"\xff\xfe\x00garbage", b"[1, 2, 3]", b"", b'"just a string"'],
+)
+def test_corrupt_file_is_set_aside(store: SettingsStore, content: bytes) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(content)
+    settings, warning = store.load()
+    assert settings == Settings()
+    assert warning is not None
+    aside = [p for p in store.path.parent.iterdir() if p.name.startswith("settings.json.corrupt-")]
+    assert len(aside) == 1
+    assert aside[0].read_bytes() == content
+    assert str(aside[0]) in warning
+    assert "default settings" in warning
+    assert not store.path.exists()
+    # A save afterwards works and the next load is clean.
+    store.save(settings)
+    assert store.load() == (Settings(), None)
+
+
+def test_invalid_fields_are_reset_and_the_rest_kept(store: SettingsStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "serials": ["ABCDE12345"],
+                "poll_interval_s": -5,
+                "stale_minutes": 20,
+                "per_day": 50_000,
+            }
+        ),
+        encoding="utf-8",
+    )
+    settings, warning = store.load()
+    assert settings.serials == ("ABCDE12345",)
+    assert settings.stale_minutes == 20
+    assert settings.poll_interval_s == 60
+    assert settings.per_day == 9000
+    assert warning is not None
+    assert "poll interval" in warning
+    assert "budget per day" in warning
+    assert "were kept" in warning
+    assert "corrupt-" in warning
+
+
+def test_two_damaged_files_in_one_second_both_survive(store: SettingsStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text("{broken 1", encoding="utf-8")
+    store.load()
+    store.path.write_text("{broken 2", encoding="utf-8")
+    store.load()
+    aside = sorted(p.read_text(encoding="utf-8") for p in store.path.parent.glob("*.corrupt-*"))
+    assert aside == ["{broken 1", "{broken 2"]
+
+
+def test_token_in_file_is_never_loaded(store: SettingsStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(
+        json.dumps(
+            {"version": 1, "serials": ["ABCDE12345"], "tokenId": "202011223344556677889900"}
+        ),
+        encoding="utf-8",
+    )
+    settings, warning = store.load()
+    assert warning is None
+    assert "202011223344556677889900" not in repr(settings)
+    store.save(settings)
+    assert "202011223344556677889900" not in store.path.read_text(encoding="utf-8")
+
+
+def test_version_0_file_is_migrated(store: SettingsStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(json.dumps({"sn": "abcde12345", "stale_minutes": 25}), encoding="utf-8")
+    settings, warning = store.load()
+    assert warning is None
+    assert settings.serials == ("ABCDE12345",)
+    assert settings.stale_minutes == 25
+
+
+def test_migrate_steps_and_newer_versions() -> None:
+    assert migrate({"sn": ["A"]}) == {"serials": ["A"], "version": SETTINGS_VERSION}
+    newer = migrate({"version": SETTINGS_VERSION + 5, "serials": [], "future_field": 1})
+    assert newer["version"] == SETTINGS_VERSION
+    with pytest.raises(ConfigError, match="invalid version"):
+        migrate({"version": "one"})
+
+
+def test_unknown_keys_are_ignored(store: SettingsStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(
+        json.dumps({"version": 1, "colour": "blue", "notify": {"fault": False, "future": True}}),
+        encoding="utf-8",
+    )
+    settings, warning = store.load()
+    assert warning is None
+    assert settings.notify.fault is False
+    assert settings.notify.eps is True
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("poll_interval_s", 5, "between 10 and 3600"),
+        ("poll_interval_s", "60", "whole number"),
+        ("poll_interval_s", True, "whole number"),
+        ("stale_minutes", 0, "between 1"),
+        ("low_soc_percent", 100, "between 1 and 99"),
+        ("per_minute", 10, "between 1 and 9"),
+        ("per_day", 9001, "between 1 and 9000"),
+        ("latitude", 91.0, "between -90 and 90"),
+        ("longitude", "east", "number of degrees"),
+        ("start_at_login", "yes", "true or false"),
+        ("serials", "ABCDE12345", "list"),
+        ("serials", ["SHORT"], "exactly 10"),
+        ("notify", {"fault": "on"}, "true or false"),
+        ("notify", [], "switches"),
+        ("api_url", "http://example.com/api/", "https://"),
+        ("api_url", "not a server", "known server name"),
+    ],
+)
+def test_each_field_is_validated_with_a_sentence(field: str, value: object, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_dict({field: value})
+    assert words in info.value.message
+    assert info.value.message.endswith(".")
+
+
+def test_validated_rejects_budget_increase() -> None:
+    with pytest.raises(ConfigError, match="budget per minute"):
+        replace(Settings(), per_minute=12).validated()
+    assert replace(Settings(), per_minute=3).validated().per_minute == 3
+
+
+def test_api_url_accepts_names_and_urls() -> None:
+    assert settings_from_dict({"api_url": "v2-na"}).api_url == "v2-na"
+    assert settings_from_dict({"api_url": "  "}).api_url is None
+    url = "https://global.solaxcloud.com/proxyApp/proxy/api/"
+    assert settings_from_dict({"api_url": url}).api_url == url
+    assert settings_from_dict({"api_url": "http://127.0.0.1:8080/proxyApp/proxy/api/"}).api_url
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("abcde12345", "ABCDE12345"), (" SX 7Y8Z-9W0Q ", "SX7Y8Z9W0Q"), ("0123456789", "0123456789")],
+)
+def test_serial_normalized(text: str, expected: str) -> None:
+    assert normalize_serial(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("H34A10I1234567", "inverter's own serial"),  # 14 characters: an inverter serial
+        ("XB302012345678X", "registration number of the communication dongle"),
+        ("ABC123", "exactly 10"),
+        ("ABCDE1234_", "other than letters and digits"),
+        ("", "empty"),
+    ],
+)
+def test_serial_rejected_with_help(text: str, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        normalize_serial(text)
+    assert words in info.value.message
+
+
+def test_serials_keep_order_and_drop_repeats() -> None:
+    assert normalize_serials(["bbbbb22222", "AAAAA11111", "BBBBB22222"]) == (
+        "BBBBB22222",
+        "AAAAA11111",
+    )
+
+
+def test_notify_enabled_by_kind() -> None:
+    notify = NotifySettings(fault=False, low_soc=False, offline=False)
+    assert notify.enabled("fault") is False
+    assert notify.enabled("back_online") is False  # follows the offline switch
+    assert NotifySettings().enabled("back_online") is True
+    assert notify.enabled("LOW-SOC") is False
+    assert notify.enabled("eps") is True
+    assert notify.enabled("something_new") is True

@@ -1,0 +1,309 @@
+"""The tray app as a Linux user meets it, checked from outside.
+
+Each test runs ``python -m solaxtray`` as a subprocess on its own Xvfb and private session bus
+(desktop.py), pointed at the project's simulator (real HTTP on 127.0.0.1 in this process, on the
+system clock). What the tests look at is only what a desktop receives: the StatusNotifierItem's
+properties and menu over D-Bus, Notify calls, and the pixels of a classic XEmbed tray on screen.
+
+The app's polls are driven by clicking "Refresh now" in its tray menu over D-Bus, as a user would;
+the app's own request budget still applies, so the tests stay far under the simulator's quota.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solaxtray import APP_NAME
+from solaxtray.core.paths import SETTINGS_FILE
+from solaxtray.core.settings import Settings, SettingsStore
+from solaxtray.core.simulator import DEMO_TOKEN, CloudSimulator, Outcome, SimInverter
+from tests.e2e.desktop import (
+    AppProcess,
+    Desktop,
+    DesktopError,
+    Event,
+    embedded_icon_rect,
+    grab_screen,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+SN = "SWE2E00001"
+INVERTER_TITLE = "X3-Hybrid-G4"
+UPLOAD_S = 10.0
+"""Short uploads keep the test quick; well above the 6.7 s the app's budget of 9 a minute allows."""
+FAULT = 103
+NORMAL = 102
+WAIT = 100
+RECOVERY_UPLOADS_MAX = 3
+"""Fresh Normal Mode uploads the test waits through for the recovery notification."""
+MENU_LABELS = ("Open details", "Refresh now", "Settings...", "Quit")
+
+
+def _noon_shift() -> float:
+    """Moves the simulated sun so that it is about noon at the plant now, whatever the hour of
+    the test run: a run at night must still see production."""
+    now = datetime.now(tz=UTC)
+    return (12.0 - (now.hour + now.minute / 60.0)) % 24.0
+
+
+@pytest.fixture
+def cloud() -> Iterator[CloudSimulator]:
+    inverter = SimInverter(
+        sn=SN,
+        inverter_sn="H34E2E0000000001",
+        type_code=14,
+        pv_peak_w=9000,
+        mppt_count=2,
+        phases=3,
+        battery_wh=10_000,
+        utc_offset_hours=0.0,
+        solar_shift_hours=_noon_shift(),
+    )
+    with CloudSimulator(
+        inverters=[inverter],
+        tokens=(DEMO_TOKEN,),
+        upload_interval=UPLOAD_S,
+        phases={SN: 0.5},
+        jitter=0.0,
+    ) as sim:
+        yield sim
+
+
+def _start(desktop: Desktop, cloud: CloudSimulator) -> AppProcess:
+    """The app with the simulator's URL, one serial and the token in the environment, and a
+    settings file that polls as often as the settings allow."""
+    settings_file = Path(desktop.env["XDG_CONFIG_HOME"]) / APP_NAME / SETTINGS_FILE
+    SettingsStore(settings_file).save(Settings(poll_interval_s=60))
+    env = dict(desktop.env, SOLAXTRAY_TOKEN=DEMO_TOKEN)
+    return desktop.start_app("--api-url", cloud.v1_url, "--sn", SN, env=env)
+
+
+def _answered(cloud: CloudSimulator) -> list[Any]:
+    """The simulator's records of successful answers for our serial."""
+    return [r for r in cloud.requests if r.sn == SN and r.result == Outcome.OK]
+
+
+def _wait_answers(
+    cloud: CloudSimulator, count: int, app: AppProcess, timeout: float = 30.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while len(_answered(cloud)) < count:
+        if app.proc.poll() is not None:
+            raise DesktopError(f"the app exited ({app.proc.returncode})\n{app.output()}")
+        if time.monotonic() > deadline:
+            raise DesktopError(
+                f"the simulator answered {len(_answered(cloud))} of {count} requests in {timeout} s; "
+                f"records: {cloud.requests[-10:]}\n{app.output()}"
+            )
+        time.sleep(0.05)
+
+
+def _wait_next_upload(cloud: CloudSimulator) -> None:
+    """Wait until the simulated dongle has uploaded once more (what the cloud will now answer)."""
+    reading = cloud.current_reading(SN)
+    assert reading is not None
+    previous = reading.upload_epoch
+    deadline = time.monotonic() + 2 * UPLOAD_S
+    while time.monotonic() < deadline:
+        reading = cloud.current_reading(SN)
+        if reading is not None and reading.upload_epoch > previous:
+            return
+        time.sleep(0.1)
+    raise DesktopError(f"the simulator made no upload within {2 * UPLOAD_S} s")
+
+
+def _refresh(desktop: Desktop, service: str) -> None:
+    desktop.click_menu(service, "Refresh now")
+
+
+def _poll_next_upload(
+    desktop: Desktop, service: str, cloud: CloudSimulator, app: AppProcess
+) -> None:
+    """Wait for the dongle's next upload, then make the app fetch it (Refresh now) and wait until
+    the simulator has answered."""
+    _wait_next_upload(cloud)
+    answered = len(_answered(cloud))
+    _refresh(desktop, service)
+    _wait_answers(cloud, answered + 1, app)
+
+
+def _notifications(desktop: Desktop) -> list[Event]:
+    return [e for e in desktop.events() if e["event"] == "notify"]
+
+
+def _opaque_pixels(pixmaps: list[tuple[int, int, bytes]]) -> int:
+    width, height, data = max(pixmaps, key=lambda p: p[0] * p[1])
+    return sum(1 for i in range(0, width * height * 4, 4) if data[i] > 0)  # ARGB: alpha first
+
+
+def _changed_pixels(a: list[tuple[int, int, bytes]], b: list[tuple[int, int, bytes]]) -> int:
+    (wa, ha, da), (wb, hb, db) = (max(p, key=lambda q: q[0] * q[1]) for p in (a, b))
+    if (wa, ha) != (wb, hb):
+        return wa * ha
+    return sum(1 for i in range(0, wa * ha * 4, 4) if da[i : i + 4] != db[i : i + 4])
+
+
+def _settled_pixmaps(
+    desktop: Desktop, service: str, quiet_s: float = 0.6, timeout: float = 10.0
+) -> list[tuple[int, int, bytes]]:
+    """The icon once it has stopped changing for ``quiet_s`` (a fetch's result is drawn on the
+    GUI thread a moment after the HTTP answer left the simulator)."""
+    deadline = time.monotonic() + timeout
+    last = desktop.icon_pixmaps(service)
+    stable_since = time.monotonic()
+    while time.monotonic() - stable_since < quiet_s and time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = desktop.icon_pixmaps(service)
+        if now != last:
+            last, stable_since = now, time.monotonic()
+    return last
+
+
+def test_registers_item_whose_icon_follows_power(desktop: Desktop, cloud: CloudSimulator) -> None:
+    app = _start(desktop, cloud)
+    registered = desktop.wait_registered(app)
+    service = registered["service"]
+    props = desktop.item_properties(service)
+    assert props["Id"] == "solaxtray"
+
+    _wait_answers(cloud, 1, app)
+    before = _settled_pixmaps(desktop, service)
+    assert before, "the item has no IconPixmap"
+    assert _opaque_pixels(before) > 20, "the icon read back over D-Bus is blank"
+    # Time alone may move the data-age arc; measure that drift over the same few seconds.
+    time.sleep(1.0)
+    drift = _changed_pixels(before, _settled_pixmaps(desktop, service))
+    tooltip_before = desktop.item_properties(service)["ToolTip"][2]
+    assert not re.search(r"(?<![\d.])0 W", tooltip_before), tooltip_before
+
+    # The inverter stops converting (Wait Mode): its AC power drops from kilowatts to 0 W.
+    cloud.script_status(SN, [(0.0, WAIT)])
+    _wait_next_upload(cloud)
+    answered = len(_answered(cloud))
+    _refresh(desktop, service)
+    _wait_answers(cloud, answered + 1, app)
+    after = _settled_pixmaps(desktop, service)
+    changed = _changed_pixels(before, after)
+    # A few pixels may move with the data-age arc; a new power figure redraws the text.
+    assert changed > max(2 * drift, _opaque_pixels(before) // 20), (
+        f"the icon barely changed with the power ({changed} pixels; {drift} from time alone)"
+    )
+    tooltip_after = desktop.item_properties(service)["ToolTip"][2]
+    assert tooltip_after != tooltip_before
+    assert re.search(r"(?<![\d.])0 W", tooltip_after), tooltip_after
+    saved = [e for e in desktop.events() if e["event"] == "item_props" and e.get("saved_png")]
+    assert len({e["IconPixmapSha256"] for e in saved}) >= 2, "the panel never saw a new icon"
+
+
+def test_fault_and_recovery_notify_once_each(desktop: Desktop, cloud: CloudSimulator) -> None:
+    app = _start(desktop, cloud)
+    service = desktop.wait_registered(app)["service"]
+    _wait_answers(cloud, 1, app)
+
+    cloud.script_status(SN, [(0.0, FAULT)])
+    _poll_next_upload(desktop, service, cloud, app)
+    desktop.wait_for(
+        lambda evs: any(e["event"] == "notify" for e in evs), 25.0, "fault notification", app
+    )
+    fault_notes = _notifications(desktop)
+    assert len(fault_notes) == 1, fault_notes
+    note = fault_notes[0]
+    text = f"{note['summary']} {note['body']}"
+    assert "Fault Mode" in text
+    assert SN in text
+    assert INVERTER_TITLE in text
+    assert note["signature"] == "susssasa{sv}i"
+    assert note["hints"].get("urgency") == 2, "a fault is a critical notification"
+
+    # Recovery: uploads report Normal Mode again. The alert rules may want more than one fresh
+    # Normal Mode upload before they call it a recovery, so poll upload after upload.
+    cloud.script_status(SN, [(0.0, NORMAL)])
+    for attempt in range(1, RECOVERY_UPLOADS_MAX + 1):
+        _poll_next_upload(desktop, service, cloud, app)
+        try:
+            desktop.wait_for(
+                lambda evs: sum(e["event"] == "notify" for e in evs) >= 2,
+                2.0,
+                "recovery notification",
+                app,
+            )
+            break
+        except DesktopError:
+            if attempt == RECOVERY_UPLOADS_MAX:
+                raise
+
+    # One more upload and poll of the same Normal Mode: nothing new may be announced.
+    _poll_next_upload(desktop, service, cloud, app)
+    time.sleep(1.0)
+    notes = _notifications(desktop)
+    assert len(notes) == 2, [(n["summary"], n["body"]) for n in notes]
+    recovery_text = f"{notes[1]['summary']} {notes[1]['body']}"
+    assert SN in recovery_text
+    assert "Fault Mode" not in notes[1]["summary"]
+    assert not [e for e in desktop.events() if e["event"] == "notify_rejected"]
+
+
+def test_menu_quit_ends_the_app_with_status_zero(desktop: Desktop, cloud: CloudSimulator) -> None:
+    app = _start(desktop, cloud)
+    service = desktop.wait_registered(app)["service"]
+    labels = [label for _id, label in desktop.menu_items(service)]
+    for wanted in MENU_LABELS:
+        assert any(label.startswith(wanted.rstrip(".")) for label in labels), (wanted, labels)
+    desktop.click_menu(service, next(label for label in labels if label == "Quit"))
+    try:
+        status = app.proc.wait(10)
+    except Exception as exc:
+        raise DesktopError(f"Quit did not end the app within 10 s\n{app.output()}") from exc
+    assert status == 0, app.output()
+
+
+def test_classic_xembed_tray_shows_the_icon(bare_desktop: Desktop, cloud: CloudSimulator) -> None:
+    """No StatusNotifierWatcher on the bus: Qt docks into trayer through XEmbed."""
+    from PySide6.QtGui import QImage
+
+    bare_desktop.start_trayer()
+    app = _start(bare_desktop, cloud)
+    _wait_answers(cloud, 1, app)
+    rect = None
+    deadline = time.monotonic() + 20
+    while rect is None:
+        if app.proc.poll() is not None:
+            raise DesktopError(f"the app exited ({app.proc.returncode})\n{app.output()}")
+        if time.monotonic() > deadline:
+            raise DesktopError(
+                "the icon was never embedded in trayer's panel\n"
+                + bare_desktop.window_tree()
+                + app.output()
+            )
+        rect = embedded_icon_rect(bare_desktop.window_tree(), "solaxtray")
+        time.sleep(0.1)
+    x, y, w, h = rect
+    screenshot = bare_desktop.workdir / "screen.png"
+    deadline = time.monotonic() + 10
+    while True:  # the first paint after docking may come a moment later
+        grab_screen(bare_desktop, screenshot)
+        image = QImage(str(screenshot))
+        assert not image.isNull()
+        background = image.pixelColor(x, y)  # a corner of the slot: the panel shows through
+        drawn = sum(
+            1
+            for i in range(w)
+            for j in range(h)
+            if _distance(image.pixelColor(x + i, y + j), background) > 90
+        )
+        if drawn > 20 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert drawn > 20, f"only {drawn} drawn pixels in the tray slot {w}x{h}+{x}+{y} ({screenshot})"
+
+
+def _distance(a: Any, b: Any) -> int:
+    return int(abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue()))

@@ -1,0 +1,369 @@
+"""The tray icon's pixels: state colours, text, the SOC ring, the age arc, the template variant."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QImage, QPalette
+
+from solaxtray.core.models import InverterStatus, Snapshot
+from solaxtray.core.presentation import (
+    AppCondition,
+    Availability,
+    FleetInput,
+    InverterInput,
+    TrayState,
+    TrayView,
+    build_view,
+)
+from solaxtray.ui.icon import (
+    ICON_SIZES,
+    RING_ON_DARK,
+    RING_ON_LIGHT,
+    STATE_COLOURS,
+    IconCache,
+    build_qicon,
+    icon_geometry,
+    icon_key,
+    panel_is_dark,
+    render_icon,
+)
+
+pytestmark = pytest.mark.gui
+
+NOW = 1_780_000_000.0
+
+
+def view_for(
+    status: InverterStatus = InverterStatus.NORMAL,
+    *,
+    watts: float = 2400.0,
+    soc: float | None = None,
+    age: float = 60.0,
+    condition: AppCondition = AppCondition.OK,
+    availability: Availability = Availability.ONLINE,
+    **fields: Any,
+) -> TrayView:
+    snap = Snapshot(
+        sn="SNA0000001",
+        fetched_at=datetime(2026, 6, 1, 12, tzinfo=UTC),
+        ac_power=watts,
+        pv_power=(watts, None, None, None),
+        inverter_status=status,
+        soc=soc,
+        bat_power=None if soc is None else 100.0,
+        **fields,
+    )
+    inverter = InverterInput(sn=snap.sn, snapshot=snap, upload_age_s=age, availability=availability)
+    return build_view(FleetInput(inverters=(inverter,), now=NOW, condition=condition))
+
+
+STATE_VIEWS: dict[TrayState, Callable[[], TrayView]] = {
+    TrayState.PRODUCING: lambda: view_for(),
+    TrayState.IDLE: lambda: view_for(watts=0.0),
+    TrayState.IMPORTING: lambda: view_for(watts=0.0, feedin_power=-800.0),
+    TrayState.NIGHT: lambda: view_for(watts=0.0, availability=Availability.ASLEEP),
+    TrayState.STALE: lambda: view_for(age=7200.0),
+    TrayState.FAULT: lambda: view_for(InverterStatus.FAULT, watts=0.0),
+    TrayState.EPS: lambda: view_for(InverterStatus.EPS, watts=900.0, soc=50.0),
+    TrayState.ERROR: lambda: view_for(condition=AppCondition.TOKEN_REJECTED),
+    TrayState.SETUP: lambda: view_for(condition=AppCondition.NO_TOKEN),
+}
+
+
+Pixel = tuple[int, int, int, int]
+
+
+SATURATED = {
+    TrayState.PRODUCING,
+    TrayState.NIGHT,
+    TrayState.IMPORTING,
+    TrayState.ERROR,
+    TrayState.EPS,
+    TrayState.FAULT,
+}
+
+
+def pixels(image: QImage) -> list[Pixel]:
+    """Every pixel as unpremultiplied (r, g, b, a), row by row, read in bulk (``pixelColor`` per
+    pixel is too slow for a few thousand images)."""
+    rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    data = bytes(rgba.constBits())
+    stride = rgba.bytesPerLine()
+    out: list[Pixel] = []
+    for y in range(rgba.height()):
+        row = data[y * stride : y * stride + 4 * rgba.width()]
+        out.extend((row[i], row[i + 1], row[i + 2], row[i + 3]) for i in range(0, len(row), 4))
+    return out
+
+
+def near(c: Pixel | QColor, target: QColor, tolerance: int = 40) -> bool:
+    r, g, b, a = (c.red(), c.green(), c.blue(), c.alpha()) if isinstance(c, QColor) else c
+    return (
+        a > 200
+        and abs(r - target.red()) <= tolerance
+        and abs(g - target.green()) <= tolerance
+        and abs(b - target.blue()) <= tolerance
+    )
+
+
+def count_colour(image: QImage | list[Pixel], colour: str, tolerance: int = 40) -> int:
+    target = QColor(colour)
+    data = pixels(image) if isinstance(image, QImage) else image
+    return sum(1 for c in data if near(c, target, tolerance))
+
+
+def luminance(c: Pixel | QColor) -> float:
+    r, g, b = (c.red(), c.green(), c.blue()) if isinstance(c, QColor) else c[:3]
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_state_views_have_the_states_they_claim(qapp: Any) -> None:
+    for state, make in STATE_VIEWS.items():
+        assert make().state is state
+
+
+@pytest.mark.parametrize("state", list(STATE_VIEWS))
+@pytest.mark.parametrize("dpr", [1.0, 2.0])
+def test_every_size_is_drawn_in_the_state_colour(qapp: Any, state: TrayState, dpr: float) -> None:
+    view = STATE_VIEWS[state]()
+    for size in ICON_SIZES:
+        image = render_icon(view, size, dpr=dpr, dark_panel=True)
+        px = round(size * dpr)
+        assert (image.width(), image.height()) == (px, px)
+        assert image.devicePixelRatio() == dpr
+        data = pixels(image)
+        own = count_colour(data, STATE_COLOURS[state])
+        # The plate fills a good part of the icon even behind text, ring and arc.
+        assert own > 0.06 * px * px, (state, size, own)
+        for other_state, other in STATE_COLOURS.items():
+            # Greys also arise where antialiased edges blend, so only hues are excluded.
+            if other_state is state or other_state not in SATURATED:
+                continue
+            assert count_colour(data, other, tolerance=12) < 0.02 * px * px, (
+                state,
+                other_state,
+                size,
+            )
+
+
+def test_fault_is_red_eps_amber_stale_grey(qapp: Any) -> None:
+    def centre_ring_colour(view: TrayView) -> QColor:
+        image = render_icon(view, 64, dark_panel=True)
+        geo = icon_geometry(64, has_battery=view.has_battery)
+        # Just inside the plate's top edge, under the age arc: the plate colour itself.
+        y = round(geo.plate_rect.top() + geo.age_width + 3)
+        return image.pixelColor(32, y)
+
+    fault = centre_ring_colour(STATE_VIEWS[TrayState.FAULT]())
+    assert fault.red() > 180
+    assert fault.green() < 80
+    assert fault.blue() < 80
+    eps = centre_ring_colour(STATE_VIEWS[TrayState.EPS]())
+    assert eps.red() > 200
+    assert 120 < eps.green() < 200
+    assert eps.blue() < 60
+    stale = centre_ring_colour(STATE_VIEWS[TrayState.STALE]())
+    assert abs(stale.red() - stale.green()) < 10
+    assert abs(stale.green() - stale.blue()) < 10
+
+
+@pytest.mark.parametrize("size", [16, 22])
+@pytest.mark.parametrize("dark_panel", [True, False])
+def test_small_icons_carry_contrasting_text(qapp: Any, size: int, dark_panel: bool) -> None:
+    """Legibility: in the middle band there are text pixels far brighter than the plate."""
+    view = STATE_VIEWS[TrayState.PRODUCING]()
+    image = render_icon(view, size, dark_panel=dark_panel)
+    plate = QColor(STATE_COLOURS[TrayState.PRODUCING])
+    data = pixels(image)
+    band = [
+        data[y * size + x] for y in range(size // 3, size - size // 3) for x in range(1, size - 1)
+    ]
+    bright = [c for c in band if c[3] > 200 and luminance(c) > luminance(plate) + 0.35]
+    assert len(bright) >= size // 2
+    # The halo: dark pixels touch the text, so it reads on any panel.
+    dark = [c for c in band if c[3] > 100 and luminance(c) < luminance(plate) - 0.15]
+    assert dark
+
+
+def test_text_changes_the_pixels(qapp: Any) -> None:
+    a = render_icon(view_for(watts=850.0), 22, dark_panel=True)
+    b = render_icon(view_for(watts=12_000.0), 22, dark_panel=True)
+    c = render_icon(view_for(watts=850.0), 22, dark_panel=True)
+    assert a != b
+    assert a == c
+
+
+def ring_pixels(image: QImage, colour: str) -> int:
+    size = image.width()
+    geo = icon_geometry(size, has_battery=True)
+    centre = size / 2
+    outer = size / 2
+    inner = outer - geo.ring_width
+    target = QColor(colour)
+    count = 0
+    for i, c in enumerate(pixels(image)):
+        y, x = divmod(i, size)
+        r = math.hypot(x + 0.5 - centre, y + 0.5 - centre)
+        if inner + 0.5 <= r <= outer - 0.5 and near(c, target, 20):
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("dark_panel", [True, False])
+def test_soc_ring_is_proportional(qapp: Any, dark_panel: bool) -> None:
+    colour = RING_ON_DARK if dark_panel else RING_ON_LIGHT
+    counts = {
+        soc: ring_pixels(render_icon(view_for(soc=soc), 64, dark_panel=dark_panel), colour)
+        for soc in (0.0, 25.0, 50.0, 75.0, 100.0)
+    }
+    base = counts[0.0]  # text pixels that happen to share the ring's colour
+    gained = {soc: n - base for soc, n in counts.items()}
+    assert gained[25.0] > 20
+    assert gained[25.0] < gained[50.0] < gained[75.0] < gained[100.0]
+    assert 2.6 < gained[75.0] / gained[25.0] < 3.4
+    assert 1.8 < gained[50.0] / gained[25.0] < 2.2
+
+
+def test_no_ring_without_battery(qapp: Any) -> None:
+    image = render_icon(view_for(soc=None), 64, dark_panel=True)
+    with_ring = render_icon(view_for(soc=25.0), 64, dark_panel=True)
+    assert ring_pixels(image, RING_ON_DARK) < ring_pixels(with_ring, RING_ON_DARK) / 2
+    # The plate reaches the edge instead.
+    assert near(image.pixelColor(32, 61), QColor(STATE_COLOURS[TrayState.PRODUCING]))
+
+
+def test_ring_contrasts_with_the_panel(qapp: Any) -> None:
+    view = view_for(soc=100.0)
+    on_dark = render_icon(view, 32, dark_panel=True)
+    on_light = render_icon(view, 32, dark_panel=False)
+    assert luminance(on_dark.pixelColor(16, 1)) > 0.8
+    assert luminance(on_light.pixelColor(16, 1)) < 0.2
+
+
+def test_age_arc_grows_through_the_upload_cycle(qapp: Any) -> None:
+    def rim_bright(age: float) -> int:
+        image = render_icon(view_for(age=age), 64, dark_panel=True)
+        geo = icon_geometry(64, has_battery=False)
+        radius = geo.age_rect.width() / 2
+        count = 0
+        for i, c in enumerate(pixels(image)):
+            y, x = divmod(i, 64)
+            r = math.hypot(x + 0.5 - 32, y + 0.5 - 32)
+            if abs(r - radius) <= geo.age_width / 2 and luminance(c) > 0.7:
+                count += 1
+        return count
+
+    quarter, half, full = rim_bright(75.0), rim_bright(150.0), rim_bright(300.0)
+    assert quarter > 5
+    assert quarter < half < full
+
+
+def test_template_is_black_and_alpha_only(qapp: Any) -> None:
+    for state, make in STATE_VIEWS.items():
+        for size in (16, 22, 32):
+            image = render_icon(make(), size, dpr=2.0, dark_panel=True, template=True)
+            visible = [c for c in pixels(image) if c[3] > 0]
+            assert visible, state
+            assert all(c[0] == c[1] == c[2] == 0 for c in visible), state
+
+
+def test_template_marks_problems_by_shape(qapp: Any) -> None:
+    normal = render_icon(STATE_VIEWS[TrayState.PRODUCING](), 32, dark_panel=True, template=True)
+    fault = render_icon(STATE_VIEWS[TrayState.FAULT](), 32, dark_panel=True, template=True)
+
+    def opaque(image: QImage) -> int:
+        return sum(1 for c in pixels(image) if c[3] > 200)
+
+    assert opaque(fault) > 2 * opaque(normal)
+
+
+def test_night_shows_a_moon_not_a_zero(qapp: Any) -> None:
+    night = render_icon(STATE_VIEWS[TrayState.NIGHT](), 32, dark_panel=True)
+    idle = render_icon(STATE_VIEWS[TrayState.IDLE](), 32, dark_panel=True)
+    # A crescent leans left: more white on the left half of the plate than on the right.
+    data = pixels(night)
+    white = [i % 32 for i, c in enumerate(data) if c[3] > 200 and luminance(c) > 0.9]
+    left = sum(1 for x in white if x < 16)
+    assert left > 2 * (len(white) - left)
+    zero = [i % 32 for i, c in enumerate(pixels(idle)) if c[3] > 200 and luminance(c) > 0.9]
+    assert abs(sum(1 for x in zero if x < 16) - sum(1 for x in zero if x >= 16)) < len(zero) / 3
+
+
+def test_setup_and_error_have_their_own_glyphs(qapp: Any) -> None:
+    setup = render_icon(STATE_VIEWS[TrayState.SETUP](), 32, dark_panel=True)
+    error = render_icon(STATE_VIEWS[TrayState.ERROR](), 32, dark_panel=True)
+    white_setup = count_colour(setup, "#ffffff", 30)
+    white_error = count_colour(error, "#ffffff", 30)
+    # A gear covers much more of the plate than an exclamation mark.
+    assert white_setup > 2 * white_error > 0
+
+
+def test_qicon_holds_every_size_and_ratio(qapp: Any) -> None:
+    view = STATE_VIEWS[TrayState.PRODUCING]()
+    key, icon = build_qicon(view, dark_panel=True)
+    assert isinstance(icon, QIcon)
+    assert key == icon_key(view, dark_panel=True)
+    sizes = {s.width() for s in icon.availableSizes()}
+    assert set(ICON_SIZES) <= sizes
+    hi = icon.pixmap(22, 22, QIcon.Mode.Normal)
+    assert not hi.isNull()
+    _, mask = build_qicon(view, dark_panel=True, template=True)
+    assert mask.isMask()
+
+
+def test_cache_renders_only_when_the_picture_changes(qapp: Any) -> None:
+    cache = IconCache(sizes=(16, 22), dprs=(1.0,))
+    first = cache.update(view_for(watts=2410.0), dark_panel=True)
+    assert first is not None
+    assert cache.update(view_for(watts=2440.0), dark_panel=True) is None  # still "2.4k"
+    assert cache.renders == 1
+    assert cache.update(view_for(watts=2600.0), dark_panel=True) is not None
+    assert cache.update(view_for(watts=2600.0), dark_panel=False) is not None
+    assert cache.renders == 3
+    assert cache.icon is not None
+
+
+def test_panel_guess_follows_the_palette_when_the_scheme_is_unknown(qapp: Any) -> None:
+    if qapp.styleHints().colorScheme() != Qt.ColorScheme.Unknown:
+        pytest.skip("the platform reports a colour scheme; the palette fallback is not used")
+    original = qapp.palette()
+    try:
+        dark = QPalette(original)
+        dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+        qapp.setPalette(dark)
+        assert panel_is_dark(qapp) is True
+        light = QPalette(original)
+        light.setColor(QPalette.ColorRole.Window, QColor("#f0f0f0"))
+        qapp.setPalette(light)
+        assert panel_is_dark(qapp) is False
+    finally:
+        qapp.setPalette(original)
+
+
+def test_many_qt_calls_do_not_exhaust_none() -> None:
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None per void call; importing the icon
+    module must keep a long-running process alive past tens of thousands of such calls."""
+    code = textwrap.dedent(
+        """
+        import solaxtray.ui.icon
+        from PySide6.QtCore import QPointF
+        p = QPointF()
+        for _ in range(50_000):
+            p.setX(1.0)
+        print("alive")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.strip() == "alive"

@@ -1,0 +1,274 @@
+"""The Qt poller against the real simulator over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from solaxtray.core.client import SolaxClient
+from solaxtray.core.clock import SystemClock
+from solaxtray.core.errors import ApiError, TokenRejected
+from solaxtray.core.models import Snapshot
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator, Fault
+from solaxtray.core.watch import FleetWatch
+from solaxtray.ui.poller import Poller
+
+pytestmark = pytest.mark.gui
+
+WAIT_MS = 10_000
+
+
+class IntervalPlanner:
+    """A test stand-in for the core's scheduler: every serial every ``interval_s``, all due at
+    start, stopped by a rejected token. (The real scheduler spaces requests 6.7 s apart, which
+    would make these tests slow without testing the poller any better.)"""
+
+    def __init__(self, serials: Any, interval_s: float, *, clock: SystemClock) -> None:
+        self._clock = clock
+        self._interval = interval_s
+        self._due = dict.fromkeys(serials, clock.now())
+        self._stopped = False
+
+    def next_poll(self) -> tuple[str, float] | None:
+        if self._stopped or not self._due:
+            return None
+        sn = min(self._due, key=lambda s: self._due[s])
+        return sn, self._due[sn]
+
+    def on_snapshot(self, sn: str, snapshot: Snapshot) -> list[Any]:
+        self._due[sn] = self._clock.now() + self._interval
+        return []
+
+    def on_error(self, sn: str, error: ApiError) -> list[Any]:
+        if isinstance(error, TokenRejected):
+            self._stopped = True
+        else:
+            self._due[sn] = self._clock.now() + self._interval
+        return []
+
+    def on_wall_gap(self, seconds: float) -> list[Any]:
+        return []
+
+    def refresh_now(self) -> None:
+        now = self._clock.now()
+        for sn in self._due:
+            self._due[sn] = min(self._due[sn], now)
+
+    def flush(self) -> list[Any]:
+        return []
+
+
+class RecordingPlanner:
+    """Wraps the interval planner and records what the poller reported to it."""
+
+    def __init__(self, inner: IntervalPlanner) -> None:
+        self.inner = inner
+        self.snapshots: list[str] = []
+        self.errors: list[ApiError] = []
+        self.gaps: list[float] = []
+        self.refreshes = 0
+
+    def next_poll(self) -> tuple[str, float] | None:
+        return self.inner.next_poll()
+
+    def on_snapshot(self, sn: str, snapshot: Snapshot) -> list[Any]:
+        self.snapshots.append(sn)
+        self.inner.on_snapshot(sn, snapshot)
+        return [f"alert-for-{sn}"]
+
+    def on_error(self, sn: str, error: ApiError) -> list[Any]:
+        self.errors.append(error)
+        return self.inner.on_error(sn, error)
+
+    def on_wall_gap(self, seconds: float) -> list[Any]:
+        self.gaps.append(seconds)
+        return self.inner.on_wall_gap(seconds)
+
+    def refresh_now(self) -> None:
+        self.refreshes += 1
+        self.inner.refresh_now()
+
+    def flush(self) -> list[Any]:
+        return []
+
+
+class JumpingClock(SystemClock):
+    """The system clock whose wall time can jump ahead, as after a suspend."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return super().now() + self.offset
+
+
+class DenyingLedger:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def try_acquire(self, sn: str) -> bool:
+        self.asked.append(sn)
+        return False
+
+    def wait_time(self) -> float:
+        return 3600.0
+
+
+def _poller(
+    sim: CloudSimulator,
+    *,
+    token: str = DEMO_TOKEN,
+    serials: tuple[str, ...] = DEMO_SERIALS[:1],
+    interval: float = 3600.0,
+    clock: SystemClock | None = None,
+    ledger: Any = None,
+) -> tuple[Poller, RecordingPlanner, SolaxClient]:
+    clock = clock or SystemClock()
+    client = SolaxClient(token, api_url=sim.v1_url, timeout=(2.0, 10.0))
+    planner = RecordingPlanner(IntervalPlanner(serials, interval, clock=clock))
+    return Poller(client.fetch, planner, clock=clock, ledger=ledger), planner, client
+
+
+def test_snapshot_and_alerts_arrive_as_signals(qtbot: Any, simulator: CloudSimulator) -> None:
+    poller, planner, client = _poller(simulator)
+    with (
+        qtbot.waitSignal(poller.snapshot, timeout=WAIT_MS) as got,
+        qtbot.waitSignal(poller.alerts, timeout=WAIT_MS) as alerts,
+    ):
+        poller.start()
+    sn, snap = got.args
+    assert sn == DEMO_SERIALS[0]
+    assert isinstance(snap, Snapshot)
+    assert snap.sn == sn
+    assert alerts.args == [[f"alert-for-{sn}"]]
+    assert planner.snapshots == [sn]
+    # The next request waits for the scheduler's next decision: one request so far.
+    assert poller.in_flight is None
+    assert poller.next_poll is not None
+    assert poller.next_poll[0] == sn
+    assert len(list(simulator.requests)) == 1
+    poller.stop()
+    client.close()
+
+
+def test_gui_thread_keeps_running_while_the_server_is_slow(
+    qtbot: Any, simulator: CloudSimulator
+) -> None:
+    simulator.inject(Fault.SLOW, count=1)
+    poller, _planner, client = _poller(simulator)
+    ticks: list[str | None] = []
+    ticker = QTimer()
+    ticker.setInterval(20)
+    ticker.timeout.connect(lambda: ticks.append(poller.in_flight))
+    ticker.start()
+    with qtbot.waitSignal(poller.snapshot, timeout=WAIT_MS):
+        poller.start()
+    ticker.stop()
+    # The GUI thread's timer kept firing while the request was in flight on the worker thread.
+    in_flight_ticks = [t for t in ticks if t == DEMO_SERIALS[0]]
+    assert len(in_flight_ticks) >= 5
+    poller.stop()
+    client.close()
+
+
+def test_rejected_token_is_reported_and_polling_stops(
+    qtbot: Any, simulator: CloudSimulator
+) -> None:
+    poller, planner, client = _poller(simulator, token="1" * 24)
+    with qtbot.waitSignal(poller.failed, timeout=WAIT_MS) as got:
+        poller.start()
+    sn, error = got.args
+    assert sn == DEMO_SERIALS[0]
+    assert isinstance(error, TokenRejected)
+    assert error.title
+    assert error.message
+    assert "1" * 24 not in error.message
+    assert planner.errors == [error]
+    assert poller.next_poll is None  # no retry loop on a rejected token
+    poller.refresh_now()
+    qtbot.wait(600)
+    assert len(list(simulator.requests)) == 1
+    client.close()
+
+
+def test_ledger_refusal_sends_nothing(qtbot: Any, simulator: CloudSimulator) -> None:
+    ledger = DenyingLedger()
+    poller, _planner, client = _poller(simulator, ledger=ledger)
+    with qtbot.waitSignal(poller.state_changed, timeout=WAIT_MS):
+        poller.start()
+    qtbot.waitUntil(lambda: bool(ledger.asked), timeout=WAIT_MS)
+    assert ledger.asked == [DEMO_SERIALS[0]]
+    assert simulator.requests == ()
+    assert poller.in_flight is None
+    client.close()
+
+
+def test_refresh_now_is_debounced(qtbot: Any, simulator: CloudSimulator) -> None:
+    poller, planner, client = _poller(simulator)
+    with qtbot.waitSignal(poller.snapshot, timeout=WAIT_MS):
+        poller.start()
+    assert len(list(simulator.requests)) == 1
+    with qtbot.waitSignal(poller.snapshot, timeout=WAIT_MS):
+        for _ in range(5):
+            poller.refresh_now()
+    qtbot.wait(600)  # longer than the debounce interval: no late second request
+    assert planner.refreshes == 1
+    assert len(list(simulator.requests)) == 2
+    poller.stop()
+    client.close()
+
+
+def test_wall_clock_jump_is_reported_as_resume(qtbot: Any, simulator: CloudSimulator) -> None:
+    clock = JumpingClock()
+    poller, planner, client = _poller(simulator, clock=clock)
+    with qtbot.waitSignal(poller.snapshot, timeout=WAIT_MS):
+        poller.start()
+    clock.offset = 7200.0  # the machine slept two hours
+    with qtbot.waitSignal(poller.resumed, timeout=WAIT_MS) as resumed:
+        poller.refresh_now()
+    assert resumed.args[0] == pytest.approx(7200.0, abs=5.0)
+    assert planner.gaps
+    assert planner.gaps[0] == pytest.approx(7200.0, abs=5.0)
+    poller.stop()
+    client.close()
+
+
+def test_unexpected_exception_becomes_a_sentence(qtbot: Any) -> None:
+    clock = SystemClock()
+
+    def broken_fetch(sn: str) -> Snapshot:
+        raise ValueError("bug")
+
+    planner = RecordingPlanner(IntervalPlanner(["ABCDEFGHIJ"], 3600.0, clock=clock))
+    poller = Poller(broken_fetch, planner, clock=clock)
+    with qtbot.waitSignal(poller.failed, timeout=WAIT_MS) as got:
+        poller.start()
+    _sn, error = got.args
+    assert isinstance(error, ApiError)
+    assert error.sn == "ABCDEFGHIJ"
+    assert error.title == "Internal error"
+    assert "log" in error.message
+    poller.stop()
+
+
+def test_with_the_core_fleet_watch_a_scripted_fault_raises_one_alert(
+    qtbot: Any, simulator: CloudSimulator
+) -> None:
+    """The real planner: the first answer finds the inverter in Fault Mode and alerts once."""
+    sn = DEMO_SERIALS[0]
+    simulator.script_status(sn, [(-3600.0, 103)])
+    clock = SystemClock()
+    client = SolaxClient(DEMO_TOKEN, api_url=simulator.v2_url, timeout=(2.0, 10.0))
+    poller = Poller(client.fetch, FleetWatch([sn], clock=clock), clock=clock)
+    with qtbot.waitSignal(poller.alerts, timeout=WAIT_MS) as got:
+        poller.start()
+    (alert,) = got.args[0]
+    assert str(alert.kind) == "fault"
+    assert str(alert.severity) == "critical"
+    assert alert.sn == sn
+    assert "Fault Mode" in alert.title
+    assert poller.next_poll is not None  # polling goes on after a fault
+    poller.stop()
+    client.close()
