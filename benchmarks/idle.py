@@ -41,24 +41,37 @@ POLL_S = 300
 @dataclass
 class Counters:
     cpu_ticks: int
-    ctx_switches: int
+    switches_by_thread: dict[int, int]
+    """Voluntary + involuntary context switches per thread id."""
+
+    def switches_since(self, before: Counters) -> tuple[int, int, int]:
+        """Switches made since ``before`` by the threads alive now, and how many threads started
+        and ended in between (an ended thread's last switches cannot be read any more)."""
+        total = sum(
+            n - before.switches_by_thread.get(tid, 0) for tid, n in self.switches_by_thread.items()
+        )
+        started = len(self.switches_by_thread.keys() - before.switches_by_thread.keys())
+        ended = len(before.switches_by_thread.keys() - self.switches_by_thread.keys())
+        return total, started, ended
 
 
 def read_counters(pid: int) -> Counters:
-    """utime + stime (all threads, in clock ticks) and voluntary + involuntary switches summed
-    over the threads (the process-level status counts only the main thread)."""
+    """utime + stime of the whole process (clock ticks) and context switches per thread (the
+    process-level status file counts only the main thread's)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
-    switches = 0
+    switches: dict[int, int] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             text = (task / "status").read_text(encoding="ascii")
         except OSError:
             continue  # a thread that ended meanwhile
-        for line in text.splitlines():
-            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                switches += int(line.split()[1])
+        switches[int(task.name)] = sum(
+            int(line.split()[1])
+            for line in text.splitlines()
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"))
+        )
     return Counters(ticks, switches)
 
 
@@ -159,8 +172,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             for label in pids:
                 ticks = after[label].cpu_ticks - before[label].cpu_ticks
-                switches = after[label].ctx_switches - before[label].ctx_switches
-                print(f"{label:<18} cpu ticks {ticks:4d}   context switches {switches:5d}")
+                switches, started, ended = after[label].switches_since(before[label])
+                print(
+                    f"{label:<18} cpu ticks {ticks:4d}   context switches {switches:5d}   "
+                    f"threads started {started}, ended {ended}"
+                )
                 print(f"{'':<18} {syscalls[label]}")
             print(f"requests the simulator received meanwhile: {requests}")
         finally:

@@ -1,8 +1,10 @@
 """Peak memory after a spell of polling: solaxtray --demo against a bare PySide6 tray app.
 
-Both run at the same time, each on its own Xvfb and private bus with the fake panel (so Qt uses its
-D-Bus tray, as on a real desktop), for ``--seconds`` (20 by default, ``--minute`` for the 60 s the
-project's goal names). Then the peak resident set size (VmHWM) and the current one (VmRSS) of each
+Three run at the same time, each on its own Xvfb and private bus with the fake panel (so Qt uses its
+D-Bus tray, as on a real desktop): the bare app, ``solaxtray --demo`` (whose simulator runs inside
+the app), and solaxtray polling the demo simulator running in this benchmark's process (the shape
+of a real user's run), for ``--seconds`` (20 by default, ``--minute`` for the 60 s the project's
+goal names). Then the peak resident set size (VmHWM) and the current one (VmRSS) of each
 process are read from /proc before it is stopped. The baseline is measured in the same run; the
 figure to watch is the ratio of the peaks (the project aims at 1.3x or less).
 
@@ -23,6 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator  # noqa: E402
 from tests.e2e.desktop import Desktop, missing_tools, open_desktop  # noqa: E402
 
 BARE_TRAY = REPO_ROOT / "benchmarks" / "bare_tray.py"
@@ -58,22 +61,34 @@ def main(argv: list[str] | None = None) -> int:
         print("memory benchmark reads /proc (Linux only); nothing measured")
         return 2
 
-    with tempfile.TemporaryDirectory(prefix="solaxtray-bench-") as tmp:
+    bare_label, demo_label, live_label = "bare PySide6 tray", "solaxtray --demo", "solaxtray"
+    with (
+        tempfile.TemporaryDirectory(prefix="solaxtray-bench-") as tmp,
+        CloudSimulator.demo() as sim,
+    ):
         base = Path(tmp)
         desktops: list[Desktop] = []
         try:
-            app_desk = open_desktop(base / "app")
-            desktops.append(app_desk)
-            bare_desk = open_desktop(base / "bare")
-            desktops.append(bare_desk)
-            app = app_desk.start_app("--demo")
+            for name in ("bare", "demo", "live"):
+                desktops.append(open_desktop(base / name))
+            bare_desk, demo_desk, live_desk = desktops
             bare = bare_desk.spawn([sys.executable, str(BARE_TRAY)], name="bare")
-            app_desk.wait_registered(app, 30)
-            bare_desk.wait_registered(bare, 30)
-            print(f"both tray icons registered; polling for {seconds:.0f} s ...", flush=True)
+            demo = demo_desk.start_app("--demo")
+            # As a user runs it: the cloud (here the simulator, in this process) is elsewhere.
+            serials = [arg for sn in DEMO_SERIALS for arg in ("--sn", sn)]
+            live = live_desk.start_app(
+                "--api-url",
+                sim.v1_url,
+                *serials,
+                env=dict(live_desk.env, SOLAXTRAY_TOKEN=DEMO_TOKEN),
+            )
+            procs = {bare_label: bare, demo_label: demo, live_label: live}
+            for desk, proc in zip(desktops, procs.values(), strict=True):
+                desk.wait_registered(proc, 30)
+            print(f"all tray icons registered; polling for {seconds:.0f} s ...", flush=True)
             time.sleep(seconds)
-            figures = {}
-            for label, proc in (("bare PySide6 tray", bare), ("solaxtray --demo", app)):
+            figures: dict[str, dict[str, int]] = {}
+            for label, proc in procs.items():
                 if proc.proc.poll() is not None:
                     print(f"{label} exited early (status {proc.proc.returncode})")
                     print(proc.output())
@@ -84,11 +99,16 @@ def main(argv: list[str] | None = None) -> int:
                     f"{label:<18} peak RSS {status['VmHWM'] / 1024:6.1f} MB   "
                     f"now {status['VmRSS'] / 1024:6.1f} MB   threads {thread_count(proc.proc.pid)}"
                 )
+            answered = sum(1 for r in sim.requests if r.result == "ok")
+            print(f"(solaxtray fetched {answered} answers from the simulator meanwhile)")
         finally:
             for desk in desktops:
                 desk.close()
-    ratio = figures["solaxtray --demo"]["VmHWM"] / figures["bare PySide6 tray"]["VmHWM"]
-    print(f"ratio of peaks     {ratio:.2f}x   (aim: at most 1.3x; after {seconds:.0f} s)")
+    for label in (demo_label, live_label):
+        ratio = figures[label]["VmHWM"] / figures[bare_label]["VmHWM"]
+        print(
+            f"ratio of peaks     {ratio:.2f}x  {label}   (aim: at most 1.3x; after {seconds:.0f} s)"
+        )
     return 0
 
 

@@ -22,13 +22,14 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.models import InverterStatus, InverterType, Snapshot
+from solaxtray.core.scheduler import PollScheduler
 from solaxtray.core.watch import FleetWatch, run_watch
 
 CADENCE = 300.0
@@ -123,6 +124,7 @@ def max_in_window(times: list[float], window: float) -> int:
 class Result:
     name: str
     per_inverter_day: float
+    per_upload: float
     max_minute: int
     max_day: int
     lag_median: float
@@ -130,13 +132,22 @@ class Result:
     seconds: float
 
 
-def summarize(name: str, fleet, times: list[float], polls, days: float, t0: float) -> Result:
+def summarize(
+    name: str,
+    fleet: list[ModelInverter],
+    times: list[float],
+    polls: dict[str, list[float]],
+    *,
+    days: float,
+    t0: float,
+) -> Result:
     times = sorted(times)
     all_lags = lags(fleet, polls, START + 3600)
     q = statistics.quantiles(all_lags, n=20) if len(all_lags) > 1 else [0.0] * 19
     return Result(
         name,
         len(times) / len(fleet) / days,
+        len(times) / max(1, sum(len(inv.visible) for inv in fleet)),
         max_in_window(times, 60.0),
         max_in_window(times, 86_400.0),
         statistics.median(all_lags) if all_lags else float("nan"),
@@ -150,8 +161,9 @@ def run_scheduler(count: int, days: float, seed: int) -> Result:
     fleet = build_fleet(count, days, random.Random(seed))
     clock = FakeClock(START)
     cloud = ModelCloud(fleet, clock)
-    watch = FleetWatch([inv.sn for inv in fleet], clock=clock)
-    watch.scheduler._rng.seed(seed)  # reproducible jitter
+    serials = [inv.sn for inv in fleet]
+    scheduler = PollScheduler(serials, clock=clock, rng=random.Random(seed))  # reproducible
+    watch = FleetWatch(serials, clock=clock, scheduler=scheduler)
     end = START + days * 86_400
     run_watch(
         serials=[inv.sn for inv in fleet],
@@ -166,7 +178,12 @@ def run_scheduler(count: int, days: float, seed: int) -> Result:
     for t, sn in cloud.requests:
         polls.setdefault(sn, []).append(t)
     return summarize(
-        f"scheduler, {count:>2} inverters", fleet, [t for t, _ in cloud.requests], polls, days, t0
+        f"scheduler, {count:>2} inverters",
+        fleet,
+        [t for t, _ in cloud.requests],
+        polls,
+        days=days,
+        t0=t0,
     )
 
 
@@ -181,7 +198,7 @@ def run_fixed(count: int, days: float, seed: int) -> Result:
         n = int((end - START - offset) // 60.0) + 1
         polls[inv.sn] = [START + offset + 60.0 * k for k in range(n)]
     times = [t for ts in polls.values() for t in ts]
-    return summarize(f"fixed 60 s, {count:>2} inverters", fleet, times, polls, days, t0)
+    return summarize(f"fixed 60 s, {count:>2} inverters", fleet, times, polls, days=days, t0=t0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,13 +213,16 @@ def main(argv: list[str] | None = None) -> int:
         f"Targets: <= 10 per 60 s, <= 10,000 per day, <= {TARGET_PER_DAY:.0f} requests per "
         "inverter per day, median lag < 30 s.\n"
     )
-    header = f"{'case':<28} {'req/inv/day':>11} {'max/60s':>8} {'max/day':>8} {'lag p50':>8} {'lag p95':>8} {'run s':>6}"
+    header = f"{'case':<28} {'req/inv/day':>11} {'req/upload':>10} {'max/60s':>8} {'max/day':>8} {'lag p50':>8} {'lag p95':>8} {'run s':>6}"
     print(header)
     print("-" * len(header))
     for size in args.sizes:
-        for result in (run_fixed(size, args.days, args.seed), run_scheduler(size, args.days, args.seed)):
+        for result in (
+            run_fixed(size, args.days, args.seed),
+            run_scheduler(size, args.days, args.seed),
+        ):
             print(
-                f"{result.name:<28} {result.per_inverter_day:>11.0f} {result.max_minute:>8d} "
+                f"{result.name:<28} {result.per_inverter_day:>11.0f} {result.per_upload:>10.2f} {result.max_minute:>8d} "
                 f"{result.max_day:>8d} {result.lag_median:>7.1f}s {result.lag_p95:>7.1f}s "
                 f"{result.seconds:>6.1f}"
             )

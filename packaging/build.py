@@ -35,7 +35,7 @@ SPEC = PACKAGING / "solaxtray.spec"
 APP_NAME = "solaxtray"
 DISPLAY_NAME = "SolaX Tray"
 BUNDLE_ID = "io.github.solaxtray"
-APP_USER_MODEL_ID = "SolaxTray.SolaxTray"
+APP_USER_MODEL_ID = "io.github.solaxtray.SolaXTray"
 SUMMARY = "SolaX inverter status in the system tray"
 HICOLOR_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 

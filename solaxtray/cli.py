@@ -426,7 +426,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise _UsageError(
             f"The simulator cannot listen on port {args.port}: {exc.strerror or exc}. "
-            "Choose another --port, or 0 for any free port."
+            "Choose another --port, or 0 for any free port.",
+            title="Cannot start the simulator",
         ) from exc
     except KeyboardInterrupt:
         pass

@@ -133,19 +133,28 @@ def _platform_plugins() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def check_qt_plugins() -> Iterator[CheckResult]:
-    from PySide6.QtCore import QLibraryInfo
+    """The native platform plugin is there and its libraries resolve. Loading (dlopen) it needs no
+    display, so a library the slim spec dropped shows up here instead of at the user's first start."""
+    from PySide6.QtCore import QLibraryInfo, QPluginLoader
 
     plugin_dir = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
-    present = {p.name.split(".")[0] for p in plugin_dir.glob("*")} if plugin_dir.is_dir() else set()
+    files = {p.name.split(".")[0]: p for p in plugin_dir.glob("*")} if plugin_dir.is_dir() else {}
     required, optional = _platform_plugins()
-    for name in required:
-        if name in present:
-            yield _ok(f"Qt platform plugin {name} present")
+    for name in required + optional:
+        path = files.get(name)
+        if path is None:
+            if name in required:
+                yield _fail(f"Qt platform plugin {name} missing from {plugin_dir}")
+            else:
+                yield _warn(f"Qt platform plugin {name} missing: the app needs XWayland on Wayland")
+            continue
+        loader = QPluginLoader(str(path))
+        if loader.load():
+            yield _ok(f"Qt platform plugin {name} loads")
+        elif name in required:
+            yield _fail(f"Qt platform plugin {name} does not load: {loader.errorString()}")
         else:
-            yield _fail(f"Qt platform plugin {name} missing from {plugin_dir}")
-    for name in optional:
-        if name not in present:
-            yield _warn(f"Qt platform plugin {name} missing: the app needs XWayland on Wayland")
+            yield _warn(f"Qt platform plugin {name} does not load: {loader.errorString()}")
 
 
 def _qt_app() -> object:
@@ -252,18 +261,18 @@ def _active_keyring() -> str:
         return "none available" if module.endswith((".fail", ".null")) else module
 
 
-def check_keyring() -> Iterator[CheckResult]:
-    loaded = import_keyring_backends()
-    platform_backends = [n for n in loaded if not n.endswith(("fail", "chainer"))]
-    if not platform_backends:
-        yield _fail("keyring: this platform's backend is not in the build")
-        return
-    # The backend probe talks to D-Bus / the Keychain; a hung service must not hang the self-test.
+def _probe_keyring(fresh: bool) -> tuple[str | None, BaseException | None]:
+    """The active backend's description, on a thread with a time limit: the probe talks to D-Bus or
+    the Keychain, and a hung service must not hang the self-test. ``(None, None)`` on timeout."""
     result: list[str] = []
     error: list[BaseException] = []
 
     def probe() -> None:
         try:
+            if fresh:
+                import keyring.core
+
+                keyring.core.init_backend()  # detect again, now that more backends are imported
             result.append(_active_keyring())
         except Exception as exc:
             error.append(exc)
@@ -272,16 +281,38 @@ def check_keyring() -> Iterator[CheckResult]:
     worker.start()
     worker.join(KEYRING_TIMEOUT_S)
     if worker.is_alive():
+        return None, None
+    return (result[0] if result else None), (error[0] if error else None)
+
+
+def check_keyring() -> Iterator[CheckResult]:
+    # First as the app does it (keyring's own discovery), because that is what must work.
+    found, error = _probe_keyring(fresh=False)
+    loaded = import_keyring_backends()
+    platform_backends = [n for n in loaded if not n.endswith(("fail", "chainer"))]
+    if not platform_backends:
+        yield _fail("keyring: this platform's backend is not in the build")
+        return
+    if found == "none available":
+        # Did keyring only miss a backend that is in the build? Then the app would miss it too.
+        again, _ = _probe_keyring(fresh=True)
+        if again not in (None, "none available"):
+            yield _fail(
+                f"keyring: found {again} only when its module is imported explicitly; "
+                "keyring's own discovery found nothing (missing entry points in the build?)"
+            )
+            return
+    if found is None and error is None:
         yield _warn(f"keyring: no answer within {KEYRING_TIMEOUT_S:.0f} s from the keyring service")
-    elif error:
-        yield _warn(f"keyring: {_describe(error[0])}")
-    elif result[0] == "none available":
+    elif error is not None:
+        yield _warn(f"keyring: {_describe(error)}")
+    elif found == "none available":
         yield _warn(
             "keyring: no secure store available here (the app will ask for one, or use "
             "SOLAXTRAY_TOKEN); backends in the build: " + ", ".join(platform_backends)
         )
     else:
-        yield _ok(f"keyring: {result[0]}")
+        yield _ok(f"keyring: {found}")
 
 
 def check_tls() -> Iterator[CheckResult]:

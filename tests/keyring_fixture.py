@@ -174,9 +174,19 @@ def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from keyring.backends import fail
 
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/solaxtray-test-bus")
+    # Subprocesses started by the test get no keyring either, on every OS (never the user's own).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     previous: keyring.backend.KeyringBackend = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
     try:
         yield
     finally:
         keyring.set_keyring(previous)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the real Secret Service are marked ``keyring`` automatically, so
+    ``-m "not keyring"`` deselects exactly them."""
+    for item in items:
+        if "secret_service" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.keyring)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -336,6 +337,7 @@ def test_parser_knows_every_subcommand() -> None:
 # --- watch ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a POSIX signal here")
 def test_watch_demo_prints_json_lines_and_ctrl_c_exits_0() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "solaxtray", "watch", "--demo"],
@@ -352,7 +354,7 @@ def test_watch_demo_prints_json_lines_and_ctrl_c_exits_0() -> None:
         assert item["sn"] in DEMO_SERIALS
         assert set(item) >= SPEC_FIELDS
     finally:
-        proc.send_signal(2)  # SIGINT, as Ctrl-C
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C
         code = proc.wait(timeout=10)
         stderr = proc.stderr.read() if proc.stderr is not None else ""
         for stream in (proc.stdout, proc.stderr):
@@ -444,10 +446,12 @@ def _run(
 
 
 def test_token_appears_in_no_output_or_log(
-    simulator: CloudSimulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    simulator: CloudSimulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    no_keyring: None,
 ) -> None:
     monkeypatch.setenv("SOLAXTRAY_TOKEN", FAKE_TOKEN)
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/solaxtray-test-bus")
     outputs: list[str] = []
     runs = [
         ["--log-level", "DEBUG", "fetch", "--api-url", simulator.v1_url, "--sn", SN],
@@ -513,6 +517,7 @@ def test_console_script() -> None:
     assert "exactly 10" in proc.stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a POSIX signal here")
 def test_simulate_prints_its_address_and_serves(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "solaxtray", "simulate"],
@@ -534,10 +539,21 @@ def test_simulate_prints_its_address_and_serves(tmp_path: Path) -> None:
         fetched = _run(["fetch", "--json", "--api-url", v1, "--sn", DEMO_SERIALS[0]], env=env)
         assert fetched.returncode == 0, fetched.stderr
     finally:
-        proc.send_signal(2)  # SIGINT, as Ctrl-C
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C
         code = proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
         if proc.stderr is not None:
             proc.stderr.close()
     assert code == 0
+
+
+def test_simulate_on_a_busy_port_says_so() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = _run(["simulate", "--port", str(port)])
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Cannot start the simulator: ")
+    assert str(port) in proc.stderr

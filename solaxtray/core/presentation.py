@@ -188,7 +188,7 @@ _STATE_LABELS: dict[TrayState, str] = {
     TrayState.NIGHT: "Asleep for the night",
     TrayState.IMPORTING: "Importing from the grid",
     TrayState.STALE: "No recent data",
-    TrayState.ERROR: "Problem",
+    TrayState.ERROR: "Cannot get data",
     TrayState.EPS: "Grid outage (EPS)",
     TrayState.FAULT: "Fault",
     TrayState.SETUP: "Setup needed",
@@ -292,7 +292,7 @@ class TrayView:
         Why: setting a new QIcon on a tray icon leaks in some Qt versions and costs a D-Bus round
         trip on Linux; the caller compares keys and only calls ``setIcon`` when this changes.
         """
-        soc = None if self.soc is None else round(self.soc)
+        soc = round(self.soc) if self.soc is not None and math.isfinite(self.soc) else None
         age = None if self.age_fraction is None else round(self.age_fraction * 24)
         return (self.state, self.power_text, soc, age)
 
@@ -413,7 +413,9 @@ def fleet_soc(snapshots: Sequence[Snapshot]) -> float | None:
     weighting would be a guess, and the battery closest to empty is the one the owner has to act
     on (it is also what the low-SOC alert watches).
     """
-    socs = [s.soc for s in snapshots if s.has_battery and s.soc is not None]
+    socs = [
+        s.soc for s in snapshots if s.has_battery and s.soc is not None and math.isfinite(s.soc)
+    ]
     return min(socs) if socs else None
 
 
@@ -464,7 +466,10 @@ def _type_label(snap: Snapshot | None) -> str | None:
 
 
 def inverter_title(inv: InverterInput) -> str:
-    """ "X3-Hybrid-G4 · SN ABC1234567": the name the notifications use too."""
+    """The inverter's name in titles, e.g. "X3-Hybrid-G4 · SN ABC1234567".
+
+    The type name comes first because owners recognise their inverter by model, not by serial.
+    """
     name = inv.name or _type_label(inv.snapshot) or "Inverter"
     return f"{name} · SN {inv.sn}"
 
@@ -503,6 +508,9 @@ def _inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Probl
         )
     if inv.error is not None and condition_for_error(inv.error) is AppCondition.OK:
         return _error_problem(inv.error)
+    if state is TrayState.STALE and snap is None:
+        # Before the first answer: nothing has gone wrong yet, so there is nothing to fix.
+        return None
     if state is TrayState.STALE:
         if inv.upload_age_s is not None:
             title = f"No new data for {format_duration(inv.upload_age_s)}"
@@ -639,7 +647,7 @@ def build_view(fleet: FleetInput) -> TrayView:
 
     # Power and SOC from live data; when nothing is live, the last known values (drawn grey).
     shown = live or stale
-    powers = [p for p in (_power_of(s) for s in shown) if p is not None]
+    powers = [p for p in (_power_of(s) for s in shown) if p is not None and math.isfinite(p)]
     power = sum(powers) if powers else None
     soc = fleet_soc(shown)
     frac_all = min(fractions) if fractions else None
@@ -689,15 +697,19 @@ def _tooltip(
         first.append(format_percent(soc))
     lines = [" · ".join(first)]
     second = state.label
+    if state is TrayState.STALE and all(v.snapshot is None for v in inverters):
+        second = "Waiting for the first data"
     ages = [v.upload_age_s for v in inverters if v.upload_age_s is not None]
     if ages and state is not TrayState.SETUP:
         second += f" · updated {format_age(min(ages))}"
     lines.append(second)
     if len(inverters) > 1:
-        lines.extend(
-            f"{v.sn}: {format_power(_power_of(v.snapshot) if v.snapshot else None)} · {v.state.label}"
-            for v in inverters
-        )
+        for v in inverters:
+            label = v.state.label
+            if v.snapshot is None and v.problem is None:
+                label = "waiting for data"
+            shown = format_power(_power_of(v.snapshot) if v.snapshot else None)
+            lines.append(f"{v.sn}: {shown} · {label}")
     if problem is not None:
         lines.append(problem.sentence)
     return tuple(lines)

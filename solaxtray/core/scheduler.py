@@ -18,9 +18,8 @@ How (issue 3, item 2):
   offline dongle) the interval keeps growing up to ``max_idle_s``: slower, never stopped.
 - **Not yet learned**: a plain ``poll_interval_s`` (default 60 s).
 - **Budget.** Requests of all serials are at least ``60 / per_minute`` seconds apart, so they never
-  bunch into one minute, and each serial gets ``per_day / n`` requests a day, so the day's
-  budget holds for any number of inverters (a token bucket per serial: a few retries may come in
-  a burst, the day's share is never exceeded). The shared ``RequestLedger`` still has the last word
+  bunch into one minute, and a token bucket holds the day's requests under ``per_day`` for any
+  number of inverters (what sleeping inverters save at night is spent in the day). The shared ``RequestLedger`` still has the last word
   (other processes spend the same quota); this keeps us from ever asking it in vain.
 - **Errors.** Network trouble pauses every serial (one route to the cloud) with exponential backoff
   and jitter, capped at ``MAX_BACKOFF_S``; server and protocol errors back off the one serial. A
@@ -81,11 +80,13 @@ MAX_CADENCE_S = 1800.0
 LEARN_AFTER = 3
 """Upload gaps seen before the cadence counts as learned."""
 _HISTORY = 9
-BUCKET_BURST = 3.0
-"""Requests a serial may make in quick succession (retries) above its steady share."""
+BUCKET_FRACTION = 0.1
+"""Part of the day's budget that may be saved up (at night, while inverters sleep) and spent
+faster than the steady rate (in the day, on retries)."""
 OFFSET_START_SLACK_S = 5.0
-OFFSET_STEP_DOWN_S = 1.0
+OFFSET_STEP_DOWN_S = 0.5
 OFFSET_STEP_UP_S = 6.0
+OFFSET_MAX_STRIDE = 2
 
 
 class StopReason(enum.StrEnum):
@@ -122,12 +123,11 @@ class _Serial:
     """Upper bound of (our wall time - plant seconds) at which an upload is available."""
     last_upload: datetime | None = None
     last_request: float = float("-inf")
-    tokens: float = 0.0
-    """The serial's share of the day's budget, as a token bucket (refilled at ``_rate``)."""
-    tokens_at: float = float("-inf")
     last_fresh_at: float | None = None
     last_miss_at: float | None = None
     misses: int = 0
+    hits: int = 0
+    """Planned polls in a row that found the upload at once."""
     idle_step: float = 0.0
     errors: int = 0
     stopped: StopReason | None = None
@@ -190,7 +190,8 @@ class PollScheduler:
         self.max_idle_s = max(max_idle_s, self.poll_interval_s)
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._serials: dict[str, _Serial] = {}
-        self._budget_cache: tuple[float, float] | None = None
+        self._tokens = 0.0
+        self._tokens_at = float("-inf")
         self._last_request = float("-inf")
         self._paused_until = float("-inf")
         self._network_errors = 0
@@ -213,7 +214,6 @@ class PollScheduler:
                 state.due = now
             fresh[sn] = state
         self._serials = fresh
-        self._budget_cache = None
 
     def token_changed(self) -> None:
         """A new token: resume every serial at once; forget rate-limit pauses and stops."""
@@ -221,7 +221,6 @@ class PollScheduler:
         self._token_rejected = False
         self._paused_until = float("-inf")
         self._network_errors = 0
-        self._budget_cache = None
         for state in self._serials.values():
             state.stopped = None
             state.errors = 0
@@ -259,13 +258,18 @@ class PollScheduler:
         for index, state in enumerate(self._serials.values()):
             if state.stopped is not None:
                 continue
-            when = max(state.due, self._token_time(state))
+            when = state.due
             key = (when, index, state.sn)
             if best is None or key < best:
                 best = key
         if best is None:
             return None
-        when = max(best[0], self._last_request + self._global_spacing(), self._paused_until)
+        when = max(
+            best[0],
+            self._last_request + self._global_spacing(),
+            self._paused_until,
+            self._token_time(),
+        )
         return best[2], when
 
     def refresh_now(self) -> None:
@@ -286,7 +290,7 @@ class PollScheduler:
         if state is None:  # removed while the request was in flight
             return False
         state.last_request = now
-        self._take_token(state, now)
+        self._take_token(now)
         state.last_result_at = now
         if isinstance(outcome, Snapshot):
             return self._on_snapshot(state, outcome, now)
@@ -316,8 +320,8 @@ class PollScheduler:
             for state in self._serials.values():
                 state.due += gap_s
                 state.last_request += gap_s
-                state.tokens_at += gap_s
             self._last_request += gap_s
+            self._tokens_at += gap_s
             if self._paused_until > now:
                 self._paused_until += gap_s
             return
@@ -340,7 +344,7 @@ class PollScheduler:
         stopped = StopReason.TOKEN_REJECTED if self._token_rejected else state.stopped
         next_poll = None
         if stopped is None:
-            next_poll = max(state.due, self._token_time(state), self._paused_until)
+            next_poll = max(state.due, self._token_time(), self._paused_until)
         return SerialView(
             sn=sn,
             next_poll=next_poll,
@@ -362,38 +366,32 @@ class PollScheduler:
         return MINUTE_S / self.per_minute * 1.01
 
     def _budget(self) -> tuple[float, float]:
-        """Each serial's bucket: (capacity, refill per second), from its share of the day.
+        """The token's bucket: (capacity, refill per second).
 
-        Any 24 h then holds at most ``capacity + rate * 86400`` requests per serial, which is the
-        share: retries may come in a small burst, the day's total never exceeds ``per_day``.
+        Any 24 h then holds at most ``capacity + rate * 86400 = per_day`` requests.
         """
-        if self._budget_cache is None:
-            active = max(1, sum(1 for s in self._serials.values() if s.stopped is None))
-            share = self.per_day / active
-            capacity = min(BUCKET_BURST, max(1.0, share / 4))
-            rate = max(share - capacity, share / 2) / DAY_S
-            self._budget_cache = (capacity, rate)
-        return self._budget_cache
+        capacity = max(1.0, self.per_day * BUCKET_FRACTION)
+        return capacity, (self.per_day - capacity) / DAY_S
 
-    def _refill(self, state: _Serial, now: float) -> None:
+    def _refill(self, now: float) -> None:
         capacity, rate = self._budget()
-        if state.tokens_at == float("-inf"):
-            state.tokens = capacity
-        elif now > state.tokens_at:
-            state.tokens = min(capacity, state.tokens + (now - state.tokens_at) * rate)
-        state.tokens_at = max(state.tokens_at, now)
+        if self._tokens_at == float("-inf"):
+            self._tokens = capacity
+        elif now > self._tokens_at:
+            self._tokens = min(capacity, self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = max(self._tokens_at, now)
 
-    def _token_time(self, state: _Serial) -> float:
-        """When the serial's bucket holds a whole request."""
+    def _token_time(self) -> float:
+        """When the bucket holds a whole request."""
         now = self._clock.now()
-        self._refill(state, now)
-        if state.tokens >= 1.0:
+        self._refill(now)
+        if self._tokens >= 1.0:
             return now
-        return now + (1.0 - state.tokens) / self._budget()[1]
+        return now + (1.0 - self._tokens) / self._budget()[1]
 
-    def _take_token(self, state: _Serial, now: float) -> None:
-        self._refill(state, now)
-        state.tokens -= 1.0
+    def _take_token(self, now: float) -> None:
+        self._refill(now)
+        self._tokens -= 1.0
 
     def _on_snapshot(self, state: _Serial, snap: Snapshot, now: float) -> bool:
         self._network_errors = 0
@@ -448,6 +446,10 @@ class PollScheduler:
         if state.offset is None:
             state.offset = observed - OFFSET_START_SLACK_S
             return
+        if state.cadence is None:
+            # Still polling at the plain interval: the earliest sighting is the best bound.
+            state.offset = min(state.offset, observed - OFFSET_START_SLACK_S)
+            return
         cadence = state.cadence or self.poll_interval_s
         continuous = state.last_fresh_at is not None and now - state.last_fresh_at < 1.5 * cadence
         missed_at = state.last_miss_at
@@ -460,9 +462,12 @@ class PollScheduler:
             logger.info("%s: uploads come earlier than learned; relearning", state.sn)
             state.offset = observed
         elif continuous and state.misses == 0:
-            state.offset = min(state.offset, observed) - OFFSET_STEP_DOWN_S
+            # Found at once: aim a little earlier, faster while it keeps working.
+            state.hits = min(state.hits + 1, OFFSET_MAX_STRIDE)
+            state.offset -= OFFSET_STEP_DOWN_S * state.hits
         elif continuous and missed_at is not None:
-            state.offset = min(max(state.offset, missed_at - p) + OFFSET_STEP_UP_S, observed)
+            state.hits = 0
+            state.offset += OFFSET_STEP_UP_S
 
     def _expected_next(self, state: _Serial, now: float) -> float | None:
         """The wall time at which the next upload after ``now`` should be there."""
@@ -508,7 +513,6 @@ class PollScheduler:
         if isinstance(error, SerialUnknown):
             logger.warning("%s is not known to this token: polling it stops", state.sn)
             state.stopped = StopReason.SERIAL_UNKNOWN
-            self._budget_cache = None
             return
         if isinstance(error, RateLimited):
             pause = max(error.retry_after, BAN_PAUSE_S if error.banned else MINUTE_S)

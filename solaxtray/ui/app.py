@@ -27,6 +27,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from solaxtray.core import paths
+from solaxtray.core.alerts import Health
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import (
     ApiError,
@@ -37,9 +38,11 @@ from solaxtray.core.errors import (
     SolaxTrayError,
     TokenRejected,
 )
+from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import (
     AppCondition,
+    Availability,
     FleetInput,
     InverterInput,
     StatusTracker,
@@ -48,12 +51,13 @@ from solaxtray.core.presentation import (
     condition_for_error,
 )
 from solaxtray.core.settings import Settings, SettingsStore
+from solaxtray.core.watch import FleetWatch
 from solaxtray.ui.background import BackgroundCaller
 from solaxtray.ui.fallback_window import FallbackWindow
 from solaxtray.ui.icon import IconCache, panel_is_dark, wants_template_icon
 from solaxtray.ui.notifier import Notifier, default_sender
 from solaxtray.ui.planning import make_planner
-from solaxtray.ui.poller import Planner, Poller
+from solaxtray.ui.poller import Poller
 from solaxtray.ui.popup import PopupWindow
 from solaxtray.ui.single_instance import SingleInstance, instance_name
 from solaxtray.ui.tray import Tray, TrayMenu
@@ -94,7 +98,7 @@ class FleetModel:
         self.stale_after_s: float | None = None
         self.requests_today: int | None = None
         self.daily_quota = 10_000
-        self.next_poll: dict[str, float] = {}
+        self.planner: FleetWatch | None = None
         self.recent_alerts: list[Any] = []
 
     def set_serials(self, serials: tuple[str, ...]) -> None:
@@ -133,6 +137,23 @@ class FleetModel:
         except (OverflowError, OSError, ValueError):
             return None
 
+    def _next_poll(self, sn: str) -> float | None:
+        if self.planner is None:
+            return None
+        view = self.planner.view(sn)
+        return view.next_poll if view is not None else None
+
+    def _availability(self, sn: str) -> Availability:
+        """The alert rules tell night ("asleep") from an outage ("offline")."""
+        if self.planner is None:
+            return Availability.ONLINE
+        health = self.planner.health(sn)
+        if health is Health.ASLEEP:
+            return Availability.ASLEEP
+        if health is Health.OFFLINE:
+            return Availability.OFFLINE
+        return Availability.ONLINE
+
     def view(self) -> TrayView:
         inverters = [
             InverterInput(
@@ -142,7 +163,8 @@ class FleetModel:
                 upload_age_s=(
                     self.upload_age(self.snapshots[sn]) if sn in self.snapshots else None
                 ),
-                next_poll_at=self.next_poll.get(sn),
+                next_poll_at=self._next_poll(sn),
+                availability=self._availability(sn),
                 status_since=self.status.since(sn),
             )
             for sn in self.serials
@@ -183,7 +205,8 @@ class TrayApp(QObject):
         self._simulator: Any = None
         self._client: Any = None
         self.poller: Poller | None = None
-        self.planner: Planner | None = None
+        self.planner: FleetWatch | None = None
+        self.ledger: RequestLedger | None = None
         self.token: str | None = None
         self.model = FleetModel(self.clock)
         self.model.stale_after_s = self.settings.stale_minutes * 60.0
@@ -325,6 +348,9 @@ class TrayApp(QObject):
                 self._client.close()
             self._client = None
         self.token = token
+        self.planner = None
+        self.ledger = None
+        self.model.planner = None
         self.model.set_serials(serials)
         self.model.condition = AppCondition.OK
         self.model.condition_detail = None
@@ -345,6 +371,8 @@ class TrayApp(QObject):
         self.planner, ledger = make_planner(
             serials, self.settings, clock=self.clock, ledger_path=ledger_path
         )
+        self.ledger = ledger
+        self.model.planner = self.planner
         self.model.daily_quota = self.settings.per_day
         self.poller = Poller(
             client.fetch, self.planner, clock=self.clock, ledger=ledger, parent=self
@@ -379,14 +407,11 @@ class TrayApp(QObject):
         self.notifier.notify_all(alerts)
 
     def _on_poll_state(self) -> None:
-        if self.poller is None:
-            return
-        planned = self.poller.next_poll
-        self.model.next_poll = {planned[0]: planned[1]} if planned else {}
-        used = getattr(self.planner, "used_today", None)
-        if callable(used):
-            with contextlib.suppress(Exception):
-                self.model.requests_today = int(used())
+        if self.ledger is not None:
+            try:
+                self.model.requests_today = self.ledger.used_today()
+            except OSError:
+                self.model.requests_today = None
 
     # --- what the user sees ----------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ Layout, from the outside in:
 - the plate: a disc in the state colour, so the state reads at a glance and the text always has its
   own background (panels may be light, dark, or a wallpaper);
 - the data-age arc: a thin arc on the plate's rim, growing through the upload cycle;
-- the compact power text ("2.4k") with a one-pixel halo, or a glyph for setup (gear) and errors (!).
+- the compact power text ("2.4k") with a one-pixel halo, or a glyph: a gear for setup, "!" when
+  the app cannot get data, a crescent moon for an inverter asleep at night.
 
 The macOS template variant is black and alpha only (the menu bar recolours it), so state colours are
 replaced there by shape: problem states get a filled plate with the text cut out.

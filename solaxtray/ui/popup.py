@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeyEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from solaxtray.core.models import BatteryStatus, Snapshot
 from solaxtray.core.presentation import InverterView, TrayState, TrayView
 from solaxtray.ui.flow import FlowValues, FlowWidget
-from solaxtray.ui.icon import STATE_COLOURS
+from solaxtray.ui.icon import STATE_COLOURS, render_icon
 from solaxtray.ui.text import (
     format_age,
     format_battery,
@@ -188,10 +188,13 @@ class PopupWindow(QWidget):
         self._sections_host = QWidget()
         self._sections_layout = QVBoxLayout(self._sections_host)
         self._sections_layout.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
+        self._scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self._sections_host)
+        self._badge = QLabel()
+        self._badge.setObjectName("badge")
+        self._badge_key: object = None
 
         refresh = QPushButton("Refresh now")
         refresh.setObjectName("refresh")
@@ -205,7 +208,10 @@ class PopupWindow(QWidget):
         buttons.addWidget(settings)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self._headline)
+        top = QHBoxLayout()
+        top.addWidget(self._badge)
+        top.addWidget(self._headline, 1)
+        layout.addLayout(top)
         layout.addWidget(self._problem)
         layout.addWidget(self._flow)
         layout.addWidget(scroll, 1)
@@ -237,7 +243,15 @@ class PopupWindow(QWidget):
             self.show()
 
     def position_near(self, anchor: QRect) -> QPoint:
-        """Move next to the tray icon's geometry, within the available area of its screen."""
+        """Move next to the tray icon's geometry, within the available area of its screen.
+
+        StatusNotifierItem trays (GNOME, KDE) do not tell Qt where the icon is, so an empty
+        anchor falls back to the mouse pointer: the user has just clicked the icon with it.
+        """
+        if anchor.isNull() or not anchor.isValid():
+            pointer = QCursor.pos()
+            if QGuiApplication.screenAt(pointer) is not None:
+                anchor = QRect(pointer, QSize(1, 1))
         screen = QGuiApplication.screenAt(anchor.center()) if not anchor.isNull() else None
         screen = screen or self.screen() or QGuiApplication.primaryScreen()
         size = self.size() if self.isVisible() else self.sizeHint().expandedTo(self.size())
@@ -297,6 +311,10 @@ class PopupWindow(QWidget):
         label = section.labels[key]
         return label.text() if _row_visible(section.form, label) else None
 
+    def badge_image(self) -> QImage:
+        """The state badge as drawn (for tests and screenshots)."""
+        return self._badge.pixmap().toImage()
+
     def headline_text(self) -> str:
         return self._headline.text()
 
@@ -316,11 +334,12 @@ class PopupWindow(QWidget):
         if view.soc is not None:
             headline.append(format_percent(view.soc))
         self._headline.setText(" · ".join(headline))
-        colour = STATE_COLOURS[view.state]
         self._headline.setToolTip(view.state.label)
-        self._headline.setStyleSheet(f"border-left: 6px solid {colour}; padding-left: 6px;")
+        self._update_badge(view)
         if view.problem is not None:
             self._problem.setText(view.problem.sentence)
+            # The error's own words (for example what the cloud said) as detail on hover.
+            self._problem.setToolTip(view.problem.message)
             self._problem.show()
         else:
             self._problem.clear()
@@ -335,6 +354,29 @@ class PopupWindow(QWidget):
         self._quota.setText(f"Requests: {format_quota(view.requests_today, view.daily_quota)}")
         for inv in view.inverters:
             self._fill_section(self._sections[inv.sn], inv, view.now)
+        self._fit_to_content()
+
+    def _update_badge(self, view: TrayView) -> None:
+        """The tray icon itself beside the headline, so the popup and the tray read alike."""
+        key = view.visual_key
+        if key == self._badge_key:
+            return
+        self._badge_key = key
+        dpr = self.devicePixelRatioF()
+        # The badge sits on this window, not on the panel: contrast with our own background.
+        dark = self.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.5
+        image = render_icon(view, 32, dpr=dpr, dark_panel=dark)
+        self._badge.setPixmap(QPixmap.fromImage(image))
+
+    def _fit_to_content(self) -> None:
+        """A popup is as tall as its content (up to most of the screen); a normal window keeps
+        the size the user gave it."""
+        host = self._sections_host.sizeHint().height()
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        cap = screen.availableGeometry().height() * 0.6 if screen is not None else 600
+        self._scroll.setMinimumHeight(round(min(host, cap)))
+        if self._as_popup:
+            self.adjustSize()
 
     def _rebuild_sections(self, sns: list[str]) -> None:
         # Empty the layout entirely (boxes and the trailing stretch), so stretches do not pile up.

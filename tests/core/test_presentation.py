@@ -382,3 +382,35 @@ def test_tooltip_within_a_limit_keeps_summary_and_problem() -> None:
     assert view.problem is not None
     assert lines[1] == "SNX0000009: Serial number not found"
     assert view.tooltip_within(10_000) != short
+
+
+def test_before_the_first_answer_nothing_is_wrong_yet() -> None:
+    view = build_view(fleet(InverterInput(sn="SNA0000001"), InverterInput(sn="SNB0000002")))
+    assert view.state is TrayState.STALE
+    assert view.problem is None
+    assert view.power_w is None
+    assert view.power_text == "–"
+    assert view.tooltip_lines == (
+        "SolaX · —",
+        "Waiting for the first data",
+        "SNA0000001: — · waiting for data",
+        "SNB0000002: — · waiting for data",
+    )
+
+
+def test_implausible_numbers_do_not_break_the_view() -> None:
+    odd = snap(
+        ac_power=math.nan,
+        pv_power=(math.inf, None, None, None),
+        soc=math.nan,
+        bat_power=-math.inf,
+        feedin_power=math.nan,
+        inverter_status=InverterStatus.NORMAL,
+    )
+    view = build_view(fleet(inv(odd, upload_age_s=math.nan)))
+    assert view.power_w is None
+    assert view.power_text == "–"
+    assert view.soc is None
+    assert view.age_fraction is None
+    assert isinstance(view.visual_key, tuple)
+    assert view.tooltip_lines[0] == "SolaX · —"

@@ -12,7 +12,9 @@ from pathlib import Path
 import keyring
 import pytest
 
+from solaxtray.cli import main
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
+from solaxtray.core.logsetup import reset_logging
 from solaxtray.core.secrets import (
     TOKEN_ENV,
     TokenStatus,
@@ -112,7 +114,9 @@ def test_no_backend_but_environment_token_works(
 
 
 @pytest.mark.keyring
-def test_locked_collection_gives_the_unlock_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_locked_collection_gives_the_unlock_sentence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # A daemon of its own: this test locks the collection, which no other test should meet.
     with running_secret_service(unlock=True) as bus, using_bus(bus, monkeypatch):
         store = TokenStore()
@@ -132,6 +136,14 @@ def test_locked_collection_gives_the_unlock_sentence(monkeypatch: pytest.MonkeyP
                 call()
             assert "Unlock your keyring" in info.value.message
             assert info.value.title == "Keyring locked"
+        # The command line says the same in one line, with the token's exit status.
+        try:
+            assert main(["fetch", "--sn", "ABCDE12345"]) == 3
+        finally:
+            reset_logging()
+        err = capsys.readouterr().err
+        assert err.startswith("Keyring locked: Your keyring is locked")
+        assert err.count("\n") == 1
 
 
 def test_a_keyring_that_never_answers_times_out() -> None:
@@ -235,6 +247,8 @@ def test_cli_token_set_from_stdin_with_real_keyring(
 def test_cli_token_set_without_keyring_explains(isolated_dirs: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
     env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/solaxtray-test-bus"
+    # What keyring does with no usable backend, on every OS (never the user's own keychain):
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     result = subprocess.run(
         [sys.executable, "-m", "solaxtray", "token", "set"],
         input=TOKEN + "\n",
@@ -248,3 +262,50 @@ def test_cli_token_set_without_keyring_explains(isolated_dirs: Path) -> None:
     assert result.stderr.startswith("Keyring not available: No secure password store")
     assert "Traceback" not in result.stderr
     assert TOKEN not in result.stdout + result.stderr
+
+
+@pytest.mark.keyring
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_cli_token_set_prompts_without_echo(secret_service: SecretServiceBus) -> None:
+    """On a terminal, ``token set`` asks with getpass: the typed token must not be echoed."""
+    import fcntl
+    import pty
+    import termios
+
+    master, slave = pty.openpty()
+
+    def controlling_terminal() -> None:  # runs in the child: make the pty its terminal
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "solaxtray", "token", "set"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=secret_service.env(),
+        preexec_fn=controlling_terminal,  # no threads run in this child before exec
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        while b"hidden" not in seen:
+            seen += os.read(master, 1024)
+        os.write(master, TOKEN.encode() + b"\n")
+        while True:
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert TOKEN.encode() not in seen
+    assert b"Token saved" in seen
+    assert keyring.get_password("solaxtray", "tokenId") == TOKEN

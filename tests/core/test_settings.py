@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,6 +38,25 @@ def test_paths_follow_xdg_variables(isolated_dirs: Path) -> None:
     assert paths.log_dir() == isolated_dirs / "state" / "solaxtray" / "log"
     assert paths.log_path().parent == paths.log_dir()
     assert paths.cache_dir() == isolated_dirs / "cache" / "solaxtray"
+
+
+def test_xdg_variables_win_on_other_platforms(
+    monkeypatch: pytest.MonkeyPatch, isolated_dirs: Path
+) -> None:
+    monkeypatch.setattr(paths, "_IS_LINUX", False)
+    assert paths.config_dir() == isolated_dirs / "config" / "solaxtray"
+    assert paths.log_dir() == isolated_dirs / "state" / "solaxtray" / "log"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/path")  # ignored, as the XDG spec says
+    assert paths.data_dir().is_absolute()
+    assert paths.data_dir() != Path("relative/path/solaxtray").absolute()
+
+
+def test_platform_defaults_without_xdg(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name)
+    for folder in (paths.config_dir(), paths.data_dir(), paths.log_dir(), paths.cache_dir()):
+        assert folder.is_absolute()
+        assert "solaxtray" in folder.parts
     # Asking for a path creates nothing.
     assert not paths.config_dir().exists()
 
@@ -95,7 +115,10 @@ def test_failed_save_keeps_the_old_file(store: SettingsStore) -> None:
     assert store.path.read_bytes() == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only directories")
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,
+    reason="root (and Windows) can write into read-only directories",
+)
 def test_unwritable_directory_is_a_sentence(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

@@ -62,6 +62,9 @@ def stop_process(proc: subprocess.Popen[Any], timeout: float = 5.0) -> int | Non
             except (ProcessLookupError, PermissionError):
                 proc.kill()
             proc.wait(timeout)
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
     return proc.returncode
 
 
@@ -256,6 +259,8 @@ class Desktop:
         )
 
     def start_fake_desktop(self, timeout: float = 10.0) -> None:
+        err = (self.workdir / "fake_desktop.stderr").open("wb")
+        self._files.append(err)
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -267,7 +272,7 @@ class Desktop:
             ],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=(self.workdir / "fake_desktop.stderr").open("wb"),
+            stderr=err,
             start_new_session=True,
         )
         self._procs.append(proc)

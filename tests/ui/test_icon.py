@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPalette
 
+import solaxtray
 from solaxtray.core.models import InverterStatus, Snapshot
 from solaxtray.core.presentation import (
     AppCondition,
@@ -362,8 +365,33 @@ def test_many_qt_calls_do_not_exhaust_none() -> None:
         print("alive")
         """
     )
+    root = str(Path(solaxtray.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-500:]
     assert result.stdout.strip() == "alive"
+
+
+def test_out_of_range_soc_and_age_are_clamped(qapp: Any) -> None:
+    def direct(soc: float, age: float) -> TrayView:
+        return TrayView(
+            state=TrayState.PRODUCING,
+            power_w=850.0,
+            soc=soc,
+            age_fraction=age,
+            tooltip_lines=("SolaX · 850 W",),
+            problem=None,
+        )
+
+    full = render_icon(direct(100.0, 1.0), 32, dark_panel=True)
+    assert render_icon(direct(150.0, 3.0), 32, dark_panel=True) == full
+    empty = render_icon(direct(0.0, 0.0), 32, dark_panel=True)
+    assert render_icon(direct(-5.0, -1.0), 32, dark_panel=True) == empty
+    assert full != empty

@@ -258,7 +258,8 @@ def test_with_the_core_fleet_watch_a_scripted_fault_raises_one_alert(
 ) -> None:
     """The real planner: the first answer finds the inverter in Fault Mode and alerts once."""
     sn = DEMO_SERIALS[0]
-    simulator.script_status(sn, [(-3600.0, 103)])
+    simulator.script_status(sn, [(0.0, 103)])
+    simulator.upload_now(sn)
     clock = SystemClock()
     client = SolaxClient(DEMO_TOKEN, api_url=simulator.v2_url, timeout=(2.0, 10.0))
     poller = Poller(client.fetch, FleetWatch([sn], clock=clock), clock=clock)

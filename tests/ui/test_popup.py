@@ -17,6 +17,7 @@ from solaxtray.core.models import InverterStatus, InverterType, Snapshot
 from solaxtray.core.parsing import parse_realtime
 from solaxtray.core.presentation import FleetInput, InverterInput, TrayView, build_view
 from solaxtray.ui.popup import PopupWindow, inverter_rows, place_near
+from solaxtray.ui.text import format_battery, format_grid, format_next_poll, format_quota
 
 pytestmark = pytest.mark.gui
 
@@ -145,6 +146,25 @@ def test_live_update_changes_texts_without_rebuilding(popup: PopupWindow) -> Non
     assert popup.headline_text().startswith("Fault")
 
 
+def test_badge_is_the_tray_icon_and_follows_the_state(popup: PopupWindow) -> None:
+    popup.update_view(
+        fleet_view(InverterInput("SNA0000001", make_snapshot("SNA0000001", 850.0), upload_age_s=60))
+    )
+    producing = popup.badge_image()
+    assert not producing.isNull()
+    centre = producing.pixelColor(producing.width() // 2, producing.height() - 3)
+    assert centre.green() > centre.red()  # the green plate
+    popup.update_view(
+        fleet_view(
+            InverterInput("SNA0000001", make_snapshot("SNA0000001", 0.0, 103), upload_age_s=60)
+        )
+    )
+    fault = popup.badge_image()
+    edge = fault.pixelColor(fault.width() // 2, fault.height() - 3)
+    assert edge.red() > 150
+    assert edge.green() < 90
+
+
 def test_sections_follow_the_serials(popup: PopupWindow) -> None:
     err = SerialUnknown("This serial is not bound to the token.", sn="SNB0000002")
     view = fleet_view(
@@ -242,3 +262,50 @@ def test_rows_are_pure_text(qapp: Any) -> None:
     assert rows["ac"] == "850 W"
     assert rows["upload"] == "2026-06-15 15:00:00 · 10 min ago"
     assert rows["next_poll"] == "—"
+
+
+@pytest.mark.parametrize(
+    ("bat_power", "soc", "text"),
+    [
+        (1200.0, 67.0, "Charging 1.2 kW · 67 %"),
+        (-450.0, 40.0, "Discharging 450 W · 40 %"),
+        (0.4, 100.0, "Idle · 100 %"),
+        (None, 55.0, "55 %"),
+        (None, None, "—"),
+    ],
+)
+def test_battery_wording_follows_the_sign(
+    bat_power: float | None, soc: float | None, text: str
+) -> None:
+    assert format_battery(bat_power, soc) == text
+
+
+@pytest.mark.parametrize(
+    ("feedin", "text"),
+    [(2100.0, "Exporting 2.1 kW"), (-350.0, "Importing 350 W"), (0.0, "Balanced"), (None, "—")],
+)
+def test_grid_wording_follows_the_sign(feedin: float | None, text: str) -> None:
+    assert format_grid(feedin) == text
+
+
+def test_next_poll_and_quota_wording() -> None:
+    assert format_next_poll(None, NOW) == "—"
+    assert format_next_poll(NOW - 5, NOW) == "now"
+    assert format_next_poll(NOW + 300, NOW) == "in 5 min"
+    assert format_quota(None, 10_000) == "—"
+    assert format_quota(9000, 9000) == "9,000 of 9,000 today (100 %)"
+    assert format_quota(3, 0) == "3 of 0 today (0 %)"
+
+
+def test_position_near_uses_the_screen_the_icon_is_on(qtbot: QtBot) -> None:
+    window = PopupWindow(as_popup=True)
+    qtbot.addWidget(window)
+    screen = window.screen()
+    assert screen is not None
+    area = screen.availableGeometry()
+    window.resize(300, 200)
+    icon = QRect(area.right() - 30, area.bottom() - 24, 22, 22)
+    point = window.position_near(icon)
+    assert window.pos() == point
+    assert area.contains(QRect(point, window.size()))
+    assert point.y() + window.height() <= icon.top()  # above an icon at the bottom

@@ -1,0 +1,193 @@
+"""The one interface the app polls through, whichever SolaX API the user has. Qt-free.
+
+Existing accounts have a tokenId (one request per registration number); accounts made since
+September 2026 have a Developer API client id and secret (up to ten inverters per request). Both
+give the same ``Snapshot`` and the same ``ApiError`` kinds, so the scheduler, the alerts and the UI
+need not know which one is in use. What differs, and what the scheduler must honour per backend,
+is said by the backend itself: how many serials one request carries, how many requests a round
+costs, and the budget to keep.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol, runtime_checkable
+
+from solaxtray.core.client import SolaxClient
+from solaxtray.core.clock import Clock
+from solaxtray.core.developer_api import DEFAULT_REGION, DeveloperClient, TokenCache
+from solaxtray.core.errors import ApiError, ConfigError, NetworkError, RateLimited, TokenRejected
+from solaxtray.core.ledger import MAX_PER_DAY, MAX_PER_MINUTE
+from solaxtray.core.models import Snapshot
+from solaxtray.core.servers import DEFAULT_API_URL
+from solaxtray.core.transport import DEFAULT_TIMEOUT
+
+TOKEN_BACKEND = "token"  # noqa: S105 - a backend name
+DEVELOPER_BACKEND = "developer"
+BACKEND_KINDS: tuple[str, ...] = (TOKEN_BACKEND, DEVELOPER_BACKEND)
+"""The names ``make_backend`` (and the settings' ``backend`` key) accept."""
+_ALIASES = {
+    "tokenid": TOKEN_BACKEND,
+    "token-id": TOKEN_BACKEND,
+    "v1": TOKEN_BACKEND,
+    "dev": DEVELOPER_BACKEND,
+    "developer-api": DEVELOPER_BACKEND,
+    "oauth": DEVELOPER_BACKEND,
+}
+
+
+@runtime_checkable
+class RealtimeBackend(Protocol):
+    """Realtime data for several serials of one account, one outcome per serial.
+
+    ``per_minute`` / ``per_day`` are the request budget the scheduler (and its ``RequestLedger``)
+    should keep for this backend; ``requests_for(n)`` is what one ``fetch_many`` of ``n`` serials
+    normally costs, and ``requests_made`` counts what was really sent (retries and token requests
+    included), so the ledger can be charged exactly.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def max_serials_per_request(self) -> int: ...
+
+    @property
+    def per_minute(self) -> int: ...
+
+    @property
+    def per_day(self) -> int: ...
+
+    @property
+    def requests_made(self) -> int: ...
+
+    def requests_for(self, count: int) -> int: ...
+
+    def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
+        """One outcome per serial (whitespace stripped, duplicates once), never raising an
+        ApiError: each failure is returned, with ``.sn`` set, in the place of its serial."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class TokenBackend:
+    """The tokenId API as a ``RealtimeBackend``: ``SolaxClient``, one request per serial.
+
+    After an error that concerns the token rather than the serial (rejected token, rate limit,
+    no network) the remaining serials of the round get the same error without a request: with a
+    rejected token every further request would count towards the hour-long ban (field notes).
+    """
+
+    name = TOKEN_BACKEND
+    max_serials_per_request = 1
+    per_minute = MAX_PER_MINUTE
+    per_day = MAX_PER_DAY
+    """The document's 10 a minute and 10,000 a day, with a margin (``ledger.py``)."""
+
+    def __init__(self, client: SolaxClient) -> None:
+        self.client = client
+        self._requests = 0
+
+    def __repr__(self) -> str:
+        return f"TokenBackend({self.client!r})"
+
+    def __enter__(self) -> TokenBackend:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def requests_made(self) -> int:
+        """Requests sent, at most: a serial refused before sending (malformed) counts too."""
+        return self._requests
+
+    def requests_for(self, count: int) -> int:
+        return max(0, count)
+
+    def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
+        outcomes: dict[str, Snapshot | ApiError] = {}
+        stop: ApiError | None = None
+        for sn in dict.fromkeys(s.strip() for s in serials):
+            if stop is not None:
+                outcomes[sn] = _for_serial(stop, sn)
+                continue
+            self._requests += 1
+            try:
+                outcomes[sn] = self.client.fetch(sn)
+            except ApiError as error:
+                if error.sn is None:  # "" is deliberate: a serial that looked like a token
+                    error.sn = sn
+                outcomes[sn] = error
+                if isinstance(error, TokenRejected | RateLimited | NetworkError):
+                    stop = error
+        return outcomes
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _for_serial(error: ApiError, sn: str) -> ApiError:
+    clone = copy.copy(error)
+    clone.sn = sn
+    clone.__cause__ = error.__cause__
+    return clone
+
+
+def normalise_backend_kind(kind: str) -> str:
+    """``token`` or ``developer`` for any accepted spelling; ConfigError otherwise."""
+    key = kind.strip().lower() if isinstance(kind, str) else ""
+    key = _ALIASES.get(key, key)
+    if key not in BACKEND_KINDS:
+        raise ConfigError(
+            "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
+            "“developer” (a client id and secret from the SolaX Developer Platform)."
+        )
+    return key
+
+
+def make_backend(
+    kind: str,
+    *,
+    api_url: str | None = None,
+    token: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    clock: Clock | None = None,
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+    token_cache: TokenCache | None = None,
+) -> RealtimeBackend:
+    """The backend for the user's choice. ``api_url`` is the tokenId server (name or address,
+    default ``www``) for ``token``, or the Developer API region (``eu``, ``cn``, ``in``) or
+    address for ``developer`` (default ``eu``). Raises ConfigError when a credential is missing."""
+    kind = normalise_backend_kind(kind)
+    if kind == TOKEN_BACKEND:
+        if not token:
+            raise ConfigError(
+                "No token is set. Copy the tokenId from the API page of your SolaX Cloud account."
+            )
+        client = SolaxClient(
+            token, api_url=api_url or DEFAULT_API_URL, timeout=timeout, clock=clock
+        )
+        return TokenBackend(client)
+    if not client_id or not client_secret:
+        raise ConfigError(
+            "The Developer API needs both a client id and a client secret. Copy them from your "
+            "application on the SolaX Developer Platform (developer.solaxcloud.com)."
+        )
+    return DeveloperClient(
+        client_id,
+        client_secret,
+        host=api_url or DEFAULT_REGION,
+        timeout=timeout,
+        clock=clock,
+        token_cache=token_cache,
+    )

@@ -1,0 +1,597 @@
+"""The SolaX Developer API client: OAuth2 client credentials, up to ten inverters per request. Qt-free.
+
+Since September 2026 new SolaX Cloud accounts get a client id and secret instead of a tokenId. What
+this module relies on, with links, is in ``docs/developer-api.md``; in short:
+
+- ``POST {host}/openapi/auth/oauth/token`` (form: ``client_id``, ``client_secret``,
+  ``grant_type=client_credentials``) answers ``code`` 0 and ``result.access_token`` /
+  ``result.expires_in`` (about 30 days). There is no refresh token, and a new token request makes
+  the previous token invalid: so the token is kept, renewed a little before it expires, and renewed
+  once when the cloud rejects it (another program with the same application may have renewed it),
+  never in a loop.
+- ``GET {host}/openapi/v2/device/realtime_data?snList=A,B&deviceType=1&businessType=1`` with
+  ``Authorization: bearer <token>`` answers ``code`` 10000 and a list, one object per inverter
+  (``deviceType=2&requestSnType=1`` gives the batteries of those inverters). The serials are the
+  inverters' own serial numbers, not the dongles' registration numbers.
+
+The transport rules are ``transport.HttpTransport``'s, the same as for the tokenId API. The client
+secret and the access token are registered with ``redact`` and never appear in a message, a log
+line or a repr.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from solaxtray.core.clock import Clock, SystemClock, to_datetime
+from solaxtray.core.developer_parsing import (
+    CREDENTIAL_WORDS,
+    DATA_OK_CODE,
+    REJECTED_TOKEN_CODES,
+    TOKEN_OK_CODE,
+    credentials_rejected,
+    data_error,
+    match_batteries,
+    match_inverters,
+    snapshot_from_developer,
+    token_endpoint_error,
+    token_still_rejected,
+)
+from solaxtray.core.errors import (
+    ApiError,
+    ConfigError,
+    MalformedResponse,
+    NetworkError,
+    RateLimited,
+    SerialNotReporting,
+    SerialUnknown,
+    ServerError,
+    TokenRejected,
+)
+from solaxtray.core.models import Snapshot
+from solaxtray.core.parsing import (
+    as_code,
+    as_number,
+    decode_object,
+    show_sn,
+)
+from solaxtray.core.redact import register_secret
+from solaxtray.core.servers import check_transport, is_loopback_host
+from solaxtray.core.transport import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, HttpTransport, Reply
+
+logger = logging.getLogger(__name__)
+
+REGION_HOSTS: dict[str, str] = {
+    "eu": "https://openapi-eu.solaxcloud.com",
+    "cn": "https://openapi-cn.solaxcloud.com",
+    "in": "https://openapi-in.solaxcloud.com",
+}
+"""Regional hosts of the Developer API by the names a user may type."""
+DEFAULT_REGION = "eu"
+
+TOKEN_PATH = "/openapi/auth/oauth/token"  # noqa: S105 - a path, not a secret
+REALTIME_PATH = "/openapi/v2/device/realtime_data"
+
+MAX_SERIALS_PER_REQUEST = 10
+"""The most serials one realtime request may name (field notes)."""
+DEVICE_TYPE_INVERTER = "1"
+DEVICE_TYPE_BATTERY = "2"
+BUSINESS_TYPE_RESIDENTIAL = "1"
+REQUEST_SN_TYPE_INVERTER = "1"
+"""With ``deviceType=2``: the serials in ``snList`` are inverters, answer with their batteries."""
+
+
+PER_MINUTE = 9
+PER_DAY = 9_000
+"""The budget the scheduler should keep for this API, in requests.
+
+No public source states the Developer API's limits: one client paces itself at about 100 calls a
+minute, another assumes 10 a minute, and code 10405 says a call allowance exists without saying
+its size. Until SolaX documents them, the tokenId API's documented limits (10 a minute, 10,000 a
+day) with the same margin are the safe guess. Batching makes them go far: ten inverters with
+batteries cost two requests per round.
+"""
+
+RENEW_MARGIN_S = 300.0
+"""Renew the access token this long before it expires (at most a tenth of its lifetime)."""
+DEFAULT_LIFETIME_S = 3600.0
+"""Assumed lifetime when the token answer gives none: short, so a wrong guess costs one renewal."""
+BATTERY_REPROBE_S = 6 * 3600.0
+"""How long an inverter that answered without a battery is asked without one (a battery may be
+added later)."""
+
+_SERIAL = re.compile(r"[A-Za-z0-9_-]{1,40}")
+_TOKEN_SHAPED = re.compile(r"[0-9]{23,24}")
+
+
+class TokenCache(Protocol):
+    """Where the access token lives between requests. The default keeps it in memory only.
+
+    Why a hook: SolaX keeps one valid token per application, so two programs with the same client
+    id (the tray and ``solaxtray watch``) invalidate each other's token at every renewal. A cache
+    they share (the keyring, say) lets the second one pick up the first one's token instead.
+    """
+
+    def load(self) -> tuple[str, float] | None:
+        """The token and when to renew it (epoch seconds, a margin before it expires), or None."""
+
+    def save(self, token: str, expires_at: float) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+class MemoryTokenCache:
+    """The access token in this process's memory only."""
+
+    def __init__(self) -> None:
+        self._value: tuple[str, float] | None = None
+
+    def __repr__(self) -> str:
+        return f"MemoryTokenCache(set={self._value is not None})"
+
+    def load(self) -> tuple[str, float] | None:
+        return self._value
+
+    def save(self, token: str, expires_at: float) -> None:
+        self._value = (token, expires_at)
+
+    def clear(self) -> None:
+        self._value = None
+
+
+def resolve_developer_host(name_or_url: str) -> str:
+    """The base address of the Developer API for a region name (``eu``, ``cn``, ``in``, also as
+    ``developer-eu`` / ``openapi-eu``) or an ``https://`` address (plain ``http://`` to this
+    machine only: the simulator). Raises ConfigError, in words, for anything else."""
+    text = name_or_url.strip() if isinstance(name_or_url, str) else ""
+    key = text.lower()
+    for prefix in ("developer-", "openapi-", "dev-"):
+        key = key.removeprefix(prefix)
+    if key in REGION_HOSTS:
+        return REGION_HOSTS[key]
+    names = ", ".join(f"“{name}”" for name in REGION_HOSTS)
+    if "://" not in text:
+        raise ConfigError(
+            f"The Developer API server must be a region ({names}) or an address starting with "
+            "https://."
+        )
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ConfigError("The Developer API server address is not a valid web address.") from None
+    host = parts.hostname or ""
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("The server address must not contain a user name or password.")
+    if parts.query or parts.fragment or parts.path.strip("/"):
+        raise ConfigError(
+            "Give the Developer API server as its bare address, for example "
+            f"{REGION_HOSTS[DEFAULT_REGION]}, without a path or a “?” part."
+        )
+    check_transport(text)
+    netloc = host if ":" not in host else f"[{host}]"
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((parts.scheme.lower(), netloc, "", "", ""))
+
+
+@dataclass(slots=True)
+class _Round:
+    """What one ``fetch_many`` call has done about the token: at most one renewal per call."""
+
+    renewed: bool = False
+    fetched_here: bool = False
+    stop: ApiError | None = None
+    """An error that concerns the whole account: later requests of this call are not sent."""
+
+
+class DeveloperClient:
+    """Realtime snapshots from the Developer API for the inverters of one application.
+
+    ``fetch_many`` asks for up to ten inverters per request, plus one request for their batteries
+    (``battery=True``, the default; inverters that answered without a battery are left out of that
+    request for ``BATTERY_REPROBE_S``). Calls are serialised; it may be used from a worker thread.
+    """
+
+    name = "developer"
+    max_serials_per_request = MAX_SERIALS_PER_REQUEST
+    per_minute = PER_MINUTE
+    per_day = PER_DAY
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        host: str = DEFAULT_REGION,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        clock: Clock | None = None,
+        battery: bool = True,
+        token_cache: TokenCache | None = None,
+    ) -> None:
+        self._client_id = _checked_credential(client_id, "client id")
+        self._client_secret = _checked_credential(client_secret, "client secret")
+        register_secret(self._client_secret)
+        self.base_url = resolve_developer_host(host)
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._transport = HttpTransport(
+            self.base_url,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            clock=self._clock,
+            carried="your access token",
+        )
+        self._battery = battery
+        self._cache: TokenCache = token_cache if token_cache is not None else MemoryTokenCache()
+        self._lock = threading.Lock()
+        self._no_battery: dict[str, float] = {}
+        self._solo: set[str] = set()
+        self._requests = 0
+        self._token_requests = 0
+        if is_loopback_host(self._transport.host):
+            logger.debug("Developer API client on this machine (the simulator)")
+
+    def __repr__(self) -> str:
+        return f"DeveloperClient(base_url={self.base_url!r}, battery={self._battery})"
+
+    def __enter__(self) -> DeveloperClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def requests_made(self) -> int:
+        """Every HTTP request sent so far, token requests included: what the quota was charged."""
+        return self._requests
+
+    @property
+    def token_requests(self) -> int:
+        """Token requests sent so far (the first, renewals before expiry, renewals on rejection)."""
+        return self._token_requests
+
+    def requests_for(self, count: int) -> int:
+        """Realtime requests one ``fetch_many`` of ``count`` serials normally costs, at most.
+
+        A token request comes on top about once a month, and once after a rejected token.
+        """
+        batches = math.ceil(max(0, count) / MAX_SERIALS_PER_REQUEST)
+        return batches * (2 if self._battery else 1)
+
+    def close(self) -> None:
+        """Close the pooled connections; the cached token stays valid for a new client."""
+        self._transport.close()
+
+    def fetch(self, sn: str) -> Snapshot:
+        """One inverter: its snapshot, or its ApiError raised."""
+        outcome = self.fetch_many([sn])[sn.strip()]
+        if isinstance(outcome, ApiError):
+            raise outcome
+        return outcome
+
+    def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
+        """One outcome per serial (whitespace stripped, duplicates once), in the order given.
+
+        Never raises an ApiError: every failure is returned in the place of the serials it
+        concerns, each copy with its own ``.sn``. An error that concerns the whole application
+        (credentials, rate limit, network, server) stops the requests of this call.
+        """
+        order = list(dict.fromkeys(s.strip() for s in serials))
+        outcomes: dict[str, Snapshot | ApiError] = {}
+        valid: list[str] = []
+        for sn in order:
+            problem = self._serial_problem(sn)
+            if problem is None:
+                valid.append(sn)
+            else:
+                outcomes[sn] = problem
+        with self._lock:
+            state = _Round()
+            for batch in self._batches(valid):
+                if state.stop is not None:
+                    outcomes.update({sn: _for_serial(state.stop, sn) for sn in batch})
+                    continue
+                outcomes.update(self._fetch_batch(batch, state))
+        return {sn: outcomes[sn] for sn in order}
+
+    # -- batches ------------------------------------------------------------------------------
+
+    def _batches(self, serials: list[str]) -> list[list[str]]:
+        """Serials SolaX refused when asked together go alone; the rest in tens."""
+        together = [sn for sn in serials if sn not in self._solo]
+        alone = [[sn] for sn in serials if sn in self._solo]
+        step = MAX_SERIALS_PER_REQUEST
+        return [together[i : i + step] for i in range(0, len(together), step)] + alone
+
+    def _fetch_batch(self, batch: list[str], state: _Round) -> dict[str, Snapshot | ApiError]:
+        outcomes: dict[str, Snapshot | ApiError] = {}
+        matched = self._inverters(batch, state, outcomes)
+        fetched_at = to_datetime(self._clock.now())
+        batteries = self._batteries([sn for sn in batch if sn in matched], matched, state)
+        for sn in batch:
+            if sn in outcomes:
+                continue
+            item = matched.get(sn)
+            if item is None:
+                outcomes[sn] = SerialNotReporting(
+                    f"SolaX Cloud sent no data for {show_sn(sn)}. Check that it is the inverter's "
+                    "own serial number (not the dongle's registration number) and that the "
+                    "inverter shows as online in the SolaX Cloud app.",
+                    sn=sn,
+                )
+                continue
+            outcomes[sn] = snapshot_from_developer(
+                item, batteries.get(sn, ()), sn=sn, fetched_at=fetched_at
+            )
+        return outcomes
+
+    def _inverters(
+        self, batch: list[str], state: _Round, outcomes: dict[str, Snapshot | ApiError]
+    ) -> dict[str, Mapping[str, Any]]:
+        """The inverter objects of ``batch`` by serial; failures go into ``outcomes``."""
+        try:
+            return match_inverters(self._realtime(batch, DEVICE_TYPE_INVERTER, state), batch)
+        except ApiError as error:
+            if not (isinstance(error, SerialUnknown) and len(batch) > 1):
+                outcomes.update({sn: _for_serial(error, sn) for sn in batch})
+                return {}
+        # One serial the application may not read spoils the request for all of them: ask each
+        # alone, once, and keep the refused ones out of later batches.
+        logger.info("Developer API refused a batch of %d: asking each alone", len(batch))
+        matched: dict[str, Mapping[str, Any]] = {}
+        for sn in batch:
+            if state.stop is not None:
+                outcomes[sn] = _for_serial(state.stop, sn)
+                continue
+            found = self._inverters([sn], state, outcomes)
+            matched.update(found)
+            if isinstance(outcomes.get(sn), SerialUnknown):
+                self._solo.add(sn)
+        return matched
+
+    def _batteries(
+        self, serials: list[str], matched: Mapping[str, Mapping[str, Any]], state: _Round
+    ) -> dict[str, list[Mapping[str, Any]]]:
+        """The battery objects of the inverters that may have one; one request for all."""
+        if not self._battery or state.stop is not None:
+            return {}
+        now = self._clock.now()
+        wanted = [
+            sn
+            for sn in serials
+            if sn not in self._no_battery or now - self._no_battery[sn] >= BATTERY_REPROBE_S
+        ]
+        if not wanted:
+            return {}
+        try:
+            items = self._realtime(
+                wanted, DEVICE_TYPE_BATTERY, state, request_sn_type=REQUEST_SN_TYPE_INVERTER
+            )
+        except SerialUnknown:
+            # SolaX refuses battery data for inverters without one: not worth an error.
+            items = []
+        except ApiError as error:
+            logger.info("Battery data not available this round: %s", error.title)
+            if _is_account_wide(error):
+                state.stop = error
+            return {}
+        found = match_batteries(items, wanted, matched)
+        for sn in wanted:
+            if found.get(sn):
+                self._no_battery.pop(sn, None)
+            else:
+                self._no_battery[sn] = now
+        return found
+
+    # -- the token ----------------------------------------------------------------------------
+
+    def _current_token(self, state: _Round) -> str:
+        cached = self._cache.load()
+        if cached is not None and not self._expiring(cached[1]):
+            return cached[0]
+        if cached is not None:
+            logger.info("Developer API access token expires soon: renewing it")
+        state.fetched_here = True
+        return self._request_token()
+
+    def _expiring(self, expires_at: float) -> bool:
+        return self._clock.now() >= expires_at
+
+    def _request_token(self) -> str:
+        self._requests += 1
+        self._token_requests += 1
+        reply = self._transport.send(
+            "POST",
+            self.base_url + TOKEN_PATH,
+            sn="",
+            data={
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+                "grant_type": "client_credentials",
+            },
+        )
+        if reply.status in (400, 401, 403) and not reply.body.strip().startswith(b"{"):
+            raise credentials_rejected("")
+        envelope = decode_object(reply.body, "")
+        code = as_code(envelope.get("code"))
+        if code != TOKEN_OK_CODE:
+            if code is None and reply.status in (400, 401, 403):
+                raise credentials_rejected("")
+            raise token_endpoint_error(envelope, code)
+        result = envelope.get("result")
+        token = result.get("access_token") if isinstance(result, dict) else None
+        if not isinstance(token, str) or not token.strip() or not token.isprintable():
+            raise MalformedResponse(
+                "SolaX Cloud's answer to the sign-in of the Developer API held no access token. "
+                "solaxtray will try again later.",
+                sn="",
+            )
+        token = token.strip()
+        register_secret(token)
+        lifetime = as_number(result.get("expires_in")) if isinstance(result, dict) else None
+        if lifetime is None or lifetime <= 0:
+            lifetime = DEFAULT_LIFETIME_S
+        margin = min(RENEW_MARGIN_S, lifetime / 10.0)
+        self._cache.save(token, self._clock.now() + lifetime - margin)
+        logger.info("Developer API access token obtained (valid for %.0f s)", lifetime)
+        return token
+
+    def _renewed_token(self, rejected: str, state: _Round) -> str | None:
+        """A token to try once more after ``rejected`` was refused, or None when renewing cannot
+        help (it was obtained in this very call, or this call renewed already)."""
+        if state.renewed or state.fetched_here:
+            return None
+        state.renewed = True
+        cached = self._cache.load()
+        if cached is not None and cached[0] != rejected and not self._expiring(cached[1]):
+            logger.info("Developer API access token was renewed elsewhere: using that one")
+            return cached[0]
+        logger.info("Developer API access token rejected: renewing it once")
+        self._cache.clear()
+        state.fetched_here = True
+        return self._request_token()
+
+    # -- the realtime request -----------------------------------------------------------------
+
+    def _realtime(
+        self,
+        batch: list[str],
+        device_type: str,
+        state: _Round,
+        *,
+        request_sn_type: str | None = None,
+    ) -> list[Mapping[str, Any]]:
+        label = batch[0] if len(batch) == 1 else ""
+        params = {
+            "snList": ",".join(batch),
+            "deviceType": device_type,
+            "businessType": BUSINESS_TYPE_RESIDENTIAL,
+        }
+        if request_sn_type is not None:
+            params["requestSnType"] = request_sn_type
+        try:
+            token = self._current_token(state)
+            reply = self._get(params, token, label)
+            envelope, code = _read(reply, label)
+            if _token_refused(reply, code):
+                renewed = self._renewed_token(token, state)
+                if renewed is None:
+                    self._cache.clear()
+                    raise token_still_rejected(label)
+                reply = self._get(params, renewed, label)
+                envelope, code = _read(reply, label)
+                if _token_refused(reply, code):
+                    self._cache.clear()
+                    raise token_still_rejected(label)
+            if code != DATA_OK_CODE:
+                raise data_error(envelope, code, label)
+        except ApiError as error:
+            if _is_account_wide(error):
+                state.stop = error
+            raise
+        result = envelope.get("result")
+        if result is None:
+            return []
+        if isinstance(result, dict):
+            result = [result]
+        if not isinstance(result, list):
+            raise MalformedResponse(
+                "SolaX Cloud's Developer API answer held no list of devices. solaxtray will try "
+                "again later.",
+                sn=label,
+            )
+        return [item for item in result if isinstance(item, dict)]
+
+    def _get(self, params: Mapping[str, str], token: str, label: str) -> Reply:
+        self._requests += 1
+        return self._transport.send(
+            "GET",
+            self.base_url + REALTIME_PATH,
+            sn=label,
+            params=params,
+            headers={"Authorization": f"bearer {token}"},
+        )
+
+    def _serial_problem(self, sn: str) -> ApiError | None:
+        """Refuse, without spending a request, what cannot be an inverter serial."""
+        if sn in (self._client_id, self._client_secret) or _TOKEN_SHAPED.fullmatch(sn):
+            return SerialUnknown(
+                "The serial number looks like a credential. Enter the inverter's own serial "
+                "number, printed on its label, as the serial number.",
+                sn="",
+            )
+        if not _SERIAL.fullmatch(sn):
+            shown = "".join(c for c in sn if c.isprintable())[:40]
+            return SerialUnknown(
+                f"“{shown}” is not a serial number. Enter the inverter's own serial number, "
+                "printed on its label (letters and digits only).",
+                sn=sn,
+            )
+        return None
+
+
+# -- reading answers --------------------------------------------------------------------------
+
+
+def _read(reply: Reply, label: str) -> tuple[dict[str, Any], int | None]:
+    if reply.status == 401 and not reply.body.strip().startswith(b"{"):
+        return {}, None
+    if reply.status == 404:
+        raise ServerError(
+            "The Developer API server has no realtime data at this address (HTTP 404). Check the "
+            "Developer API server in the settings.",
+            sn=label,
+            title="Wrong server address",
+        )
+    envelope = decode_object(reply.body, label)
+    return envelope, as_code(envelope.get("code"))
+
+
+def _token_refused(reply: Reply, code: int | None) -> bool:
+    return reply.status == 401 or code in REJECTED_TOKEN_CODES
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def _is_account_wide(error: ApiError) -> bool:
+    """Errors that would repeat for every other request of this round: stop asking."""
+    return isinstance(error, TokenRejected | RateLimited | NetworkError | ServerError)
+
+
+def _for_serial(error: ApiError, sn: str) -> ApiError:
+    """The same error for another serial of the request (its own object, its own ``.sn``)."""
+    clone = copy.copy(error)
+    clone.sn = sn
+    clone.__cause__ = error.__cause__
+    return clone
+
+
+def _checked_credential(value: object, what: str) -> str:
+    """The client id or secret as sent, or a ConfigError naming the problem (never the value)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            f"No Developer API {what} is set. {CREDENTIAL_WORDS}",
+        )
+    value = value.strip()
+    if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
+        raise ConfigError(
+            f"The Developer API {what} contains spaces or characters it never has. "
+            f"{CREDENTIAL_WORDS}"
+        )
+    return value

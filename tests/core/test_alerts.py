@@ -1,0 +1,316 @@
+"""Alert rules: one alert per transition, night is not an outage, merged after a resume."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from solaxtray.core.alerts import AlertEngine, AlertKind, Health, Severity
+from solaxtray.core.clock import FakeClock
+from solaxtray.core.errors import (
+    NetworkError,
+    RateLimited,
+    SerialUnknown,
+    TokenRejected,
+)
+from solaxtray.core.models import InverterStatus, InverterType, Snapshot
+
+SN = "ABC1234567"
+NOON_UTC = datetime(2026, 6, 21, 12, 0, tzinfo=UTC).timestamp()
+MIDNIGHT_UTC = datetime(2026, 6, 21, 23, 30, tzinfo=UTC).timestamp()
+F = AlertKind.FAULT
+E = AlertKind.EPS
+R = AlertKind.RECOVERY
+
+
+class Plant:
+    """Feeds an engine one upload every five minutes (plant clock two hours ahead of UTC)."""
+
+    def __init__(self, engine: AlertEngine, clock: FakeClock, sn: str = SN) -> None:
+        self.engine, self.clock, self.sn = engine, clock, sn
+        self.upload = clock.now()
+
+    def snapshot(
+        self,
+        status: int = 102,
+        *,
+        pv: float = 3000.0,
+        bat: float | None = 0.0,
+        soc: float | None = 60.0,
+    ) -> Snapshot:
+        local = datetime.fromtimestamp(self.upload + 7200, tz=UTC).replace(tzinfo=None)
+        return Snapshot(
+            sn=self.sn,
+            fetched_at=datetime.fromtimestamp(self.clock.now(), tz=UTC),
+            inverter_type=InverterType.X3_HYBRID_G4,
+            inverter_status=InverterStatus(status),
+            upload_time=local.replace(microsecond=0),
+            pv_power=(pv, None, None, None),
+            ac_power=pv,
+            bat_power=bat,
+            soc=soc,
+        )
+
+    def fresh(self, status: int = 102, **kw: float | None) -> list[AlertKind]:
+        """A new upload arrives (five minutes later) and is polled."""
+        self.clock.advance(300)
+        self.upload = self.clock.now() - 5
+        return [a.kind for a in self.engine.observe(self.snapshot(status, **kw))]  # type: ignore[arg-type]
+
+    def repeat(self, minutes: float, status: int = 102, **kw: float | None) -> list[AlertKind]:
+        """Polled every five minutes for ``minutes`` with nothing new."""
+        kinds: list[AlertKind] = []
+        for _ in range(int(minutes // 5)):
+            self.clock.advance(300)
+            kinds += [a.kind for a in self.engine.observe(self.snapshot(status, **kw))]  # type: ignore[arg-type]
+        return kinds
+
+
+def make(start: float = NOON_UTC, **kw: object) -> tuple[AlertEngine, FakeClock, Plant]:
+    clock = FakeClock(start)
+    engine = AlertEngine(clock=clock, **kw)  # type: ignore[arg-type]
+    engine.set_serials([SN])
+    return engine, clock, Plant(engine, clock)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([102, 102, 103, 103, 103, 102, 102, 102], [F, R]),
+        ([103, 103, 102, 102], [F, R]),  # found in fault at start-up: once
+        ([102, 103, 102, 103, 102, 103, 102, 102], [F, R]),  # flicker: one fault
+        ([102, 107, 107, 102, 102], [E, R]),
+        ([102, 106, 107, 102, 102], [E, R]),
+        ([102, 103, 107, 102, 102], [F, E, R]),
+        ([102, 104, 104], [F]),
+        ([102, 150, 131, 114, 102], []),  # unknown codes are neither fault nor EPS
+        ([102, 100, 101, 109, 110, 102], []),
+        ([102, 103, 100, 101, 103, 102, 102], [F, R]),  # restart attempts inside one fault
+        ([102, 102], []),
+    ],
+)
+def test_status_transitions(statuses: list[int], expected: list[AlertKind]) -> None:
+    _, _, plant = make()
+    got: list[AlertKind] = []
+    for status in statuses:
+        got += plant.fresh(status)
+        got += plant.repeat(4, status)  # repeats of the same upload say nothing new
+    assert got == expected
+
+
+def test_fault_alert_words_and_severity() -> None:
+    engine, clock, plant = make()
+    plant.fresh(102)
+    clock.advance(300)
+    plant.upload = clock.now()
+    (alert,) = engine.observe(plant.snapshot(103))
+    assert alert.severity is Severity.CRITICAL
+    assert alert.title == "Fault Mode — X3-Hybrid-G4"
+    assert f"SN {SN}" in alert.body
+    assert "Fault Mode" in alert.body
+    assert alert.sn == SN
+    assert alert.at == clock.now()
+    line = alert.to_json()
+    assert (line["type"], line["kind"], line["severity"], line["sn"]) == (
+        "alert",
+        "fault",
+        "critical",
+        SN,
+    )
+    assert line["title"] == alert.title
+    assert line["body"] == alert.body
+
+
+def test_eps_is_a_warning_and_recovery_info() -> None:
+    engine, clock, plant = make()
+    plant.fresh(102)
+    clock.advance(300)
+    plant.upload = clock.now()
+    (eps,) = engine.observe(plant.snapshot(107))
+    assert eps.severity is Severity.WARNING
+    assert eps.title == "EPS Mode — X3-Hybrid-G4"
+    plant.fresh(102)
+    clock.advance(300)
+    plant.upload = clock.now()
+    (rec,) = engine.observe(plant.snapshot(102))
+    assert rec.kind is AlertKind.RECOVERY
+    assert rec.severity is Severity.INFO
+
+
+def test_stopping_while_producing_is_offline_then_back() -> None:
+    engine, _, plant = make(stale_minutes=15)
+    assert plant.fresh(pv=4200) == []
+    assert plant.repeat(10, pv=4200) == []  # 10 min: not yet
+    assert plant.repeat(60, pv=4200) == [AlertKind.OFFLINE]  # once, not every poll
+    assert engine.health(SN) is Health.OFFLINE
+    assert plant.fresh(pv=4000) == [AlertKind.BACK_ONLINE]
+    assert engine.health(SN) is Health.OK
+
+
+def test_stopping_after_dusk_is_asleep_not_offline() -> None:
+    engine, _, plant = make(stale_minutes=15)
+    plant.fresh(pv=4500)
+    plant.fresh(pv=900)
+    plant.fresh(pv=20, bat=0.0)  # the last upload of the evening
+    assert plant.repeat(10 * 60, pv=20, bat=0.0) == []
+    assert engine.health(SN) is Health.ASLEEP
+    assert plant.fresh(pv=30) == []  # morning: no "back online" either
+    assert engine.health(SN) is Health.OK
+
+
+def test_stopping_while_the_battery_works_is_offline_even_at_night() -> None:
+    _engine, _, plant = make(stale_minutes=15)
+    plant.fresh(pv=0, bat=-800.0)
+    assert plant.repeat(30, pv=0, bat=-800.0) == [AlertKind.OFFLINE]
+
+
+def test_asleep_too_long_without_a_location_becomes_offline() -> None:
+    _engine, _, plant = make(stale_minutes=15, max_sleep_hours=18)
+    plant.fresh(pv=10)
+    kinds = plant.repeat(17 * 60, pv=10)
+    assert kinds == []
+    assert plant.repeat(2 * 60, pv=10) == [AlertKind.OFFLINE]
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [(NOON_UTC, [AlertKind.OFFLINE]), (MIDNIGHT_UTC, [])],
+)
+def test_the_sun_decides_when_the_location_is_known(
+    start: float, expected: list[AlertKind]
+) -> None:
+    # Berlin: at 12:00 UTC in June the sun is high, at 23:30 UTC it is night.
+    _engine, _, plant = make(start, latitude=52.52, longitude=13.40)
+    plant.fresh(pv=5)  # low PV either way: only the sun tells night from a dead inverter
+    assert plant.repeat(40, pv=5) == expected
+
+
+def test_a_long_stale_upload_at_start_up_is_judged_at_once() -> None:
+    engine, clock, plant = make(stale_minutes=15)
+    plant.upload = clock.now() - 3 * 86_400  # uploadTime three days old, whatever the zone
+    kinds = [a.kind for a in engine.observe(plant.snapshot(pv=3000))]
+    assert kinds == [AlertKind.OFFLINE]
+
+
+def test_offline_flapping_inside_the_cooldown_is_swallowed() -> None:
+    _engine, _, plant = make(stale_minutes=15, cooldown_s=3600)
+    plant.fresh(pv=3000)
+    assert plant.repeat(20, pv=3000) == [AlertKind.OFFLINE]
+    assert plant.fresh(pv=3000) == [AlertKind.BACK_ONLINE]
+    assert plant.repeat(20, pv=3000) == []  # again within the hour: no new alarm...
+    assert plant.fresh(pv=3000) == []  # ...and so no "back" either
+    assert plant.repeat(60, pv=3000) == [AlertKind.OFFLINE]  # the cooldown is over
+
+
+def test_low_battery_with_hysteresis() -> None:
+    _, _, plant = make(low_soc_percent=20, low_soc_hysteresis=5, cooldown_s=0)
+    got: list[AlertKind] = []
+    for soc in (40, 25, 20, 18, 15, 22, 24, 19, 26, 21, 20):
+        got += plant.fresh(soc=soc)
+    # Low at 20; 22 and 24 do not re-arm (under 25); 26 does; low again at 20.
+    assert got == [AlertKind.LOW_SOC, AlertKind.LOW_SOC]
+
+
+def test_no_low_battery_alert_without_threshold_or_battery() -> None:
+    _, _, plant = make()
+    assert plant.fresh(soc=5) == []
+    _, _, plant = make(low_soc_percent=20)
+    assert plant.fresh(soc=None, bat=None) == []
+
+
+def test_token_rate_and_serial_errors_alert_once() -> None:
+    engine, _, plant = make()
+    plant.fresh()
+    kinds = []
+    for _ in range(3):
+        kinds += [a.kind for a in engine.observe_error(SN, TokenRejected("token invalid"))]
+        kinds += [a.kind for a in engine.observe_error(SN, RateLimited("slow", retry_after=60))]
+        kinds += [a.kind for a in engine.observe_error(SN, SerialUnknown("who?", sn=SN))]
+        kinds += [a.kind for a in engine.observe_error(SN, NetworkError("down", sn=SN))]
+    assert kinds == [AlertKind.TOKEN_REJECTED, AlertKind.RATE_LIMITED, AlertKind.SERIAL_UNKNOWN]
+    assert engine.health(SN) is Health.UNREACHABLE
+    # A success ends these states; the next rejection is news again.
+    plant.fresh()
+    again = engine.observe_error(SN, TokenRejected("token invalid"))
+    assert [a.kind for a in again] == [AlertKind.TOKEN_REJECTED]
+    assert again[0].severity is Severity.CRITICAL
+    assert again[0].sn is None
+
+
+def test_alerts_after_a_resume_are_merged_into_one_summary() -> None:
+    clock = FakeClock(NOON_UTC)
+    engine = AlertEngine(clock=clock, merge_window_s=900, resume_grace_s=300)
+    other = "XYZ7654321"
+    engine.set_serials([SN, other])
+    a, b = Plant(engine, clock, SN), Plant(engine, clock, other)
+    a.fresh(102)
+    b.fresh(102)
+    clock.jump(8 * 3600)  # the laptop slept through a fault and an EPS episode
+    assert engine.resumed(8 * 3600) == []
+    assert a.fresh(103) == []  # held: the other inverter has not answered yet
+    clock.advance(300)
+    b.upload = clock.now()
+    (summary,) = engine.observe(b.snapshot(107))
+    # One notification, as loud as the loudest alert in it, naming both.
+    assert summary.kind is AlertKind.AWAY_SUMMARY
+    assert summary.severity is Severity.CRITICAL
+    assert "Fault Mode — X3-Hybrid-G4" in summary.body
+    assert "EPS Mode — X3-Hybrid-G4" in summary.body
+    # Afterwards alerts flow one by one again; the held states are not repeated.
+    assert engine.observe(b.snapshot(107)) == []
+    assert a.fresh(103) == []
+    assert a.fresh(102) + a.fresh(102) == [AlertKind.RECOVERY]
+
+
+def test_held_alerts_are_released_when_the_window_closes() -> None:
+    clock = FakeClock(NOON_UTC)
+    engine = AlertEngine(clock=clock, merge_window_s=60)
+    engine.set_serials([SN, "XYZ7654321"])  # the second one never answers
+    plant = Plant(engine, clock)
+    plant.fresh(102)
+    clock.jump(3600)
+    engine.resumed(3600)
+    clock.advance(1)
+    plant.upload = clock.now()
+    assert engine.observe(plant.snapshot(103)) == []
+    assert engine.flush() == []
+    clock.advance(60)
+    assert [a.kind for a in engine.flush()] == [AlertKind.FAULT]
+
+
+def test_summary_content_and_grace_for_offline() -> None:
+    clock = FakeClock(NOON_UTC)
+    engine = AlertEngine(clock=clock, merge_window_s=60, resume_grace_s=600, stale_minutes=15)
+    other = "XYZ7654321"
+    engine.set_serials([SN, other])
+    a, b = Plant(engine, clock, SN), Plant(engine, clock, other)
+    a.fresh(102, pv=3000)
+    b.fresh(102)
+    clock.jump(3 * 3600)
+    engine.resumed(3 * 3600)
+    clock.advance(5)
+    # Stale for hours while producing, but the network may not be back: no offline alert yet.
+    assert [x.kind for x in engine.observe(a.snapshot(pv=3000))] == []
+    clock.advance(5)
+    b.upload = clock.now()
+    merged = engine.observe(b.snapshot(103))
+    assert [x.kind for x in merged] == [AlertKind.FAULT]  # one alert stays itself
+    # After the grace period the offline alert comes, on its own.
+    assert a.repeat(15, pv=3000) == [AlertKind.OFFLINE]
+
+
+def test_summary_names_every_alert() -> None:
+    from solaxtray.core.alerts import Alert, summarize
+
+    alerts = [
+        Alert(AlertKind.FAULT, Severity.CRITICAL, SN, "Fault Mode — X1", "SN ABC1234567 ...", 1.0),
+        Alert(AlertKind.EPS, Severity.WARNING, "XYZ7654321", "EPS Mode — X3", "SN XYZ ...", 2.0),
+    ]
+    (summary,) = summarize(alerts, 3.0)
+    assert summary.kind is AlertKind.AWAY_SUMMARY
+    assert summary.severity is Severity.CRITICAL
+    assert summary.sn is None
+    assert "Fault Mode — X1" in summary.body
+    assert "EPS Mode — X3" in summary.body
+    assert summary.title == "While you were away: 2 alerts"

@@ -1,0 +1,311 @@
+"""The poll scheduler, driven on a fake clock against a small model of the cloud's uploads."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+
+from solaxtray.core.clock import FakeClock
+from solaxtray.core.errors import (
+    ApiError,
+    NetworkError,
+    RateLimited,
+    SerialUnknown,
+    ServerError,
+    TokenRejected,
+)
+from solaxtray.core.models import InverterStatus, Snapshot
+from solaxtray.core.scheduler import (
+    MAX_BACKOFF_S,
+    RESUME_DELAY_S,
+    PollScheduler,
+    StopReason,
+)
+
+START = 1_780_000_000.0
+
+
+def snap(sn: str, stamp: float, now: float) -> Snapshot:
+    """A snapshot whose ``uploadTime`` is the plant clock ``stamp`` (epoch-like seconds)."""
+    return Snapshot(
+        sn=sn,
+        fetched_at=datetime.fromtimestamp(now, tz=UTC),
+        upload_time=datetime.fromtimestamp(stamp, tz=UTC).replace(tzinfo=None, microsecond=0),
+        inverter_status=InverterStatus.NORMAL,
+    )
+
+
+@dataclass
+class Plant:
+    """Uploads every ``cadence`` s at ``phase``, stamped in a zone ``zone_h`` hours from UTC,
+    visible ``delay`` s later, with Gaussian ``jitter``."""
+
+    sn: str
+    cadence: float = 300.0
+    phase: float = 17.0
+    zone_h: float = 2.0
+    delay: float = 3.0
+    jitter: float = 4.0
+    seed: int = 1
+    stops: list[tuple[float, float]] = field(default_factory=list)
+    visible: list[float] = field(default_factory=list)
+    stamps: list[float] = field(default_factory=list)
+
+    def build(self, until: float) -> Plant:
+        rng = random.Random(self.seed)
+        t = START - self.cadence + self.phase
+        while t < until:
+            real = t + rng.gauss(0, self.jitter) if self.jitter else t
+            if not any(a <= real < b for a, b in self.stops):
+                self.visible.append(real + self.delay)
+                self.stamps.append(round(real + self.zone_h * 3600))
+            t += self.cadence
+        return self
+
+    def answer(self, now: float) -> Snapshot:
+        i = max(0, bisect.bisect_right(self.visible, now) - 1)
+        return snap(self.sn, self.stamps[i], now)
+
+
+def drive(
+    sched: PollScheduler,
+    plants: dict[str, Plant],
+    clock: FakeClock,
+    until: float,
+    fail: dict[str, ApiError] | None = None,
+) -> list[tuple[float, str, bool]]:
+    """Run the scheduler: wait for the next due time, ask, record. Returns (time, sn, fresh)."""
+    log: list[tuple[float, str, bool]] = []
+    while clock.now() < until:
+        due = sched.next_due()
+        if due is None:
+            break
+        sn, when = due
+        if when > clock.now():
+            clock.advance(min(when, until) - clock.now())
+            continue
+        outcome: Snapshot | ApiError = (fail or {}).get(sn) or plants[sn].answer(clock.now())
+        log.append((clock.now(), sn, sched.record_result(sn, outcome)))
+    return log
+
+
+def lags(plant: Plant, polls: list[float], since: float) -> list[float]:
+    out = []
+    for v in plant.visible:
+        if v < since:
+            continue
+        j = bisect.bisect_left(polls, v)
+        if j < len(polls):
+            out.append(polls[j] - v)
+    return out
+
+
+def test_learns_cadence_and_phase_with_jitter_and_unknown_zone() -> None:
+    clock = FakeClock(START)
+    plant = Plant("SN00000001", zone_h=5.5, delay=4.0).build(START + 6 * 3600)
+    sched = PollScheduler([plant.sn], clock=clock, rng=random.Random(1))
+    log = drive(sched, {plant.sn: plant}, clock, START + 6 * 3600)
+    view = sched.view(plant.sn)
+    assert view is not None
+    assert view.cadence_s == pytest.approx(300.0, abs=2.0)
+    late = [t for t, _, _ in log if t > START + 3 * 3600]
+    uploads = [v for v in plant.visible if v > START + 3 * 3600]
+    # About one request per upload once learned, and data within seconds of its arrival.
+    assert len(late) <= 1.3 * len(uploads)
+    assert statistics.median(lags(plant, late, START + 3 * 3600 + 300)) < 15.0
+
+
+def test_polls_at_the_plain_interval_until_learned() -> None:
+    clock = FakeClock(START)
+    plant = Plant("SN00000001", jitter=0).build(START + 3600)
+    sched = PollScheduler([plant.sn], clock=clock, poll_interval_s=45)
+    log = drive(sched, {plant.sn: plant}, clock, START + 400)
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(log)]
+    assert gaps
+    assert all(g == pytest.approx(45.0) for g in gaps)
+
+
+def test_retries_widen_then_slow_down_but_never_stop() -> None:
+    clock = FakeClock(START)
+    # The inverter goes quiet after two hours (night, or its dongle lost Wi-Fi) until hour 12.
+    plant = Plant("SN00000001", stops=[(START + 7200, START + 12 * 3600)]).build(START + 13 * 3600)
+    sched = PollScheduler([plant.sn], clock=clock, max_idle_s=900, rng=random.Random(2))
+    log = drive(sched, {plant.sn: plant}, clock, START + 13 * 3600)
+    quiet = [t for t, _, _ in log if START + 7200 < t < START + 12 * 3600]
+    gaps = [b - a for a, b in itertools.pairwise(quiet)]
+    assert gaps[:3] == sorted(gaps[:3])
+    assert gaps[0] < 30  # the first retries come soon, then widen
+    assert max(gaps) <= 900 + 1
+    assert gaps[-5:] == pytest.approx([900.0] * 5, abs=1.0)
+    assert len(quiet) < 55  # ten quiet hours cost ~50 requests, not 120 (every 5 min) or 600
+    # When uploads come back, they are seen within one slow interval.
+    back = next(v for v in plant.visible if v > START + 12 * 3600)
+    first_fresh = next(t for t, _, fresh in log if fresh and t >= back)
+    assert first_fresh - back <= 900
+
+
+def test_many_inverters_are_spread_inside_the_budget() -> None:
+    clock = FakeClock(START)
+    end = START + 6 * 3600
+    plants = {
+        f"SN{i:08d}": Plant(f"SN{i:08d}", phase=(i * 7) % 300, seed=i).build(end) for i in range(25)
+    }
+    sched = PollScheduler(plants, clock=clock, per_minute=9, per_day=9000)
+    log = drive(sched, plants, clock, end)
+    times = sorted(t for t, _, _ in log)
+    # Never more than 9 requests in any 60 s window, all serials served.
+    assert max(bisect.bisect_right(times, t + 60 - 1e-9) - i for i, t in enumerate(times)) <= 9
+    assert {sn for _, sn, _ in log} == set(plants)
+    # The day's budget: six hours may use at most a quarter of 9000 plus the saved-up reserve.
+    assert len(times) <= 9000 / 4 + 900
+    for sn, plant in plants.items():
+        polls = [t for t, s, _ in log if s == sn]
+        assert statistics.median(lags(plant, polls, START + 3 * 3600)) < 60
+
+
+def test_network_errors_back_off_exponentially_with_jitter_and_cap() -> None:
+    clock = FakeClock(START)
+    sched = PollScheduler(["SN00000001", "SN00000002"], clock=clock, rng=random.Random(3))
+    failing = {sn: NetworkError("no route", sn=sn) for sn in ("SN00000001", "SN00000002")}
+    log = drive(sched, {}, clock, START + 6 * 3600, fail=dict(failing))
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(log)]
+    assert gaps[0] < gaps[2] < gaps[4]  # growing
+    assert max(gaps) <= MAX_BACKOFF_S
+    assert len(set(round(g, 3) for g in gaps[:6])) == 6  # jittered, not lock-step
+    assert len(log) < 40
+
+
+def test_server_errors_back_off_one_serial_only() -> None:
+    clock = FakeClock(START)
+    good = Plant("SN00000002").build(START + 3600)
+    sched = PollScheduler(["SN00000001", good.sn], clock=clock, rng=random.Random(4))
+    log = drive(
+        sched,
+        {good.sn: good},
+        clock,
+        START + 3600,
+        fail={"SN00000001": ServerError("busy", sn="SN00000001")},
+    )
+    bad = [t for t, sn, _ in log if sn == "SN00000001"]
+    ok = [t for t, sn, _ in log if sn == good.sn]
+    assert len(bad) < len(ok) / 2
+    view = sched.view("SN00000001")
+    assert view is not None
+    assert view.errors_in_row == len(bad)
+
+
+@pytest.mark.parametrize(
+    ("error", "least"),
+    [
+        (RateLimited("slow down", retry_after=120.0), 120.0),
+        (RateLimited("banned", banned=True, retry_after=60.0), 3600.0),
+    ],
+)
+def test_a_rate_limit_pauses_every_serial(error: RateLimited, least: float) -> None:
+    clock = FakeClock(START)
+    sched = PollScheduler(["SN00000001", "SN00000002"], clock=clock)
+    sched.record_result("SN00000001", error)
+    due = sched.next_due()
+    assert due is not None
+    assert least <= due[1] - START <= least * 1.1 + 1
+    assert sched.paused_until == due[1]
+
+
+def test_a_rejected_token_stops_everything_until_changed() -> None:
+    clock = FakeClock(START)
+    sched = PollScheduler(["SN00000001", "SN00000002"], clock=clock)
+    sched.record_result("SN00000001", TokenRejected("no"))
+    assert sched.next_due() is None
+    clock.advance(86_400)
+    assert sched.next_due() is None
+    view = sched.view("SN00000002")
+    assert view is not None
+    assert view.stopped is StopReason.TOKEN_REJECTED
+    sched.token_changed()
+    due = sched.next_due()
+    assert due is not None
+    assert due[1] <= clock.now()
+
+
+def test_an_unknown_serial_stops_until_the_serials_change() -> None:
+    clock = FakeClock(START)
+    good = Plant("SN00000002").build(START + 3 * 3600)
+    sched = PollScheduler(["SN00000001", good.sn], clock=clock)
+    log = drive(
+        sched,
+        {good.sn: good},
+        clock,
+        START + 3 * 3600,
+        fail={"SN00000001": SerialUnknown("who?", sn="SN00000001")},
+    )
+    assert [sn for _, sn, _ in log].count("SN00000001") == 1
+    assert sched.view("SN00000001").stopped is StopReason.SERIAL_UNKNOWN  # type: ignore[union-attr]
+    sched.set_serials(["SN00000001", good.sn])
+    due = sched.next_due()
+    assert due is not None
+    assert due[0] == "SN00000001"
+    assert due[1] == pytest.approx(clock.now(), abs=10)
+
+
+def test_a_resume_after_sleep_polls_again_shortly() -> None:
+    clock = FakeClock(START)
+    plant = Plant("SN00000001").build(START + 10 * 3600)
+    sched = PollScheduler([plant.sn], clock=clock)
+    drive(sched, {plant.sn: plant}, clock, START + 3600)
+    clock.jump(3 * 3600)  # suspended for three hours
+    due = sched.next_due()
+    assert due is not None
+    assert 0 < due[1] - clock.now() <= RESUME_DELAY_S
+
+
+def test_a_clock_set_back_does_not_stall_polling() -> None:
+    clock = FakeClock(START)
+    plant = Plant("SN00000001", jitter=0).build(START + 10 * 3600)
+    sched = PollScheduler([plant.sn], clock=clock)
+    drive(sched, {plant.sn: plant}, clock, START + 3600)
+    before = sched.next_due()
+    assert before is not None
+    wait_before = before[1] - clock.now()
+    clock.jump(-3600)
+    after = sched.next_due()
+    assert after is not None
+    assert after[1] - clock.now() == pytest.approx(wait_before, abs=1.0)
+
+
+def test_refresh_now_is_immediate_but_spaced() -> None:
+    clock = FakeClock(START)
+    plants = {sn: Plant(sn).build(START + 3600) for sn in ("SN00000001", "SN00000002")}
+    sched = PollScheduler(plants, clock=clock, per_minute=6)
+    drive(sched, plants, clock, START + 1800)
+    sched.refresh_now()
+    first = sched.next_due()
+    assert first is not None
+    assert first[1] <= clock.now() + 10
+    sched.record_result(first[0], plants[first[0]].answer(clock.now()))
+    second = sched.next_due()
+    assert second is not None
+    assert second[0] != first[0]
+    assert second[1] - clock.now() == pytest.approx(10.1, abs=0.2)  # 60 s / 6, a hair over
+
+
+def test_relearns_when_the_plant_clock_moves() -> None:
+    """Summer time ends: every uploadTime is an hour earlier than before."""
+    clock = FakeClock(START)
+    plant = Plant("SN00000001", zone_h=2.0).build(START + 4 * 3600)
+    later = Plant("SN00000001", zone_h=1.0).build(START + 8 * 3600)
+    switch = START + 4 * 3600
+    merged = Plant("SN00000001")
+    cut = bisect.bisect_left(later.visible, switch)
+    merged.visible = plant.visible + later.visible[cut:]
+    merged.stamps = plant.stamps + later.stamps[cut:]
+    sched = PollScheduler([plant.sn], clock=clock, rng=random.Random(5))
+    log = drive(sched, {plant.sn: merged}, clock, START + 8 * 3600)
+    polls = [t for t, _, _ in log if t > switch + 3600]
+    assert statistics.median(lags(merged, polls, switch + 3600)) < 15
+    assert len(polls) <= 1.3 * len([v for v in merged.visible if v > switch + 3600])

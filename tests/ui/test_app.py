@@ -1,0 +1,152 @@
+"""The wired application offscreen: demo mode polls the in-process simulator, the first run without a
+token opens the settings in the "setup" state, keyring trouble is said in words, no tray leads to
+the fallback window, and Quit stops everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
+from solaxtray.core.presentation import AppCondition, TrayState
+from solaxtray.core.settings import Settings, SettingsStore
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+from solaxtray.ui.app import AppOptions, TrayApp
+from solaxtray.ui.settings_dialog import SettingsDialog
+
+pytestmark = pytest.mark.gui
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture
+def make_app(qtbot: Any) -> Any:
+    apps: list[TrayApp] = []
+
+    def build(options: AppOptions | None = None, **kwargs: Any) -> TrayApp:
+        kwargs.setdefault("tray_available", lambda: False)
+        app = TrayApp(options or AppOptions(tray_wait_s=60.0), **kwargs)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.shutdown()
+        for window in (app.popup, app.settings_dialog, app.fallback):
+            if window is not None:
+                window.close()
+
+
+def test_demo_mode_shows_live_data(qtbot: Any, make_app: Any) -> None:
+    app = make_app(AppOptions(demo=True, tray_wait_s=60.0))
+    app.start()
+    qtbot.waitUntil(lambda: bool(app.model.snapshots), timeout=WAIT_MS)
+    view = app.view
+    assert view is not None
+    assert view.power_w is not None
+    assert set(app.model.serials) == set(DEMO_SERIALS)
+    assert app.tray.icon_updates >= 1
+    assert not app.tray.icon.icon().isNull()
+    sim = app._simulator
+    assert sim is not None
+    app.shutdown()
+    assert app._simulator is None
+
+
+def test_first_run_without_token_is_setup_and_opens_settings(qtbot: Any, make_app: Any) -> None:
+    app = make_app(token_loader=lambda: None)
+    app.start()
+    qtbot.waitUntil(lambda: app.settings_dialog is not None, timeout=WAIT_MS)
+    assert isinstance(app.settings_dialog, SettingsDialog)
+    assert app.settings_dialog.isVisible()
+    assert app.view is not None
+    assert app.view.state is TrayState.SETUP
+    assert "Setup needed" in app.tray.icon.toolTip()
+    assert app.poller is None
+
+
+@pytest.mark.parametrize(
+    ("error", "condition", "words"),
+    [
+        (SecretStoreLocked("Unlock it."), AppCondition.KEYRING_LOCKED, "Keyring locked"),
+        (SecretStoreError("No keyring."), AppCondition.KEYRING_MISSING, "No keyring available"),
+    ],
+)
+def test_keyring_trouble_is_said_in_the_tooltip(
+    qtbot: Any, make_app: Any, error: Exception, condition: AppCondition, words: str
+) -> None:
+    def loader() -> str | None:
+        raise error
+
+    app = make_app(token_loader=loader)
+    app.start()
+    qtbot.waitUntil(lambda: app.model.condition is condition, timeout=WAIT_MS)
+    assert words in app.tray.icon.toolTip()
+
+
+def test_token_and_serials_poll_the_given_server(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator
+) -> None:
+    sn = DEMO_SERIALS[1]
+    app = make_app(
+        AppOptions(serials=[sn], api_url=simulator.v1_url, tray_wait_s=60.0),
+        token_loader=lambda: DEMO_TOKEN,
+    )
+    app.start()
+    qtbot.waitUntil(lambda: sn in app.model.snapshots, timeout=WAIT_MS)
+    assert [r.sn for r in simulator.requests] == [sn]
+    assert app.model.requests_today == 1  # counted in the shared ledger
+    assert sn in app.tray.icon.toolTip() or "SolaX" in app.tray.icon.toolTip()
+
+
+def test_rejected_token_is_said_and_polling_stops(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator
+) -> None:
+    app = make_app(
+        AppOptions(serials=[DEMO_SERIALS[0]], api_url=simulator.v1_url, tray_wait_s=60.0),
+        token_loader=lambda: "7" * 24,
+    )
+    app.start()
+    qtbot.waitUntil(lambda: app.model.condition is AppCondition.TOKEN_REJECTED, timeout=WAIT_MS)
+    assert "Token rejected" in app.tray.icon.toolTip()
+    assert "7" * 24 not in app.tray.icon.toolTip()
+    assert app.poller is not None
+    assert app.poller.next_poll is None
+
+
+def test_saved_settings_are_used_and_a_change_applies_at_once(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator, isolated_dirs: Path
+) -> None:
+    store = SettingsStore(isolated_dirs / "config" / "solaxtray" / "settings.json")
+    store.save(Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url))
+    app = make_app(settings_store=store, token_loader=lambda: DEMO_TOKEN)
+    app.start()
+    qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
+    first_poller = app.poller
+    app._on_settings_applied(Settings(serials=(DEMO_SERIALS[2],), api_url=simulator.v1_url))
+    assert app.poller is not first_poller
+    qtbot.waitUntil(lambda: DEMO_SERIALS[2] in app.model.snapshots, timeout=WAIT_MS)
+    assert DEMO_SERIALS[0] not in app.model.snapshots
+
+
+def test_no_tray_leads_to_the_fallback_window(qtbot: Any, make_app: Any) -> None:
+    app = make_app(AppOptions(tray_wait_s=0.1), token_loader=lambda: None)
+    app.start()
+    qtbot.waitUntil(lambda: app.fallback is not None and app.fallback.isVisible(), timeout=WAIT_MS)
+    assert app.fallback is not None
+    assert "Setup needed" in app.fallback.status_label.text()
+    app.fallback.buttons["Open details"].click()
+    assert app.popup is not None
+    assert app.popup.isVisible()
+
+
+def test_pause_from_the_menu_reaches_the_notifier(qtbot: Any, make_app: Any) -> None:
+    app = make_app(token_loader=lambda: None)
+    app.menu.action("For 1 hour").trigger()
+    assert app.notifier.paused
+    assert app.menu.resume_action.isEnabled()
+    app.menu.resume_action.trigger()
+    assert not app.notifier.paused
+    assert not app.menu.resume_action.isEnabled()

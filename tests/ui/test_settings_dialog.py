@@ -1,0 +1,186 @@
+"""The settings dialog: saved at once and read back, the token in a real Secret Service (never on
+disk), "Test connection" against the simulator, and the locked / missing keyring states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from PySide6.QtWidgets import QLabel
+
+from solaxtray.core import paths
+from solaxtray.core.autostart import XdgAutostart
+from solaxtray.core.clock import SystemClock
+from solaxtray.core.settings import Settings, SettingsStore
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+from solaxtray.ui.settings_dialog import SettingsDialog, TokenState
+from tests.keyring_fixture import SecretServiceBus, running_secret_service, using_bus
+
+pytestmark = pytest.mark.gui
+
+WAIT_MS = 15_000
+
+
+def _dialog(qtbot: Any, settings: Settings | None = None, **kwargs: Any) -> SettingsDialog:
+    store = SettingsStore(paths.settings_path())
+    kwargs.setdefault("autostart", XdgAutostart(command=["solaxtray"]))
+    dialog = SettingsDialog(settings or Settings(), store=store, clock=SystemClock(), **kwargs)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def _all_text(dialog: SettingsDialog) -> str:
+    return "\n".join(label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_changes_are_saved_at_once_and_survive_a_restart(qtbot: Any) -> None:
+    dialog = _dialog(qtbot)
+    with qtbot.waitSignal(dialog.applied, timeout=WAIT_MS) as got:
+        dialog.serial_edit.setText("abc12-34567")
+        dialog.add_serial()
+    assert got.args[0].serials == ("ABC1234567",)
+    dialog.serial_edit.setText("XYZ9876543")
+    dialog.add_serial()
+    dialog.notify_checks["eps"].setChecked(False)
+    dialog.low_soc_spin.setValue(20)
+    dialog.stale_spin.setValue(30)
+    dialog.server_combo.setCurrentIndex(dialog.server_combo.findData("v2-na"))
+    dialog.server_combo.activated.emit(dialog.server_combo.currentIndex())
+    dialog.serial_list.setCurrentRow(0)
+    dialog.remove_serial()
+
+    loaded, warning = SettingsStore(paths.settings_path()).load()
+    assert warning is None
+    assert loaded.serials == ("XYZ9876543",)
+    assert loaded.notify.eps is False
+    assert loaded.notify.fault is True
+    assert loaded.low_soc_percent == 20
+    assert loaded.stale_minutes == 30
+    assert loaded.api_url == "v2-na"
+
+    reopened = _dialog(qtbot, loaded)
+    assert reopened.collect() == loaded
+    assert reopened.low_soc_spin.text() == "20 %"
+
+
+def test_an_invalid_serial_is_explained_and_not_added(qtbot: Any) -> None:
+    dialog = _dialog(qtbot)
+    with qtbot.assertNotEmitted(dialog.applied):
+        dialog.serial_edit.setText("H1E4620J123456")  # an inverter serial, not the dongle's
+        dialog.add_serial()
+    assert dialog.serial_list.count() == 0
+    assert "registration number" in dialog.serial_error.text()
+    assert not paths.settings_path().exists()
+
+
+def test_low_soc_zero_means_off(qtbot: Any) -> None:
+    dialog = _dialog(qtbot, Settings(low_soc_percent=15))
+    dialog.low_soc_spin.setValue(0)
+    assert dialog.low_soc_spin.text() == "Off"
+    assert dialog.settings.low_soc_percent is None
+
+
+def test_start_at_login_writes_and_removes_the_autostart_entry(
+    qtbot: Any, isolated_dirs: Path
+) -> None:
+    entry = XdgAutostart(command=["solaxtray"])
+    dialog = _dialog(qtbot, autostart=entry)
+    dialog.autostart_check.setChecked(True)
+    assert entry.path.is_file()
+    assert dialog.settings.start_at_login is True
+    dialog.autostart_check.setChecked(False)
+    assert not entry.path.exists()
+    assert SettingsStore(paths.settings_path()).load()[0].start_at_login is False
+
+
+@pytest.mark.keyring
+def test_token_goes_to_the_keyring_only(
+    qtbot: Any, secret_service: SecretServiceBus, isolated_dirs: Path
+) -> None:
+    dialog = _dialog(qtbot)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.token_state == TokenState.NOT_SET, timeout=WAIT_MS)
+    assert not dialog.save_token_button.isHidden()
+    dialog.token_edit.setText(f"  {DEMO_TOKEN} ")
+    with qtbot.waitSignal(dialog.token_changed, timeout=WAIT_MS):
+        dialog.save_token()
+    assert keyring.get_password("solaxtray", "tokenId") == DEMO_TOKEN
+    assert dialog.token_state == TokenState.SET
+    assert dialog.token_edit.text() == ""
+    assert DEMO_TOKEN not in _all_text(dialog)
+    for path in isolated_dirs.rglob("*"):
+        if path.is_file():
+            assert DEMO_TOKEN.encode() not in path.read_bytes(), path
+
+    reopened = _dialog(qtbot)
+    reopened.show()
+    qtbot.waitUntil(lambda: reopened.token_state == TokenState.SET, timeout=WAIT_MS)
+
+
+def test_not_a_token_is_refused_in_words(qtbot: Any) -> None:
+    dialog = _dialog(qtbot, token_store=_NeverCalledStore())
+    dialog.token_edit.setText("ABC1234567")
+    dialog.save_token()
+    assert "Token not saved" in dialog.token_status.text()
+
+
+def test_test_connection_reports_success_and_failure_in_words(
+    qtbot: Any, simulator: CloudSimulator
+) -> None:
+    settings = Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url)
+    dialog = _dialog(qtbot, settings, token_store=_NeverCalledStore())
+    dialog.token_edit.setText(DEMO_TOKEN)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.test_result.text().startswith("Connected: ")
+    assert DEMO_SERIALS[0] in dialog.test_result.text()
+
+    dialog.token_edit.setText("9" * 24)
+    dialog.test_connection()
+    assert not dialog.test_button.isEnabled()  # the GUI thread did not wait for the answer
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.test_result.text().startswith("Token rejected: ")
+    assert "9" * 24 not in dialog.test_result.text()
+
+
+def test_missing_keyring_is_its_own_state(qtbot: Any, no_keyring: None) -> None:
+    dialog = _dialog(qtbot)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.token_state == TokenState.NO_KEYRING, timeout=WAIT_MS)
+    assert "keyring" in dialog.token_status.text().lower()
+    assert "SOLAXTRAY_TOKEN" in dialog.token_status.text()
+    assert not dialog.save_token_button.isEnabled()
+
+
+@pytest.mark.keyring
+def test_locked_keyring_offers_retry(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    with running_secret_service(unlock=True) as bus, using_bus(bus, monkeypatch):
+        keyring.set_password("solaxtray", "tokenId", DEMO_TOKEN)
+        import secretstorage
+
+        connection = secretstorage.dbus_init()
+        try:
+            secretstorage.get_default_collection(connection).lock()
+        finally:
+            connection.close()
+        dialog = _dialog(qtbot)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.token_state == TokenState.LOCKED, timeout=WAIT_MS)
+        assert not dialog.retry_button.isHidden()
+        assert dialog.token_status.text().startswith("Keyring locked")
+        dialog.retry_button.click()
+        assert dialog.token_state == TokenState.LOADING
+        qtbot.waitUntil(lambda: dialog.token_state == TokenState.LOCKED, timeout=WAIT_MS)
+
+
+class _NeverCalledStore:
+    def get(self) -> str | None:
+        raise AssertionError("the keyring must not be read here")
+
+    def set(self, value: str) -> None:
+        raise AssertionError("the keyring must not be written here")
+
+    def status(self) -> Any:
+        raise AssertionError("the keyring must not be read here")
