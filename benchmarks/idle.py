@@ -15,6 +15,7 @@ Linux only. Prints numbers, asserts nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -77,8 +78,11 @@ def read_counters(pid: int) -> Counters:
 
 def strace_summary(out: Path) -> str:
     """Calls per system call from ``strace -c`` ("12: 10 poll, 2 read"), or why there are none."""
+    errors = out.with_suffix(".err")
+    if errors.exists() and "not permitted" in errors.read_text(encoding="utf-8", errors="replace"):
+        return "strace: not permitted to attach (see /proc/sys/kernel/yama/ptrace_scope)"
     if not out.exists():
-        return "strace: not run (not permitted to attach?)"
+        return "strace: no output"
     rows: list[tuple[str, int]] = []
     total = 0
     for line in out.read_text(encoding="utf-8").splitlines():
@@ -102,20 +106,23 @@ def traced(pids: dict[str, int], seconds: float, workdir: Path) -> dict[str, str
         return dict.fromkeys(pids, "strace: not installed")
     outputs = {label: workdir / f"strace-{i}.txt" for i, label in enumerate(pids)}
     strace = ["timeout", "-s", "INT", str(seconds), "strace", "-c", "-f"]
-    tracers = [
-        subprocess.Popen(
-            [*strace, "-p", str(pid), "-o", str(outputs[label])],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for label, pid in pids.items()
-    ]
-    for tracer in tracers:
-        try:
-            tracer.wait(seconds + 10)
-        except subprocess.TimeoutExpired:
-            tracer.kill()
-            tracer.wait(5)
+    with contextlib.ExitStack() as stack:
+        tracers = []
+        for label, pid in pids.items():
+            err = stack.enter_context(outputs[label].with_suffix(".err").open("wb"))
+            tracers.append(
+                subprocess.Popen(
+                    [*strace, "-p", str(pid), "-o", str(outputs[label])],
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                )
+            )
+        for tracer in tracers:
+            try:
+                tracer.wait(seconds + 10)
+            except subprocess.TimeoutExpired:
+                tracer.kill()
+                tracer.wait(5)
     return {label: strace_summary(path) for label, path in outputs.items()}
 
 

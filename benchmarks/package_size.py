@@ -1,6 +1,6 @@
 """Package size and frozen start-up, against a default PyInstaller build of a bare PySide6 tray app.
 
-    python benchmarks/package_size.py [--no-build] [--no-baseline] [--runs 5]
+    python benchmarks/package_size.py [--no-build [--dist DIR]] [--no-baseline] [--runs 5]
 
 1. Builds solaxtray for Linux with ``packaging/build.py linux`` (into build/bench-dist; skipped
    with ``--no-build``, which measures ``dist/`` instead) and prints the onedir, .tar.gz and .deb
@@ -115,13 +115,16 @@ def tray_timer() -> Callable[[Path, list[str]], float] | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--no-build", action="store_true", help="measure the existing dist/")
+    parser.add_argument("--no-build", action="store_true", help="measure an existing build")
+    parser.add_argument(
+        "--dist", type=Path, default=REPO_ROOT / "dist", help="where --no-build looks (dist/)"
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline build")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
 
     if args.no_build:
-        dist = REPO_ROOT / "dist"
+        dist = args.dist
     else:
         dist = REPO_ROOT / "build" / "bench-dist"
         seconds = build_app(dist, REPO_ROOT / "build" / "bench-work")

@@ -275,9 +275,7 @@ def build_tarball(onedir: Path, dist: Path, version: str) -> Path:
     if extras.exists():
         shutil.rmtree(extras)
     (extras / "applications").mkdir(parents=True)
-    (extras / "applications" / f"{APP_NAME}.desktop").write_text(
-        desktop_entry(), encoding="utf-8"
-    )
+    (extras / "applications" / f"{APP_NAME}.desktop").write_text(desktop_entry(), encoding="utf-8")
     install_icons(extras)
 
     def owned_by_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -469,7 +467,9 @@ def build_macos(dist: Path, work: Path, *, freeze_first: bool) -> list[Path]:
         ]
     )
     if os.environ.get("MACOS_SIGN_IDENTITY"):
-        run(["codesign", "--force", "--timestamp", "--sign", os.environ["MACOS_SIGN_IDENTITY"], dmg])
+        run(
+            ["codesign", "--force", "--timestamp", "--sign", os.environ["MACOS_SIGN_IDENTITY"], dmg]
+        )
     notarize(dmg)
     return [app, dmg]
 

@@ -2,8 +2,9 @@
 
 The fast tests run the real packaging steps (dpkg-deb, tarfile, the AppDir layout) on a tiny stand-in
 onedir, so they take a second. One slow test freezes the real app with ``packaging/build.py linux``
-(about three minutes here) and runs the built binary's ``--self-test``; it is marked ``e2e`` and
-can be skipped with ``SOLAXTRAY_SKIP_FREEZE=1``.
+(three to four minutes here), runs the built binary's ``--self-test`` (also against a real Secret
+Service) and checks that the frozen app registers its tray item on a private desktop; it is marked
+``e2e`` and can be skipped with ``SOLAXTRAY_SKIP_FREEZE=1``.
 """
 
 from __future__ import annotations
@@ -312,7 +313,8 @@ def fake_onedir(tmp_path: Path) -> Path:
     exe.write_text("#!/bin/sh\necho solaxtray-stand-in\n", encoding="utf-8")
     exe.chmod(0o755)
     (onedir / "_internal" / "data.txt").write_text("x" * 1000, encoding="utf-8")
-    (onedir / "_internal" / "link").symlink_to("data.txt")
+    if sys.platform != "win32":  # symlinks need a privilege on Windows
+        (onedir / "_internal" / "link").symlink_to("data.txt")
     return onedir
 
 
@@ -323,7 +325,8 @@ def test_tarball_layout(build: Any, fake_onedir: Path) -> None:
         members = {m.name: m for m in tar.getmembers()}
     top = "solaxtray-9.8.7"
     assert members[f"{top}/solaxtray"].mode & 0o111
-    assert members[f"{top}/_internal/link"].issym()
+    if sys.platform != "win32":
+        assert members[f"{top}/_internal/link"].issym()
     assert f"{top}/share/applications/solaxtray.desktop" in members
     assert f"{top}/share/icons/hicolor/256x256/apps/solaxtray.png" in members
     assert {m.uid for m in members.values()} == {0}
@@ -350,6 +353,7 @@ def test_deb_layout(build: Any, fake_onedir: Path, tmp_path: Path) -> None:
         assert f"./usr/share/icons/hicolor/{size}x{size}/apps/solaxtray.png" in listing
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="an AppDir holds symlinks")
 def test_appdir_layout(build: Any, fake_onedir: Path) -> None:
     appdir = build.build_appdir(fake_onedir, fake_onedir.parent)
     apprun = appdir / "AppRun"
@@ -410,6 +414,7 @@ def test_self_test_from_source_passes() -> None:
     assert all(re.match(r"(ok  |WARN|FAIL) ", line) for line in lines[:-1]), lines
     assert any(line.startswith("ok   simulator fetch (v1)") for line in lines)
     assert any(line.startswith("ok   tray icon rendered") for line in lines)
+    assert any(re.match(r"ok   Qt platform plugin \S+ loads$", line) for line in lines)
     assert any(" keyring: " in line for line in lines)
     assert "Traceback" not in out.stderr
 
@@ -432,12 +437,16 @@ def test_self_test_names_a_real_secret_service() -> None:
 
 
 def test_self_test_reports_a_missing_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        selftest, "REQUIRED_MODULES", (*selftest.REQUIRED_MODULES, "solaxtray.no_such_module")
-    )
+    monkeypatch.setattr(selftest, "REQUIRED_MODULES", ("json", "solaxtray.no_such_module"))
+    monkeypatch.setattr(selftest, "LINUX_MODULES", ())
+    monkeypatch.setattr(selftest, "_package_modules", lambda: ["solaxtray.core.errors"])
     results = list(selftest.check_imports())
-    failures = [r for r in results if r.level is selftest.Level.FAIL]
-    assert [r.text.split(":")[0] for r in failures] == ["import solaxtray.no_such_module"]
+    assert [r.line().split(":")[0] for r in results] == ["FAIL import solaxtray.no_such_module"]
+    assert "ModuleNotFoundError" in results[0].text
+
+    monkeypatch.setattr(selftest, "REQUIRED_MODULES", ("json",))
+    results = list(selftest.check_imports())
+    assert [r.line() for r in results] == ["ok   imports: 2 modules (1 of solaxtray)"]
 
 
 def test_a_crashing_check_is_a_fail_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -518,3 +527,18 @@ def test_linux_build_and_frozen_self_test(build: Any, tmp_path: Path) -> None:
         )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok   keyring: Secret Service" in result.stdout
+
+    # The frozen app on a real X server and private bus registers its tray item, with an icon,
+    # exactly as the source tree does in tests/e2e.
+    from tests.e2e.desktop import missing_tools, open_desktop
+
+    if missing_tools("Xvfb", "dbus-daemon"):
+        pytest.skip("the frozen tray check needs Xvfb and dbus-daemon (the build itself passed)")
+    desktop = open_desktop(tmp_path / "desktop")
+    try:
+        app = desktop.spawn([str(onedir / "solaxtray"), "--demo"], name="frozen-app")
+        service = desktop.wait_registered(app, timeout=60)["service"]
+        assert desktop.item_properties(service)["Id"] == "solaxtray"
+        assert desktop.icon_pixmaps(service), "the frozen app's tray item has no icon"
+    finally:
+        desktop.close()

@@ -78,6 +78,19 @@ class AlertKind(enum.StrEnum):
     LOW_SOC = "low_soc"
     AWAY_SUMMARY = "away_summary"
 
+    @property
+    def setting(self) -> str | None:
+        """The ``NotifySettings`` field that switches this kind's notifications, ``None`` for
+        kinds that always notify (a summary may hold a fault)."""
+        return _SETTING.get(self, str(self))
+
+
+_SETTING: dict[AlertKind, str | None] = {
+    AlertKind.BACK_ONLINE: "offline",
+    AlertKind.SERIAL_UNKNOWN: "token_rejected",
+    AlertKind.AWAY_SUMMARY: None,
+}
+
 
 class Severity(enum.StrEnum):
     """How loud: critical stays on screen, warning is normal, info is low urgency."""

@@ -114,6 +114,8 @@ class TokenBackend:
         return max(0, count)
 
     def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
+        if isinstance(serials, str):  # one serial, not a sequence of characters
+            serials = [serials]
         outcomes: dict[str, Snapshot | ApiError] = {}
         stop: ApiError | None = None
         for sn in dict.fromkeys(s.strip() for s in serials):

@@ -65,7 +65,7 @@ from solaxtray.core.parsing import (
     show_sn,
 )
 from solaxtray.core.redact import register_secret
-from solaxtray.core.servers import check_transport, is_loopback_host
+from solaxtray.core.servers import check_transport
 from solaxtray.core.transport import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, HttpTransport, Reply
 
 logger = logging.getLogger(__name__)
@@ -238,8 +238,6 @@ class DeveloperClient:
         self._solo: set[str] = set()
         self._requests = 0
         self._token_requests = 0
-        if is_loopback_host(self._transport.host):
-            logger.debug("Developer API client on this machine (the simulator)")
 
     def __repr__(self) -> str:
         return f"DeveloperClient(base_url={self.base_url!r}, battery={self._battery})"
@@ -274,7 +272,7 @@ class DeveloperClient:
         return batches * (2 if self._battery else 1)
 
     def close(self) -> None:
-        """Close the pooled connections; the cached token stays valid for a new client."""
+        """Close the pooled connections. The client must not be used afterwards."""
         self._transport.close()
 
     def fetch(self, sn: str) -> Snapshot:
@@ -291,6 +289,8 @@ class DeveloperClient:
         concerns, each copy with its own ``.sn``. An error that concerns the whole application
         (credentials, rate limit, network, server) stops the requests of this call.
         """
+        if isinstance(serials, str):  # one serial, not a sequence of characters
+            serials = [serials]
         order = list(dict.fromkeys(s.strip() for s in serials))
         outcomes: dict[str, Snapshot | ApiError] = {}
         valid: list[str] = []

@@ -30,6 +30,7 @@ from solaxtray.core.parsing import (
     quote_cloud_words,
     scrub,
     show_sn,
+    utc_time,
 )
 
 TOKEN_OK_CODE = 0
@@ -52,6 +53,7 @@ CREDENTIAL_WORDS = (
 
 
 def lower_keys(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The object with lower-case keys: SolaX's key casing is not consistent."""
     return {str(k).lower(): v for k, v in item.items()}
 
 
@@ -136,10 +138,11 @@ def snapshot_from_developer(
     """One inverter object (and its battery objects) of the Developer API as our Snapshot.
 
     Keys are matched case-insensitively (SolaX's own document spells ``EPSL1Voltage`` and
-    ``epsl1Voltage``). Sign conventions, which no source states: ``gridPower`` is taken to be
-    positive when exporting, like the tokenId API's ``feedinpower``; ``chargeDischargePower``
-    positive while charging, like ``batPower`` (one client documents it so). The inverter type is
-    not in this answer, so it stays None.
+    ``epsl1Voltage``). Signs, which SolaX's published material does not state, as one working
+    client documents them (``docs/developer-api.md``): ``gridPower`` positive exports and negative
+    imports, like the tokenId API's ``feedinpower``; ``chargeDischargePower`` positive charges, like
+    ``batPower``. ``plantLocalTime`` is the plant's wall clock (``upload_time``), ``dataTime`` UTC.
+    The inverter type is not in this answer, so it stays None.
     """
     item = lower_keys(inverter)
     pv_map = lower_keys(item["pvmap"]) if isinstance(item.get("pvmap"), dict) else {}
@@ -193,7 +196,7 @@ def snapshot_from_developer(
         inverter_status=as_enum(InverterStatus, item.get("devicestatus")),
         upload_time=plant_time(raw_time, fetched_at),
         upload_time_raw=raw_time,
-        utc_time=None,
+        utc_time=utc_time(item.get("datatime")),
         bat_power=sum(powers) if powers else None,
         pv_power=(pv[0], pv[1], pv[2], pv[3]),
         bat_status=None,

@@ -449,6 +449,7 @@ as_code = _int_code
 as_enum = _enum
 as_text = _text
 plant_time = _upload_time
+utc_time = _utc_time
 scrub = _scrub
 show_sn = _show_sn
 quote_cloud_words = _quote_cloud_words

@@ -203,6 +203,7 @@ class TrayApp(QObject):
         self._token_loader = token_loader or _keyring_token
         self._caller = BackgroundCaller(self)
         self._simulator: Any = None
+        self._demo_files: list[Path] = []
         self._client: Any = None
         self.poller: Poller | None = None
         self.planner: FleetWatch | None = None
@@ -274,6 +275,9 @@ class TrayApp(QObject):
             with contextlib.suppress(Exception):
                 self._simulator.stop()
             self._simulator = None
+        for path in self._demo_files:
+            with contextlib.suppress(OSError):
+                path.unlink()
         self.tray.hide()
 
     def quit(self) -> None:
@@ -368,6 +372,7 @@ class TrayApp(QObject):
         if demo:
             # The demo token's requests must not count against the user's real token budget.
             ledger_path = Path(tempfile.gettempdir()) / f"solaxtray-demo-{os.getpid()}.ledger"
+            self._demo_files = [ledger_path, ledger_path.with_name(ledger_path.name + ".lock")]
         self.planner, ledger = make_planner(
             serials, self.settings, clock=self.clock, ledger_path=ledger_path
         )

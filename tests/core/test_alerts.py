@@ -314,3 +314,33 @@ def test_summary_names_every_alert() -> None:
     assert "Fault Mode — X1" in summary.body
     assert "EPS Mode — X3" in summary.body
     assert summary.title == "While you were away: 2 alerts"
+
+
+def test_every_kind_maps_to_a_notification_setting() -> None:
+    from dataclasses import fields
+
+    from solaxtray.core.settings import NotifySettings
+
+    names = {f.name for f in fields(NotifySettings)}
+    for kind in AlertKind:
+        assert kind.setting is None or kind.setting in names, kind
+    assert AlertKind.BACK_ONLINE.setting == "offline"
+    assert AlertKind.FAULT.setting == "fault"
+
+
+def test_sun_position_for_a_known_place_and_day() -> None:
+    from solaxtray.core.sun import is_daylight, solar_elevation, sun_times
+
+    berlin = (52.52, 13.40)
+    times = sun_times(NOON_UTC, *berlin)
+    assert times is not None
+    sunrise, sunset = (datetime.fromtimestamp(t, tz=UTC) for t in times)
+    # Published times for Berlin on 21 June: sunrise 04:43, sunset 21:33 (CEST, UTC+2).
+    assert (sunrise.hour, sunrise.minute) in ((2, 42), (2, 43), (2, 44))
+    assert (sunset.hour, sunset.minute) in ((19, 32), (19, 33), (19, 34))
+    # Highest at solar noon: 90 - 52.52 + 23.44 degrees.
+    noon = datetime(2026, 6, 21, 11, 8, tzinfo=UTC).timestamp()
+    assert solar_elevation(noon, *berlin) == pytest.approx(60.9, abs=0.3)
+    assert is_daylight(NOON_UTC, *berlin)
+    assert not is_daylight(MIDNIGHT_UTC, *berlin)
+    assert sun_times(NOON_UTC, 80.0, 0.0) is None  # midnight sun: no sunset at all

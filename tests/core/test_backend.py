@@ -7,6 +7,7 @@ snapshot values, so nothing after the backend needs to know which one is in use.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -39,6 +40,7 @@ from solaxtray.core.simulator.developer import (
     DEMO_DEVICE_SERIALS,
     DEV_REALTIME_ENDPOINT,
     DeveloperSimulator,
+    serve_forever_developer_demo,
 )
 
 OTHER_TOKEN = "202011240000123456789012"
@@ -232,3 +234,50 @@ def test_errors_are_returned_not_raised(sim: DeveloperSimulator, clock: FakeCloc
         developer.close()
     assert isinstance(outcome, ApiError)
     assert outcome.kind is ErrorKind.DEVICE
+
+
+def test_the_foreground_demo_serves_both_apis() -> None:
+    started: list[DeveloperSimulator] = []
+    ready = threading.Event()
+    stop = threading.Event()
+
+    def on_ready(server: DeveloperSimulator) -> None:
+        started.append(server)
+        ready.set()
+
+    thread = threading.Thread(
+        target=serve_forever_developer_demo, kwargs={"ready": on_ready, "stop": stop}
+    )
+    thread.start()
+    try:
+        assert ready.wait(10)
+        server = started[0]
+        token = make_backend("token", api_url=server.v1_url, token=DEMO_TOKEN)
+        developer = make_backend(
+            "developer",
+            api_url=server.base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+        )
+        try:
+            first = token.fetch_many(DEMO_SERIALS[:1])[DEMO_SERIALS[0]]
+            second = developer.fetch_many(DEMO_DEVICE_SERIALS[:1])[DEMO_DEVICE_SERIALS[0]]
+        finally:
+            token.close()
+            developer.close()
+        assert isinstance(first, Snapshot)
+        assert isinstance(second, Snapshot)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_a_single_serial_string_is_one_serial(sim: DeveloperSimulator, clock: FakeClock) -> None:
+    token, developer = both(sim, clock)
+    try:
+        assert list(token.fetch_many(DEMO_SERIALS[0])) == [DEMO_SERIALS[0]]
+        assert list(developer.fetch_many(DEMO_DEVICE_SERIALS[0])) == [DEMO_DEVICE_SERIALS[0]]
+    finally:
+        token.close()
+        developer.close()

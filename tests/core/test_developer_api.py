@@ -219,6 +219,7 @@ def test_demo_fleet_in_one_request_with_one_battery_request(
         assert snap.inverter_status == InverterStatus(reading.status)
         assert snap.upload_time_raw == reading.upload_time_local(inv.utc_offset_hours)
         assert snap.yield_today == reading.yield_today
+        assert snap.utc_time == datetime.fromtimestamp(reading.upload_epoch, tz=UTC)
 
 
 def test_ten_serials_share_one_request_and_the_eleventh_goes_in_a_second(

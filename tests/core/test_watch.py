@@ -177,7 +177,10 @@ def test_watch_command_reports_a_scripted_fault_once(fast_cloud: CloudSimulator)
     # The shortest plain poll interval the settings allow keeps the test near half a minute.
     SettingsStore(paths.settings_path()).save(Settings(poll_interval_s=10))
     env = {**os.environ, "SOLAXTRAY_TOKEN": DEMO_TOKEN, "PYTHONUNBUFFERED": "1"}
-    fast_cloud.script_status(SN, [(1.0, 103), (12.0, 102)])
+    # The inverter is in fault when watch starts (start-up alerts once), and is repaired as soon
+    # as watch has said so; two normal uploads in a row make the recovery.
+    fast_cloud.script_status(SN, [(0.0, 103)])
+    fast_cloud.upload_now(SN)
     proc = subprocess.Popen(
         [sys.executable, "-m", "solaxtray", "watch", "--api-url", fast_cloud.v1_url, "--sn", SN],
         stdout=subprocess.PIPE,
@@ -188,6 +191,7 @@ def test_watch_command_reports_a_scripted_fault_once(fast_cloud: CloudSimulator)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
     seen: list[dict[str, Any]] = []
+    repaired = False
     deadline = time.monotonic() + 90
     try:
         while time.monotonic() < deadline:
@@ -197,7 +201,12 @@ def test_watch_command_reports_a_scripted_fault_once(fast_cloud: CloudSimulator)
                 if proc.poll() is not None:
                     break
                 continue
-            if any(x["type"] == "alert" and x["kind"] == "recovery" for x in seen):
+            kinds = [x["kind"] for x in seen if x["type"] == "alert"]
+            if kinds == ["fault"] and not repaired:
+                fast_cloud.script_status(SN, [(0.0, 102)])
+                fast_cloud.upload_now(SN)
+                repaired = True
+            if "recovery" in kinds:
                 break
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)

@@ -18,7 +18,7 @@ def _require(*tools: str) -> None:
     missing = missing_tools(*tools)
     if missing:
         pytest.skip(
-            f"end-to-end desktop test needs {', '.join(missing)} (apt: xvfb dbus x11-utils)"
+            f"end-to-end desktop test needs {', '.join(missing)} (apt: xvfb dbus trayer x11-utils)"
         )
 
 

@@ -28,6 +28,7 @@ import json
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
@@ -429,3 +430,24 @@ def battery_object(inv: SimInverter, reading: Reading) -> dict[str, Any]:
         "batteryCurrent": None if power is None else round(power / 400.0, 1),
         "batteryTemperature": 25.0,
     }
+
+
+def serve_forever_developer_demo(
+    port: int = 0,
+    *,
+    host: str = "127.0.0.1",
+    ready: Callable[[DeveloperSimulator], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Run the demo cloud, both APIs, until Ctrl-C (or until ``stop`` is set): what
+    ``solaxtray simulate`` can call instead of ``serve_forever_demo`` to serve the Developer API
+    too. ``ready`` gets the started simulator (to print its addresses and the demo credentials)."""
+    stop = stop if stop is not None else threading.Event()
+    with DeveloperSimulator.demo(host=host, port=port) as sim:
+        if ready is not None:
+            ready(sim)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            logger.info("simulator stopped by the user")
