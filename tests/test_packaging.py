@@ -468,7 +468,7 @@ def test_a_crashing_check_is_a_fail_line_and_exit_1(monkeypatch: pytest.MonkeyPa
 # --- the real frozen build (slow) -----------------------------------------------------------------
 
 
-@pytest.mark.e2e
+@pytest.mark.packaging
 @pytest.mark.timeout(900)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux build")
 @pytest.mark.skipif(bool(os.environ.get("SOLAXTRAY_SKIP_FREEZE")), reason="SOLAXTRAY_SKIP_FREEZE")

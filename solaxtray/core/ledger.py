@@ -106,42 +106,65 @@ class RequestLedger:
 
     # --- public ----------------------------------------------------------------------------------
 
-    def try_acquire(self, sn: str) -> bool:
-        """Record one request for ``sn`` and return True if the budget allows it now; otherwise
-        record nothing and return False (ask ``wait_time`` when to try again).
+    def try_acquire(self, sn: str, count: int = 1) -> bool:
+        """Record ``count`` requests for ``sn`` and return True if the budget allows them all now;
+        otherwise record nothing and return False (ask ``wait_time(count)`` when to try again).
 
-        One lock, one read and (when allowed) one append: cheap enough for every request.
+        ``count`` above one is for a backend that spends several requests on one round (the
+        Developer API: its batch and battery requests). One lock, one read and (when allowed) one
+        append: cheap enough for every request.
         """
+        count = max(1, int(count))
         now = self._clock.now()
         if self._memory is not None:
-            if self._wait(self._memory, now) > 0:
+            if self._wait(self._memory, now, count) > 0:
                 return False
-            self._memory.append(now)
+            self._memory.extend([now] * count)
             return True
         try:
             with self._lock:
                 records, rewrite = self._read(now)
-                if self._wait([t for t, _ in records], now) > 0:
+                if self._wait([t for t, _ in records], now, count) > 0:
                     if rewrite:
                         self._rewrite(records)
                     return False
-                records.append((now, sn))
+                records.extend([(now, sn)] * count)
                 if rewrite:
                     self._rewrite(records)
                 else:
-                    self._append(now, sn)
+                    self._append(now, sn, count)
                 return True
         except Timeout:
             logger.warning("request ledger %s is locked by another process; waiting", self.path)
             return False
         except OSError as exc:
             self._fall_back_to_memory(exc)
-            return self.try_acquire(sn)
+            return self.try_acquire(sn, count)
 
-    def wait_time(self) -> float:
-        """Seconds until ``try_acquire`` would succeed (0 when it would now)."""
+    def charge(self, sn: str, count: int) -> None:
+        """Record ``count`` requests already sent, whatever the budget says (a token renewal or a
+        retry the round needed beyond what ``try_acquire`` took), so later requests wait for
+        them."""
+        if count < 1:
+            return
         now = self._clock.now()
-        return self._wait(self._snapshot(now), now)
+        if self._memory is not None:
+            self._memory.extend([now] * count)
+            return
+        try:
+            with self._lock:
+                self._append(now, sn, count)
+        except Timeout:
+            logger.warning("request ledger %s is locked; %d request(s) not recorded", self.path, count)
+        except OSError as exc:
+            self._fall_back_to_memory(exc)
+            self.charge(sn, count)
+
+    def wait_time(self, count: int = 1) -> float:
+        """Seconds until ``try_acquire`` (of ``count`` requests) would succeed (0 when it would
+        now)."""
+        now = self._clock.now()
+        return self._wait(self._snapshot(now), now, max(1, int(count)))
 
     def used_last_minute(self) -> int:
         """Requests in the last 60 s, by every process of the user."""
@@ -155,15 +178,19 @@ class RequestLedger:
 
     # --- internals -------------------------------------------------------------------------------
 
-    def _wait(self, times: list[float], now: float) -> float:
+    def _wait(self, times: list[float], now: float, count: int = 1) -> float:
+        """When ``count`` more requests fit in both windows. More than a whole window's budget
+        never fits: it is asked for as the whole budget (the caller's round is as big as it gets)."""
         minute = sorted(t for t in times if t > now - MINUTE_S)
         day = sorted(t for t in times if t > now - DAY_S)
         wait = 0.0
-        if len(minute) >= self.per_minute:
-            oldest = minute[len(minute) - self.per_minute]
+        room = self.per_minute - min(count, self.per_minute)
+        if len(minute) > room:
+            oldest = minute[len(minute) - room - 1]
             wait = max(wait, oldest + MINUTE_S - now)
-        if len(day) >= self.per_day:
-            oldest = day[len(day) - self.per_day]
+        room = self.per_day - min(count, self.per_day)
+        if len(day) > room:
+            oldest = day[len(day) - room - 1]
             wait = max(wait, oldest + DAY_S - now)
         return max(0.0, wait)
 
@@ -218,9 +245,9 @@ class RequestLedger:
             rewrite = True
         return records, rewrite
 
-    def _append(self, t: float, sn: str) -> None:
+    def _append(self, t: float, sn: str, count: int = 1) -> None:
         with self.path.open("a", encoding="ascii") as fh:
-            fh.write(_line(t, sn))
+            fh.write(_line(t, sn) * count)
 
     def _rewrite(self, records: Iterable[tuple[float, str]]) -> None:
         """Replace the file atomically so a crash mid-write never loses the other records."""

@@ -34,6 +34,7 @@ from solaxtray import APP_NAME
 
 SETTINGS_FILE = "settings.json"
 LEDGER_FILE = "request-ledger.json"
+DEVELOPER_LEDGER_FILE = "request-ledger-developer.json"
 LOG_FILE = "solaxtray.log"
 
 _IS_LINUX: bool = sys.platform.startswith("linux")
@@ -82,9 +83,12 @@ def settings_path() -> Path:
     return config_dir() / SETTINGS_FILE
 
 
-def ledger_path() -> Path:
+def ledger_path(backend: str = "token") -> Path:
     """The request ledger every solaxtray process of the user shares, so that together they stay
-    inside the token's quota (see ``solaxtray.core.ledger``)."""
+    inside the quota (see ``solaxtray.core.ledger``). One per SolaX API (``backend``: "token" or
+    "developer"): the tokenId's quota and the Developer API application's are separate."""
+    if backend == "developer":
+        return data_dir() / DEVELOPER_LEDGER_FILE
     return data_dir() / LEDGER_FILE
 
 

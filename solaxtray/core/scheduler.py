@@ -280,9 +280,27 @@ class PollScheduler:
             if state.stopped is None:
                 state.due = min(state.due, now)
 
-    def record_result(self, sn: str, outcome: Snapshot | ApiError) -> bool:
+    def due_with(self, sn: str, when: float, limit: int) -> list[str]:
+        """``sn`` and up to ``limit - 1`` other active serials due by ``when``, earliest first:
+        what a backend that names several serials in one request (the Developer API) asks
+        together. Serials held back by the request spacing or the budget are due by then, so a
+        fleet kept waiting is asked in one request instead of one by one."""
+        if self._token_rejected or limit <= 1:
+            return [sn]
+        others = sorted(
+            (state.due, index, state.sn)
+            for index, state in enumerate(self._serials.values())
+            if state.stopped is None and state.sn != sn and state.due <= when
+        )
+        return [sn, *(other for _, _, other in others[: limit - 1])]
+
+    def record_result(self, sn: str, outcome: Snapshot | ApiError, *, cost: float = 1.0) -> bool:
         """Record the answer of a request for ``sn`` made just now. Returns True when it brought a
-        new upload (a fresh snapshot)."""
+        new upload (a fresh snapshot).
+
+        ``cost`` is this serial's share of the requests spent (one request for several serials
+        costs each a fraction), so the day's bucket counts requests, not serials.
+        """
         now = self._clock.now()
         self.check_wall_gap()
         self._last_request = now
@@ -290,7 +308,7 @@ class PollScheduler:
         if state is None:  # removed while the request was in flight
             return False
         state.last_request = now
-        self._take_token(now)
+        self._take_token(now, cost)
         state.last_result_at = now
         if isinstance(outcome, Snapshot):
             return self._on_snapshot(state, outcome, now)
@@ -389,9 +407,9 @@ class PollScheduler:
             return now
         return now + (1.0 - self._tokens) / self._budget()[1]
 
-    def _take_token(self, now: float) -> None:
+    def _take_token(self, now: float, cost: float = 1.0) -> None:
         self._refill(now)
-        self._tokens -= 1.0
+        self._tokens -= max(0.0, cost)
 
     def _on_snapshot(self, state: _Serial, snap: Snapshot, now: float) -> bool:
         self._network_errors = 0

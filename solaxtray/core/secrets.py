@@ -23,8 +23,11 @@ accepted with a warning: white-label portals and later cloud versions may issue 
 refusing a working token would be worse than a warning. The token stays a ``str`` everywhere, never a
 number (a float would lose digits).
 
-The same store, under other keyring user names, is ready for the Developer API's client id and
-secret (``client_id_store()``, ``client_secret_store()``).
+The same store, under other keyring user names, holds the Developer API's client id and secret
+(``client_id_store()``, ``client_secret_store()``, both at once through ``DeveloperCredentials``,
+environment ``SOLAXTRAY_CLIENT_ID`` / ``SOLAXTRAY_CLIENT_SECRET``) and, optionally, its current
+access token (``KeyringTokenCache``), so the tray app and ``solaxtray watch`` share one token instead
+of invalidating each other's at every renewal.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ DEFAULT_TIMEOUT_S = 10.0
 _NO_BACKEND = (
     "No secure password store (keyring) was found. Install and start a Secret Service such as "
     "GNOME Keyring or KWallet and log in again, or, on a machine without a desktop, set the "
-    "environment variable SOLAXTRAY_TOKEN instead."
+    "environment variable {env} instead."
 )
 _LOCKED = (
     "Your keyring is locked, or its unlock prompt was dismissed. Unlock your keyring "
@@ -67,7 +70,7 @@ _LOCKED = (
 )
 _FAILED = (
     "The keyring ({backend}) could not {action}. Check that your keyring service is running and "
-    "unlocked and retry, or set the environment variable SOLAXTRAY_TOKEN instead."
+    "unlocked and retry, or set the environment variable {env} instead."
 )
 
 Source = Literal["env", "keyring", "none"]
@@ -85,16 +88,22 @@ class TokenStatus:
     """The keyring backend in words, e.g. "Secret Service (GNOME Keyring, KWallet)"."""
     is_set: bool
     env_var: str = TOKEN_ENV
+    what: str = "token"
+    """What the secret is, in words ("token", "Developer API client id", ...)."""
+    set_command: str = "solaxtray token set"
 
     def describe(self) -> str:
         """One sentence for ``token status`` and the settings dialog."""
         if self.source == "env":
-            return f"The token is set by the environment variable {self.env_var} (it overrides the keyring)."
+            return (
+                f"The {self.what} is set by the environment variable {self.env_var} (it overrides "
+                "the keyring)."
+            )
         if self.source == "keyring":
-            return f"The token is stored in the keyring: {self.backend_name}."
+            return f"The {self.what} is stored in the keyring: {self.backend_name}."
         return (
-            f"No token is set. Keyring: {self.backend_name}. "
-            "Run 'solaxtray token set' to store one."
+            f"No {self.what} is set. Keyring: {self.backend_name}. "
+            f"Run '{self.set_command}' to store one."
         )
 
 
@@ -182,10 +191,20 @@ def run_with_timeout(func: Callable[[], _T], seconds: float, *, what: str) -> _T
 class SecretStore:
     """One secret in the keyring (service, user name), overridden by an environment variable."""
 
-    def __init__(self, service: str, username: str, env_var: str | None) -> None:
+    def __init__(
+        self,
+        service: str,
+        username: str,
+        env_var: str | None,
+        *,
+        what: str = "token",
+        set_command: str = "solaxtray token set",
+    ) -> None:
         self.service = service
         self.username = username
         self.env_var = env_var
+        self.what = what
+        self.set_command = set_command
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(service={self.service!r}, username={self.username!r})"
@@ -204,7 +223,7 @@ class SecretStore:
         value = self._from_env()
         if value is None:
             value = self._call(
-                "read the token", lambda: keyring.get_password(self.service, self.username)
+                f"read the {self.what}", lambda: keyring.get_password(self.service, self.username)
             )
         if value is not None:
             register_secret(value)
@@ -222,7 +241,8 @@ class SecretStore:
         """Store the secret in the keyring (the environment variable is never written)."""
         register_secret(value)
         self._call(
-            "save the token", lambda: keyring.set_password(self.service, self.username, value)
+            f"save the {self.what}",
+            lambda: keyring.set_password(self.service, self.username, value),
         )
         logger.info("Stored the %s in the keyring (%s)", self.username, backend_description())
 
@@ -236,7 +256,7 @@ class SecretStore:
                 return False
             return True
 
-        removed = self._call("remove the token", delete)
+        removed = self._call(f"remove the {self.what}", delete)
         logger.info("Cleared the %s from the keyring (was set: %s)", self.username, removed)
         return removed
 
@@ -244,24 +264,26 @@ class SecretStore:
         """Where the secret is and whether it is set. Does not read the keyring when the
         environment variable is set (so a headless machine without a keyring gets no error)."""
         backend = backend_description()
+        words = {"env_var": self.env_var or "", "what": self.what, "set_command": self.set_command}
         if self._from_env() is not None:
-            return TokenStatus("env", backend, True, self.env_var or "")
+            return TokenStatus("env", backend, True, **words)
         stored = self._call(
-            "read the token", lambda: keyring.get_password(self.service, self.username)
+            f"read the {self.what}", lambda: keyring.get_password(self.service, self.username)
         )
         if stored is not None:
             register_secret(stored)
-            return TokenStatus("keyring", backend, True, self.env_var or "")
-        return TokenStatus("none", backend, False, self.env_var or "")
+            return TokenStatus("keyring", backend, True, **words)
+        return TokenStatus("none", backend, False, **words)
 
     def _call(self, action: str, func: Callable[[], _T]) -> _T:
         """Translate every keyring failure into a SecretStoreError with a sentence (the library's
         own text is logged by type only: it might one day carry a secret)."""
+        env = self.env_var or TOKEN_ENV
         try:
             return func()
         except keyring.errors.NoKeyringError as exc:
             logger.info("No keyring backend: %s", type(exc).__name__)
-            raise SecretStoreError(_NO_BACKEND) from exc
+            raise SecretStoreError(_NO_BACKEND.format(env=env)) from exc
         except keyring.errors.KeyringLocked as exc:
             logger.info("Keyring locked while trying to %s", action)
             raise SecretStoreLocked(_LOCKED) from exc
@@ -273,7 +295,7 @@ class SecretStore:
                 raise SecretStoreLocked(_LOCKED) from exc
             logger.info("Keyring failed to %s: %s", action, type(exc).__name__)
             raise SecretStoreError(
-                _FAILED.format(backend=backend_description(), action=action)
+                _FAILED.format(backend=backend_description(), action=action, env=env)
             ) from exc
 
 
@@ -301,11 +323,187 @@ class TokenStore(SecretStore):
         super().set(token)
 
 
+CREDENTIALS_SET_COMMAND = "solaxtray credentials set"
+ACCESS_TOKEN_USERNAME = "developerAccessToken"  # noqa: S105 (a name, not a secret)
+
+
 def client_id_store(service: str = SERVICE) -> SecretStore:
     """The Developer API client id (env SOLAXTRAY_CLIENT_ID)."""
-    return SecretStore(service, CLIENT_ID_USERNAME, CLIENT_ID_ENV)
+    return SecretStore(
+        service,
+        CLIENT_ID_USERNAME,
+        CLIENT_ID_ENV,
+        what="Developer API client id",
+        set_command=CREDENTIALS_SET_COMMAND,
+    )
 
 
 def client_secret_store(service: str = SERVICE) -> SecretStore:
     """The Developer API client secret (env SOLAXTRAY_CLIENT_SECRET)."""
-    return SecretStore(service, CLIENT_SECRET_USERNAME, CLIENT_SECRET_ENV)
+    return SecretStore(
+        service,
+        CLIENT_SECRET_USERNAME,
+        CLIENT_SECRET_ENV,
+        what="Developer API client secret",
+        set_command=CREDENTIALS_SET_COMMAND,
+    )
+
+
+def check_credential(text: str, what: str) -> str:
+    """The client id or secret without surrounding blanks, or SecretStoreError (never naming the
+    value) for text that cannot be one: empty, spaces inside, control or non-ASCII characters,
+    longer than 256 characters. Why: a refused sign-in costs a request, and a paste of the wrong
+    thing is better caught before it is stored."""
+    value = text.strip()
+    title = "Credentials not saved"
+    if not value:
+        raise SecretStoreError(f"The {what} is empty.", title=title)
+    if any(ch.isspace() for ch in value) or not value.isascii() or not value.isprintable():
+        raise SecretStoreError(
+            f"The {what} contains spaces or characters it never has. Copy it again from your "
+            "application on the SolaX Developer Platform (developer.solaxcloud.com).",
+            title=title,
+        )
+    if len(value) > 256:
+        raise SecretStoreError(
+            f"The {what} is {len(value)} characters long, far longer than any client id or secret. "
+            "Copy it again from your application on the SolaX Developer Platform.",
+            title=title,
+        )
+    return value
+
+
+class DeveloperCredentials:
+    """The Developer API's client id and secret, kept together: set, read, inspect, clear.
+
+    Each comes from its environment variable first, then the keyring (as the tokenId does).
+    """
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self.client_id = client_id_store(service)
+        self.client_secret = client_secret_store(service)
+
+    def __repr__(self) -> str:
+        return f"DeveloperCredentials(service={self.client_id.service!r})"
+
+    def get(self) -> tuple[str | None, str | None]:
+        """(client id, client secret), each None when not set anywhere. May block on a locked
+        keyring (see the module docstring)."""
+        return self.client_id.get(), self.client_secret.get()
+
+    def set(self, client_id: str, client_secret: str) -> None:
+        """Check both, then store both (the id first: a failure leaves no secret without its id)."""
+        cid = check_credential(client_id, "client id")
+        secret = check_credential(client_secret, "client secret")
+        if cid == secret:
+            raise SecretStoreError(
+                "The client id and the client secret are the same text. Copy each from its own "
+                "field of your application on the SolaX Developer Platform.",
+                title="Credentials not saved",
+            )
+        register_secret(secret)
+        self.client_id.set(cid)
+        self.client_secret.set(secret)
+        AccessTokenStore(self.client_id.service).forget()
+
+    def status(self) -> tuple[TokenStatus, TokenStatus]:
+        return self.client_id.status(), self.client_secret.status()
+
+    def clear(self) -> bool:
+        """Remove both from the keyring (and the cached access token); True if any was there."""
+        removed_id = self.client_id.clear()
+        removed_secret = self.client_secret.clear()
+        AccessTokenStore(self.client_id.service).forget()
+        return removed_id or removed_secret
+
+
+class AccessTokenStore:
+    """The Developer API's current access token and its renewal time, in the keyring.
+
+    Why the keyring: SolaX keeps one valid token per application, so two programs with the same
+    client id (the tray app and ``solaxtray watch``) would invalidate each other's token at every
+    renewal; sharing it through the keyring lets the second pick up the first one's token. It is a
+    secret like the others, so never a file.
+    """
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self._store = SecretStore(service, ACCESS_TOKEN_USERNAME, None, what="access token")
+
+    def __repr__(self) -> str:
+        return f"AccessTokenStore(service={self._store.service!r})"
+
+    def load(self) -> tuple[str, float] | None:
+        raw = self._store.get()
+        if raw is None:
+            return None
+        token, _, when = raw.rpartition(" ")
+        try:
+            expires_at = float(when)
+        except ValueError:
+            return None
+        if not token:
+            return None
+        register_secret(token)
+        return token, expires_at
+
+    def save(self, token: str, expires_at: float) -> None:
+        register_secret(token)
+        self._store.set(f"{token} {expires_at:.0f}")
+
+    def clear(self) -> None:
+        self._store.clear()
+
+    def forget(self) -> None:
+        """Remove it, ignoring keyring trouble (it is only a cache)."""
+        try:
+            self.clear()
+        except SecretStoreError as exc:
+            logger.info("Could not remove the cached access token: %s", exc.title)
+
+
+class KeyringTokenCache:
+    """A ``developer_api.TokenCache`` that keeps the access token in memory and in the keyring.
+
+    Every load reads the keyring copy (one local D-Bus call, about twice per poll round), so a
+    token renewed by another solaxtray process is picked up before this one renews its own. Keyring trouble never stops polling: the
+    cache then works from memory only (with one log line), which costs at most a token request.
+    """
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self._keyring = AccessTokenStore(service)
+        self._memory: tuple[str, float] | None = None
+        self._keyring_ok = True
+
+    def __repr__(self) -> str:
+        return f"KeyringTokenCache(set={self._memory is not None}, keyring={self._keyring_ok})"
+
+    def load(self) -> tuple[str, float] | None:
+        if self._keyring_ok:
+            try:
+                shared = self._keyring.load()
+            except SecretStoreError as exc:
+                self._keyring_failed(exc)
+            else:
+                if shared is not None:
+                    self._memory = shared
+        return self._memory
+
+    def save(self, token: str, expires_at: float) -> None:
+        self._memory = (token, expires_at)
+        if self._keyring_ok:
+            try:
+                self._keyring.save(token, expires_at)
+            except SecretStoreError as exc:
+                self._keyring_failed(exc)
+
+    def clear(self) -> None:
+        self._memory = None
+        if self._keyring_ok:
+            try:
+                self._keyring.clear()
+            except SecretStoreError as exc:
+                self._keyring_failed(exc)
+
+    def _keyring_failed(self, exc: SecretStoreError) -> None:
+        logger.info("Keeping the access token in memory only: %s", exc.title)
+        self._keyring_ok = False

@@ -50,9 +50,20 @@ MIN_POLL_INTERVAL_S = 10
 MAX_POLL_INTERVAL_S = 3600
 MAX_STALE_MINUTES = 24 * 60
 
-_SECRET_KEYS = frozenset({"token", "tokenid", "token_id", "client_secret"})
+_SECRET_KEYS = frozenset(
+    {"token", "tokenid", "token_id", "client_secret", "clientsecret", "access_token"}
+)
 
 _SERIAL_RE = re.compile(r"[A-Z0-9]{10}")
+_DEVICE_SERIAL_RE = re.compile(r"[A-Z0-9]{11,20}")
+
+BACKEND_TOKEN = "token"  # noqa: S105 - a backend name
+BACKEND_DEVELOPER = "developer"
+BACKENDS: tuple[str, ...] = (BACKEND_TOKEN, BACKEND_DEVELOPER)
+"""The SolaX APIs a user can choose (``core.backend.BACKEND_KINDS``): ``token`` for accounts with a
+tokenId, ``developer`` for the Developer API's client id and secret (accounts since September 2026).
+Kept as plain strings here so that reading the settings never imports the HTTP clients."""
+DEFAULT_DEVELOPER_HOST = "eu"
 
 
 def normalize_serial(text: str) -> str:
@@ -86,12 +97,89 @@ def normalize_serial(text: str) -> str:
     )
 
 
-def normalize_serials(values: Iterable[str]) -> tuple[str, ...]:
-    """Validate each serial and drop repeats, keeping the user's order."""
+def normalize_device_serial(text: str) -> str:
+    """Return an inverter's own serial number (what the Developer API wants) in canonical form, or
+    raise ConfigError with a sentence that helps the user find the right number.
+
+    Why a separate rule: the Developer API names inverters by the serial number on the inverter's
+    label (14 characters on current models), while the tokenId API names the dongle by its
+    10-character registration number. The two are easily mixed up, and a wrong kind of number costs
+    a refused request, so a 10-character value gets its own explanation.
+    """
+    cleaned = re.sub(r"[\s-]+", "", text).upper()
+    if _DEVICE_SERIAL_RE.fullmatch(cleaned):
+        return cleaned
+    shown = cleaned if len(cleaned) <= 40 else cleaned[:40] + "…"
+    if not cleaned:
+        raise ConfigError("A serial number is empty. Enter the inverter's own serial number.")
+    if not cleaned.isalnum():
+        raise ConfigError(
+            f"The serial number {shown!r} contains characters other than letters and digits. "
+            "The inverter's serial number has only letters and digits."
+        )
+    if len(cleaned) == 10:
+        raise ConfigError(
+            f"{shown!r} has 10 characters and looks like the registration number of the "
+            "communication dongle. The Developer API wants the inverter's own serial number, "
+            "printed on the inverter's label and listed in SolaX Cloud under the device."
+        )
+    raise ConfigError(
+        f"{shown!r} has {len(cleaned)} characters, but an inverter's serial number has 11 to 20 "
+        "letters and digits. It is printed on the inverter's label."
+    )
+
+
+def normalize_serials(values: Iterable[str], backend: str = BACKEND_TOKEN) -> tuple[str, ...]:
+    """Validate each serial and drop repeats, keeping the user's order.
+
+    ``backend`` says which kind of number is wanted: the dongles' registration numbers for the
+    tokenId API (``token``), the inverters' own serial numbers for the Developer API
+    (``developer``).
+    """
+    check = normalize_device_serial if backend == BACKEND_DEVELOPER else normalize_serial
     seen: dict[str, None] = {}
     for value in values:
-        seen.setdefault(normalize_serial(value), None)
+        seen.setdefault(check(value), None)
     return tuple(seen)
+
+
+def check_backend(value: Any) -> str:
+    """``token`` or ``developer`` (a few other spellings are accepted), or ConfigError."""
+    key = value.strip().lower() if isinstance(value, str) else ""
+    key = _BACKEND_ALIASES.get(key, key)
+    if key not in BACKENDS:
+        raise ConfigError(
+            f"The SolaX API must be {BACKEND_TOKEN!r} (a tokenId from the API page of SolaX Cloud) "
+            f"or {BACKEND_DEVELOPER!r} (a client id and secret from the SolaX Developer Platform), "
+            f"not {value!r}."
+        )
+    return key
+
+
+_BACKEND_ALIASES = {
+    "tokenid": BACKEND_TOKEN,
+    "token-id": BACKEND_TOKEN,
+    "dev": BACKEND_DEVELOPER,
+    "developer-api": BACKEND_DEVELOPER,
+}
+
+
+def check_developer_host(value: Any) -> str:
+    """Validate a Developer API region (``eu``, ``cn``, ``in``) or address as the client would
+    resolve it; keep what the user wrote (a region stays a name)."""
+    if value is None:
+        return DEFAULT_DEVELOPER_HOST
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"The Developer API server must be a region or an address, not {value!r}."
+        )
+    text = value.strip()
+    if not text:
+        return DEFAULT_DEVELOPER_HOST
+    from solaxtray.core.developer_api import resolve_developer_host
+
+    resolve_developer_host(text)
+    return text
 
 
 _NOTIFY_ALIASES = {"back_online": "offline"}
@@ -133,7 +221,8 @@ class Settings:
 
     version: int = SETTINGS_VERSION
     serials: tuple[str, ...] = ()
-    """Registration numbers (10 characters, upper case) of the dongles to watch."""
+    """The inverters to watch: for the tokenId API the registration numbers (10 characters, upper
+    case) of their dongles, for the Developer API the inverters' own serial numbers."""
     api_url: str | None = None
     """A server name from ``KNOWN_SERVERS`` or a full API URL; ``None`` means the default server."""
     poll_interval_s: int = 60
@@ -150,6 +239,10 @@ class Settings:
     per_minute: int = DEFAULT_PER_MINUTE
     per_day: int = DEFAULT_PER_DAY
     """Request budgets for the token. They may be lowered, never raised above the defaults."""
+    backend: str = BACKEND_TOKEN
+    """Which SolaX API to use: ``token`` (tokenId) or ``developer`` (client id and secret)."""
+    developer_host: str = DEFAULT_DEVELOPER_HOST
+    """The Developer API's region (``eu``, ``cn``, ``in``) or address; unused with ``token``."""
 
     def validated(self) -> Settings:
         """Return the same settings in canonical form, or raise ConfigError naming the first bad field."""
@@ -236,13 +329,13 @@ def _check_coordinate(label: str, value: Any, limit: float) -> float | None:
     return float(value)
 
 
-def _check_serials(value: Any) -> tuple[str, ...]:
+def _check_serials(value: Any, backend: str = BACKEND_TOKEN) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list | tuple):
-        raise ConfigError("The serial numbers must be a list of registration numbers.")
+        raise ConfigError("The serial numbers must be a list of serial numbers.")
     for item in value:
         if not isinstance(item, str):
             raise ConfigError(f"A serial number must be text, not {item!r}.")
-    return normalize_serials(value)
+    return normalize_serials(value, backend)
 
 
 def check_api_url(value: Any) -> str | None:
@@ -286,6 +379,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "longitude": lambda v: _check_coordinate("longitude", v, 180.0),
     "per_minute": _check_per_minute,
     "per_day": _check_per_day,
+    "backend": check_backend,
+    "developer_host": check_developer_host,
 }
 
 
@@ -293,11 +388,20 @@ def _from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
     """Every valid field of ``data`` over the defaults, and one sentence per invalid field."""
     values: dict[str, Any] = {}
     problems: list[str] = []
+    # The serials are checked as the chosen API names inverters, so the API is read first.
+    backend = BACKEND_TOKEN
+    if "backend" in data:
+        try:
+            backend = values["backend"] = check_backend(data["backend"])
+        except ConfigError as exc:
+            problems.append(exc.message)
     for key, check in _CHECKS.items():
-        if key not in data:
+        if key not in data or key == "backend":
             continue
         try:
-            values[key] = check(data[key])
+            values[key] = (
+                _check_serials(data[key], backend) if key == "serials" else check(data[key])
+            )
         except ConfigError as exc:
             problems.append(exc.message)
     for key in data:
@@ -456,5 +560,6 @@ def _short(exc: Exception) -> str:
 
 
 def with_serials(settings: Settings, serials: Iterable[str]) -> Settings:
-    """A copy with new serials, validated (a convenience for the CLI and the settings dialog)."""
-    return replace(settings, serials=normalize_serials(serials))
+    """A copy with new serials, validated as the settings' API names inverters (a convenience for
+    the CLI and the settings dialog)."""
+    return replace(settings, serials=normalize_serials(serials, settings.backend))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
+import shutil
 import signal
 import socket
 import sys
@@ -20,7 +20,7 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
@@ -61,6 +61,10 @@ from solaxtray.ui.poller import Poller
 from solaxtray.ui.popup import PopupWindow
 from solaxtray.ui.single_instance import SingleInstance, instance_name
 from solaxtray.ui.tray import Tray, TrayMenu
+
+if TYPE_CHECKING:
+    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.simulator import CloudSimulator
 
 logger = logging.getLogger(__name__)
 
@@ -202,9 +206,9 @@ class TrayApp(QObject):
         self.settings, self._settings_warning = self.store.load()
         self._token_loader = token_loader or _keyring_token
         self._caller = BackgroundCaller(self)
-        self._simulator: Any = None
-        self._demo_files: list[Path] = []
-        self._client: Any = None
+        self._simulator: CloudSimulator | None = None
+        self._demo_dir: Path | None = None
+        self._client: SolaxClient | None = None
         self.poller: Poller | None = None
         self.planner: FleetWatch | None = None
         self.ledger: RequestLedger | None = None
@@ -275,9 +279,9 @@ class TrayApp(QObject):
             with contextlib.suppress(Exception):
                 self._simulator.stop()
             self._simulator = None
-        for path in self._demo_files:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        if self._demo_dir is not None:
+            shutil.rmtree(self._demo_dir, ignore_errors=True)
+            self._demo_dir = None
         self.tray.hide()
 
     def quit(self) -> None:
@@ -360,6 +364,8 @@ class TrayApp(QObject):
         self.model.condition_detail = None
         if not serials:
             self._set_condition(AppCondition.NO_SERIALS)
+            if not demo:
+                self.show_settings()
             return
         try:
             client = SolaxClient(token, api_url=api_url or DEFAULT_API_URL, clock=self.clock)
@@ -371,8 +377,9 @@ class TrayApp(QObject):
         ledger_path = paths.ledger_path()
         if demo:
             # The demo token's requests must not count against the user's real token budget.
-            ledger_path = Path(tempfile.gettempdir()) / f"solaxtray-demo-{os.getpid()}.ledger"
-            self._demo_files = [ledger_path, ledger_path.with_name(ledger_path.name + ".lock")]
+            if self._demo_dir is None:
+                self._demo_dir = Path(tempfile.mkdtemp(prefix="solaxtray-demo-"))
+            ledger_path = self._demo_dir / "ledger"
         self.planner, ledger = make_planner(
             serials, self.settings, clock=self.clock, ledger_path=ledger_path
         )
@@ -386,6 +393,7 @@ class TrayApp(QObject):
         self.poller.failed.connect(self._on_failed)
         self.poller.alerts.connect(self._on_alerts)
         self.poller.state_changed.connect(self._on_poll_state)
+        self.poller.resumed.connect(lambda _gap: self.refresh_view())
         self.poller.start()
         self.refresh_view()
 
@@ -536,6 +544,10 @@ class TrayApp(QObject):
         old = self.settings
         self.settings = settings
         self.model.stale_after_s = settings.stale_minutes * 60.0
+        if self.planner is not None:
+            # The alert thresholds apply to the running rules at once, keeping what they learned.
+            self.planner.alerts.stale_s = settings.stale_minutes * 60.0
+            self.planner.alerts.low_soc_percent = settings.low_soc_percent
         if self.options.demo:
             self.refresh_view()
             return

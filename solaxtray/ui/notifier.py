@@ -106,7 +106,13 @@ def dbus_notify(summary: str, body: str, urgency: Urgency, *, app_icon: str = "s
 
 
 def desktop_notifier_send(summary: str, body: str, urgency: Urgency) -> None:  # pragma: no cover
-    """macOS / Windows native notification centre, through the kept library ``desktop-notifier``."""
+    """macOS / Windows native notification centre, through the kept library ``desktop-notifier``.
+
+    Its API is asynchronous; this runs on a worker thread, so a private event loop per call is
+    fine (notifications are rare). A failure falls back to the tray balloon (see ``send``).
+    """
+    import asyncio
+
     import desktop_notifier
 
     level = {
@@ -114,8 +120,8 @@ def desktop_notifier_send(summary: str, body: str, urgency: Urgency) -> None:  #
         Urgency.NORMAL: desktop_notifier.Urgency.Normal,
         Urgency.LOW: desktop_notifier.Urgency.Low,
     }[urgency]
-    notifier = desktop_notifier.DesktopNotifierSync(app_name=APP_NAME)
-    notifier.send(title=summary, message=body, urgency=level)
+    notifier = desktop_notifier.DesktopNotifier(app_name=APP_NAME)
+    asyncio.run(notifier.send(title=summary, message=body, urgency=level))
 
 
 Sender = Callable[[str, str, Urgency], object]

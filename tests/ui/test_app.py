@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QTimer
 
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.presentation import AppCondition, TrayState
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
-from solaxtray.ui.app import AppOptions, TrayApp
+from solaxtray.ui.app import AppOptions, ErrorDialogHook, TrayApp
 from solaxtray.ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.gui
@@ -125,8 +126,12 @@ def test_saved_settings_are_used_and_a_change_applies_at_once(
     app.start()
     qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
     first_poller = app.poller
-    app._on_settings_applied(Settings(serials=(DEMO_SERIALS[2],), api_url=simulator.v1_url))
+    app._on_settings_applied(
+        Settings(serials=(DEMO_SERIALS[2],), api_url=simulator.v1_url, low_soc_percent=30)
+    )
     assert app.poller is not first_poller
+    assert app.planner is not None
+    assert app.planner.alerts.low_soc_percent == 30
     qtbot.waitUntil(lambda: DEMO_SERIALS[2] in app.model.snapshots, timeout=WAIT_MS)
     assert DEMO_SERIALS[0] not in app.model.snapshots
 
@@ -150,3 +155,38 @@ def test_pause_from_the_menu_reaches_the_notifier(qtbot: Any, make_app: Any) -> 
     app.menu.resume_action.trigger()
     assert not app.notifier.paused
     assert not app.menu.resume_action.isEnabled()
+
+
+def test_token_without_serials_opens_the_settings(qtbot: Any, make_app: Any) -> None:
+    app = make_app(token_loader=lambda: DEMO_TOKEN)
+    app.start()
+    qtbot.waitUntil(lambda: app.settings_dialog is not None, timeout=WAIT_MS)
+    assert app.model.condition is AppCondition.NO_SERIALS
+    assert app.view is not None
+    assert app.view.state is TrayState.SETUP
+    assert "No inverter configured" in app.tray.icon.toolTip()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_exception_in_a_slot_shows_one_dialog_and_the_app_runs_on(
+    qtbot: Any, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    hook = ErrorDialogHook(tmp_path / "log.txt")
+    hook.install()
+    after: list[int] = []
+    try:
+
+        def broken_slot() -> None:
+            raise RuntimeError("slot bug")
+
+        QTimer.singleShot(0, broken_slot)
+        QTimer.singleShot(0, broken_slot)
+        qtbot.waitUntil(lambda: caplog.text.count("slot bug") >= 2, timeout=WAIT_MS)
+        QTimer.singleShot(0, lambda: after.append(1))
+        qtbot.waitUntil(lambda: bool(after), timeout=WAIT_MS)  # the event loop carries on
+    finally:
+        hook.uninstall()
+    assert hook.dialog is not None
+    qtbot.addWidget(hook.dialog)
+    assert hook.dialog.isVisible()
+    assert str(tmp_path / "log.txt") in hook.dialog.text()

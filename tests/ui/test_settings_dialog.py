@@ -15,6 +15,7 @@ from solaxtray.core.autostart import XdgAutostart
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+from solaxtray.ui.background import emit
 from solaxtray.ui.settings_dialog import SettingsDialog, TokenState
 from tests.keyring_fixture import SecretServiceBus, running_secret_service, using_bus
 
@@ -47,7 +48,7 @@ def test_changes_are_saved_at_once_and_survive_a_restart(qtbot: Any) -> None:
     dialog.low_soc_spin.setValue(20)
     dialog.stale_spin.setValue(30)
     dialog.server_combo.setCurrentIndex(dialog.server_combo.findData("v2-na"))
-    dialog.server_combo.activated.emit(dialog.server_combo.currentIndex())
+    emit(dialog.server_combo.activated, dialog.server_combo.currentIndex())
     dialog.serial_list.setCurrentRow(0)
     dialog.remove_serial()
 
