@@ -14,8 +14,9 @@ APT_PACKAGES=(
     # the real desktop parts the tests drive; dbus-x11 is deliberately absent (with it Qt
     # auto-launches a session bus that outlives the tests)
     xvfb xauth dbus trayer x11-utils gnome-keyring
-    # packaging: objdump for PyInstaller, dpkg-deb for the .deb
-    binutils dpkg-dev
+    # packaging: objdump for PyInstaller, dpkg-deb for the .deb; openssl for a TLS test;
+    # python3-venv so a system Python can make the project's virtual environment
+    binutils dpkg-dev openssl python3-venv
 )
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
     missing=()
@@ -33,7 +34,20 @@ if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
     fi
 fi
 
+# A virtual environment of its own: Debian and Ubuntu refuse pip installs into the system Python
+# (PEP 668), and the tests must not depend on what else is installed.
+VENV=${SOLAXTRAY_VENV:-.venv}
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+PYTHON="$VENV/bin/python"
+"$PYTHON" -m pip install -q --disable-pip-version-check --upgrade pip
 "$PYTHON" -m pip install -q --disable-pip-version-check -e '.[dev]'
+export PATH="$PWD/$VENV/bin:$PATH"
+
+# Every desktop tool the tests drive is installed by now: a test that skips for lack of one
+# would prove nothing, so tests/conftest.py turns such a skip into a failure.
+if [ "$(uname -s)" = Linux ]; then
+    export SOLAXTRAY_STRICT_SKIPS=1
+fi
 
 "$PYTHON" -m ruff check .
 "$PYTHON" -m ruff format --check .

@@ -1,5 +1,9 @@
-"""The ``solaxtray`` command: the tray app by default, and ``fetch``, ``watch``, ``token`` and
-``simulate`` for scripts, servers and first steps.
+"""The ``solaxtray`` command: the tray app by default, and ``fetch``, ``watch``, ``token``,
+``credentials`` and ``simulate`` for scripts, servers and first steps.
+
+Two SolaX APIs are supported (``--backend`` or the ``backend`` setting): ``token``, the tokenId API
+(one request per dongle registration number), and ``developer``, the Developer API of accounts made
+since September 2026 (a client id and secret; up to ten inverter serials per request).
 
 Why argparse and lazy imports: ``solaxtray fetch`` on a headless server must not import Qt (nor the
 simulator, nor the scheduler) just to print a table, and ``--help`` must work on a machine where Qt
@@ -7,13 +11,14 @@ cannot load at all. So each subcommand imports what it needs when it runs.
 
 Every error a user can meet ends here as one line ``title: message`` on stderr and a documented exit
 status, never a traceback: 0 all ok; 2 usage or settings; 3 token (rejected, missing, keyring
-trouble); 4 device; 5 rate limit; 6 network or server; 7 protocol; 1 an unexpected error (logged in
+trouble, Developer API credentials); 4 device; 5 rate limit; 6 network or server; 7 protocol; 1 an unexpected error (logged in
 full to the log file, which the one-line message names); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
@@ -34,15 +39,24 @@ from solaxtray.core.errors import (
     ApiError,
     ConfigError,
     ErrorKind,
+    NetworkError,
     RateLimited,
     SecretStoreError,
     SolaxTrayError,
+    TokenRejected,
 )
 from solaxtray.core.logsetup import LEVELS, configure_logging
-from solaxtray.core.settings import Settings, SettingsStore, normalize_serials
+from solaxtray.core.settings import (
+    BACKEND_DEVELOPER,
+    BACKEND_TOKEN,
+    Settings,
+    SettingsStore,
+    check_backend,
+    normalize_serials,
+)
 
 if TYPE_CHECKING:
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.backend import RealtimeBackend
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.models import Snapshot
 
@@ -67,29 +81,48 @@ class _UsageError(SolaxTrayError):
 
 
 def _add_target_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """``--sn``, ``--api-url`` and ``--demo`` are accepted before or after the subcommand."""
+    """``--backend``, ``--sn``, ``--api-url`` and ``--demo`` are accepted before or after the
+    subcommand."""
     default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--backend",
+        type=_backend_arg,
+        metavar="{token,developer}",
+        default=default,
+        help="which SolaX API to use: 'token' (a tokenId from the API page of SolaX Cloud) or "
+        "'developer' (the Developer API's client id and secret, for accounts made since "
+        "September 2026); default: the settings, else token",
+    )
     parser.add_argument(
         "--sn",
         action="append",
         metavar="SN",
         default=default,
-        help="registration number of a dongle (10 characters); repeat for several inverters; "
-        "default: the serials in the settings",
+        help="with --backend token: the registration number of a dongle (10 characters); with "
+        "--backend developer: the inverter's own serial number (on its label); repeat for several "
+        "inverters; default: the serials in the settings",
     )
     parser.add_argument(
         "--api-url",
         metavar="URL",
         default=default,
-        help=f"server name or API address (default: ${API_URL_ENV}, then the settings, then "
-        "the global SolaX Cloud server)",
+        help=f"the server of the chosen API: for token a server name or API address (default: "
+        f"${API_URL_ENV}, then the settings, then the global SolaX Cloud server); for developer "
+        "a region (eu, cn, in) or address (default: the settings, then eu)",
     )
     parser.add_argument(
         "--demo",
         action="store_true",
         default=False if top else argparse.SUPPRESS,
-        help="use the built-in simulated cloud (no account or token needed)",
+        help="use the built-in simulated cloud (no account, token or credentials needed)",
     )
+
+
+def _backend_arg(text: str) -> str:
+    try:
+        return check_backend(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="solaxtray",
         description="Watch SolaX inverters through the SolaX Cloud. Without a command, starts the "
         "tray app.",
-        epilog="Exit status: 0 ok, 2 usage or settings, 3 token, 4 serial number/device, "
+        epilog="Exit status: 0 ok, 2 usage or settings, 3 token or credentials, "
+        "4 serial number/device, "
         "5 rate limit, 6 network or server, 7 unexpected answer, 1 other error.",
     )
     parser.add_argument("--version", action="version", version=f"solaxtray {__version__}")
@@ -118,7 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     fetch = commands.add_parser(
-        "fetch", help="ask the cloud once per inverter and print the values"
+        "fetch",
+        help="ask the cloud once for every inverter (several per request with the Developer API) "
+        "and print the values",
     )
     _add_target_options(fetch, top=False)
     fetch.add_argument("--json", action="store_true", help='print {"inverters": [...]} as JSON')
@@ -137,8 +173,29 @@ def build_parser() -> argparse.ArgumentParser:
     token_commands.add_parser("status", help="say where the token is stored and whether it is set")
     token_commands.add_parser("clear", help="remove the tokenId from the keyring")
 
+    credentials = commands.add_parser(
+        "credentials",
+        help="store, inspect or remove the Developer API client id and secret",
+        description="The client id and secret of an application (client_credentials grant) on the "
+        "SolaX Developer Platform, https://developer.solaxcloud.com/ , for --backend developer. "
+        "The environment variables SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET override them.",
+    )
+    credential_commands = credentials.add_subparsers(
+        dest="credentials_command", metavar="ACTION", required=True
+    )
+    credential_commands.add_parser(
+        "set",
+        help="store the client id and secret in the keyring (prompted without echo, or two lines "
+        "from stdin: the id, then the secret)",
+    )
+    credential_commands.add_parser(
+        "status", help="say where the client id and secret are stored and whether they are set"
+    )
+    credential_commands.add_parser("clear", help="remove the client id and secret from the keyring")
+
     simulate = commands.add_parser(
-        "simulate", help="run the built-in SolaX Cloud simulator in the foreground"
+        "simulate",
+        help="run the built-in SolaX Cloud simulator (tokenId and Developer API) in the foreground",
     )
     simulate.add_argument(
         "--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free port)"
@@ -151,12 +208,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 @dataclass(slots=True)
 class _Target:
-    """Serials, address and token for one run, after flags, environment and settings."""
+    """The API, serials, server and credentials of one run, after flags, environment and
+    settings."""
 
+    backend: str
     serials: tuple[str, ...]
-    api_url: str
-    token: str = field(repr=False)
+    server: str
+    """The tokenId API's address, or the Developer API's region or address."""
+    token: str | None = field(default=None, repr=False)
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
     demo: bool = False
+    shared_token_cache: bool = False
+    """Keep the Developer API's access token in the keyring (credentials from the keyring)."""
 
 
 def _load_settings() -> Settings:
@@ -166,25 +230,40 @@ def _load_settings() -> Settings:
     return settings
 
 
+def _chosen_backend(args: argparse.Namespace, settings: Settings) -> str:
+    return str(getattr(args, "backend", None) or settings.backend)
+
+
 def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitStack) -> _Target:
     """Flags beat the environment, which beats the settings. ``--demo`` starts the simulator
-    in-process (stopped by ``stack``) and uses its token and serials."""
-    from solaxtray.core.servers import DEFAULT_API_URL, resolve_api_url
-
-    given = normalize_serials(args.sn) if args.sn else ()
+    in-process (stopped by ``stack``) and uses its credentials and serials."""
+    backend = _chosen_backend(args, settings)
+    given = normalize_serials(args.sn, backend) if args.sn else ()
     if args.demo:
-        from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+        return _demo_target(backend, given, stack)
 
-        sim = stack.enter_context(CloudSimulator.demo())
-        return _Target(given or tuple(DEMO_SERIALS), sim.v1_url, DEMO_TOKEN, demo=True)
-
-    serials = given or settings.serials
+    # The saved serials are names in the saved API's terms: useless with the other API.
+    serials = given or (settings.serials if backend == settings.backend else ())
     if not serials:
+        if backend == BACKEND_DEVELOPER:
+            hint = (
+                "Add --sn with the inverter's own serial number (printed on its label; the "
+                "Developer API does not use the dongle's registration number)"
+            )
+        else:
+            hint = (
+                "Add --sn with the 10-character registration number printed on your Pocket "
+                "WiFi/LAN/4G dongle"
+            )
         raise _UsageError(
-            "No serial number given. Add --sn with the 10-character registration number printed "
-            "on your Pocket WiFi/LAN/4G dongle, or save it in the settings (try --demo to see "
+            f"No serial number given. {hint}, or save it in the settings (try --demo to see "
             "solaxtray work without an account)."
         )
+    if backend == BACKEND_DEVELOPER:
+        return _developer_target(args, settings, serials)
+
+    from solaxtray.core.servers import DEFAULT_API_URL, resolve_api_url
+
     raw_url = args.api_url or os.environ.get(API_URL_ENV, "").strip() or settings.api_url
     api_url = resolve_api_url(raw_url) if raw_url else DEFAULT_API_URL
 
@@ -197,36 +276,114 @@ def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitSta
             "environment variable SOLAXTRAY_TOKEN.",
             title="No token",
         )
-    return _Target(serials, api_url, token, demo=False)
+    return _Target(BACKEND_TOKEN, serials, api_url, token=token)
 
 
-def _make_ledger(settings: Settings) -> RequestLedger:
-    """The request ledger every solaxtray process shares, so a ``fetch`` next to the running tray
-    app cannot push the token over its quota."""
+def _demo_target(backend: str, given: tuple[str, ...], stack: ExitStack) -> _Target:
+    if backend == BACKEND_DEVELOPER:
+        from solaxtray.core.simulator.developer import (
+            DEMO_CLIENT_ID,
+            DEMO_CLIENT_SECRET,
+            DEMO_DEVICE_SERIALS,
+            DeveloperSimulator,
+        )
+
+        dev = stack.enter_context(DeveloperSimulator.demo())
+        return _Target(
+            backend,
+            given or DEMO_DEVICE_SERIALS,
+            dev.base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            demo=True,
+        )
+    from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+
+    sim = stack.enter_context(CloudSimulator.demo())
+    return _Target(backend, given or tuple(DEMO_SERIALS), sim.v1_url, token=DEMO_TOKEN, demo=True)
+
+
+def _developer_target(
+    args: argparse.Namespace, settings: Settings, serials: tuple[str, ...]
+) -> _Target:
+    from solaxtray.core.developer_api import resolve_developer_host
+    from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
+
+    host = args.api_url or settings.developer_host
+    resolve_developer_host(host)  # a typo is reported before anything is read from the keyring
+    client_id, client_secret = DeveloperCredentials().get()
+    if client_id is None or client_secret is None:
+        missing = "client id and secret" if client_id is None else "client secret"
+        if client_id is not None or client_secret is not None:
+            missing = "client secret" if client_secret is None else "client id"
+        raise SecretStoreError(
+            f"No Developer API {missing} is set. Run 'solaxtray credentials set' to store the "
+            "client id and secret of your application on the SolaX Developer Platform in the "
+            f"keyring, or set the environment variables {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}.",
+            title="No credentials",
+        )
+    from_env = bool(
+        os.environ.get(CLIENT_ID_ENV, "").strip() or os.environ.get(CLIENT_SECRET_ENV, "").strip()
+    )
+    return _Target(
+        BACKEND_DEVELOPER,
+        serials,
+        host,
+        client_id=client_id,
+        client_secret=client_secret,
+        shared_token_cache=not from_env,
+    )
+
+
+def _open_backend(target: _Target, stack: ExitStack) -> RealtimeBackend:
+    """The backend for ``target``, closed by ``stack``."""
+    from solaxtray.core.backend import make_backend
+
+    cache = None
+    if target.shared_token_cache:
+        from solaxtray.core.secrets import KeyringTokenCache
+
+        cache = KeyringTokenCache(client_id=target.client_id or "")
+    backend = make_backend(
+        target.backend,
+        api_url=target.server,
+        token=target.token,
+        client_id=target.client_id,
+        client_secret=target.client_secret,
+        token_cache=cache,
+    )
+    stack.callback(backend.close)
+    return backend
+
+
+def _make_ledger(settings: Settings, backend: RealtimeBackend, kind: str) -> RequestLedger:
+    """The request ledger every solaxtray process shares for this API, so a ``fetch`` next to the
+    running tray app cannot push the token (or the Developer API application) over its quota.
+    Its budget is the lower of the settings' and the backend's."""
     from solaxtray.core.clock import SystemClock
     from solaxtray.core.ledger import RequestLedger
 
     return RequestLedger(
-        paths.ledger_path(),
+        paths.ledger_path(kind),
         clock=SystemClock(),
-        per_minute=settings.per_minute,
-        per_day=settings.per_day,
+        per_minute=min(settings.per_minute, backend.per_minute),
+        per_day=min(settings.per_day, backend.per_day),
     )
 
 
-def _acquire(ledger: RequestLedger, sn: str) -> None:
-    """Take one request from the shared budget, waiting up to about a minute for it."""
-    while not ledger.try_acquire(sn):
-        wait = ledger.wait_time()
+def _acquire(ledger: RequestLedger, sn: str, count: int = 1) -> None:
+    """Take ``count`` requests from the shared budget, waiting up to about a minute for them."""
+    while not ledger.try_acquire(sn, count):
+        wait = ledger.wait_time(count)
         if wait > MAX_LEDGER_WAIT_S:
             raise RateLimited(
-                f"solaxtray has used this token's request budget ({ledger.used_today()} requests "
-                f"today); the next request is possible in about {wait / 60:.0f} minutes.",
+                f"solaxtray has used this account's request budget ({ledger.used_today()} "
+                f"requests today); the next request is possible in about {wait / 60:.0f} minutes.",
                 sn=sn,
                 retry_after=wait,
             )
         print(
-            f"Waiting {wait:.0f} s to stay inside the token's request budget…",
+            f"Waiting {wait:.0f} s to stay inside the account's request budget…",
             file=sys.stderr,
         )
         time.sleep(max(wait, 0.1))
@@ -236,27 +393,15 @@ def _acquire(ledger: RequestLedger, sn: str) -> None:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from solaxtray.core.client import SolaxClient
     from solaxtray.core.snapshot_json import error_to_json, snapshot_to_json
 
     settings = _load_settings()
-    results: list[Snapshot | ApiError] = []
     with ExitStack() as stack:
         target = _resolve_target(args, settings, stack)
-        client: SolaxClient = SolaxClient(target.token, api_url=target.api_url)
-        stack.callback(client.close)
+        backend = _open_backend(target, stack)
         # The demo cloud has its own quota; it must not spend the user's real budget.
-        ledger = None if target.demo else _make_ledger(settings)
-        for sn in target.serials:
-            try:
-                if ledger is not None:
-                    _acquire(ledger, sn)
-                results.append(client.fetch(sn))
-            except ApiError as exc:
-                if exc.sn is None:
-                    exc.sn = sn
-                logger.info("fetch %s failed: %s: %s", sn, exc.title, exc.message)
-                results.append(exc)
+        ledger = None if target.demo else _make_ledger(settings, backend, target.backend)
+        results = _fetch_all(backend, list(target.serials), ledger)
 
     status = EXIT_OK
     for item in results:
@@ -274,6 +419,55 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     else:
         _print_table(results, sys.stdout)
     return status
+
+
+def _fetch_all(
+    backend: RealtimeBackend, serials: list[str], ledger: RequestLedger | None
+) -> list[Snapshot | ApiError]:
+    """Every serial's outcome, in order, one ``fetch_many`` per batch the backend allows.
+
+    Each batch first takes what it normally costs from the ledger, and afterwards whatever more
+    it really sent (a token renewal, a split batch). After an error that concerns the account
+    rather than one inverter (rejected credentials, rate limit, no network) the remaining batches
+    get the same error without a request: with a rejected token each further request would count
+    towards an hour's ban.
+    """
+    import copy
+
+    step = max(1, backend.max_serials_per_request)
+    outcomes: dict[str, Snapshot | ApiError] = {}
+    stop: ApiError | None = None
+    for start in range(0, len(serials), step):
+        batch = serials[start : start + step]
+        if stop is None and ledger is not None:
+            need = max(1, backend.requests_for(len(batch)))
+            try:
+                _acquire(ledger, batch[0], need)
+            except RateLimited as exc:
+                stop = exc
+        else:
+            need = 0
+        if stop is not None:
+            for sn in batch:
+                clone = copy.copy(stop)
+                clone.sn = sn
+                outcomes[sn] = clone
+            continue
+        before = backend.requests_made
+        found = backend.fetch_many(batch)
+        spent = backend.requests_made - before
+        if ledger is not None and spent > need:
+            ledger.charge(batch[0], spent - need)
+        for sn in batch:
+            item = found.get(sn)
+            if item is None:  # cannot happen with our backends; never a KeyError for the user
+                continue
+            outcomes[sn] = item
+            if isinstance(item, ApiError):
+                logger.info("fetch %s failed: %s: %s", sn, item.title, item.message)
+                if isinstance(item, TokenRejected | RateLimited | NetworkError):
+                    stop = item
+    return [outcomes[sn] for sn in serials if sn in outcomes]
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
@@ -341,13 +535,13 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     settings = _load_settings()
     with ExitStack() as stack:
         target = _resolve_target(args, settings, stack)
+        backend = _open_backend(target, stack)
         try:
             return run_watch(
-                token=target.token,
                 serials=list(target.serials),
-                api_url=target.api_url,
+                backend=backend,
                 settings=settings,
-                ledger=None if target.demo else _make_ledger(settings),
+                ledger=None if target.demo else _make_ledger(settings, backend, target.backend),
                 out=sys.stdout,
             )
         except KeyboardInterrupt:
@@ -397,32 +591,97 @@ def _cmd_token(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- credentials -------------------------------------------------------------------------------
+
+
+def _read_credentials_input() -> tuple[str, str]:
+    """Prompted without echo on a terminal; two lines (id, secret) from a pipe."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        try:
+            client_id = getpass.getpass("Developer API client id (typing is hidden): ")
+            secret = getpass.getpass("Developer API client secret (typing is hidden): ")
+        except EOFError:  # Ctrl-D at a prompt: nothing entered
+            return "", ""
+        return client_id, secret
+    if sys.stdin is None:
+        return "", ""
+    return sys.stdin.readline(), sys.stdin.readline()
+
+
+def _cmd_credentials(args: argparse.Namespace) -> int:
+    from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
+
+    creds = DeveloperCredentials()
+    action = args.credentials_command
+    env_set = [
+        name for name in (CLIENT_ID_ENV, CLIENT_SECRET_ENV) if os.environ.get(name, "").strip()
+    ]
+    if action == "set":
+        client_id, secret = _read_credentials_input()
+        creds.set(client_id, secret)
+        id_status, _ = creds.status()
+        print(f"Client id and secret saved in the keyring: {id_status.backend_name}.")
+        if env_set:
+            print(
+                f"Note: the environment variable {' and '.join(env_set)} is set and takes "
+                "precedence over the keyring while it is set."
+            )
+        return EXIT_OK
+    if action == "status":
+        statuses = creds.status()
+        for status in statuses:
+            print(status.describe())
+        return EXIT_OK if all(s.is_set for s in statuses) else EXIT_AUTH
+    removed = creds.clear()
+    print(
+        "Client id and secret removed from the keyring."
+        if removed
+        else "No client id or secret was stored in the keyring."
+    )
+    for name in env_set:
+        print(f"Note: the environment variable {name} is still set.")
+    return EXIT_OK
+
+
 # --- simulate ------------------------------------------------------------------------------------
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from solaxtray.core.simulator import (
-        DEMO_SERIALS,
-        DEMO_TOKEN,
-        CloudSimulator,
-        serve_forever_demo,
+    from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN
+    from solaxtray.core.simulator.developer import (
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        DEMO_DEVICE_SERIALS,
+        DeveloperSimulator,
+        serve_forever_developer_demo,
     )
 
     if not 0 <= args.port <= 65535:
         raise _UsageError(f"--port must be between 0 and 65535, not {args.port}.")
 
-    def ready(sim: CloudSimulator) -> None:
+    def ready(sim: DeveloperSimulator) -> None:
         serials = " ".join(f"--sn {sn}" for sn in DEMO_SERIALS)
+        devices = " ".join(f"--sn {sn}" for sn in DEMO_DEVICE_SERIALS)
         print(f"SolaX Cloud simulator running at {sim.base_url}")
+        print("tokenId API:")
         print(f"  v1 API:     {sim.v1_url}")
         print(f"  v2 API:     {sim.v2_url}")
         print(f"  demo token: {DEMO_TOKEN}")
         print(f"  serials:    {', '.join(DEMO_SERIALS)}")
         print(f"Try: SOLAXTRAY_TOKEN={DEMO_TOKEN} solaxtray fetch --api-url {sim.v1_url} {serials}")
+        print("Developer API:")
+        print(f"  server:        {sim.base_url}")
+        print(f"  client id:     {DEMO_CLIENT_ID}")
+        print(f"  client secret: {DEMO_CLIENT_SECRET}")
+        print(f"  serials:       {', '.join(DEMO_DEVICE_SERIALS)}")
+        print(
+            f"Try: SOLAXTRAY_CLIENT_ID={DEMO_CLIENT_ID} SOLAXTRAY_CLIENT_SECRET={DEMO_CLIENT_SECRET} "
+            f"solaxtray fetch --backend developer --api-url {sim.base_url} {devices}"
+        )
         print("Press Ctrl-C to stop.", flush=True)
 
     try:
-        serve_forever_demo(args.port, ready=ready)
+        serve_forever_developer_demo(args.port, ready=ready)
     except OSError as exc:
         raise _UsageError(
             f"The simulator cannot listen on port {args.port}: {exc.strerror or exc}. "
@@ -438,16 +697,40 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_tray(args: argparse.Namespace) -> int:
-    serials = list(normalize_serials(args.sn)) if args.sn else None
+    backend: str | None = args.backend
+    serials = None
+    if args.sn:
+        kind = backend or SettingsStore(paths.settings_path()).load()[0].backend
+        serials = list(normalize_serials(args.sn, kind))
     # The environment beats the settings here too; the app reads the settings itself.
-    api_url = args.api_url or os.environ.get(API_URL_ENV, "").strip() or None
+    api_url = args.api_url or None
+    if api_url is None and backend != BACKEND_DEVELOPER:
+        api_url = os.environ.get(API_URL_ENV, "").strip() or None
     if api_url:
-        from solaxtray.core.servers import resolve_api_url
+        # A typo is reported here, before any window opens.
+        if backend == BACKEND_DEVELOPER:
+            from solaxtray.core.developer_api import resolve_developer_host
 
-        resolve_api_url(api_url)  # a typo is reported here, before any window opens
+            resolve_developer_host(api_url)
+        else:
+            from solaxtray.core.servers import resolve_api_url
+
+            resolve_api_url(api_url)
+    from dataclasses import fields as dataclass_fields
+
     from solaxtray.ui.app import AppOptions, run_app
 
-    return run_app(AppOptions(demo=args.demo, serials=serials, api_url=api_url))
+    options: dict[str, Any] = {"demo": args.demo, "serials": serials, "api_url": api_url}
+    if "backend" in {f.name for f in dataclass_fields(AppOptions)}:
+        options["backend"] = backend
+    elif backend is not None:
+        logger.warning("This tray app version takes the API from its settings, not --backend")
+        print(
+            "Note: the tray app uses the SolaX API chosen in its settings; --backend applies to "
+            "fetch and watch.",
+            file=sys.stderr,
+        )
+    return run_app(AppOptions(**options))
 
 
 def _cmd_self_test() -> int:
@@ -490,6 +773,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_watch(args)
         if args.command == "token":
             return _cmd_token(args)
+        if args.command == "credentials":
+            return _cmd_credentials(args)
         if args.command == "simulate":
             return _cmd_simulate(args)
         return _cmd_tray(args)
@@ -500,6 +785,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``solaxtray fetch --json | head``): nothing left to tell anyone.
+        # Point stdout at nothing so the interpreter's final flush does not fail again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception:
         logger.exception("Unexpected error", extra={"console": False})
         print(

@@ -163,7 +163,16 @@ def secret_service(
     bus = _secret_service_session
     with using_bus(bus, monkeypatch):
         yield bus
-        for username in ("tokenId", "clientId", "clientSecret"):
+        from solaxtray.core.secrets import access_token_username
+        from solaxtray.core.simulator.developer import DEMO_CLIENT_ID
+
+        for username in (
+            "tokenId",
+            "clientId",
+            "clientSecret",
+            access_token_username(DEMO_CLIENT_ID),
+            access_token_username("solaxtray-test-client"),
+        ):
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 keyring.delete_password("solaxtray", username)
 

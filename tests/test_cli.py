@@ -402,6 +402,30 @@ def test_no_command_starts_the_tray_app_with_the_flags(
     ]
 
 
+def test_backend_flag_reaches_the_tray_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import fields
+
+    from solaxtray.ui import app
+
+    if "backend" not in {f.name for f in fields(app.AppOptions)}:
+        pytest.skip("this tray app takes the API from its settings only")
+    seen: list[app.AppOptions] = []
+
+    def fake_run_app(options: app.AppOptions) -> int:
+        seen.append(options)
+        return 0
+
+    monkeypatch.setattr(app, "run_app", fake_run_app)
+    assert main(["--backend", "developer", "--demo"]) == 0
+    assert main(["--backend", "developer", "--sn", "h34a10i9012345", "--api-url", "cn"]) == 0
+    assert [(o.backend, o.demo, o.serials, o.api_url) for o in seen] == [
+        ("developer", True, None, None),
+        ("developer", False, ["H34A10I9012345"], "cn"),
+    ]
+    # An inverter serial for the tokenId API (or the other way round) is refused before any window.
+    assert main(["--backend", "developer", "--sn", "SWDEMOHYB3"]) == 2
+
+
 def test_tray_flags_are_checked_before_any_window(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--api-url", "http://example.com/"]) == 2
     assert "https://" in capsys.readouterr().err
@@ -537,6 +561,15 @@ def test_simulate_prints_its_address_and_serves(tmp_path: Path) -> None:
         v1 = next(line.split()[-1] for line in lines if "v1 API" in line)
         env = dict(os.environ, SOLAXTRAY_TOKEN=DEMO_TOKEN)
         fetched = _run(["fetch", "--json", "--api-url", v1, "--sn", DEMO_SERIALS[0]], env=env)
+        assert fetched.returncode == 0, fetched.stderr
+        # The same process serves the Developer API, with the demo application it printed.
+        server = next(line.split()[-1] for line in lines if line.strip().startswith("server:"))
+        client_id = next(line.split()[-1] for line in lines if "client id:" in line)
+        secret = next(line.split()[-1] for line in lines if "client secret:" in line)
+        device = [line for line in lines if "serials:" in line][-1].split()[1]
+        env = dict(os.environ, SOLAXTRAY_CLIENT_ID=client_id, SOLAXTRAY_CLIENT_SECRET=secret)
+        argv = ["fetch", "--json", "--backend", "developer", "--api-url", server, "--sn"]
+        fetched = _run([*argv, device.rstrip(",")], env=env)
         assert fetched.returncode == 0, fetched.stderr
     finally:
         proc.send_signal(signal.SIGINT)  # as Ctrl-C

@@ -155,7 +155,9 @@ class RequestLedger:
             with self._lock:
                 self._append(now, sn, count)
         except Timeout:
-            logger.warning("request ledger %s is locked; %d request(s) not recorded", self.path, count)
+            logger.warning(
+                "request ledger %s is locked; %d request(s) not recorded", self.path, count
+            )
         except OSError as exc:
             self._fall_back_to_memory(exc)
             self.charge(sn, count)

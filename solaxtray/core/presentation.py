@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from solaxtray.core.errors import (
     ApiError,
@@ -38,6 +39,8 @@ PRODUCING_MIN_W = 10.0
 """Below this the PV input is inverter self-test noise or dusk, not production."""
 IMPORTING_MIN_W = 50.0
 """Below this a grid draw is meter noise and standby, not something worth a colour."""
+BATTERY_ACTIVE_W = 50.0
+"""A battery moving more than this keeps the inverter awake, so its silence is no night's sleep."""
 STALE_GRACE_S = 60.0
 """The cloud publishes an upload with some delay; a minute late is not a missed upload."""
 APP_NAME = "SolaX"
@@ -455,8 +458,19 @@ def inverter_state(inv: InverterInput, *, stale_after_s: float | None = None) ->
         return TrayState.NIGHT
     threshold = stale_threshold(inv.upload_interval_s, stale_after_s)
     if inv.upload_age_s is not None and inv.upload_age_s > threshold:
-        return TrayState.STALE
+        # Until the alert rules have judged the silence (they need a while after start-up), an
+        # upload that ended without sun and without a working battery is the dongle going to
+        # sleep for the night, not an outage: the same reading the alert rules make.
+        return TrayState.NIGHT if _looks_asleep(snap) else TrayState.STALE
     return state
+
+
+def _looks_asleep(snap: Snapshot) -> bool:
+    production = snap.pv_total if snap.pv_total is not None else snap.ac_power
+    if production is None or not math.isfinite(production) or production >= PRODUCING_MIN_W:
+        return False
+    bat = snap.bat_power
+    return bat is None or not math.isfinite(bat) or abs(bat) < BATTERY_ACTIVE_W
 
 
 def _type_label(snap: Snapshot | None) -> str | None:
@@ -638,12 +652,19 @@ def build_view(fleet: FleetInput) -> TrayView:
             )
         )
 
+    # An inverter not yet asked (or not yet answered) says nothing about the fleet: at start-up
+    # the first answers arrive one by one, and the first one must not read "No recent data".
+    waiting = [
+        inv.snapshot is None and inv.error is None and s is TrayState.STALE
+        for inv, s in zip(fleet.inverters, states, strict=True)
+    ]
+    judged = [s for s, w in zip(states, waiting, strict=True) if not w] or states
     if condition in _SETUP_CONDITIONS:
         state = TrayState.SETUP
     elif condition.blocks_data:
         state = TrayState.ERROR
     else:
-        state = _worst(states)
+        state = _worst(judged)
 
     # Power and SOC from live data; when nothing is live, the last known values (drawn grey).
     shown = live or stale
@@ -723,22 +744,109 @@ class StatusTracker:
     """Remembers since when each serial has had its present status, for "Fault Mode for 12 min".
 
     The cloud gives only the present status; the poller feeds every fresh snapshot through
-    :meth:`observe` and passes the answer on as ``InverterInput.status_since``.
+    :meth:`observe` and passes :meth:`since` on as ``InverterInput.status_since``. A status found
+    at the first answer has no known start (the fault may be hours old when the app starts), so
+    it has no "since" until the status changes while we watch: "Fault Mode for 13 s" about an old
+    fault would send the owner the wrong message.
     """
 
     def __init__(self) -> None:
-        self._seen: dict[str, tuple[InverterStatus | None, float]] = {}
+        self._seen: dict[str, tuple[InverterStatus | None, float | None]] = {}
 
-    def observe(self, sn: str, status: InverterStatus | None, at: float) -> float:
+    def observe(self, sn: str, status: InverterStatus | None, at: float) -> float | None:
         previous = self._seen.get(sn)
-        if previous is not None and previous[0] == status:
-            return previous[1]
-        self._seen[sn] = (status, at)
-        return at
+        if previous is None:
+            self._seen[sn] = (status, None)
+        elif previous[0] != status:
+            self._seen[sn] = (status, at)
+        return self.since(sn)
 
     def since(self, sn: str) -> float | None:
         entry = self._seen.get(sn)
         return entry[1] if entry is not None else None
+
+
+ZONE_STEP_S = 900.0
+"""Every time zone in use is a whole number of quarter hours from UTC."""
+PUBLISH_DELAY_S = 120.0
+"""A typical delay from an upload to our seeing it; centres the rounding to the zone step."""
+LEARN_WITHIN_S = 600.0
+"""An upload is known fresh only when our previous look, which did not find it, is this recent."""
+
+
+def machine_utc_offset(at: float) -> float:
+    """This machine's offset from UTC at epoch ``at``, in seconds (daylight saving included)."""
+    return float(time.localtime(at).tm_gmtoff)
+
+
+@dataclass(slots=True)
+class _UploadSeen:
+    upload: datetime
+    plant_s: float
+    first_seen_at: float
+    last_look_at: float
+    zone_s: float | None = None
+
+
+class UploadAges:
+    """How old each serial's last upload is, though ``uploadTime`` is plant wall time in a zone
+    the API never states.
+
+    The machine's own zone is assumed first (the plant is nearly always where its owner is).
+    Whenever an upload appears that our previous look, a few minutes earlier, did not find, that
+    upload is only minutes old, which pins the plant's offset from UTC to the nearest quarter
+    hour; from then on ages are exact, and a plant abroad (or on the other side of a summer-time
+    change) stops reading "in the future" or "5 h ago". Before that, an age the machine's zone
+    makes younger than the time we have already been seeing that upload is impossible, and that
+    lower bound is used instead.
+
+    The poller calls :meth:`observe` with every answer and passes :meth:`age` on as
+    ``InverterInput.upload_age_s``.
+    """
+
+    def __init__(self, *, local_offset: Callable[[float], float] = machine_utc_offset) -> None:
+        self._local_offset = local_offset
+        self._seen: dict[str, _UploadSeen] = {}
+
+    def observe(self, sn: str, upload: datetime | None, at: float) -> None:
+        if upload is None:
+            return
+        plant_s = _naive_seconds(upload)
+        seen = self._seen.get(sn)
+        if seen is None:
+            self._seen[sn] = _UploadSeen(upload, plant_s, at, at)
+            return
+        if upload != seen.upload:
+            if plant_s > seen.plant_s and at - seen.last_look_at <= LEARN_WITHIN_S:
+                offset = plant_s - at + PUBLISH_DELAY_S
+                seen.zone_s = round(offset / ZONE_STEP_S) * ZONE_STEP_S
+            seen.upload = upload
+            seen.plant_s = plant_s
+            seen.first_seen_at = at
+        seen.last_look_at = at
+
+    def zone_offset(self, sn: str) -> float | None:
+        """The plant's learned offset from UTC in seconds, once an upload was seen arriving."""
+        seen = self._seen.get(sn)
+        return seen.zone_s if seen is not None else None
+
+    def age(self, sn: str, now: float) -> float | None:
+        seen = self._seen.get(sn)
+        if seen is None:
+            return None
+        if seen.zone_s is not None:
+            return now - (seen.plant_s - seen.zone_s)
+        assumed = now - (seen.plant_s - self._local_offset(now))
+        known_for = now - seen.first_seen_at
+        return max(assumed, known_for)
+
+    def forget(self, sn: str) -> None:
+        self._seen.pop(sn, None)
+
+
+def _naive_seconds(value: datetime) -> float:
+    """A naive plant time on a UTC scale: differences are exact, the zone is applied apart."""
+    return value.replace(tzinfo=UTC).timestamp()
 
 
 def snapshot_local_time(snap: Snapshot) -> datetime | None:

@@ -32,6 +32,7 @@ of invalidating each other's at every renewal.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import queue
@@ -404,16 +405,22 @@ class DeveloperCredentials:
         register_secret(secret)
         self.client_id.set(cid)
         self.client_secret.set(secret)
-        AccessTokenStore(self.client_id.service).forget()
+        # A token obtained with the old secret may belong to a revoked application: start afresh.
+        AccessTokenStore(cid, self.client_id.service).forget()
 
     def status(self) -> tuple[TokenStatus, TokenStatus]:
         return self.client_id.status(), self.client_secret.status()
 
     def clear(self) -> bool:
         """Remove both from the keyring (and the cached access token); True if any was there."""
+        stored_id = self.client_id._call(
+            "read the client id",
+            lambda: keyring.get_password(self.client_id.service, self.client_id.username),
+        )
         removed_id = self.client_id.clear()
         removed_secret = self.client_secret.clear()
-        AccessTokenStore(self.client_id.service).forget()
+        if stored_id:
+            AccessTokenStore(stored_id, self.client_id.service).forget()
         return removed_id or removed_secret
 
 
@@ -426,8 +433,10 @@ class AccessTokenStore:
     secret like the others, so never a file.
     """
 
-    def __init__(self, service: str = SERVICE) -> None:
-        self._store = SecretStore(service, ACCESS_TOKEN_USERNAME, None, what="access token")
+    def __init__(self, client_id: str, service: str = SERVICE) -> None:
+        self._store = SecretStore(
+            service, access_token_username(client_id), None, what="access token"
+        )
 
     def __repr__(self) -> str:
         return f"AccessTokenStore(service={self._store.service!r})"
@@ -461,6 +470,14 @@ class AccessTokenStore:
             logger.info("Could not remove the cached access token: %s", exc.title)
 
 
+def access_token_username(client_id: str) -> str:
+    """The keyring user name of the access token of one application. A digest of the client id
+    (not the id itself, which is kept out of sight like the secret): a token of one application
+    is never offered to another."""
+    digest = hashlib.sha256(client_id.strip().encode("utf-8")).hexdigest()[:16]
+    return f"{ACCESS_TOKEN_USERNAME}-{digest}"
+
+
 class KeyringTokenCache:
     """A ``developer_api.TokenCache`` that keeps the access token in memory and in the keyring.
 
@@ -469,8 +486,8 @@ class KeyringTokenCache:
     cache then works from memory only (with one log line), which costs at most a token request.
     """
 
-    def __init__(self, service: str = SERVICE) -> None:
-        self._keyring = AccessTokenStore(service)
+    def __init__(self, *, client_id: str, service: str = SERVICE) -> None:
+        self._keyring = AccessTokenStore(client_id, service)
         self._memory: tuple[str, float] | None = None
         self._keyring_ok = True
 
@@ -484,8 +501,9 @@ class KeyringTokenCache:
             except SecretStoreError as exc:
                 self._keyring_failed(exc)
             else:
-                if shared is not None:
-                    self._memory = shared
+                # The keyring has the last word: another process may have renewed the token, or
+                # dropped it after the cloud rejected it.
+                self._memory = shared
         return self._memory
 
     def save(self, token: str, expires_at: float) -> None:

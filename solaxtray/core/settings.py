@@ -12,8 +12,9 @@ Why this shape:
   nothing the user typed is destroyed), every value that can still be read is kept, the rest fall
   back to defaults, and :meth:`SettingsStore.load` returns one sentence saying so and where the old
   file went. The app shows that sentence; it never crashes on its own settings.
-- **The tokenId is never a setting**: it lives in the OS keyring only (``solaxtray.core.secrets``).
-  A ``token``/``tokenId`` key found in a file is dropped (and the file rewritten on the next save), so a
+- **The tokenId is never a setting**: it lives in the OS keyring only (``solaxtray.core.secrets``),
+  as do the Developer API's client id and secret. A ``token``/``tokenId``/``client_secret`` key
+  found in a file is dropped (and the file rewritten on the next save), so a
   hand-edited file cannot keep a secret in plain text.
 """
 

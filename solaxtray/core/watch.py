@@ -6,9 +6,13 @@ one token's serials. It is the planner the Qt poller drives (``ui/poller.py``'s 
 protocol: ``next_poll``, ``on_snapshot``, ``on_error``, ``on_wall_gap``, ``refresh_now``) and the
 one ``run_watch`` drives, so the tray and the command line poll and alert alike.
 
-``run_watch`` blocks: it waits for the next due serial, takes a request from the shared
-``RequestLedger``, fetches, and prints one JSON line per fresh snapshot and one per alert. It ends
-on its own only when polling cannot go on (a rejected token, every serial unknown), with that
+``run_watch`` blocks: it waits for the next due serial, takes what the round costs from the shared
+``RequestLedger``, fetches through a ``RealtimeBackend`` (the tokenId API one serial per request,
+the Developer API up to ten: serials due together are asked together), and prints one JSON line
+per fresh snapshot and one per alert. The ledger is charged before a round with the backend's
+``requests_for(n)`` and afterwards with whatever more the round really sent (``requests_made``: a
+token renewal, a batch split after a refusal), so the backend's own quota is never exceeded. It
+ends on its own only when polling cannot go on (a rejected token, every serial unknown), with that
 error's exit status; Ctrl-C is the caller's to turn into exit 0.
 """
 
@@ -19,13 +23,17 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from solaxtray.core.alerts import Alert, AlertEngine, Health
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import EXIT_STATUS, ApiError, ErrorKind
+from solaxtray.core.ledger import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.models import Snapshot
 from solaxtray.core.scheduler import PollScheduler, SerialView
+
+if TYPE_CHECKING:
+    from solaxtray.core.backend import RealtimeBackend
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +67,13 @@ class WatchSettings(Protocol):
 
 
 class LedgerLike(Protocol):
-    def try_acquire(self, sn: str) -> bool: ...
+    """What ``run_watch`` needs of the ``RequestLedger``."""
 
-    def wait_time(self) -> float: ...
+    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
+
+    def wait_time(self, count: int = 1) -> float: ...
+
+    def charge(self, sn: str, count: int) -> None: ...
 
 
 class FleetWatch:
@@ -74,6 +86,8 @@ class FleetWatch:
         clock: Shared by the scheduler and the alert rules.
         scheduler, alerts: Ready-made parts (tests, tuning); built from the knobs below if omitted.
         settings: Any object with the ``WatchSettings`` fields (the app's ``Settings``).
+        per_minute, per_day: The backend's own budget (``RealtimeBackend.per_minute`` /
+            ``.per_day``); the scheduler keeps the lower of these and the settings' budget.
     """
 
     def __init__(
@@ -84,10 +98,17 @@ class FleetWatch:
         settings: WatchSettings | None = None,
         scheduler: PollScheduler | None = None,
         alerts: AlertEngine | None = None,
+        per_minute: int | None = None,
+        per_day: int | None = None,
     ) -> None:
         self._clock = clock
         if scheduler is None:
-            scheduler = PollScheduler(serials, clock=clock, **_scheduler_knobs(settings))
+            knobs = _scheduler_knobs(settings)
+            if per_minute is not None:
+                knobs["per_minute"] = min(per_minute, knobs.get("per_minute", per_minute))
+            if per_day is not None:
+                knobs["per_day"] = min(per_day, knobs.get("per_day", per_day))
+            scheduler = PollScheduler(serials, clock=clock, **knobs)
         if alerts is None:
             alerts = AlertEngine(clock=clock, **_alert_knobs(settings))
         self.scheduler = scheduler
@@ -108,15 +129,23 @@ class FleetWatch:
         """Record a successful answer for ``sn``; returns its alerts."""
         return self.record_snapshot(sn, snapshot)[1]
 
-    def record_snapshot(self, sn: str, snapshot: Snapshot) -> tuple[bool, list[Alert]]:
-        """``on_snapshot`` that also says whether the answer brought a new upload."""
-        fresh = self.scheduler.record_result(sn, snapshot)
+    def record_snapshot(
+        self, sn: str, snapshot: Snapshot, *, cost: float = 1.0
+    ) -> tuple[bool, list[Alert]]:
+        """``on_snapshot`` that also says whether the answer brought a new upload. ``cost``: this
+        serial's share of the requests spent (see ``PollScheduler.record_result``)."""
+        fresh = self.scheduler.record_result(sn, snapshot, cost=cost)
         return fresh, self.alerts.observe(snapshot)
 
-    def on_error(self, sn: str, error: ApiError) -> list[Alert]:
+    def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Alert]:
         """Record a failed request for ``sn``; returns its alerts."""
-        self.scheduler.record_result(sn, error)
+        self.scheduler.record_result(sn, error, cost=cost)
         return self.alerts.observe_error(sn, error)
+
+    def batch(self, sn: str, due: float, limit: int) -> list[str]:
+        """The serials to ask in one request with ``sn`` (planned for ``due``) when the backend
+        takes up to ``limit`` per request: ``sn`` first, then others due by then."""
+        return self.scheduler.due_with(sn, due, limit)
 
     def on_wall_gap(self, seconds: float) -> list[Alert]:
         """The machine slept about ``seconds``: poll soon, hold offline alerts, merge the rest."""
@@ -196,6 +225,41 @@ def _printer(out: TextIO) -> Callable[[dict[str, Any]], None]:
     return emit
 
 
+class _FetchBackend:
+    """A per-serial ``fetch`` function (tests, tools) as a one-serial-per-request backend."""
+
+    name = "fetch"
+    max_serials_per_request = 1
+    per_minute = MAX_PER_MINUTE
+    per_day = MAX_PER_DAY
+
+    def __init__(self, fetch: Callable[[str], Snapshot]) -> None:
+        self._fetch = fetch
+        self._requests = 0
+
+    @property
+    def requests_made(self) -> int:
+        return self._requests
+
+    def requests_for(self, count: int) -> int:
+        return max(0, count)
+
+    def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
+        outcomes: dict[str, Snapshot | ApiError] = {}
+        for sn in serials:
+            self._requests += 1
+            try:
+                outcomes[sn] = self._fetch(sn)
+            except ApiError as exc:
+                if exc.sn is None:
+                    exc.sn = sn
+                outcomes[sn] = exc
+        return outcomes
+
+    def close(self) -> None:
+        """Nothing to close: the caller owns the function."""
+
+
 def run_watch(
     *,
     serials: Sequence[str],
@@ -205,6 +269,7 @@ def run_watch(
     ledger: LedgerLike | None = None,
     out: TextIO | None = None,
     fetch: Callable[[str], Snapshot] | None = None,
+    backend: RealtimeBackend | None = None,
     clock: Clock | None = None,
     sleep: Callable[[float], None] | None = None,
     emit: Callable[[dict[str, Any]], None] | None = None,
@@ -214,12 +279,15 @@ def run_watch(
     """Poll ``serials`` until interrupted, emitting a dict per fresh snapshot and per alert.
 
     Args:
-        serials: Registration numbers to watch.
-        token, api_url: Used to build a ``SolaxClient`` when ``fetch`` is not given.
+        serials: The serials to watch, as ``backend`` names them.
+        token, api_url: Used to build the tokenId backend when neither ``backend`` nor ``fetch``
+            is given.
         settings: The app's settings (poll interval, stale minutes, low SOC, location, budgets).
-        ledger: The shared request ledger; ``None`` (demo mode) counts nothing.
+        ledger: The shared request ledger of this backend; ``None`` (demo mode) counts nothing.
         out: Where JSON lines go when ``emit`` is not given (default stdout).
         fetch: ``sn -> Snapshot`` raising ``ApiError``; tests pass their own.
+        backend: The ``RealtimeBackend`` to poll through (the caller closes it); its budget caps
+            the scheduler's, and its batch size decides how many serials one request asks.
         clock, sleep: Time and waiting (``FakeClock`` and its ``sleep`` in tests).
         emit: Receives each line as a dict instead of printing it.
         should_stop: Checked before each step; True ends the loop with status 0.
@@ -232,16 +300,24 @@ def run_watch(
     clock = clock if clock is not None else SystemClock()
     sleep = sleep if sleep is not None else time.sleep
     emit = emit if emit is not None else _printer(out if out is not None else sys.stdout)
-    client = None
-    if fetch is None:
-        from solaxtray.core.client import SolaxClient
-        from solaxtray.core.servers import DEFAULT_API_URL
+    owned: RealtimeBackend | None = None
+    if backend is None and fetch is not None:
+        backend = _FetchBackend(fetch)
+    elif backend is None:
+        from solaxtray.core.backend import make_backend
 
         if token is None:
-            raise ValueError("run_watch needs a token or a fetch function")
-        client = SolaxClient(token, api_url=api_url or DEFAULT_API_URL, clock=clock)
-        fetch = client.fetch
-    fleet = watch if watch is not None else FleetWatch(serials, clock=clock, settings=settings)
+            raise ValueError("run_watch needs a backend, a token or a fetch function")
+        backend = owned = make_backend("token", token=token, api_url=api_url, clock=clock)
+    fleet = watch
+    if fleet is None:
+        fleet = FleetWatch(
+            serials,
+            clock=clock,
+            settings=settings,
+            per_minute=backend.per_minute,
+            per_day=backend.per_day,
+        )
 
     def tell(alerts: Sequence[Alert]) -> None:
         for alert in alerts:
@@ -263,24 +339,32 @@ def run_watch(
             if wait > 0:
                 sleep(min(wait, MAX_SLEEP_S))
                 continue
-            if ledger is not None and not ledger.try_acquire(sn):
-                wait = max(1.0, ledger.wait_time())
+            batch = fleet.batch(sn, due, backend.max_serials_per_request)
+            need = max(1, backend.requests_for(len(batch)))
+            if ledger is not None and not ledger.try_acquire(sn, need):
+                wait = max(1.0, ledger.wait_time(need))
                 logger.info("request budget in use; waiting %.0f s", wait)
                 sleep(min(wait, MAX_SLEEP_S))
                 continue
-            try:
-                snapshot = fetch(sn)
-            except ApiError as exc:
-                if exc.sn is None:
-                    exc.sn = sn
-                logger.warning("%s: %s: %s", sn, exc.title, exc.message)
-                tell(fleet.on_error(sn, exc))
-                continue
-            fresh, alerts = fleet.record_snapshot(sn, snapshot)
-            if fresh:
-                emit(snapshot_line(snapshot))
-            tell(alerts)
+            before = backend.requests_made
+            outcomes = backend.fetch_many(batch)
+            spent = backend.requests_made - before
+            if ledger is not None and spent > need:
+                ledger.charge(sn, spent - need)
+            cost = spent / len(batch)
+            for name in batch:
+                outcome = outcomes.get(name.strip())
+                if outcome is None:
+                    continue
+                if isinstance(outcome, ApiError):
+                    logger.warning("%s: %s: %s", name, outcome.title, outcome.message)
+                    tell(fleet.on_error(name, outcome, cost=cost))
+                    continue
+                fresh, alerts = fleet.record_snapshot(name, outcome, cost=cost)
+                if fresh:
+                    emit(snapshot_line(outcome))
+                tell(alerts)
         return 0
     finally:
-        if client is not None:
-            client.close()
+        if owned is not None:
+            owned.close()

@@ -8,7 +8,7 @@ back through a signal of a QObject that lives on the GUI thread, so Qt queues it
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import logging
 import sys
 import threading
@@ -32,6 +32,8 @@ def _emit_drops_a_bool_reference() -> bool:
     abort with "bool_dealloc: deallocating True or False" after some thousands of emits. The
     probe's own loss is given back.
     """
+    import ctypes
+
     probe = _Probe()
     before = sys.getrefcount(True)
     for _ in range(8):
@@ -42,7 +44,19 @@ def _emit_drops_a_bool_reference() -> bool:
     return lost >= 8
 
 
-_EMIT_DROPS_BOOL = _emit_drops_a_bool_reference()
+_probe_lock = threading.Lock()
+
+
+@functools.cache
+def _probed() -> bool:
+    return _emit_drops_a_bool_reference()
+
+
+def _drops_bool() -> bool:
+    """The probe's verdict, measured at the first emit rather than on import: importing
+    ``ctypes`` and probing cost some milliseconds the tray icon should not wait for at start."""
+    with _probe_lock:
+        return _probed()
 
 
 def emit(signal: SignalInstance, *args: Any) -> None:
@@ -51,9 +65,12 @@ def emit(signal: SignalInstance, *args: Any) -> None:
     Every emit in the app goes through here (a signal connected to a signal is emitted by Qt in
     C++ and is not affected).
     """
+    drops = _drops_bool()
     # The stubs say emit returns None; at run time it returns a bool.
     result: object = signal.emit(*args)  # type: ignore[func-returns-value]
-    if _EMIT_DROPS_BOOL and type(result) is bool:
+    if drops and type(result) is bool:
+        import ctypes
+
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
 
 

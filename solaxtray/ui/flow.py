@@ -62,9 +62,19 @@ class FlowValues:
             pv=total([s.pv_total for s in snapshots]),
             battery=total([s.bat_power if s.has_battery else None for s in snapshots]),
             grid=total([s.feedin_power for s in snapshots]),
-            home=total([s.house_load for s in snapshots]),
+            home=total([_home_load(s) for s in snapshots]),
             soc=min(socs) if socs else None,
         )
+
+
+def _home_load(snap: Snapshot) -> float | None:
+    """The house load plus what the EPS (backup) outlet supplies: those loads are the home's too,
+    and during a grid outage they are all of it; without them the picture does not balance."""
+    load = snap.house_load
+    eps = sum(p for p in snap.eps_power if p is not None and math.isfinite(p) and p > 0)
+    if load is None:
+        return eps if eps > 0 else None
+    return load + eps
 
 
 @dataclass(frozen=True, slots=True)

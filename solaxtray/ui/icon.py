@@ -135,6 +135,9 @@ def _text_colours(plate: QColor) -> tuple[QColor, QColor]:
 def _glyph_text(view: TrayView) -> str:
     if view.state is TrayState.ERROR:
         return "!"
+    if view.state is TrayState.FAULT and (view.power_w is None or abs(view.power_w) < 1):
+        # A stopped inverter: "0" on red says "idle" to anyone who cannot tell red from green.
+        return "!"
     return view.power_text
 
 

@@ -1,24 +1,64 @@
 """The bridge between the Qt poller and the polling core: the core's ``FleetWatch`` (scheduler and
-alert rules for one token's serials) is the poller's planner, and the shared ``RequestLedger``
-has the last word on every request.
+alert rules for one account's serials) is the poller's planner, and the shared ``RequestLedger``
+of the chosen SolaX API has the last word on every request.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from solaxtray.core.clock import Clock
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.settings import Settings
 from solaxtray.core.watch import FleetWatch
 
+if TYPE_CHECKING:
+    from solaxtray.core.secrets import KeyringTokenCache
+
+logger = logging.getLogger(__name__)
+
+
+class Budgeted(Protocol):
+    """The budget a backend (``core.backend.RealtimeBackend``) says its API allows."""
+
+    @property
+    def per_minute(self) -> int: ...
+
+    @property
+    def per_day(self) -> int: ...
+
 
 def make_planner(
-    serials: Sequence[str], settings: Settings, *, clock: Clock, ledger_path: Path
+    serials: Sequence[str],
+    settings: Settings,
+    *,
+    clock: Clock,
+    ledger_path: Path,
+    backend: Budgeted | None = None,
 ) -> tuple[FleetWatch, RequestLedger]:
-    """The planner and request ledger for one token's serials, tuned by the user's settings."""
-    ledger = RequestLedger(
-        ledger_path, clock=clock, per_minute=settings.per_minute, per_day=settings.per_day
+    """The planner and request ledger for one account's serials, tuned by the user's settings.
+
+    The budget kept is the lower of the user's and the backend's: the two APIs' quotas differ, and
+    a user may only lower them.
+    """
+    per_minute, per_day = settings.per_minute, settings.per_day
+    if backend is not None:
+        per_minute = min(per_minute, backend.per_minute)
+        per_day = min(per_day, backend.per_day)
+    ledger = RequestLedger(ledger_path, clock=clock, per_minute=per_minute, per_day=per_day)
+    watch = FleetWatch(
+        serials, clock=clock, settings=settings, per_minute=per_minute, per_day=per_day
     )
-    return FleetWatch(serials, clock=clock, settings=settings), ledger
+    return watch, ledger
+
+
+def shared_token_cache(client_id: str) -> KeyringTokenCache:
+    """The Developer API access token shared through the keyring with other solaxtray processes
+    of the same application (``solaxtray watch`` next to the tray), so neither renews the other's
+    token away. Keyring trouble makes it a memory-only cache, never a stop."""
+    from solaxtray.core.secrets import KeyringTokenCache
+
+    return KeyringTokenCache(client_id=client_id)

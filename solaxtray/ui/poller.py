@@ -1,12 +1,15 @@
 """The Qt face of the polling core: when to ask is decided by the scheduler; this module only waits
-for that moment, runs the blocking request off the GUI thread and hands the answer back as signals.
+for that moment, runs the blocking request off the GUI thread and hands the answers back as signals.
 
 Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
 - one single-shot QTimer, re-armed after every result from the scheduler's next decision, never a
   free-running timer (so an idle app wakes only when a poll is due);
-- one request in flight per token: the poller owns one token, so at most one fetch at a time;
-- the ledger is asked before every request, so a second instance or a CLI ``fetch`` next to us
-  cannot push the token over its quota;
+- one request round in flight per account: the poller owns one backend, so at most one
+  ``fetch_many`` at a time. The Developer API names up to ten serials per request, so serials due
+  together are asked together (the scheduler's ``batch``); the tokenId API one at a time;
+- the ledger is asked before every round for what the round normally costs, and charged afterwards
+  for whatever more it really sent (a token renewal, a batch split after a refusal), so a second
+  instance or a CLI ``fetch`` next to us cannot push the account over its quota;
 - "refresh now" is debounced and still goes through the ledger;
 - a jump of the wall clock against the monotonic clock (suspend and resume) is reported to the
   scheduler, which shows cached values and holds back "offline" alerts for a grace period.
@@ -14,9 +17,11 @@ Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -34,7 +39,8 @@ GAP_THRESHOLD_S = 30.0
 REFRESH_DEBOUNCE_MS = 400
 """Clicks on "Refresh now" closer than this are one request."""
 FETCH_TIMEOUT_S = 60.0
-"""A worker that has not answered by now is given up on (the client's own timeouts are shorter)."""
+"""A worker that has not answered by now is given up on (the clients' own timeouts are shorter;
+a Developer API round of several batches with a token renewal stays well inside it)."""
 
 
 class Planner(Protocol):
@@ -45,11 +51,18 @@ class Planner(Protocol):
         (no serials, or a rejected token)."""
         ...
 
-    def on_snapshot(self, sn: str, snapshot: Snapshot) -> list[Any]:
-        """Record a fresh answer; returns the alerts it raises."""
+    def batch(self, sn: str, due: float, limit: int) -> list[str]:
+        """The serials to ask together with ``sn`` when one request takes up to ``limit``."""
         ...
 
-    def on_error(self, sn: str, error: ApiError) -> list[Any]:
+    def record_snapshot(
+        self, sn: str, snapshot: Snapshot, *, cost: float = 1.0
+    ) -> tuple[bool, list[Any]]:
+        """Record a fresh answer (``cost``: this serial's share of the requests spent); returns
+        whether it brought a new upload and the alerts it raises."""
+        ...
+
+    def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Any]:
         """Record a failed request; returns the alerts it raises."""
         ...
 
@@ -67,22 +80,83 @@ class Planner(Protocol):
 
 
 class Ledger(Protocol):
-    def try_acquire(self, sn: str) -> bool: ...
+    """The shared request ledger (``core.ledger.RequestLedger``)."""
 
-    def wait_time(self) -> float: ...
+    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
+
+    def wait_time(self, count: int = 1) -> float: ...
+
+    def charge(self, sn: str, count: int) -> None: ...
+
+
+class Source(Protocol):
+    """Where the answers come from: a ``core.backend.RealtimeBackend`` (either SolaX API)."""
+
+    @property
+    def max_serials_per_request(self) -> int: ...
+
+    @property
+    def requests_made(self) -> int: ...
+
+    def requests_for(self, count: int) -> int: ...
+
+    def fetch_many(self, serials: Sequence[str]) -> Mapping[str, Snapshot | ApiError]: ...
 
 
 FetchFn = Callable[[str], Snapshot]
 
 
+class PerSerial:
+    """A ``sn -> Snapshot`` function (raising ``ApiError``) as a source of one serial per request.
+
+    For tests and tools; anything but an ``ApiError`` propagates, so the poller reports it as the
+    bug it is.
+    """
+
+    max_serials_per_request = 1
+
+    def __init__(self, fetch: FetchFn) -> None:
+        self._fetch = fetch
+        self._requests = 0
+
+    @property
+    def requests_made(self) -> int:
+        return self._requests
+
+    def requests_for(self, count: int) -> int:
+        return max(0, count)
+
+    def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
+        outcomes: dict[str, Snapshot | ApiError] = {}
+        for sn in serials:
+            self._requests += 1
+            try:
+                outcomes[sn] = self._fetch(sn)
+            except ApiError as error:
+                outcomes[sn] = error
+        return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class _Round:
+    """What one ``fetch_many`` on the worker thread brought back."""
+
+    outcomes: Mapping[str, Snapshot | ApiError]
+    spent: int
+    """Requests really sent during the round (the source's ``requests_made`` before and after)."""
+
+
 class Poller(QObject):
-    """Polls one token's serials. Signals arrive on the GUI thread.
+    """Polls one account's serials. Signals arrive on the GUI thread.
 
     - ``snapshot(sn, Snapshot)``: a successful answer;
     - ``failed(sn, ApiError)``: a failed request, the error carries title and message for the user;
     - ``alerts(list)``: alerts raised by the scheduler/alert rules;
     - ``state_changed()``: anything shown may have changed (in flight, next poll, ...);
     - ``resumed(float)``: a suspend of about this many seconds ended.
+
+    ``source`` is a backend (``fetch_many`` with its batch size and request count) or, for tests
+    and tools, a plain ``sn -> Snapshot`` function.
     """
 
     snapshot = Signal(str, object)
@@ -93,7 +167,7 @@ class Poller(QObject):
 
     def __init__(
         self,
-        fetch: FetchFn,
+        source: Source | FetchFn,
         planner: Planner,
         *,
         clock: Clock,
@@ -101,7 +175,7 @@ class Poller(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._fetch = fetch
+        self._source = _as_source(source)
         self._planner = planner
         self._ledger = ledger
         self._clock = clock
@@ -113,7 +187,7 @@ class Poller(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(REFRESH_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._do_refresh)
-        self._in_flight: str | None = None
+        self._in_flight: tuple[str, ...] = ()
         self._running = False
         self._refresh_pending = False
         self._next: tuple[str, float] | None = None
@@ -123,7 +197,12 @@ class Poller(QObject):
 
     @property
     def in_flight(self) -> str | None:
-        """The serial being fetched right now, if any."""
+        """The serial whose round is being fetched right now (the first of its batch), if any."""
+        return self._in_flight[0] if self._in_flight else None
+
+    @property
+    def in_flight_batch(self) -> tuple[str, ...]:
+        """Every serial of the round in flight."""
         return self._in_flight
 
     @property
@@ -153,7 +232,7 @@ class Poller(QObject):
 
     def replan(self) -> None:
         """The planner changed (settings, token): ask it again when to poll."""
-        if self._running and self._in_flight is None:
+        if self._running and not self._in_flight:
             self._arm()
 
     # --- internals --------------------------------------------------------------------------------
@@ -175,7 +254,7 @@ class Poller(QObject):
             return
         logger.info("refresh requested")
         self._planner.refresh_now()
-        if self._in_flight is None:
+        if not self._in_flight:
             self._arm()
         else:
             self._refresh_pending = True
@@ -197,7 +276,7 @@ class Poller(QObject):
         self._timer.start(round(wait * 1000))
 
     def _on_timer(self) -> None:
-        if not self._running or self._in_flight is not None:
+        if not self._running or self._in_flight:
             return
         self._check_gap()
         self._emit_alerts(self._planner.flush())
@@ -209,37 +288,67 @@ class Poller(QObject):
         if due > self._clock.now() + 0.05:
             self._arm()  # a capped wait ended early, or the plan moved
             return
-        if self._ledger is not None and not self._ledger.try_acquire(sn):
-            wait = max(1.0, self._ledger.wait_time())
+        batch = self._batch(sn, due)
+        need = max(1, self._source.requests_for(len(batch)))
+        if self._ledger is not None and not self._ledger.try_acquire(sn, need):
+            wait = max(1.0, self._ledger.wait_time(need))
             logger.info("request budget used up; next request in %.0f s", wait)
             self._timer.start(round(min(wait, MAX_TIMER_S) * 1000))
             emit(self.state_changed)
             return
-        self._start_fetch(sn)
+        self._start_fetch(batch, need)
 
-    def _start_fetch(self, sn: str) -> None:
-        self._in_flight = sn
+    def _batch(self, sn: str, due: float) -> tuple[str, ...]:
+        limit = max(1, self._source.max_serials_per_request)
+        if limit == 1:
+            return (sn,)
+        others = [s for s in self._planner.batch(sn, due, limit) if s != sn]
+        return (sn, *dict.fromkeys(others))[:limit]
+
+    def _start_fetch(self, batch: tuple[str, ...], need: int) -> None:
+        self._in_flight = batch
         emit(self.state_changed)
-        fetch = self._fetch
+        source = self._source
+
+        def run() -> _Round:
+            before = source.requests_made
+            outcomes = source.fetch_many(list(batch))
+            return _Round(outcomes, source.requests_made - before)
+
         self._caller.call(
-            lambda: fetch(sn),
-            lambda result, error: self._on_done(sn, result, error),
+            run,
+            lambda result, error: self._on_done(batch, need, result, error),
             timeout_s=FETCH_TIMEOUT_S,
-            name=f"solaxtray-fetch-{sn}",
+            name=f"solaxtray-fetch-{batch[0]}",
         )
 
-    def _on_done(self, sn: str, result: Any, error: BaseException | None) -> None:
-        self._in_flight = None
+    def _on_done(
+        self, batch: tuple[str, ...], need: int, result: Any, error: BaseException | None
+    ) -> None:
+        self._in_flight = ()
         if not self._running:
             return
         self._check_gap()
-        if error is None and isinstance(result, Snapshot):
-            self._emit_alerts(self._planner.on_snapshot(sn, result))
-            emit(self.snapshot, sn, result)
-        else:
-            api_error = _as_api_error(sn, error)
-            self._emit_alerts(self._planner.on_error(sn, api_error))
-            emit(self.failed, sn, api_error)
+        outcomes: Mapping[str, Snapshot | ApiError] = {}
+        spent = need
+        if error is None and isinstance(result, _Round):
+            outcomes = result.outcomes
+            spent = result.spent
+            if self._ledger is not None and spent > need:
+                self._ledger.charge(batch[0], spent - need)
+        elif error is not None and not isinstance(error, ApiError | CallTimedOut):
+            logger.error("unexpected error while fetching %s", ", ".join(batch), exc_info=error)
+        cost = spent / len(batch)
+        for sn in batch:
+            outcome = outcomes.get(sn)
+            if isinstance(outcome, Snapshot):
+                _fresh, alerts = self._planner.record_snapshot(sn, outcome, cost=cost)
+                self._emit_alerts(alerts)
+                emit(self.snapshot, sn, outcome)
+            else:
+                api_error = _as_api_error(sn, outcome if outcome is not None else error)
+                self._emit_alerts(self._planner.on_error(sn, api_error, cost=cost))
+                emit(self.failed, sn, api_error)
         if self._refresh_pending:
             self._refresh_pending = False
             self._planner.refresh_now()
@@ -250,16 +359,26 @@ class Poller(QObject):
             emit(self.alerts, list(alerts))
 
 
+def _as_source(source: Source | FetchFn) -> Source:
+    if hasattr(source, "fetch_many"):
+        return cast(Source, source)
+    return PerSerial(source)
+
+
 def _as_api_error(sn: str, error: BaseException | None) -> ApiError:
-    """Every failure becomes an ApiError with words for the user; a bug is logged with its
-    traceback but still shown as a sentence, and polling goes on."""
+    """Every failure becomes an ApiError with words for the user, one per serial; a bug is still
+    shown as a sentence (its traceback is logged once, by the caller), and polling goes on."""
     if isinstance(error, ApiError):
+        if error.sn == sn:
+            return error
         if error.sn is None:
             error.sn = sn
-        return error
+            return error
+        own = copy.copy(error)
+        own.sn = sn
+        return own
     if isinstance(error, CallTimedOut):
         return NetworkError("SolaX Cloud did not answer in time. Trying again later.", sn=sn)
-    logger.error("unexpected error while fetching %s", sn, exc_info=error)
     return ApiError(
         "An unexpected problem stopped this request; it is in the log. Trying again later.",
         sn=sn,

@@ -10,7 +10,9 @@ fallback when there is no tray, or when the user wants it to stay open).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeyEvent, QPalette, QPixmap
@@ -59,6 +61,10 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("problem", "Problem"),
 )
 """The rows of an inverter section: key (used in object names and by tests) and label."""
+POPUP_SCREEN_SHARE = 0.85
+"""The most of the screen's available height a popup takes before its inverter list scrolls."""
+SECTIONS_MIN_HEIGHT = 120
+"""The inverter list never shrinks below this: it scrolls instead."""
 
 
 def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
@@ -82,10 +88,12 @@ def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
         rows["battery"] = format_battery(snap.bat_power, snap.soc)
     if snap.bat_status is not None and snap.bat_status is not BatteryStatus.NORMAL:
         rows["battery_status"] = snap.bat_status.label
-    rows["grid"] = format_grid(snap.feedin_power)
+    # Without a meter the cloud sends null: say so rather than draw a dash that looks broken.
+    rows["grid"] = "not measured" if snap.feedin_power is None else format_grid(snap.feedin_power)
     rows["eps"] = _eps_text(snap)
     rows["yield"] = (
-        f"{format_energy(snap.yield_today)} today · {format_energy(snap.yield_total)} total"
+        f"{format_energy(snap.yield_today)} {_yield_day(snap, view.upload_age_s)} · "
+        f"{format_energy(snap.yield_total)} total"
     )
     if snap.feedin_energy is not None or snap.consume_energy is not None:
         rows["energy"] = (
@@ -95,10 +103,26 @@ def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
     if snap.upload_time is not None:
         # Plant-local wall time: shown as the plant shows it, with our own estimate of its age.
         when = snap.upload_time.strftime("%Y-%m-%d %H:%M:%S")
-        rows["upload"] = f"{when} · {format_age(view.upload_age_s)}"
+        # "plant time": a plant abroad writes a clock that differs from this machine's.
+        rows["upload"] = f"{when} plant time · {format_age(view.upload_age_s)}"
     elif snap.upload_time_raw:
         rows["upload"] = snap.upload_time_raw
     return rows
+
+
+def _yield_day(snap: Snapshot, age_s: float | None) -> str:
+    """ "today", or the plant's date of the upload when that was an earlier day: after a night
+    without uploads the cloud still answers with yesterday's last upload and its day total."""
+    upload = snap.upload_time
+    if upload is None or age_s is None or not math.isfinite(age_s) or age_s < 0:
+        return "today"
+    try:
+        plant_now = upload + timedelta(seconds=age_s)
+    except OverflowError:
+        return "today"
+    if plant_now.date() == upload.date():
+        return "today"
+    return f"on {upload.day} {upload.strftime('%b')}"
 
 
 def _pv_text(snap: Snapshot) -> str:
@@ -330,7 +354,10 @@ class PopupWindow(QWidget):
         sns = [inv.sn for inv in view.inverters]
         if sns != list(self._sections):
             self._rebuild_sections(sns)
-        headline = [view.state.label, format_power(view.power_w)]
+        headline = [view.state.label]
+        if view.power_w is not None:
+            # "Setup needed · —" reads like a value is missing; no value means no number at all.
+            headline.append(format_power(view.power_w))
         if view.soc is not None:
             headline.append(format_percent(view.soc))
         self._headline.setText(" · ".join(headline))
@@ -354,6 +381,13 @@ class PopupWindow(QWidget):
         self._quota.setText(f"Requests: {format_quota(view.requests_today, view.daily_quota)}")
         for inv in view.inverters:
             self._fill_section(self._sections[inv.sn], inv, view.now)
+            if view.problem is not None and inv.problem == view.problem:
+                # One inverter: its problem is the headline's; saying it twice is noise.
+                self._sections[inv.sn].form.setRowVisible(
+                    self._sections[inv.sn].labels["problem"], False
+                )
+        # No serials (first run): an empty scroll area would be a blank gap above the buttons.
+        self._scroll.setVisible(bool(view.inverters))
         self._fit_to_content()
 
     def _update_badge(self, view: TrayView) -> None:
@@ -373,7 +407,12 @@ class PopupWindow(QWidget):
         the size the user gave it."""
         host = self._sections_host.sizeHint().height()
         screen = self.screen() or QGuiApplication.primaryScreen()
-        cap = screen.availableGeometry().height() * 0.6 if screen is not None else 600
+        available = screen.availableGeometry().height() if screen is not None else 768
+        # Everything but the sections (headline, problem, flow, buttons) must stay on screen:
+        # on a small screen (1366x768 with a panel) the buttons were cut off below its edge.
+        self._scroll.setMinimumHeight(0)
+        others = self.sizeHint().height() - self._scroll.sizeHint().height()
+        cap = max(SECTIONS_MIN_HEIGHT, POPUP_SCREEN_SHARE * available - others)
         self._scroll.setMinimumHeight(round(min(host, cap)))
         if self._as_popup:
             self.adjustSize()

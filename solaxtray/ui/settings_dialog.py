@@ -1,10 +1,16 @@
-"""The settings window: token, serial numbers, server, alerts, start at login.
+"""The settings window: which SolaX API and its secrets, serial numbers, server, alerts, start at
+login.
 
 Every change that validates is saved at once (``SettingsStore``) and announced with ``applied``, so
-the app re-plans without a restart. The token is the exception: it is typed into a masked field and
-saved only to the keyring, on a worker thread with a time limit (a locked keyring can block
-forever; a locked keyring is its own state with a Retry button). "Test connection" runs one fetch
-off the GUI thread and says what came back in words.
+the app re-plans without a restart. The secrets are the exception: the tokenId, or the Developer
+API's client id and secret, are typed into masked fields and saved only to the keyring, on a worker
+thread with a time limit (a locked keyring can block forever; a locked keyring is its own state
+with a Retry button). "Test connection" runs one fetch off the GUI thread, on either API, and says
+what came back in words.
+
+Why the API choice explains itself: accounts made since September 2026 have no tokenId at all, and
+the two APIs name an inverter by different numbers (the dongle's registration number for the
+tokenId, the inverter's own serial for the Developer API), the most common mix-up there is.
 """
 
 from __future__ import annotations
@@ -39,7 +45,15 @@ from solaxtray.core.errors import ConfigError, SecretStoreError, SecretStoreLock
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_power
 from solaxtray.core.servers import KNOWN_SERVERS
-from solaxtray.core.settings import NotifySettings, Settings, SettingsStore, normalize_serial
+from solaxtray.core.settings import (
+    BACKEND_DEVELOPER,
+    BACKEND_TOKEN,
+    DEFAULT_DEVELOPER_HOST,
+    NotifySettings,
+    Settings,
+    SettingsStore,
+    normalize_serials,
+)
 from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
 
 logger = logging.getLogger(__name__)
@@ -47,6 +61,37 @@ logger = logging.getLogger(__name__)
 KEYRING_TIMEOUT_S = 10.0
 TEST_TIMEOUT_S = 30.0
 DEFAULT_SERVER_LABEL = "Default (www.solaxcloud.com)"
+
+BACKEND_LABELS: dict[str, str] = {
+    BACKEND_TOKEN: "tokenId (SolaX Cloud API page)",
+    BACKEND_DEVELOPER: "Developer API (client id and secret, for accounts made since September 2026)",
+}
+BACKEND_HELP: dict[str, str] = {
+    BACKEND_TOKEN: (
+        "Accounts made before September 2026: sign in at www.solaxcloud.com, open Service → API "
+        "and copy the tokenId. Inverters are named by the 10-character registration number of "
+        "their Pocket WiFi/LAN/4G dongle."
+    ),
+    BACKEND_DEVELOPER: (
+        "Accounts made since September 2026 have no tokenId: sign in at developer.solaxcloud.com, "
+        "create an application (or open yours) and copy its client id and client secret. "
+        "Inverters are named by their own serial number, printed on the inverter's label, not by "
+        "the dongle's registration number."
+    ),
+}
+SERIAL_TITLES: dict[str, str] = {
+    BACKEND_TOKEN: "Inverters (dongle registration numbers)",
+    BACKEND_DEVELOPER: "Inverters (the inverters' own serial numbers)",
+}
+SERIAL_PLACEHOLDERS: dict[str, str] = {
+    BACKEND_TOKEN: "10 letters and digits, printed on the dongle",
+    BACKEND_DEVELOPER: "The serial number on the inverter's label (not the dongle's)",
+}
+REGION_LABELS: dict[str, str] = {
+    "eu": "Europe (openapi-eu.solaxcloud.com)",
+    "cn": "China (openapi-cn.solaxcloud.com)",
+    "in": "India (openapi-in.solaxcloud.com)",
+}
 
 NOTIFY_LABELS: dict[str, str] = {
     "fault": "Inverter fault",
@@ -83,21 +128,27 @@ class SecretStoreLike:
         raise NotImplementedError
 
 
-ClientFactory = Callable[[str, str | None], Any]
-"""(token, api_url or None) -> an object with ``fetch(sn) -> Snapshot`` and ``close()``."""
+BackendFactory = Callable[..., Any]
+"""``core.backend.make_backend``'s signature: (kind, *, api_url, token, client_id, client_secret,
+token_cache) -> a backend with ``fetch_many(serials)`` and ``close()``."""
 
 
-def _default_client(token: str, api_url: str | None) -> Any:
-    from solaxtray.core.client import SolaxClient
-    from solaxtray.core.servers import DEFAULT_API_URL
+def _default_backend(kind: str, **kwargs: Any) -> Any:
+    from solaxtray.core.backend import make_backend
 
-    return SolaxClient(token, api_url=api_url or DEFAULT_API_URL)
+    return make_backend(kind, **kwargs)
 
 
 def _default_token_store() -> Any:
     from solaxtray.core.secrets import TokenStore
 
     return TokenStore()
+
+
+def _default_credentials_store() -> Any:
+    from solaxtray.core.secrets import DeveloperCredentials
+
+    return DeveloperCredentials()
 
 
 def describe_snapshot(snap: Snapshot) -> str:
@@ -109,10 +160,16 @@ def describe_snapshot(snap: Snapshot) -> str:
 
 class SettingsDialog(QDialog):
     """``applied(Settings)`` after every saved change; ``token_changed()`` after the keyring got
-    a new token."""
+    a new tokenId, ``credentials_changed()`` after it got a new Developer API client id and secret.
+
+    ``backend``: the API in use when it is not the saved one (``--backend`` for this run); the
+    dialog shows it first. In demo mode it is the API the demo runs on, and the choice is fixed
+    there: the demo needs no secrets, and ``--backend`` picks its API.
+    """
 
     applied = Signal(object)
     token_changed = Signal()
+    credentials_changed = Signal()
 
     def __init__(
         self,
@@ -121,8 +178,10 @@ class SettingsDialog(QDialog):
         store: SettingsStore,
         clock: Clock,
         demo: bool = False,
+        backend: str | None = None,
         token_store: Any = None,
-        client_factory: ClientFactory | None = None,
+        credentials_store: Any = None,
+        backend_factory: BackendFactory | None = None,
         autostart: Autostart | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -134,10 +193,16 @@ class SettingsDialog(QDialog):
         self._clock = clock
         self._demo = demo
         self._token_store = token_store if token_store is not None else _default_token_store()
-        self._client_factory = client_factory or _default_client
+        self._credentials_store = (
+            credentials_store if credentials_store is not None else _default_credentials_store()
+        )
+        self._backend_factory = backend_factory or _default_backend
         self._autostart = autostart if autostart is not None else autostart_mod.for_platform()
         self._caller = BackgroundCaller(self)
         self.token_state = TokenState.LOADING
+        self.credentials_state = TokenState.LOADING
+        self._serials_by_backend: dict[str, tuple[str, ...]] = {}
+        self._shown_backend = backend or settings.backend
         self._loading = True
         self._build()
         self._load_values(settings)
@@ -148,56 +213,92 @@ class SettingsDialog(QDialog):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
 
-        token_box = QGroupBox("SolaX Cloud token", self)
-        token_layout = QVBoxLayout(token_box)
-        self.token_status = QLabel("Checking the keyring…", token_box)
+        account_box = QGroupBox("SolaX account", self)
+        account_layout = QVBoxLayout(account_box)
+        self.backend_combo = QComboBox(account_box)
+        for kind, label in BACKEND_LABELS.items():
+            self.backend_combo.addItem(label, kind)
+        self.backend_combo.activated.connect(lambda _i: self._on_backend_changed())
+        self.backend_help = QLabel("", account_box)
+        self.backend_help.setWordWrap(True)
+        account_layout.addWidget(self.backend_combo)
+        account_layout.addWidget(self.backend_help)
+
+        self.token_panel = QWidget(account_box)
+        token_layout = QVBoxLayout(self.token_panel)
+        token_layout.setContentsMargins(0, 0, 0, 0)
+        self.token_status = QLabel("Checking the keyring…", self.token_panel)
         self.token_status.setWordWrap(True)
-        self.token_edit = QLineEdit(token_box)
+        self.token_edit = QLineEdit(self.token_panel)
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.token_edit.setPlaceholderText("Paste the tokenId from SolaX Cloud (Service → API)")
         self.token_edit.returnPressed.connect(self.save_token)
+        self.save_token_button = QPushButton("Save token", self.token_panel)
+        self.save_token_button.clicked.connect(self.save_token)
         row = QHBoxLayout()
         row.addWidget(self.token_edit, 1)
-        self.save_token_button = QPushButton("Save token", token_box)
-        self.save_token_button.clicked.connect(self.save_token)
-        self.retry_button = QPushButton("Retry", token_box)
-        self.retry_button.clicked.connect(self.load_token_state)
-        self.retry_button.hide()
-        self.test_button = QPushButton("Test connection", token_box)
-        self.test_button.clicked.connect(self.test_connection)
         row.addWidget(self.save_token_button)
-        row.addWidget(self.retry_button)
-        row.addWidget(self.test_button)
         token_layout.addWidget(self.token_status)
         token_layout.addLayout(row)
-        self.test_result = QLabel("", token_box)
+        account_layout.addWidget(self.token_panel)
+
+        self.developer_panel = QWidget(account_box)
+        dev_layout = QFormLayout(self.developer_panel)
+        dev_layout.setContentsMargins(0, 0, 0, 0)
+        self.credentials_status = QLabel("Checking the keyring…", self.developer_panel)
+        self.credentials_status.setWordWrap(True)
+        dev_layout.addRow(self.credentials_status)
+        self.client_id_edit = QLineEdit(self.developer_panel)
+        self.client_id_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_id_edit.setPlaceholderText("From your application on developer.solaxcloud.com")
+        dev_layout.addRow("Client id", self.client_id_edit)
+        self.client_secret_edit = QLineEdit(self.developer_panel)
+        self.client_secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_secret_edit.setPlaceholderText("Shown beside the client id")
+        self.client_secret_edit.returnPressed.connect(self.save_credentials)
+        dev_layout.addRow("Client secret", self.client_secret_edit)
+        self.save_credentials_button = QPushButton("Save client id and secret", self)
+        self.save_credentials_button.clicked.connect(self.save_credentials)
+        dev_layout.addRow("", self.save_credentials_button)
+        account_layout.addWidget(self.developer_panel)
+
+        row = QHBoxLayout()
+        self.retry_button = QPushButton("Retry", account_box)
+        self.retry_button.clicked.connect(self.load_secret_state)
+        self.retry_button.hide()
+        self.test_button = QPushButton("Test connection", account_box)
+        self.test_button.clicked.connect(self.test_connection)
+        row.addStretch(1)
+        row.addWidget(self.retry_button)
+        row.addWidget(self.test_button)
+        account_layout.addLayout(row)
+        self.test_result = QLabel("", account_box)
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        token_layout.addWidget(self.test_result)
-        layout.addWidget(token_box)
+        account_layout.addWidget(self.test_result)
+        layout.addWidget(account_box)
 
-        serial_box = QGroupBox("Inverters (dongle registration numbers)", self)
-        serial_layout = QVBoxLayout(serial_box)
-        self.serial_list = QListWidget(serial_box)
-        self.serial_edit = QLineEdit(serial_box)
-        self.serial_edit.setPlaceholderText("10 letters and digits, printed on the dongle")
+        self.serial_box = QGroupBox(SERIAL_TITLES[BACKEND_TOKEN], self)
+        serial_layout = QVBoxLayout(self.serial_box)
+        self.serial_list = QListWidget(self.serial_box)
+        self.serial_edit = QLineEdit(self.serial_box)
         self.serial_edit.returnPressed.connect(self.add_serial)
-        self.add_serial_button = QPushButton("Add", serial_box)
+        self.add_serial_button = QPushButton("Add", self.serial_box)
         self.add_serial_button.clicked.connect(self.add_serial)
-        self.remove_serial_button = QPushButton("Remove", serial_box)
+        self.remove_serial_button = QPushButton("Remove", self.serial_box)
         self.remove_serial_button.clicked.connect(self.remove_serial)
         row = QHBoxLayout()
         row.addWidget(self.serial_edit, 1)
         row.addWidget(self.add_serial_button)
         row.addWidget(self.remove_serial_button)
-        self.serial_error = QLabel("", serial_box)
+        self.serial_error = QLabel("", self.serial_box)
         self.serial_error.setWordWrap(True)
         serial_layout.addWidget(self.serial_list)
         serial_layout.addLayout(row)
         serial_layout.addWidget(self.serial_error)
-        layout.addWidget(serial_box)
+        layout.addWidget(self.serial_box)
 
-        form = QFormLayout()
+        self.form = QFormLayout()
         self.server_combo = QComboBox(self)
         self.server_combo.setEditable(True)
         self.server_combo.addItem(DEFAULT_SERVER_LABEL, None)
@@ -207,25 +308,35 @@ class SettingsDialog(QDialog):
         line_edit = self.server_combo.lineEdit()
         if line_edit is not None:
             line_edit.editingFinished.connect(self._apply)
-        form.addRow("Server", self.server_combo)
+        self.form.addRow("Server", self.server_combo)
+
+        self.region_combo = QComboBox(self)
+        self.region_combo.setEditable(True)
+        for name, label in REGION_LABELS.items():
+            self.region_combo.addItem(label, name)
+        self.region_combo.activated.connect(lambda _i: self._apply())
+        region_edit = self.region_combo.lineEdit()
+        if region_edit is not None:
+            region_edit.editingFinished.connect(self._apply)
+        self.form.addRow("Developer API region", self.region_combo)
 
         self.low_soc_spin = QSpinBox(self)
         self.low_soc_spin.setRange(0, 99)
         self.low_soc_spin.setSuffix(" %")
         self.low_soc_spin.setSpecialValueText("Off")
         self.low_soc_spin.valueChanged.connect(lambda _v: self._apply())
-        form.addRow("Low battery alert below", self.low_soc_spin)
+        self.form.addRow("Low battery alert below", self.low_soc_spin)
 
         self.stale_spin = QSpinBox(self)
         self.stale_spin.setRange(1, 24 * 60)
         self.stale_spin.setSuffix(" min")
         self.stale_spin.valueChanged.connect(lambda _v: self._apply())
-        form.addRow("No-data alert after", self.stale_spin)
+        self.form.addRow("No-data alert after", self.stale_spin)
 
         self.autostart_check = QCheckBox("Start SolaX Tray when I log in", self)
         self.autostart_check.toggled.connect(self._on_autostart)
-        form.addRow("", self.autostart_check)
-        layout.addLayout(form)
+        self.form.addRow("", self.autostart_check)
+        layout.addLayout(self.form)
 
         notify_box = QGroupBox("Notify me about", self)
         notify_layout = QVBoxLayout(notify_box)
@@ -245,28 +356,102 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
         if self._demo:
-            self.token_status.setText("Demo mode: the built-in simulator needs no token.")
-            for widget in (self.token_edit, self.save_token_button, self.test_button):
+            self.backend_combo.setEnabled(False)
+            demo_text = "Demo mode: the built-in simulator needs no secrets."
+            self.token_status.setText(demo_text)
+            self.credentials_status.setText(demo_text)
+            for widget in (
+                self.token_edit,
+                self.save_token_button,
+                self.client_id_edit,
+                self.client_secret_edit,
+                self.save_credentials_button,
+                self.test_button,
+            ):
                 widget.setEnabled(False)
 
     def _load_values(self, settings: Settings) -> None:
         self.serial_list.clear()
-        self.serial_list.addItems(list(settings.serials))
+        serials = settings.serials if settings.backend == self._shown_backend else ()
+        self.serial_list.addItems(list(serials))
+        self._serials_by_backend = {settings.backend: settings.serials}
         index = self.server_combo.findData(settings.api_url)
         if index >= 0:
             self.server_combo.setCurrentIndex(index)
         else:
             self.server_combo.setEditText(settings.api_url or "")
+        region = self.region_combo.findData(settings.developer_host.strip().lower())
+        if region >= 0:
+            self.region_combo.setCurrentIndex(region)
+        else:
+            self.region_combo.setEditText(settings.developer_host)
         self.low_soc_spin.setValue(settings.low_soc_percent or 0)
         self.stale_spin.setValue(settings.stale_minutes)
         for name, check in self.notify_checks.items():
             check.setChecked(bool(getattr(settings.notify, name)))
         self.autostart_check.setChecked(settings.start_at_login)
+        self._show_backend(self._shown_backend)
+
+    @property
+    def backend(self) -> str:
+        """The API the dialog shows (and saves): ``token`` or ``developer``."""
+        return self._shown_backend
+
+    def select_backend(self, kind: str) -> None:
+        """Choose an API as the user does with the combo box (and save at once)."""
+        index = self.backend_combo.findData(kind)
+        if index < 0:
+            raise ValueError(f"unknown backend {kind!r}")
+        self.backend_combo.setCurrentIndex(index)
+        self._on_backend_changed()
+
+    def _show_backend(self, kind: str) -> None:
+        """Only the chosen API's secrets, server and serial help are shown."""
+        self._shown_backend = kind
+        index = self.backend_combo.findData(kind)
+        if index >= 0 and self.backend_combo.currentIndex() != index:
+            self.backend_combo.setCurrentIndex(index)
+        developer = kind == BACKEND_DEVELOPER
+        self.backend_help.setText(BACKEND_HELP[kind])
+        self.token_panel.setVisible(not developer)
+        self.developer_panel.setVisible(developer)
+        self.serial_box.setTitle(SERIAL_TITLES[kind])
+        self.serial_edit.setPlaceholderText(SERIAL_PLACEHOLDERS[kind])
+        self.form.setRowVisible(self.server_combo, not developer)
+        self.form.setRowVisible(self.region_combo, developer)
+        self._sync_retry()
+
+    def _on_backend_changed(self) -> None:
+        kind = self.backend_combo.currentData()
+        if not isinstance(kind, str) or kind == self._shown_backend or self._loading:
+            return
+        old = self._shown_backend
+        self._serials_by_backend[old] = self._listed_serials()
+        self.serial_list.clear()
+        restored = self._serials_by_backend.get(kind, ())
+        self.serial_list.addItems(list(restored))
+        self.serial_error.setText(
+            ""
+            if restored or not self._serials_by_backend[old]
+            else (
+                "The two APIs name inverters by different numbers: add the "
+                + (
+                    "inverters' own serial numbers (on their labels)."
+                    if kind == BACKEND_DEVELOPER
+                    else "10-character registration numbers of the dongles."
+                )
+            )
+        )
+        self.test_result.setText("")
+        self._show_backend(kind)
+        self._apply()
+        if self.isVisible() and self._secret_state() == TokenState.LOADING and not self._demo:
+            self.load_secret_state()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        if not self._demo and self.token_state == TokenState.LOADING:
-            self.load_token_state()
+        if not self._demo and self._secret_state() == TokenState.LOADING:
+            self.load_secret_state()
 
     # --- settings -------------------------------------------------------------------------------
 
@@ -278,25 +463,40 @@ class SettingsDialog(QDialog):
             return data if isinstance(data, str) else None
         return text or None
 
-    def collect(self) -> Settings:
-        """The settings the widgets show, validated (raises ConfigError with a sentence)."""
-        serials = tuple(
+    def _region_value(self) -> str:
+        index = self.region_combo.currentIndex()
+        text = self.region_combo.currentText().strip()
+        if index >= 0 and self.region_combo.itemText(index) == text:
+            data = self.region_combo.itemData(index)
+            return data if isinstance(data, str) else DEFAULT_DEVELOPER_HOST
+        return text or DEFAULT_DEVELOPER_HOST
+
+    def _listed_serials(self) -> tuple[str, ...]:
+        return tuple(
             item.text()
             for item in (self.serial_list.item(i) for i in range(self.serial_list.count()))
             if item is not None
         )
+
+    def collect(self) -> Settings:
+        """The settings the widgets show, validated (raises ConfigError with a sentence)."""
         notify = NotifySettings(**{n: c.isChecked() for n, c in self.notify_checks.items()})
         low = self.low_soc_spin.value()
-        candidate = replace(
-            self.settings,
-            serials=serials,
-            api_url=self._server_value(),
-            low_soc_percent=low or None,
-            stale_minutes=self.stale_spin.value(),
-            notify=notify,
-            start_at_login=self.autostart_check.isChecked(),
-        )
-        return candidate.validated()
+        changes: dict[str, Any] = {
+            "serials": self._listed_serials(),
+            "api_url": self._server_value(),
+            "developer_host": self._region_value(),
+            "low_soc_percent": low or None,
+            "stale_minutes": self.stale_spin.value(),
+            "notify": notify,
+            "start_at_login": self.autostart_check.isChecked(),
+        }
+        if not self._demo:
+            changes["backend"] = self._shown_backend
+        elif self.settings.backend != self._shown_backend:
+            # The demo's API is this run's choice; the saved serials stay the user's own.
+            changes["serials"] = self.settings.serials
+        return replace(self.settings, **changes).validated()
 
     def _apply(self) -> bool:
         if self._loading:
@@ -322,12 +522,11 @@ class SettingsDialog(QDialog):
 
     def add_serial(self) -> None:
         try:
-            sn = normalize_serial(self.serial_edit.text())
+            (sn,) = normalize_serials([self.serial_edit.text()], self._shown_backend)
         except ConfigError as exc:
             self.serial_error.setText(exc.message)
             return
-        existing = {self.serial_list.item(i).text() for i in range(self.serial_list.count())}
-        if sn in existing:
+        if sn in self._listed_serials():
             self.serial_error.setText(f"{sn} is already in the list.")
             return
         self.serial_error.setText("")
@@ -360,14 +559,36 @@ class SettingsDialog(QDialog):
             return
         self._apply()
 
-    # --- token ------------------------------------------------------------------------------------
+    # --- secrets ----------------------------------------------------------------------------------
+
+    def _secret_state(self) -> str:
+        if self._shown_backend == BACKEND_DEVELOPER:
+            return self.credentials_state
+        return self.token_state
+
+    def _sync_retry(self) -> None:
+        self.retry_button.setVisible(self._secret_state() == TokenState.LOCKED)
 
     def _set_token_state(self, state: str, text: str) -> None:
         self.token_state = state
         self.token_status.setText(text)
-        self.retry_button.setVisible(state == TokenState.LOCKED)
         can_store = state not in (TokenState.LOCKED, TokenState.NO_KEYRING, TokenState.LOADING)
         self.save_token_button.setEnabled(can_store and not self._demo)
+        self._sync_retry()
+
+    def _set_credentials_state(self, state: str, text: str) -> None:
+        self.credentials_state = state
+        self.credentials_status.setText(text)
+        can_store = state not in (TokenState.LOCKED, TokenState.NO_KEYRING, TokenState.LOADING)
+        self.save_credentials_button.setEnabled(can_store and not self._demo)
+        self._sync_retry()
+
+    def load_secret_state(self) -> None:
+        """Ask the keyring about the shown API's secrets (Retry does this too)."""
+        if self._shown_backend == BACKEND_DEVELOPER:
+            self.load_credentials_state()
+        else:
+            self.load_token_state()
 
     def load_token_state(self) -> None:
         """Ask the keyring where the token is, on a worker thread with a time limit."""
@@ -379,7 +600,7 @@ class SettingsDialog(QDialog):
 
     def _on_status(self, status: Any, error: BaseException | None) -> None:
         if error is not None:
-            self._keyring_failed(error)
+            self._set_token_state(*_keyring_trouble(error))
             return
         describe = getattr(status, "describe", None)
         text = describe() if callable(describe) else "Token status unknown."
@@ -391,19 +612,40 @@ class SettingsDialog(QDialog):
         else:
             self._set_token_state(TokenState.NOT_SET, "No token yet. " + _SETUP_HINT)
 
-    def _keyring_failed(self, error: BaseException) -> None:
-        if isinstance(error, SecretStoreLocked | CallTimedOut):
-            message = (
-                error.message
-                if isinstance(error, SecretStoreLocked)
-                else "The keyring did not answer in time; it may be locked or waiting for you."
+    def load_credentials_state(self) -> None:
+        """Ask the keyring whether the client id and secret are there (worker thread, limit)."""
+        self._set_credentials_state(TokenState.LOADING, "Checking the keyring…")
+        store = self._credentials_store
+        self._caller.call(
+            store.status,
+            self._on_credentials_status,
+            timeout_s=KEYRING_TIMEOUT_S,
+            name="solaxtray-keyring",
+        )
+
+    def _on_credentials_status(self, status: Any, error: BaseException | None) -> None:
+        if error is not None:
+            self._set_credentials_state(*_keyring_trouble(error))
+            return
+        id_status, secret_status = status
+        from_env = [s for s in (id_status, secret_status) if getattr(s, "source", "") == "env"]
+        have_id = bool(getattr(id_status, "is_set", False))
+        have_secret = bool(getattr(secret_status, "is_set", False))
+        if from_env:
+            text = " ".join(s.describe() for s in from_env)
+            self._set_credentials_state(TokenState.ENV, text)
+        elif have_id and have_secret:
+            self._set_credentials_state(
+                TokenState.SET, "A client id and secret are stored in the keyring."
             )
-            self._set_token_state(TokenState.LOCKED, f"Keyring locked: {message}")
-        elif isinstance(error, SecretStoreError):
-            self._set_token_state(TokenState.NO_KEYRING, f"{error.title}: {error.message}")
+        elif have_id or have_secret:
+            missing = "client secret" if have_id else "client id"
+            self._set_credentials_state(
+                TokenState.NOT_SET,
+                f"The {missing} is missing. Enter both and choose Save client id and secret.",
+            )
         else:
-            logger.error("keyring access failed", exc_info=error)
-            self._set_token_state(TokenState.NO_KEYRING, "The keyring failed; see the log.")
+            self._set_credentials_state(TokenState.NOT_SET, "No client id yet. " + _DEV_HINT)
 
     def save_token(self) -> None:
         from solaxtray.core.secrets import check_token
@@ -419,7 +661,7 @@ class SettingsDialog(QDialog):
 
         def done(_result: object, error: BaseException | None) -> None:
             if error is not None:
-                self._keyring_failed(error)
+                self._set_token_state(*_keyring_trouble(error))
                 return
             self.token_edit.clear()
             text = "The token is saved in the keyring."
@@ -432,10 +674,49 @@ class SettingsDialog(QDialog):
             lambda: store.set(token), done, timeout_s=KEYRING_TIMEOUT_S, name="solaxtray-keyring"
         )
 
+    def save_credentials(self) -> None:
+        """Check the typed client id and secret, then store both in the keyring (worker thread)."""
+        from solaxtray.core.secrets import check_credential
+
+        try:
+            client_id = check_credential(self.client_id_edit.text(), "client id")
+            secret = check_credential(self.client_secret_edit.text(), "client secret")
+        except SecretStoreError as exc:
+            self.credentials_status.setText(f"{exc.title}: {exc.message}")
+            return
+        store = self._credentials_store
+        self.save_credentials_button.setEnabled(False)
+        self.credentials_status.setText("Saving the client id and secret in the keyring…")
+
+        def done(_result: object, error: BaseException | None) -> None:
+            if (
+                isinstance(error, SecretStoreError)
+                and not isinstance(error, SecretStoreLocked)
+                and error.title == "Credentials not saved"  # refused before storing anything
+            ):
+                self._set_credentials_state(TokenState.NOT_SET, f"{error.title}: {error.message}")
+                return
+            if error is not None:
+                self._set_credentials_state(*_keyring_trouble(error))
+                return
+            self.client_id_edit.clear()
+            self.client_secret_edit.clear()
+            self._set_credentials_state(
+                TokenState.SET, "The client id and secret are saved in the keyring."
+            )
+            emit(self.credentials_changed)
+
+        self._caller.call(
+            lambda: store.set(client_id, secret),
+            done,
+            timeout_s=KEYRING_TIMEOUT_S,
+            name="solaxtray-keyring",
+        )
+
     # --- test connection -------------------------------------------------------------------------
 
     def test_connection(self) -> None:
-        """Fetch the first serial with the typed (or stored) token, off the GUI thread."""
+        """Fetch the first serial with the typed (or stored) secrets, off the GUI thread."""
         try:
             settings = self.collect()
         except ConfigError as exc:
@@ -444,22 +725,57 @@ class SettingsDialog(QDialog):
         if not settings.serials:
             self.test_result.setText("Add a serial number first.")
             return
-        typed = self.token_edit.text().strip()
-        store = self._token_store
-        factory = self._client_factory
+        factory = self._backend_factory
         sn = settings.serials[0]
-        api_url = settings.api_url
+        kind = self._shown_backend
+        if kind == BACKEND_DEVELOPER:
+            typed = (self.client_id_edit.text().strip(), self.client_secret_edit.text().strip())
+            credentials = self._credentials_store
+            host = settings.developer_host
+
+            def open_backend() -> Any:
+                client_id, secret = typed if all(typed) else credentials.get()
+                if not client_id or not secret:
+                    raise ConfigError(
+                        "Enter the client id and secret first.", title="No credentials"
+                    )
+                cache = None
+                if not all(typed):
+                    # The stored application's token is shared with the running app: a test
+                    # must not sign in again and so invalidate the token the app polls with.
+                    from solaxtray.ui.planning import shared_token_cache
+
+                    cache = shared_token_cache(client_id)
+                return factory(
+                    BACKEND_DEVELOPER,
+                    api_url=host,
+                    client_id=client_id,
+                    client_secret=secret,
+                    token_cache=cache,
+                )
+
+        else:
+            typed_token = self.token_edit.text().strip()
+            store = self._token_store
+            api_url = settings.api_url
+
+            def open_backend() -> Any:
+                token = typed_token or store.get()
+                if not token:
+                    raise ConfigError("Enter the token first.", title="No token")
+                return factory(BACKEND_TOKEN, api_url=api_url, token=token)
 
         def run() -> Snapshot:
-            token = typed or store.get()
-            if not token:
-                raise ConfigError("Enter the token first.", title="No token")
-            client = factory(token, api_url)
+            backend = open_backend()
             try:
-                snap: Snapshot = client.fetch(sn)
-                return snap
+                outcome = backend.fetch_many([sn])[sn]
             finally:
-                client.close()
+                backend.close()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            if not isinstance(outcome, Snapshot):
+                raise TypeError(f"unexpected answer {type(outcome).__name__}")
+            return outcome
 
         self.test_button.setEnabled(False)
         self.test_result.setText(f"Asking SolaX Cloud about {sn}…")
@@ -478,4 +794,23 @@ class SettingsDialog(QDialog):
             self.test_result.setText("The test failed unexpectedly; the details are in the log.")
 
 
+def _keyring_trouble(error: BaseException) -> tuple[str, str]:
+    """The state and sentence for a keyring that failed or did not answer."""
+    if isinstance(error, SecretStoreLocked | CallTimedOut):
+        message = (
+            error.message
+            if isinstance(error, SecretStoreLocked)
+            else "The keyring did not answer in time; it may be locked or waiting for you."
+        )
+        return TokenState.LOCKED, f"Keyring locked: {message}"
+    if isinstance(error, SecretStoreError):
+        return TokenState.NO_KEYRING, f"{error.title}: {error.message}"
+    logger.error("keyring access failed", exc_info=error)
+    return TokenState.NO_KEYRING, "The keyring failed; see the log."
+
+
 _SETUP_HINT = "Paste the tokenId from SolaX Cloud (Service → API) and choose Save token."
+_DEV_HINT = (
+    "Copy the client id and secret of your application on the SolaX Developer Platform "
+    "(developer.solaxcloud.com) and choose Save client id and secret."
+)

@@ -87,9 +87,10 @@ def format_since(since: float | None, now: float) -> str:
 
 
 def format_next_poll(next_poll_at: float | None, now: float) -> str:
-    """ "in 40 s", "now", or a dash when none is scheduled (paused, rejected token)."""
+    """ "in 40 s", "now", or "none scheduled" (stopped by a rejected token or unknown serial
+    until the settings change; a bare dash read like a missing value)."""
     if next_poll_at is None or not math.isfinite(next_poll_at):
-        return "—"
+        return "none scheduled"
     wait = next_poll_at - now
     if wait <= 1:
         return "now"

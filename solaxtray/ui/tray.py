@@ -5,19 +5,28 @@ module only keeps the icon in step with the latest :class:`TrayView`.
 
 Every action is in the menu, because GNOME's AppIndicator extension never delivers a left click;
 where the desktop does send one, a click or double click toggles the popup.
+
+Start-up speed: this module is imported before the icon is first shown, so it loads nothing beyond
+Qt's basics (no core modules at run time, not even Qt's large ``Qt`` namespace): the first icon is
+the plain "starting" plate of :func:`starting_icon`, replaced by the real drawing a moment later.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from array import array
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
-from PySide6.QtGui import QAction, QIcon
+from PySide6.QtGui import QAction, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from solaxtray.core.presentation import TrayView
 from solaxtray.ui.background import emit
+
+if TYPE_CHECKING:
+    from solaxtray.core.presentation import TrayView
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +38,12 @@ LABEL_PAUSE_TOMORROW = "Until tomorrow"
 LABEL_RESUME = "Resume notifications"
 LABEL_SETTINGS = "Settings…"
 LABEL_QUIT = "Quit"
+
+STARTING_TOOLTIP = "SolaX Tray — starting…"
+STARTING_PLATE = "#607d8b"
+"""The set-up state's blue-grey (``ui/icon.py``), so the start reads as "not ready yet"."""
+STARTING_SIZES = (16, 22, 32)
+"""Drawn sizes (others are scaled from these): few, because Python draws them at start."""
 
 TRAY_RETRY_INTERVAL_MS = 2000
 TRAY_WAIT_S = 60.0
@@ -90,6 +105,65 @@ class TrayMenu(QObject):
         raise KeyError(label)
 
 
+def starting_icon() -> QIcon:
+    """The icon shown while the app loads: a blue-grey plate with three dots ("…").
+
+    Computed pixel by pixel rather than painted: at start-up every Qt call that takes a colour
+    (``setPen``, ``setBrush``, ``QImage.fill``...) first loads Qt's whole ``Qt`` namespace to
+    resolve its overloads, some 40-70 ms, more than the rest of this icon's way to the panel.
+    """
+    icon = QIcon()
+    for px in STARTING_SIZES:
+        data = _starting_pixels(px)
+        image = QImage(data, px, px, 4 * px, QImage.Format.Format_ARGB32_Premultiplied)
+        icon.addPixmap(QPixmap.fromImage(image.copy()))  # copy: the image must own its pixels
+    return icon
+
+
+def _starting_pixels(px: int) -> bytes:
+    """ARGB32 premultiplied pixels (native byte order) of the starting icon, antialiased by each
+    pixel's distance to the shapes' edges. Only edge pixels are computed one by one."""
+    plate = int(STARTING_PLATE[1:], 16)
+    rgb = ((plate >> 16) & 0xFF, (plate >> 8) & 0xFF, plate & 0xFF)
+    centre = px / 2
+    plate_r = px / 2 - px * 0.06
+    dot_r = max(1.0, px * 0.08)
+    pixels = array("I", bytes(4 * px * px))
+    solid = _argb(rgb, 1.0)
+    for y in range(px):
+        dy = y + 0.5 - centre
+        if abs(dy) >= plate_r + 0.5:
+            continue
+        outer = math.sqrt((plate_r + 0.5) ** 2 - dy * dy)
+        inner = math.sqrt(max(0.0, (plate_r - 0.5) ** 2 - dy * dy))
+        x0 = max(0, math.floor(centre - outer))
+        x1 = min(px, math.ceil(centre + outer))
+        # Pixels wholly inside the plate (their far corner too) are filled in one go.
+        i0 = max(x0, math.ceil(centre - inner + 0.71))
+        i1 = max(i0, min(x1, math.floor(centre + inner - 0.71)))
+        row = y * px
+        pixels[row + i0 : row + i1] = array("I", [solid]) * (i1 - i0)
+        for x in (*range(x0, i0), *range(i1, x1)):
+            cover = min(1.0, max(0.0, plate_r - math.hypot(x + 0.5 - centre, dy) + 0.5))
+            pixels[row + x] = _argb(rgb, cover)
+    for i in (-1, 0, 1):
+        cx = centre + i * dot_r * 2.8
+        for y in range(
+            max(0, math.floor(centre - dot_r - 1)), min(px, math.ceil(centre + dot_r + 1))
+        ):
+            for x in range(max(0, math.floor(cx - dot_r - 1)), min(px, math.ceil(cx + dot_r + 1))):
+                white = min(1.0, max(0.0, dot_r - math.hypot(x + 0.5 - cx, y + 0.5 - centre) + 0.5))
+                if white > 0.0:
+                    mixed = tuple(c + (255 - c) * white for c in rgb)
+                    pixels[y * px + x] = _argb(mixed, 1.0)
+    return pixels.tobytes()
+
+
+def _argb(rgb: tuple[float, ...], alpha: float) -> int:
+    r, g, b = (round(c * alpha) for c in rgb)
+    return (round(255 * alpha) << 24) | (r << 16) | (g << 8) | b
+
+
 class Tray(QObject):
     """The system tray icon. ``unavailable`` fires when no tray appeared within the wait; the app
     then shows the fallback window. ``shown`` fires once the icon is in a tray."""
@@ -101,7 +175,7 @@ class Tray(QObject):
     def __init__(
         self,
         menu: TrayMenu,
-        render: Callable[[TrayView], QIcon | None],
+        render: Callable[[TrayView], QIcon | None] | None = None,
         *,
         wait_s: float = TRAY_WAIT_S,
         retry_ms: int = TRAY_RETRY_INTERVAL_MS,
@@ -120,15 +194,35 @@ class Tray(QObject):
         self._retry.setInterval(retry_ms)
         self._retry.timeout.connect(self._try_show)
         self._attempts_left = max(1, round(wait_s * 1000 / retry_ms))
+        self._started = False
         self.icon_updates = 0
         """How many times ``setIcon`` ran: the icon is only replaced when its pixels change."""
+
+    @property
+    def menu(self) -> TrayMenu:
+        return self._menu
 
     @property
     def visible(self) -> bool:
         return self.icon.isVisible()
 
+    def set_renderer(self, render: Callable[[TrayView], QIcon | None]) -> None:
+        """Who draws the icon for a view (the app, once it is built)."""
+        self._render = render
+
+    def show_starting(self) -> None:
+        """Put up the "starting" icon and tooltip at once, before the app is built."""
+        self.icon.setIcon(starting_icon())
+        self._tooltip = STARTING_TOOLTIP
+        self.icon.setToolTip(STARTING_TOOLTIP)
+        self.start()
+
     def start(self) -> None:
-        """Show the icon now if a tray exists, else keep trying for a while."""
+        """Show the icon now if a tray exists, else keep trying for a while. Only the first call
+        acts (the app calls it again when it takes over an icon already up)."""
+        if self._started:
+            return
+        self._started = True
         if not self._try_show():
             logger.info("no system tray yet; waiting for one")
             self._retry.start()
@@ -150,7 +244,7 @@ class Tray(QObject):
     def update_view(self, view: TrayView) -> None:
         """``render`` returns a new icon only when the pixels change (``ui/icon.IconCache``), so
         ``setIcon`` runs only then: Qt leaks on icon churn and SNI re-sends every pixmap."""
-        icon = self._render(view)
+        icon = self._render(view) if self._render is not None else None
         if icon is not None:
             self.icon.setIcon(icon)
             self.icon_updates += 1

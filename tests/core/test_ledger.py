@@ -152,3 +152,20 @@ def test_an_unwritable_place_counts_in_memory(
         assert ledger.try_acquire("SN00000001")
         assert not ledger.try_acquire("SN00000001")
     assert "this process only" in caplog.text
+
+
+def test_a_round_of_several_requests_is_taken_whole_or_not_at_all(path: Path) -> None:
+    """A Developer API round (a batch and its battery request) takes two at once."""
+    clock = FakeClock()
+    ledger = RequestLedger(path, clock=clock, per_minute=3, per_day=100)
+    assert ledger.try_acquire("H34A10I9012345", 2)
+    assert not ledger.try_acquire("H34A10I9012345", 2)  # one left: not enough, none taken
+    assert ledger.used_last_minute() == 2
+    assert ledger.wait_time(2) == pytest.approx(60.0)
+    assert ledger.wait_time(1) == 0.0
+    # What a round sent beyond its share (a token renewal) is charged whatever the budget says.
+    ledger.charge("H34A10I9012345", 2)
+    assert ledger.used_today() == 4
+    assert not ledger.try_acquire("H34A10I9012345")
+    clock.advance(60.0)
+    assert ledger.try_acquire("H34A10I9012345", 3)

@@ -24,6 +24,7 @@ from solaxtray.core.presentation import (
     InverterInput,
     StatusTracker,
     TrayState,
+    UploadAges,
     age_fraction,
     build_view,
     condition_for_error,
@@ -362,10 +363,13 @@ def test_condition_for_error() -> None:
 
 def test_status_tracker_keeps_the_start_of_a_status() -> None:
     tracker = StatusTracker()
-    assert tracker.observe("A", InverterStatus.NORMAL, 100.0) == 100.0
-    assert tracker.observe("A", InverterStatus.NORMAL, 400.0) == 100.0
-    assert tracker.observe("A", InverterStatus.FAULT, 700.0) == 700.0
-    assert tracker.since("A") == 700.0
+    # Found at the first answer: how long it has lasted is unknown, so no "since".
+    assert tracker.observe("A", InverterStatus.FAULT, 100.0) is None
+    assert tracker.observe("A", InverterStatus.FAULT, 400.0) is None
+    assert tracker.observe("A", InverterStatus.NORMAL, 700.0) == 700.0
+    assert tracker.observe("A", InverterStatus.NORMAL, 1000.0) == 700.0
+    assert tracker.observe("A", InverterStatus.FAULT, 1300.0) == 1300.0
+    assert tracker.since("A") == 1300.0
     assert tracker.since("B") is None
 
 
@@ -414,3 +418,76 @@ def test_implausible_numbers_do_not_break_the_view() -> None:
     assert view.age_fraction is None
     assert isinstance(view.visual_key, tuple)
     assert view.tooltip_lines[0] == "SolaX · —"
+
+
+def test_inverters_still_waiting_do_not_make_the_fleet_stale() -> None:
+    first = inv(producing("SNA0000001", 1700.0), upload_age_s=40.0)
+    view = build_view(fleet(first, InverterInput(sn="SNB0000002"), InverterInput(sn="SNC0000003")))
+    assert view.state is TrayState.PRODUCING
+    assert view.tooltip_lines[1].startswith("Producing")
+    assert view.problem is None
+    # A serial that failed is judged, though: waiting means no answer and no error yet.
+    failed = InverterInput(sn="SNB0000002", error=SerialUnknown("not bound", sn="SNB0000002"))
+    assert build_view(fleet(first, failed)).state is TrayState.ERROR
+
+
+def test_silence_after_a_sunless_upload_is_night_until_the_alert_rules_say_offline() -> None:
+    dusk = snap(
+        ac_power=0.0,
+        pv_power=(0.0, 0.0, None, None),
+        feedin_power=-666.0,
+        inverter_status=InverterStatus.WAIT,
+    )
+    asleep = build_view(fleet(inv(dusk, upload_age_s=6.5 * 3600)))
+    assert asleep.state is TrayState.NIGHT
+    assert asleep.problem is None
+    assert asleep.tooltip_lines[1].startswith("Asleep for the night")
+    offline = inv(dusk, upload_age_s=6.5 * 3600, availability=Availability.OFFLINE)
+    assert build_view(fleet(offline)).state is TrayState.STALE
+    # Silence after production, or while a battery was working, is no night's sleep.
+    assert build_view(fleet(inv(producing(), upload_age_s=6.5 * 3600))).state is TrayState.STALE
+    busy = snap(ac_power=-300.0, pv_power=(0.0, None, None, None), bat_power=-800.0, soc=50.0)
+    assert build_view(fleet(inv(busy, upload_age_s=6.5 * 3600))).state is TrayState.STALE
+
+
+def _plant_wall(epoch: float, zone_h: float) -> datetime:
+    """What a plant ``zone_h`` hours from UTC writes as uploadTime at ``epoch`` (naive)."""
+    return datetime.fromtimestamp(epoch + zone_h * 3600, tz=UTC).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("zone_h", [-5.0, 0.0, 5.75, 9.0])
+def test_upload_age_learns_the_plant_zone_from_an_upload_seen_arriving(zone_h: float) -> None:
+    ages = UploadAges(local_offset=lambda _t: 0.0)  # this machine on UTC
+    upload_at = NOW - 120.0
+    ages.observe("SNA0000001", _plant_wall(upload_at, zone_h), NOW)
+    first = ages.age("SNA0000001", NOW + 30.0)
+    assert first is not None
+    if zone_h > 0:
+        # East of us the machine's zone would say "in the future": at least as old as known.
+        assert first == pytest.approx(30.0)
+    # The next upload appears between two looks a minute apart: now the zone is known.
+    ages.observe("SNA0000001", _plant_wall(upload_at, zone_h), NOW + 60.0)
+    ages.observe("SNA0000001", _plant_wall(upload_at + 300.0, zone_h), NOW + 240.0)
+    assert ages.zone_offset("SNA0000001") == zone_h * 3600
+    age = ages.age("SNA0000001", NOW + 300.0)
+    assert age == pytest.approx(120.0)
+
+
+def test_upload_age_in_the_machines_zone_needs_no_learning() -> None:
+    ages = UploadAges(local_offset=lambda _t: 3600.0)
+    ages.observe("SNA0000001", _plant_wall(NOW - 4000.0, 1.0), NOW)
+    assert ages.age("SNA0000001", NOW) == pytest.approx(4000.0)
+    assert ages.age("SNB0000002", NOW) is None
+    ages.observe("SNA0000001", None, NOW)
+    ages.forget("SNA0000001")
+    assert ages.age("SNA0000001", NOW) is None
+
+
+def test_upload_age_does_not_learn_from_an_upload_found_after_a_long_gap() -> None:
+    ages = UploadAges(local_offset=lambda _t: 0.0)
+    ages.observe("SNA0000001", _plant_wall(NOW, 0.0), NOW)
+    # Asked again two hours later (the laptop slept): the upload found may be of any age since.
+    later = NOW + 7200.0
+    ages.observe("SNA0000001", _plant_wall(later - 3000.0, 0.0), later)
+    assert ages.zone_offset("SNA0000001") is None
+    assert ages.age("SNA0000001", later) == pytest.approx(3000.0)

@@ -309,3 +309,23 @@ def test_relearns_when_the_plant_clock_moves() -> None:
     polls = [t for t, _, _ in log if t > switch + 3600]
     assert statistics.median(lags(merged, polls, switch + 3600)) < 15
     assert len(polls) <= 1.3 * len([v for v in merged.visible if v > switch + 3600])
+
+
+def test_serials_due_together_are_batched_and_share_the_cost() -> None:
+    clock = FakeClock(START)
+    sched = PollScheduler(["A", "B", "C"], clock=clock, per_minute=9, per_day=90)
+    plan = sched.next_due()
+    assert plan is not None
+    sn, when = plan
+    assert sched.due_with(sn, when, 10) == ["A", "B", "C"]
+    assert sched.due_with(sn, when, 2) == ["A", "B"]
+    assert sched.due_with(sn, when, 1) == ["A"]
+    # One request for three serials takes one request from the day's bucket, not three.
+    capacity = 90 * 0.1
+    for name in ("A", "B", "C"):
+        sched.record_result(name, snap(name, START - 30, clock.now()), cost=1 / 3)
+    assert sched._tokens == pytest.approx(capacity - 1.0)
+    # Serials no longer due are not asked along.
+    plan = sched.next_due()
+    assert plan is not None
+    assert sched.due_with(plan[0], clock.now(), 10) == [plan[0]]

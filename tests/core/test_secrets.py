@@ -16,9 +16,15 @@ from solaxtray.cli import main
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.logsetup import reset_logging
 from solaxtray.core.secrets import (
+    CLIENT_ID_ENV,
+    CLIENT_SECRET_ENV,
     TOKEN_ENV,
+    DeveloperCredentials,
+    KeyringTokenCache,
     TokenStatus,
     TokenStore,
+    access_token_username,
+    check_credential,
     check_token,
     client_secret_store,
     run_with_timeout,
@@ -309,3 +315,132 @@ def test_cli_token_set_prompts_without_echo(secret_service: SecretServiceBus) ->
     assert TOKEN.encode() not in seen
     assert b"Token saved" in seen
     assert keyring.get_password("solaxtray", "tokenId") == TOKEN
+
+
+# --- Developer API credentials and the shared access token (issue 6) ----------------------------
+
+CLIENT_ID = "solaxtray-test-client"
+CLIENT_SECRET = "test-secret-5c1e-77aa"
+
+
+@pytest.mark.keyring
+def test_developer_credentials_round_trip(secret_service: SecretServiceBus) -> None:
+    creds = DeveloperCredentials()
+    assert creds.get() == (None, None)
+    assert [s.is_set for s in creds.status()] == [False, False]
+    assert "solaxtray credentials set" in creds.status()[0].describe()
+    creds.set(f" {CLIENT_ID}\n", f"{CLIENT_SECRET}\n")
+    assert creds.get() == (CLIENT_ID, CLIENT_SECRET)
+    assert keyring.get_password("solaxtray", "clientId") == CLIENT_ID
+    statuses = creds.status()
+    assert [s.source for s in statuses] == ["keyring", "keyring"]
+    assert "client secret" in statuses[1].describe()
+    assert CLIENT_SECRET not in statuses[1].describe() + repr(creds)
+    assert creds.clear() is True
+    assert creds.get() == (None, None)
+    assert creds.clear() is False
+
+
+@pytest.mark.keyring
+def test_access_token_is_shared_between_caches(secret_service: SecretServiceBus) -> None:
+    tray = KeyringTokenCache(client_id=CLIENT_ID)
+    cli = KeyringTokenCache(client_id=CLIENT_ID)
+    other_app = KeyringTokenCache(client_id="another-application")
+    assert tray.load() is None
+    tray.save("access-token-1", 1_800_000_000.0)
+    # What another process sees, and not another application:
+    assert cli.load() == ("access-token-1", 1_800_000_000.0)
+    assert other_app.load() is None
+    cli.save("access-token-2", 1_800_000_100.0)
+    assert tray.load() == ("access-token-2", 1_800_000_100.0)
+    tray.clear()
+    assert cli.load() is None
+    assert keyring.get_password("solaxtray", access_token_username(CLIENT_ID)) is None
+    assert "access-token" not in repr(tray)
+
+
+def test_access_token_cache_works_from_memory_without_a_keyring(no_keyring: None) -> None:
+    cache = KeyringTokenCache(client_id=CLIENT_ID)
+    assert cache.load() is None
+    cache.save("access-token-3", 1_800_000_000.0)
+    assert cache.load() == ("access-token-3", 1_800_000_000.0)
+    cache.clear()
+    assert cache.load() is None
+
+
+def test_developer_credentials_from_the_environment(
+    no_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CLIENT_ID_ENV, CLIENT_ID)
+    monkeypatch.setenv(CLIENT_SECRET_ENV, CLIENT_SECRET)
+    creds = DeveloperCredentials()
+    assert creds.get() == (CLIENT_ID, CLIENT_SECRET)
+    assert [s.source for s in creds.status()] == ["env", "env"]
+
+
+def test_no_keyring_names_the_developer_variables(no_keyring: None) -> None:
+    with pytest.raises(SecretStoreError) as info:
+        client_secret_store().get()
+    assert CLIENT_SECRET_ENV in info.value.message
+    assert TOKEN_ENV not in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("", "empty"), ("two words", "spaces"), ("x" * 300, "longer"), ("caf\u00e9", "characters")],
+)
+def test_check_credential_refuses_what_cannot_be_one(text: str, words: str) -> None:
+    with pytest.raises(SecretStoreError, match=words) as info:
+        check_credential(text, "client secret")
+    assert info.value.title == "Credentials not saved"
+    if text:
+        assert text not in str(info.value)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+def test_cli_credentials_set_prompts_without_echo(secret_service: SecretServiceBus) -> None:
+    """On a terminal, ``credentials set`` asks twice with getpass: neither value is echoed."""
+    import fcntl
+    import pty
+    import termios
+
+    master, slave = pty.openpty()
+
+    def controlling_terminal() -> None:  # runs in the child: make the pty its terminal
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "solaxtray", "credentials", "set"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=secret_service.env(),
+        preexec_fn=controlling_terminal,  # no threads run in this child before exec
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        for value in (CLIENT_ID, CLIENT_SECRET):
+            while seen.count(b"hidden") < (1 if value == CLIENT_ID else 2):
+                seen += os.read(master, 1024)
+            os.write(master, value.encode() + b"\n")
+        while True:
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert CLIENT_SECRET.encode() not in seen
+    assert CLIENT_ID.encode() not in seen
+    assert b"saved in the keyring" in seen
+    assert keyring.get_password("solaxtray", "clientSecret") == CLIENT_SECRET
+    assert keyring.get_password("solaxtray", "clientId") == CLIENT_ID

@@ -320,3 +320,75 @@ def test_notify_enabled_by_kind() -> None:
     assert notify.enabled("LOW-SOC") is False
     assert notify.enabled("eps") is True
     assert notify.enabled("something_new") is True
+
+
+# --- the SolaX API choice (issue 6) --------------------------------------------------------------
+
+
+def test_backend_and_developer_host_round_trip(store: SettingsStore) -> None:
+    assert (Settings().backend, Settings().developer_host) == ("token", "eu")
+    settings = Settings(backend="developer", developer_host="cn", serials=("H34A10I9012345",))
+    store.save(settings)
+    loaded, warning = store.load()
+    assert warning is None
+    assert loaded == settings
+
+
+@pytest.mark.parametrize(("given", "expected"), [("Developer", "developer"), ("tokenId", "token")])
+def test_backend_spellings(given: str, expected: str) -> None:
+    assert settings_from_dict({"backend": given}).backend == expected
+
+
+def test_serials_are_checked_as_the_chosen_api_names_inverters() -> None:
+    # The Developer API wants the inverter's own serial; the tokenId API the dongle's number.
+    dev = settings_from_dict({"backend": "developer", "serials": ["h34a10i9012345"]})
+    assert dev.serials == ("H34A10I9012345",)
+    with pytest.raises(ConfigError, match="registration number of the communication dongle"):
+        settings_from_dict({"backend": "developer", "serials": ["SWDEMOHYB3"]})
+    with pytest.raises(ConfigError, match="inverter's own serial number"):
+        settings_from_dict({"serials": ["H34A10I9012345"]})
+    assert normalize_serials(["H34A10I9012345", "h34a10i9012345"], "developer") == (
+        "H34A10I9012345",
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"backend": "oauth2"}, "developer"),
+        ({"developer_host": "mars"}, "region"),
+        ({"developer_host": "http://example.com"}, "https://"),
+    ],
+)
+def test_bad_backend_values_are_named(data: dict[str, object], words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        settings_from_dict(data)
+
+
+def test_a_bad_backend_sets_the_file_aside_and_keeps_the_rest(store: SettingsStore) -> None:
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text(
+        json.dumps({"version": 1, "backend": "bogus", "serials": ["SWDEMOHYB3"]}), encoding="utf-8"
+    )
+    settings, warning = store.load()
+    assert warning is not None
+    assert "damaged" in warning
+    assert (settings.backend, settings.serials) == ("token", ("SWDEMOHYB3",))
+
+
+def test_client_secret_in_the_file_is_dropped(store: SettingsStore) -> None:
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text(
+        json.dumps({"version": 1, "client_secret": "leaked-secret-0042", "backend": "developer"}),
+        encoding="utf-8",
+    )
+    settings, warning = store.load()
+    assert warning is None
+    assert settings.backend == "developer"
+    store.save(settings)
+    assert "leaked-secret-0042" not in store.path.read_text(encoding="utf-8")
+
+
+def test_each_api_has_its_own_ledger() -> None:
+    assert paths.ledger_path("developer") != paths.ledger_path()
+    assert paths.ledger_path("developer").parent == paths.data_dir()

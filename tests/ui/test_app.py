@@ -10,12 +10,23 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QTimer
 
+from solaxtray.core import paths
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.presentation import AppCondition, TrayState
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
-from solaxtray.ui.app import AppOptions, ErrorDialogHook, TrayApp
+from solaxtray.core.simulator.developer import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_DEVICE_SERIALS,
+    DEV_REALTIME_ENDPOINT,
+    DeveloperSimulator,
+)
+from solaxtray.ui.app import AppOptions, ErrorDialogHook, _Launch
 from solaxtray.ui.settings_dialog import SettingsDialog
+from solaxtray.ui.single_instance import SingleInstance, instance_name
+from solaxtray.ui.tray import STARTING_TOOLTIP
+from solaxtray.ui.tray_app import TrayApp
 
 pytestmark = pytest.mark.gui
 
@@ -190,3 +201,151 @@ def test_an_exception_in_a_slot_shows_one_dialog_and_the_app_runs_on(
     qtbot.addWidget(hook.dialog)
     assert hook.dialog.isVisible()
     assert str(tmp_path / "log.txt") in hook.dialog.text()
+
+
+# --- the Developer API -------------------------------------------------------------------------
+
+
+def test_demo_on_the_developer_api_tells_the_same_story(qtbot: Any, make_app: Any) -> None:
+    """The same fleet as the tokenId demo, under the inverters' own serials, asked together."""
+    app = make_app(AppOptions(demo=True, backend="developer", tray_wait_s=60.0))
+    app.start()
+    qtbot.waitUntil(lambda: len(app.model.snapshots) == len(DEMO_SERIALS), timeout=WAIT_MS)
+    assert app.model.serials == DEMO_DEVICE_SERIALS
+    sim = app._simulator
+    assert isinstance(sim, DeveloperSimulator)
+    realtime = [r for r in sim.requests if r.endpoint == DEV_REALTIME_ENDPOINT]
+    assert 0 < len(realtime) < len(DEMO_SERIALS)
+    for registration_no, device_sn in zip(DEMO_SERIALS, DEMO_DEVICE_SERIALS, strict=True):
+        snap = app.model.snapshots[device_sn]
+        assert snap.inverter_sn == device_sn
+        assert sim.device_serial(registration_no) == device_sn
+    view = app.view
+    assert view is not None
+    assert view.power_w is not None
+    assert app.tray.icon_updates >= 1
+
+
+def test_developer_credentials_poll_and_the_ledger_counts_every_request(
+    qtbot: Any, make_app: Any, isolated_dirs: Path
+) -> None:
+    with DeveloperSimulator.demo() as dev:
+        store = SettingsStore(isolated_dirs / "config" / "solaxtray" / "settings.json")
+        store.save(
+            Settings(
+                backend="developer",
+                serials=DEMO_DEVICE_SERIALS[:2],
+                developer_host=dev.base_url,
+            )
+        )
+        app = make_app(
+            settings_store=store,
+            token_loader=_never_asked_for_a_token,
+            developer_loader=lambda: (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        )
+        app.start()
+        qtbot.waitUntil(lambda: len(app.model.snapshots) == 2, timeout=WAIT_MS)
+        assert app.backend_kind == "developer"
+        assert app.ledger is not None
+        assert app.ledger.path == paths.ledger_path("developer")
+        sent = len(list(dev.requests))
+        qtbot.waitUntil(lambda: app.model.requests_today == sent, timeout=WAIT_MS)
+        assert app.model.daily_quota <= 9_000
+        assert DEMO_CLIENT_SECRET not in repr(app.credentials)
+
+
+def test_developer_api_without_credentials_is_setup(qtbot: Any, make_app: Any) -> None:
+    app = make_app(
+        AppOptions(backend="developer", tray_wait_s=60.0),
+        token_loader=_never_asked_for_a_token,
+        developer_loader=lambda: ("only-an-id", None),
+    )
+    app.start()
+    qtbot.waitUntil(lambda: app.settings_dialog is not None, timeout=WAIT_MS)
+    assert app.view is not None
+    assert app.view.state is TrayState.SETUP
+    assert app.model.condition_detail is not None
+    assert "client id and secret" in app.model.condition_detail
+    dialog = app.settings_dialog
+    assert isinstance(dialog, SettingsDialog)
+    assert dialog.backend == "developer"
+
+
+def test_switching_api_in_the_settings_reads_the_other_secrets(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator, isolated_dirs: Path
+) -> None:
+    store = SettingsStore(isolated_dirs / "config" / "solaxtray" / "settings.json")
+    store.save(Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url))
+    asked: list[str] = []
+
+    def developer_loader() -> tuple[str | None, str | None]:
+        asked.append("developer")
+        return None, None
+
+    app = make_app(
+        settings_store=store, token_loader=lambda: DEMO_TOKEN, developer_loader=developer_loader
+    )
+    app.start()
+    qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
+    app._on_settings_applied(Settings(backend="developer"))
+    qtbot.waitUntil(lambda: asked == ["developer"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: app.model.condition is AppCondition.NO_TOKEN, timeout=WAIT_MS)
+    assert app.poller is None
+    assert app.backend is None
+
+
+def _never_asked_for_a_token() -> str | None:
+    raise AssertionError("the tokenId must not be read for the Developer API")
+
+
+def test_start_up_shows_the_icon_before_the_app_is_built_then_hands_it_over(
+    qtbot: Any, qapp: Any, isolated_dirs: Path
+) -> None:
+    single = SingleInstance(instance_name(isolated_dirs / "data"))
+    assert single.probe() is False
+    launch = _Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), single, claimed=False)
+    try:
+        launch.show_icon()
+        assert launch.tray.icon.toolTip() == STARTING_TOOLTIP
+        assert not launch.tray.icon.icon().isNull()
+        launch.build()
+        assert single.probe() is True  # claimed once the event loop ran
+        app = launch.tray_app
+        assert app is not None
+        assert app.tray is launch.tray
+        assert launch.tray.icon.toolTip() != STARTING_TOOLTIP
+        qtbot.waitUntil(lambda: bool(app.model.snapshots), timeout=WAIT_MS)
+    finally:
+        launch.shutdown()
+        single.release()
+
+
+def test_a_launch_that_lost_the_race_gives_way(
+    qtbot: Any, qapp: Any, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = instance_name(isolated_dirs / "data")
+    first = SingleInstance(name)
+    second = SingleInstance(name)
+    launch = _Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), second, claimed=False)
+    quits: list[bool] = []
+    monkeypatch.setattr(launch, "_app", _QuitRecorder(quits))
+    try:
+        launch.show_icon()
+        assert first.claim()  # another launch claimed the name in the meantime
+        with qtbot.waitSignal(first.activated, timeout=WAIT_MS):
+            launch.build()
+        assert launch.stopped_as_duplicate
+        assert launch.tray_app is None
+        assert quits == [True]
+        assert not launch.tray.visible
+    finally:
+        launch.shutdown()
+        first.release()
+
+
+class _QuitRecorder:
+    def __init__(self, quits: list[bool]) -> None:
+        self.quits = quits
+
+    def quit(self) -> None:
+        self.quits.append(True)

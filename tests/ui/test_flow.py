@@ -70,6 +70,26 @@ def test_values_from_snapshots_keep_the_api_signs() -> None:
     assert values.home > 0
 
 
+def test_eps_loads_belong_to_the_home_so_the_picture_balances() -> None:
+    # A grid outage: the sun charges the battery and feeds the backup outlet; AC and grid are 0.
+    at = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    outage = Snapshot(
+        sn="A",
+        fetched_at=at,
+        ac_power=0.0,
+        pv_power=(1300.0, 1200.0, None, None),
+        bat_power=2000.0,
+        soc=43.0,
+        feedin_power=0.0,
+        eps_power=(500.0, 0.0, None),
+    )
+    values = FlowValues.from_snapshots([outage])
+    assert values.home == 500.0
+    assert values.pv is not None
+    assert values.battery is not None
+    assert values.pv - values.battery == values.home
+
+
 def is_colour(c: QColor, target: QColor) -> bool:
     return (
         c.alpha() > 200

@@ -395,3 +395,21 @@ def test_out_of_range_soc_and_age_are_clamped(qapp: Any) -> None:
     empty = render_icon(direct(0.0, 0.0), 32, dark_panel=True)
     assert render_icon(direct(-5.0, -1.0), 32, dark_panel=True) == empty
     assert full != empty
+
+
+def test_a_stopped_fault_shows_an_exclamation_not_a_zero(qapp: Any) -> None:
+    fault = render_icon(STATE_VIEWS[TrayState.FAULT](), 32, dark_panel=True)
+    error = render_icon(STATE_VIEWS[TrayState.ERROR](), 32, dark_panel=True)
+    idle = render_icon(STATE_VIEWS[TrayState.IDLE](), 32, dark_panel=True)
+    white_fault = count_colour(fault, "#ffffff", 30)
+    white_error = count_colour(error, "#ffffff", 30)
+    white_zero = count_colour(idle, "#ffffff", 30)
+    # The same glyph as the error state (a "!" is much less ink than a "0").
+    assert white_error > 0
+    assert abs(white_fault - white_error) <= white_error * 0.25
+    assert white_zero > 1.3 * white_fault
+    # A fault while power still flows (a battery fault) keeps showing the power.
+    flowing = view_for(InverterStatus.FAULT, watts=1500.0)
+    assert flowing.state is TrayState.FAULT
+    lit = render_icon(flowing, 32, dark_panel=True)
+    assert count_colour(lit, "#ffffff", 30) > 1.3 * white_fault

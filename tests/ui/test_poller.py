@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
 
+from solaxtray.core.backend import make_backend
 from solaxtray.core.client import SolaxClient
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.errors import ApiError, TokenRejected
+from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.models import Snapshot
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator, Fault
+from solaxtray.core.simulator.developer import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_DEVICE_SERIALS,
+    DEV_REALTIME_ENDPOINT,
+    DeveloperSimulator,
+)
 from solaxtray.core.watch import FleetWatch
 from solaxtray.ui.poller import Poller
 
@@ -37,11 +47,17 @@ class IntervalPlanner:
         sn = min(self._due, key=lambda s: self._due[s])
         return sn, self._due[sn]
 
-    def on_snapshot(self, sn: str, snapshot: Snapshot) -> list[Any]:
-        self._due[sn] = self._clock.now() + self._interval
-        return []
+    def batch(self, sn: str, due: float, limit: int) -> list[str]:
+        others = [s for s, when in self._due.items() if s != sn and when <= due]
+        return [sn, *others][:limit]
 
-    def on_error(self, sn: str, error: ApiError) -> list[Any]:
+    def record_snapshot(
+        self, sn: str, snapshot: Snapshot, *, cost: float = 1.0
+    ) -> tuple[bool, list[Any]]:
+        self._due[sn] = self._clock.now() + self._interval
+        return True, []
+
+    def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Any]:
         if isinstance(error, TokenRejected):
             self._stopped = True
         else:
@@ -69,18 +85,26 @@ class RecordingPlanner:
         self.errors: list[ApiError] = []
         self.gaps: list[float] = []
         self.refreshes = 0
+        self.costs: list[float] = []
 
     def next_poll(self) -> tuple[str, float] | None:
         return self.inner.next_poll()
 
-    def on_snapshot(self, sn: str, snapshot: Snapshot) -> list[Any]:
-        self.snapshots.append(sn)
-        self.inner.on_snapshot(sn, snapshot)
-        return [f"alert-for-{sn}"]
+    def batch(self, sn: str, due: float, limit: int) -> list[str]:
+        return self.inner.batch(sn, due, limit)
 
-    def on_error(self, sn: str, error: ApiError) -> list[Any]:
+    def record_snapshot(
+        self, sn: str, snapshot: Snapshot, *, cost: float = 1.0
+    ) -> tuple[bool, list[Any]]:
+        self.snapshots.append(sn)
+        self.costs.append(cost)
+        self.inner.record_snapshot(sn, snapshot, cost=cost)
+        return True, [f"alert-for-{sn}"]
+
+    def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Any]:
         self.errors.append(error)
-        return self.inner.on_error(sn, error)
+        self.costs.append(cost)
+        return self.inner.on_error(sn, error, cost=cost)
 
     def on_wall_gap(self, seconds: float) -> list[Any]:
         self.gaps.append(seconds)
@@ -108,12 +132,15 @@ class DenyingLedger:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
-    def try_acquire(self, sn: str) -> bool:
+    def try_acquire(self, sn: str, count: int = 1) -> bool:
         self.asked.append(sn)
         return False
 
-    def wait_time(self) -> float:
+    def wait_time(self, count: int = 1) -> float:
         return 3600.0
+
+    def charge(self, sn: str, count: int) -> None:
+        raise AssertionError("nothing was sent, so nothing more to charge")
 
 
 def _poller(
@@ -273,3 +300,63 @@ def test_with_the_core_fleet_watch_a_scripted_fault_raises_one_alert(
     assert poller.next_poll is not None  # polling goes on after a fault
     poller.stop()
     client.close()
+
+
+def test_developer_api_asks_due_serials_together_and_charges_what_was_sent(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """One round for the whole fleet on the Developer API: the token request, the inverters and
+    their batteries; the ledger is charged exactly what the simulator received."""
+    clock = SystemClock()
+    with DeveloperSimulator.demo(clock=clock) as dev:
+        backend = make_backend(
+            "developer",
+            api_url=dev.base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            timeout=(2.0, 10.0),
+        )
+        serials = DEMO_DEVICE_SERIALS
+        ledger = RequestLedger(tmp_path / "ledger", clock=clock)
+        planner = RecordingPlanner(IntervalPlanner(serials, 3600.0, clock=clock))
+        poller = Poller(backend, planner, clock=clock, ledger=ledger)
+        try:
+            with qtbot.waitSignal(poller.state_changed, timeout=WAIT_MS):
+                poller.start()
+            qtbot.waitUntil(lambda: len(planner.snapshots) == len(serials), timeout=WAIT_MS)
+            assert sorted(planner.snapshots) == sorted(serials)
+            sent = list(dev.requests)
+            assert backend.requests_made == len(sent)
+            assert ledger.used_today() == len(sent)
+            realtime = [r for r in sent if r.endpoint == DEV_REALTIME_ENDPOINT]
+            assert len(realtime) < len(serials)  # together, not one request per inverter
+            assert planner.costs == [pytest.approx(len(sent) / len(serials))] * len(serials)
+        finally:
+            poller.stop()
+            backend.close()
+
+
+def test_a_developer_round_that_fails_reports_every_serial(qtbot: Any) -> None:
+    clock = SystemClock()
+    with DeveloperSimulator.demo(clock=clock) as dev:
+        backend = make_backend(
+            "developer",
+            api_url=dev.base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret="wrong-secret-1234",
+            timeout=(2.0, 10.0),
+        )
+        serials = DEMO_DEVICE_SERIALS[:2]
+        planner = RecordingPlanner(IntervalPlanner(serials, 3600.0, clock=clock))
+        poller = Poller(backend, planner, clock=clock)
+        try:
+            poller.start()
+            qtbot.waitUntil(lambda: len(planner.errors) == len(serials), timeout=WAIT_MS)
+            assert {e.sn for e in planner.errors} == set(serials)
+            assert all(isinstance(e, TokenRejected) for e in planner.errors)
+            assert all("wrong-secret-1234" not in e.message for e in planner.errors)
+            assert len(list(dev.requests)) == 1  # one refused sign-in, nothing more
+            assert poller.next_poll is None
+        finally:
+            poller.stop()
+            backend.close()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QGroupBox, QPushButton
+from PySide6.QtWidgets import QGroupBox, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from solaxtray.core.errors import SerialUnknown
@@ -70,7 +70,7 @@ def test_hybrid_with_battery_from_a_recorded_answer(popup: PopupWindow) -> None:
     assert f("eps") is None  # no EPS episode, null phases
     assert f("yield") == "14.3 kWh today · 8.12 MWh total"
     assert f("energy") == "fed in 3.12 MWh · consumed 5.01 MWh (lifetime)"
-    assert f("upload") == "2026-06-15 15:23:04 · 2 min ago"
+    assert f("upload") == "2026-06-15 15:23:04 plant time · 2 min ago"
     assert f("next_poll") == "in 40 s"
     assert f("problem") is None
     assert f("battery_status") is None
@@ -87,7 +87,7 @@ def test_micro_inverter_hides_battery_and_grid_it_does_not_have(popup: PopupWind
     popup.update_view(fleet_view(InverterInput(sn="SMICRO0001", snapshot=snap, upload_age_s=30)))
     assert popup.field_text("SMICRO0001", "type") == "X1-Boost/Mini-G4"
     assert popup.field_text("SMICRO0001", "battery") is None
-    assert popup.field_text("SMICRO0001", "grid") == "—"
+    assert popup.field_text("SMICRO0001", "grid") == "not measured"
     assert popup.field_text("SMICRO0001", "energy") is None
     assert popup.field_text("SMICRO0001", "pv") == "330 W = 170 W (MPPT1) + 160 W (MPPT2)"
 
@@ -141,7 +141,11 @@ def test_live_update_changes_texts_without_rebuilding(popup: PopupWindow) -> Non
     popup.update_view(second)
     assert popup.field_text("SNA0000001", "ac") == "3.1 kW"
     assert popup.field_text("SNA0000001", "status") == "Fault Mode"
-    assert popup.field_text("SNA0000001", "problem") is not None
+    # One inverter: its problem is the popup's own problem line, not repeated in the section.
+    assert popup.field_text("SNA0000001", "problem") is None
+    problem = popup.problem_text()
+    assert problem is not None
+    assert problem.startswith("Fault Mode")
     assert popup.findChild(QGroupBox, "inverter-SNA0000001") is box
     assert popup.headline_text().startswith("Fault")
 
@@ -260,8 +264,8 @@ def test_rows_are_pure_text(qapp: Any) -> None:
     )
     rows = inverter_rows(view.inverters[0], NOW)
     assert rows["ac"] == "850 W"
-    assert rows["upload"] == "2026-06-15 15:00:00 · 10 min ago"
-    assert rows["next_poll"] == "—"
+    assert rows["upload"] == "2026-06-15 15:00:00 plant time · 10 min ago"
+    assert rows["next_poll"] == "none scheduled"
 
 
 @pytest.mark.parametrize(
@@ -289,7 +293,7 @@ def test_grid_wording_follows_the_sign(feedin: float | None, text: str) -> None:
 
 
 def test_next_poll_and_quota_wording() -> None:
-    assert format_next_poll(None, NOW) == "—"
+    assert format_next_poll(None, NOW) == "none scheduled"
     assert format_next_poll(NOW - 5, NOW) == "now"
     assert format_next_poll(NOW + 300, NOW) == "in 5 min"
     assert format_quota(None, 10_000) == "—"
@@ -309,3 +313,47 @@ def test_position_near_uses_the_screen_the_icon_is_on(qtbot: QtBot) -> None:
     assert window.pos() == point
     assert area.contains(QRect(point, window.size()))
     assert point.y() + window.height() <= icon.top()  # above an icon at the bottom
+
+
+def test_popup_with_many_inverters_fits_the_screen(qtbot: QtBot) -> None:
+    window = PopupWindow(as_popup=True)
+    qtbot.addWidget(window)
+    sns = [f"SNQ000000{i}" for i in range(6)]
+    view = fleet_view(
+        *(InverterInput(sn, make_snapshot(sn, 1200.0), upload_age_s=60.0) for sn in sns)
+    )
+    window.update_view(view)
+    screen = window.screen()
+    assert screen is not None
+    available = screen.availableGeometry()
+    # The buttons at the bottom stay reachable: the inverter list scrolls instead.
+    assert window.height() <= available.height()
+    assert window.sizeHint().height() <= available.height()
+
+
+def test_first_run_popup_has_no_dash_and_no_empty_list(popup: PopupWindow) -> None:
+    view = build_view(FleetInput(inverters=(), now=NOW))
+    popup.update_view(view)
+    assert popup.headline_text() == "Setup needed"
+    scroll = popup.findChild(QScrollArea)
+    assert scroll is not None
+    assert scroll.isHidden()
+    popup.update_view(fleet_view(InverterInput("SNA0000001", make_snapshot("SNA0000001", 850.0))))
+    assert not scroll.isHidden()
+    assert popup.headline_text().startswith("Producing · 850 W")
+
+
+def test_yield_of_an_upload_from_an_earlier_day_is_not_called_today(qapp: Any) -> None:
+    snap = Snapshot(
+        sn="SNA0000001",
+        fetched_at=FETCHED,
+        ac_power=0.0,
+        yield_today=29.4,
+        yield_total=4350.0,
+        upload_time=datetime(2026, 11, 23, 23, 0, 5),
+    )
+    view = fleet_view(InverterInput("SNA0000001", snap, upload_age_s=6.5 * 3600))
+    rows = inverter_rows(view.inverters[0], NOW)
+    assert rows["yield"] == "29.4 kWh on 23 Nov · 4.35 MWh total"
+    same_day = fleet_view(InverterInput("SNA0000001", snap, upload_age_s=600.0))
+    assert inverter_rows(same_day.inverters[0], NOW)["yield"] == "29.4 kWh today · 4.35 MWh total"

@@ -1,5 +1,6 @@
-"""The settings dialog: saved at once and read back, the token in a real Secret Service (never on
-disk), "Test connection" against the simulator, and the locked / missing keyring states."""
+"""The settings dialog: saved at once and read back, the token and the Developer API's client id
+and secret in a real Secret Service (never on disk), the choice of API with its own serial numbers,
+"Test connection" against the simulator on both APIs, and the locked / missing keyring states."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ from typing import Any
 
 import keyring
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QLineEdit
 
 from solaxtray.core import paths
 from solaxtray.core.autostart import XdgAutostart
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+from solaxtray.core.simulator.developer import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_DEVICE_SERIALS,
+    DeveloperSimulator,
+)
 from solaxtray.ui.background import emit
-from solaxtray.ui.settings_dialog import SettingsDialog, TokenState
+from solaxtray.ui.settings_dialog import BACKEND_LABELS, SettingsDialog, TokenState
 from tests.keyring_fixture import SecretServiceBus, running_secret_service, using_bus
 
 pytestmark = pytest.mark.gui
@@ -181,6 +188,141 @@ class _NeverCalledStore:
         raise AssertionError("the keyring must not be read here")
 
     def set(self, value: str) -> None:
+        raise AssertionError("the keyring must not be written here")
+
+    def status(self) -> Any:
+        raise AssertionError("the keyring must not be read here")
+
+
+# --- the Developer API -------------------------------------------------------------------------
+
+
+def test_choosing_the_developer_api_explains_it_and_validates_inverter_serials(
+    qtbot: Any,
+) -> None:
+    dialog = _dialog(qtbot)
+    assert dialog.backend == "token"
+    assert dialog.backend_combo.currentText() == BACKEND_LABELS["token"]
+    assert "Service → API" in dialog.backend_help.text()
+    assert dialog.developer_panel.isHidden()
+
+    dialog.serial_edit.setText("ABC1234567")
+    dialog.add_serial()
+    with qtbot.waitSignal(dialog.applied, timeout=WAIT_MS) as got:
+        dialog.select_backend("developer")
+    assert got.args[0].backend == "developer"
+    assert got.args[0].serials == ()
+    assert "September 2026" in dialog.backend_combo.currentText()
+    assert "developer.solaxcloud.com" in dialog.backend_help.text()
+    assert "client id" in dialog.backend_help.text()
+    assert not dialog.developer_panel.isHidden()
+    assert dialog.token_panel.isHidden()
+    assert "own serial numbers" in dialog.serial_box.title()
+    assert dialog.client_id_edit.echoMode() is QLineEdit.EchoMode.Password
+    assert dialog.client_secret_edit.echoMode() is QLineEdit.EchoMode.Password
+    assert dialog.serial_list.count() == 0
+    assert "different numbers" in dialog.serial_error.text()
+
+    with qtbot.assertNotEmitted(dialog.applied):
+        dialog.serial_edit.setText("ABC1234567")  # the dongle's number: the wrong one here
+        dialog.add_serial()
+    assert "registration number" in dialog.serial_error.text()
+    assert "inverter's own serial number" in dialog.serial_error.text()
+    dialog.serial_edit.setText(DEMO_DEVICE_SERIALS[0].lower())
+    dialog.add_serial()
+    dialog.region_combo.setCurrentIndex(dialog.region_combo.findData("cn"))
+    emit(dialog.region_combo.activated, dialog.region_combo.currentIndex())
+
+    loaded, _warning = SettingsStore(paths.settings_path()).load()
+    assert loaded.backend == "developer"
+    assert loaded.serials == (DEMO_DEVICE_SERIALS[0],)
+    assert loaded.developer_host == "cn"
+    reopened = _dialog(qtbot, loaded)
+    assert reopened.backend == "developer"
+    assert reopened.collect() == loaded
+
+    # Back to the tokenId: the registration number typed earlier in this session comes back.
+    dialog.select_backend("token")
+    assert dialog.settings.backend == "token"
+    assert dialog.settings.serials == ("ABC1234567",)
+
+
+@pytest.mark.keyring
+def test_client_id_and_secret_go_to_the_keyring_only(
+    qtbot: Any, secret_service: SecretServiceBus, isolated_dirs: Path
+) -> None:
+    secret = "s3cret-" + "x" * 20
+    dialog = _dialog(qtbot, Settings(backend="developer"))
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.credentials_state == TokenState.NOT_SET, timeout=WAIT_MS)
+    assert dialog.token_state == TokenState.LOADING  # the tokenId was not asked for
+    dialog.client_id_edit.setText(" my-client-id ")
+    dialog.client_secret_edit.setText(secret)
+    with qtbot.waitSignal(dialog.credentials_changed, timeout=WAIT_MS):
+        dialog.save_credentials()
+    assert keyring.get_password("solaxtray", "clientId") == "my-client-id"
+    assert keyring.get_password("solaxtray", "clientSecret") == secret
+    assert dialog.credentials_state == TokenState.SET
+    assert dialog.client_id_edit.text() == ""
+    assert dialog.client_secret_edit.text() == ""
+    assert secret not in _all_text(dialog)
+    for path in isolated_dirs.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+    reopened = _dialog(qtbot, Settings(backend="developer"))
+    reopened.show()
+    qtbot.waitUntil(lambda: reopened.credentials_state == TokenState.SET, timeout=WAIT_MS)
+
+
+def test_a_pasted_wrong_thing_is_refused_before_the_keyring(qtbot: Any) -> None:
+    dialog = _dialog(
+        qtbot, Settings(backend="developer"), credentials_store=_NeverCalledCredentials()
+    )
+    dialog.client_id_edit.setText("my client id")  # spaces: never part of a client id
+    dialog.client_secret_edit.setText("abc")
+    dialog.save_credentials()
+    assert "Credentials not saved" in dialog.credentials_status.text()
+
+
+def test_test_connection_on_the_developer_api(qtbot: Any) -> None:
+    with DeveloperSimulator.demo() as dev:
+        settings = Settings(
+            backend="developer", serials=(DEMO_DEVICE_SERIALS[0],), developer_host=dev.base_url
+        )
+        dialog = _dialog(qtbot, settings, credentials_store=_NeverCalledCredentials())
+        dialog.client_id_edit.setText(DEMO_CLIENT_ID)
+        dialog.client_secret_edit.setText(DEMO_CLIENT_SECRET)
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        assert dialog.test_result.text().startswith("Connected: ")
+        assert DEMO_DEVICE_SERIALS[0] in dialog.test_result.text()
+
+        dialog.client_secret_edit.setText("not-the-secret-42")
+        dialog.test_connection()
+        assert not dialog.test_button.isEnabled()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        text = dialog.test_result.text()
+        assert text.startswith("Developer API sign-in refused: "), text
+        assert "not-the-secret-42" not in text
+
+
+def test_demo_mode_fixes_the_api_and_needs_no_secrets(qtbot: Any) -> None:
+    dialog = _dialog(qtbot, demo=True, backend="developer")
+    assert dialog.backend == "developer"
+    assert not dialog.backend_combo.isEnabled()
+    assert not dialog.save_credentials_button.isEnabled()
+    assert "Demo mode" in dialog.credentials_status.text()
+    dialog.low_soc_spin.setValue(25)
+    assert dialog.settings.backend == "token"  # the saved choice stays the user's own
+    assert dialog.settings.low_soc_percent == 25
+
+
+class _NeverCalledCredentials:
+    def get(self) -> tuple[str | None, str | None]:
+        raise AssertionError("the keyring must not be read here")
+
+    def set(self, client_id: str, client_secret: str) -> None:
         raise AssertionError("the keyring must not be written here")
 
     def status(self) -> Any:

@@ -17,7 +17,7 @@ from solaxtray.ui.app import ErrorDialogHook
 from solaxtray.ui.fallback_window import FallbackWindow
 from solaxtray.ui.icon import IconCache
 from solaxtray.ui.single_instance import SingleInstance, instance_name
-from solaxtray.ui.tray import Tray, TrayMenu
+from solaxtray.ui.tray import STARTING_PLATE, STARTING_TOOLTIP, Tray, TrayMenu
 
 pytestmark = pytest.mark.gui
 
@@ -171,3 +171,35 @@ def test_a_user_facing_error_escaping_is_shown_in_its_own_words(qtbot: Any, tmp_
     assert hook.dialog is not None
     qtbot.addWidget(hook.dialog)
     assert hook.dialog.text() == "Token rejected: The cloud refused the token."
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes: no probe without QtNetwork")
+def test_the_cheap_probe_finds_a_running_instance_and_only_that(
+    qtbot: Any, isolated_dirs: Any
+) -> None:
+    name = instance_name(isolated_dirs / "data")
+    assert SingleInstance(name).probe() is False
+    first = SingleInstance(name)
+    assert first.claim()
+    assert SingleInstance(name).probe() is True
+    first.release()
+    assert SingleInstance(name).probe() is False
+
+
+def test_the_starting_icon_is_up_at_once_with_a_tooltip_saying_so(qtbot: Any) -> None:
+    menu = TrayMenu()
+    tray = Tray(menu, tray_available=lambda: True)
+    tray.show_starting()
+    assert tray.icon.toolTip() == STARTING_TOOLTIP
+    image = tray.icon.icon().pixmap(32, 32).toImage()
+    assert image.width() == 32
+    assert image.pixelColor(0, 0).alpha() == 0  # round: the corners are clear
+    assert image.pixelColor(16, 6).name() == STARTING_PLATE  # the plate, above the dots
+    assert image.pixelColor(16, 16).name() == "#ffffff"  # the middle dot
+    # The app taking over draws its own picture and tooltip from then on.
+    tray.set_renderer(lambda view: IconCache().update(view, dark_panel=True, template=False))
+    tray.update_view(_view())
+    assert tray.icon.toolTip() != STARTING_TOOLTIP
+    assert tray.icon_updates == 1
+    tray.start()  # already up: not a second show
+    tray.hide()

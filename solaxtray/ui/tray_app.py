@@ -1,0 +1,737 @@
+"""The running tray app: builds the parts and connects them (everything after the icon is up).
+
+Nothing else reaches for globals: the clock, settings store, secret stores, backend, scheduler,
+poller, notifier, tray and windows are made here and handed to each other. Decisions live in the
+core (``presentation.build_view``, the scheduler, the alert rules); this module moves facts between
+them and the widgets.
+
+Why a module of its own: ``ui/app.py`` puts the tray icon up first, with only Qt's basics loaded,
+and imports this module (and through it the HTTP clients, the keyring, the polling core and the
+windows) once the event loop runs, so the icon appears about as fast as a bare Qt tray icon's.
+The popup and the fallback window are built the first time they are needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QWidget
+
+from solaxtray.core import paths
+from solaxtray.core.alerts import Health
+from solaxtray.core.clock import Clock, SystemClock
+from solaxtray.core.errors import (
+    ApiError,
+    ConfigError,
+    RateLimited,
+    SecretStoreError,
+    SecretStoreLocked,
+    TokenRejected,
+)
+from solaxtray.core.models import Snapshot
+from solaxtray.core.presentation import (
+    AppCondition,
+    Availability,
+    FleetInput,
+    InverterInput,
+    StatusTracker,
+    TrayView,
+    build_view,
+    condition_for_error,
+)
+from solaxtray.core.settings import Settings, SettingsStore
+from solaxtray.ui.app import AppOptions
+from solaxtray.ui.background import BackgroundCaller
+from solaxtray.ui.icon import IconCache, panel_is_dark, wants_template_icon
+from solaxtray.ui.notifier import Notifier, default_sender
+from solaxtray.ui.poller import Poller
+from solaxtray.ui.tray import Tray, TrayMenu
+
+if TYPE_CHECKING:
+    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.ledger import RequestLedger
+    from solaxtray.core.simulator import CloudSimulator
+    from solaxtray.core.watch import FleetWatch
+    from solaxtray.ui.fallback_window import FallbackWindow
+    from solaxtray.ui.popup import PopupWindow
+
+logger = logging.getLogger(__name__)
+
+TOKEN = "token"  # noqa: S105 - a backend name (``core.settings.BACKEND_TOKEN``)
+DEVELOPER = "developer"
+KEYRING_TIMEOUT_S = 10.0
+PAUSE_HOUR_S = 3600.0
+VIEW_REFRESH_MS = 30_000
+"""While a window is open, its ages ("updated 40 s ago") are refreshed this often; with no window
+open nothing ticks between polls."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What one SolaX API needs to sign in: a tokenId, or a Developer API client id and secret.
+
+    The secrets are left out of the repr, so a log line or a traceback cannot show them.
+    """
+
+    kind: str
+    token: str | None = field(default=None, repr=False)
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+    share_access_token: bool = False
+    """Keep the Developer API access token in the keyring for other solaxtray processes (only for
+    credentials from the keyring: an environment variable is a separate, short-lived setup)."""
+
+    @property
+    def complete(self) -> bool:
+        if self.kind == DEVELOPER:
+            return bool(self.client_id and self.client_secret)
+        return bool(self.token)
+
+
+class FleetModel:
+    """Everything known about the watched serials, turned into a :class:`TrayView` on demand."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.serials: tuple[str, ...] = ()
+        self.snapshots: dict[str, Snapshot] = {}
+        self.errors: dict[str, ApiError] = {}
+        self.condition = AppCondition.OK
+        self.condition_detail: str | None = None
+        self.status = StatusTracker()
+        self.stale_after_s: float | None = None
+        self.requests_today: int | None = None
+        self.daily_quota = 10_000
+        self.planner: FleetWatch | None = None
+        self.recent_alerts: list[Any] = []
+
+    def set_serials(self, serials: tuple[str, ...]) -> None:
+        self.serials = serials
+        for gone in set(self.snapshots) - set(serials):
+            del self.snapshots[gone]
+        for gone in set(self.errors) - set(serials):
+            del self.errors[gone]
+
+    def on_snapshot(self, sn: str, snap: Snapshot) -> None:
+        self.snapshots[sn] = snap
+        self.errors.pop(sn, None)
+        self.status.observe(sn, snap.inverter_status, self._clock.now())
+        if self.condition in (
+            AppCondition.NO_NETWORK,
+            AppCondition.RATE_LIMITED,
+            AppCondition.BANNED,
+            AppCondition.SERVER_TROUBLE,
+        ):
+            self.condition = AppCondition.OK
+            self.condition_detail = None
+
+    def on_error(self, sn: str, error: ApiError) -> None:
+        self.errors[sn] = error
+        if isinstance(error, TokenRejected):
+            self.condition = AppCondition.TOKEN_REJECTED
+            self.condition_detail = error.message
+
+    def upload_age(self, snap: Snapshot) -> float | None:
+        """Seconds since the upload. ``uploadTime`` is the plant's wall clock with no zone; the
+        plant is nearly always in the user's own zone, so it is read as local time here."""
+        if snap.upload_time is None:
+            return None
+        try:
+            return self._clock.now() - snap.upload_time.timestamp()
+        except (OverflowError, OSError, ValueError):
+            return None
+
+    def _next_poll(self, sn: str) -> float | None:
+        if self.planner is None:
+            return None
+        view = self.planner.view(sn)
+        return view.next_poll if view is not None else None
+
+    def _availability(self, sn: str) -> Availability:
+        """The alert rules tell night ("asleep") from an outage ("offline")."""
+        if self.planner is None:
+            return Availability.ONLINE
+        health = self.planner.health(sn)
+        if health is Health.ASLEEP:
+            return Availability.ASLEEP
+        if health is Health.OFFLINE:
+            return Availability.OFFLINE
+        return Availability.ONLINE
+
+    def view(self) -> TrayView:
+        inverters = [
+            InverterInput(
+                sn=sn,
+                snapshot=self.snapshots.get(sn),
+                error=self.errors.get(sn),
+                upload_age_s=(
+                    self.upload_age(self.snapshots[sn]) if sn in self.snapshots else None
+                ),
+                next_poll_at=self._next_poll(sn),
+                availability=self._availability(sn),
+                status_since=self.status.since(sn),
+            )
+            for sn in self.serials
+        ]
+        return build_view(
+            FleetInput(
+                inverters=inverters,
+                condition=self.condition,
+                now=self._clock.now(),
+                requests_today=self.requests_today,
+                daily_quota=self.daily_quota,
+                stale_after_s=self.stale_after_s,
+                condition_detail=self.condition_detail,
+            )
+        )
+
+
+class TrayApp(QObject):
+    """The running application: owns every part and the signal wiring between them."""
+
+    def __init__(
+        self,
+        options: AppOptions,
+        *,
+        clock: Clock | None = None,
+        settings_store: SettingsStore | None = None,
+        token_loader: Callable[[], str | None] | None = None,
+        developer_loader: Callable[[], tuple[str | None, str | None]] | None = None,
+        tray_available: Callable[[], bool] | None = None,
+        tray: Tray | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.options = options
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.store = settings_store or SettingsStore(paths.settings_path())
+        self.settings, self._settings_warning = self.store.load()
+        self._token_loader = token_loader or _keyring_token
+        self._developer_loader = developer_loader or _keyring_developer_credentials
+        self._shared_cache_ok = developer_loader is None
+        self._override_backend = options.backend
+        self._override_serials = list(options.serials) if options.serials else None
+        self._override_api_url = options.api_url
+        self._caller = BackgroundCaller(self)
+        self._simulator: CloudSimulator | None = None
+        self._demo_dir: Path | None = None
+        self.backend: RealtimeBackend | None = None
+        self.poller: Poller | None = None
+        self.planner: FleetWatch | None = None
+        self.ledger: RequestLedger | None = None
+        self.credentials: Credentials | None = None
+        self.model = FleetModel(self.clock)
+        self.model.stale_after_s = self.settings.stale_minutes * 60.0
+
+        self._icons = IconCache()
+        self._dark = panel_is_dark()
+        self._template = wants_template_icon()
+        if tray is None:
+            self.menu = TrayMenu(self)
+            tray_kwargs: dict[str, Any] = {}
+            if options.tray_wait_s is not None:
+                tray_kwargs["wait_s"] = options.tray_wait_s
+            if tray_available is not None:
+                tray_kwargs["tray_available"] = tray_available
+            self.tray = Tray(self.menu, self._render_icon, parent=self, **tray_kwargs)
+        else:
+            # ``run_app`` put the icon up before this module was imported: take it over.
+            self.menu = tray.menu
+            self.tray = tray
+            tray.set_renderer(self._render_icon)
+        self.notifier = Notifier(
+            clock=self.clock,
+            kind_enabled=self._kind_enabled,
+            tray=self.tray.icon,
+            sender=default_sender(),
+            parent=self,
+        )
+        self.fallback: FallbackWindow | None = None
+        self.popup: PopupWindow | None = None
+        self.settings_dialog: QWidget | None = None
+        self._view: TrayView | None = None
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(VIEW_REFRESH_MS)
+        self._ticker.timeout.connect(self.refresh_view)
+
+        self.menu.open_details.connect(self.show_details)
+        self.menu.refresh.connect(self.refresh_now)
+        self.menu.pause_hour.connect(lambda: self.notifier.pause_for(PAUSE_HOUR_S))
+        self.menu.pause_tomorrow.connect(self.notifier.pause_until_tomorrow)
+        self.menu.resume.connect(self.notifier.resume)
+        self.menu.settings.connect(self.show_settings)
+        self.menu.quit.connect(self.quit)
+        self.notifier.pause_changed.connect(self._on_pause_changed)
+        self.tray.toggle_popup.connect(self.toggle_details)
+        self.tray.unavailable.connect(self._show_fallback)
+
+    def _kind_enabled(self, kind: str) -> bool:
+        """Read through ``self.settings`` on every alert, so a settings change applies at once."""
+        return self.settings.notify.enabled(kind)
+
+    # --- start and stop ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.model.condition = AppCondition.OK
+        self.refresh_view()
+        self.tray.start()
+        QTimer.singleShot(0, self._start_work)
+
+    def _start_work(self) -> None:
+        if self._settings_warning:
+            self._warn("Settings were reset", self._settings_warning)
+        if self.options.demo:
+            self._start_demo()
+        else:
+            self._load_credentials()
+
+    def shutdown(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+        self._close_backend()
+        if self._simulator is not None:
+            with contextlib.suppress(Exception):
+                self._simulator.stop()
+            self._simulator = None
+        if self._demo_dir is not None:
+            shutil.rmtree(self._demo_dir, ignore_errors=True)
+            self._demo_dir = None
+        self.tray.hide()
+
+    def quit(self) -> None:
+        logger.info("quit requested")
+        self.shutdown()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    # --- sources of data -------------------------------------------------------------------------
+
+    @property
+    def backend_kind(self) -> str:
+        """The SolaX API in use: ``--backend`` for this run, else the settings' choice."""
+        return self._override_backend or self.settings.backend
+
+    def _start_demo(self) -> None:
+        """The built-in simulator on the chosen API: the same demo story either way."""
+        given = tuple(self._override_serials or ())
+        if self.backend_kind == DEVELOPER:
+            from solaxtray.core.simulator.developer import (
+                DEMO_CLIENT_ID,
+                DEMO_CLIENT_SECRET,
+                DEMO_DEVICE_SERIALS,
+                DeveloperSimulator,
+            )
+
+            dev = DeveloperSimulator.demo(clock=self.clock)
+            dev.start()
+            self._simulator = dev
+            logger.info("demo mode: simulated SolaX Developer API at %s", dev.base_url)
+            credentials = Credentials(
+                DEVELOPER, client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET
+            )
+            self._configure(credentials, given or DEMO_DEVICE_SERIALS, dev.base_url, demo=True)
+            return
+        from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+
+        sim = CloudSimulator.demo(clock=self.clock)
+        sim.start()
+        self._simulator = sim
+        logger.info("demo mode: simulated SolaX Cloud at %s", sim.base_url)
+        credentials = Credentials(TOKEN, token=DEMO_TOKEN)
+        self._configure(credentials, given or tuple(DEMO_SERIALS), sim.v2_url, demo=True)
+
+    def _load_token(self) -> None:
+        """The old name of :meth:`_load_credentials` (the tokenId was once the only secret)."""
+        self._load_credentials()
+
+    def _load_credentials(self) -> None:
+        """Read the chosen API's secrets on a worker thread with a time limit: a locked keyring
+        can block."""
+        kind = self.backend_kind
+        if kind == DEVELOPER:
+            loader = self._developer_loader
+            share = self._shared_cache_ok
+
+            def load() -> Credentials:
+                client_id, secret = loader()
+                return Credentials(
+                    DEVELOPER,
+                    client_id=client_id,
+                    client_secret=secret,
+                    share_access_token=share and not _developer_env_set(),
+                )
+
+        else:
+            token_loader = self._token_loader
+
+            def load() -> Credentials:
+                return Credentials(TOKEN, token=token_loader())
+
+        self._caller.call(
+            load,
+            lambda result, error: self._on_credentials(kind, result, error),
+            timeout_s=KEYRING_TIMEOUT_S,
+            name="solaxtray-keyring",
+        )
+
+    def _on_credentials(self, kind: str, result: Any, error: BaseException | None) -> None:
+        if kind != self.backend_kind:
+            return  # the user switched APIs while the keyring was read: a newer read is coming
+        what = "client id and secret" if kind == DEVELOPER else "token"
+        if error is not None:
+            if isinstance(error, SecretStoreLocked):
+                self._set_condition(AppCondition.KEYRING_LOCKED, error.message)
+            elif isinstance(error, SecretStoreError):
+                self._set_condition(AppCondition.KEYRING_MISSING, error.message)
+            else:
+                self._set_condition(
+                    AppCondition.KEYRING_LOCKED,
+                    "The keyring did not answer in time. Unlock it, then choose Retry in Settings.",
+                )
+            logger.warning("%s not available: %s", what, error)
+            return
+        if not isinstance(result, Credentials) or not result.complete:
+            logger.info("no %s set: opening the settings", what)
+            detail = None
+            if kind == DEVELOPER:
+                detail = (
+                    "Open Settings, choose the Developer API and enter the client id and secret "
+                    "of your application on the SolaX Developer Platform."
+                )
+            self._set_condition(AppCondition.NO_TOKEN, detail)
+            self.show_settings()
+            return
+        self._configure(result, self._serials(), self._api_url(), demo=False)
+
+    def _serials(self) -> tuple[str, ...]:
+        if self._override_serials:
+            return tuple(self._override_serials)
+        if self.settings.backend != self.backend_kind:
+            return ()  # the saved serials name inverters in the other API's terms
+        return self.settings.serials
+
+    def _api_url(self) -> str | None:
+        """The tokenId server, or the Developer API region or address."""
+        if self._override_api_url:
+            return self._override_api_url
+        if self.backend_kind == DEVELOPER:
+            return self.settings.developer_host
+        return self.settings.api_url
+
+    def _close_backend(self) -> None:
+        if self.backend is not None:
+            with contextlib.suppress(Exception):
+                self.backend.close()
+            self.backend = None
+
+    def _configure(
+        self, credentials: Credentials, serials: tuple[str, ...], api_url: str | None, *, demo: bool
+    ) -> None:
+        """(Re)build backend, scheduler and poller for one account and a set of serials."""
+        from solaxtray.core.backend import make_backend
+
+        if self.poller is not None:
+            self.poller.stop()
+            self.poller.deleteLater()
+            self.poller = None
+        self._close_backend()
+        self.credentials = credentials
+        self.planner = None
+        self.ledger = None
+        self.model.planner = None
+        self.model.set_serials(serials)
+        self.model.condition = AppCondition.OK
+        self.model.condition_detail = None
+        if not serials:
+            self._set_condition(AppCondition.NO_SERIALS)
+            if not demo:
+                self.show_settings()
+            return
+        cache = None
+        if credentials.share_access_token and credentials.client_id and not demo:
+            from solaxtray.ui.planning import shared_token_cache
+
+            cache = shared_token_cache(credentials.client_id)
+        try:
+            backend = make_backend(
+                credentials.kind,
+                api_url=api_url,
+                token=credentials.token,
+                client_id=credentials.client_id,
+                client_secret=credentials.client_secret,
+                clock=self.clock,
+                token_cache=cache,
+            )
+        except ConfigError as exc:
+            self._set_condition(AppCondition.SERVER_TROUBLE, f"{exc.title}: {exc.message}")
+            self._warn(exc.title, exc.message)
+            return
+        self.backend = backend
+        ledger_path = paths.ledger_path(credentials.kind)
+        if demo:
+            # The demo's requests must not count against the user's real budget.
+            if self._demo_dir is None:
+                self._demo_dir = Path(tempfile.mkdtemp(prefix="solaxtray-demo-"))
+            ledger_path = self._demo_dir / f"ledger-{credentials.kind}"
+        from solaxtray.ui.planning import make_planner
+
+        self.planner, ledger = make_planner(
+            serials, self.settings, clock=self.clock, ledger_path=ledger_path, backend=backend
+        )
+        self.ledger = ledger
+        self.model.planner = self.planner
+        self.model.daily_quota = min(self.settings.per_day, backend.per_day)
+        self.poller = Poller(backend, self.planner, clock=self.clock, ledger=ledger, parent=self)
+        self.poller.snapshot.connect(self._on_snapshot)
+        self.poller.failed.connect(self._on_failed)
+        self.poller.alerts.connect(self._on_alerts)
+        self.poller.state_changed.connect(self._on_poll_state)
+        self.poller.resumed.connect(lambda _gap: self.refresh_view())
+        self.poller.start()
+        self.refresh_view()
+
+    # --- poller results ---------------------------------------------------------------------------
+
+    def _on_snapshot(self, sn: str, snap: Snapshot) -> None:
+        self.model.on_snapshot(sn, snap)
+        self.refresh_view()
+
+    def _on_failed(self, sn: str, error: ApiError) -> None:
+        logger.info("%s: %s — %s", sn, error.title, error.message)
+        self.model.on_error(sn, error)
+        if isinstance(error, RateLimited):
+            condition = condition_for_error(error)
+            self.model.condition = condition
+        self.refresh_view()
+
+    def _on_alerts(self, alerts: list[Any]) -> None:
+        for alert in alerts:
+            logger.info(
+                "alert: %s — %s", getattr(alert, "title", alert), getattr(alert, "body", "")
+            )
+        self.model.recent_alerts = (self.model.recent_alerts + list(alerts))[-20:]
+        self.notifier.notify_all(alerts)
+
+    def _on_poll_state(self) -> None:
+        if self.ledger is not None:
+            try:
+                self.model.requests_today = self.ledger.used_today()
+            except OSError:
+                self.model.requests_today = None
+
+    # --- what the user sees ----------------------------------------------------------------------
+
+    def _render_icon(self, view: TrayView) -> QIcon | None:
+        return self._icons.update(view, dark_panel=self._dark, template=self._template)
+
+    def _set_condition(self, condition: AppCondition, detail: str | None = None) -> None:
+        self.model.condition = condition
+        self.model.condition_detail = detail
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        view = self.model.view()
+        self._view = view
+        self.tray.update_view(view)
+        if self.fallback is not None:
+            self.fallback.update_view(view, self._icons.icon)
+        if self.popup is not None and self.popup.isVisible():
+            self.popup.update_view(view)
+        self._sync_ticker()
+
+    @property
+    def view(self) -> TrayView | None:
+        return self._view
+
+    def _sync_ticker(self) -> None:
+        shown = (self.popup is not None and self.popup.isVisible()) or (
+            self.fallback is not None and self.fallback.isVisible()
+        )
+        if shown and not self._ticker.isActive():
+            self._ticker.start()
+        elif not shown and self._ticker.isActive():
+            self._ticker.stop()
+
+    def _on_pause_changed(self) -> None:
+        until = self.notifier.paused_until
+        if until is None:
+            self.menu.set_paused(None)
+        else:
+            from datetime import datetime
+
+            self.menu.set_paused(datetime.fromtimestamp(until).strftime("%a %H:%M"))
+
+    def _show_fallback(self) -> None:
+        if self.fallback is None:
+            from solaxtray.ui.fallback_window import FallbackWindow
+
+            self.fallback = FallbackWindow(self.menu)
+            if self._view is not None:
+                self.fallback.update_view(self._view, self._icons.icon)
+        self.fallback.show()
+        self.fallback.raise_()
+        self._sync_ticker()
+
+    def _ensure_popup(self) -> PopupWindow:
+        if self.popup is None:
+            from solaxtray.ui.popup import PopupWindow
+
+            popup = PopupWindow()
+            popup.refresh_requested.connect(self.refresh_now)
+            popup.settings_requested.connect(self.show_settings)
+            self.popup = popup
+        if self._view is not None:
+            self.popup.update_view(self._view)
+        return self.popup
+
+    def show_details(self) -> None:
+        """From the menu or another launch: an ordinary window, which stays until closed."""
+        popup = self._ensure_popup()
+        popup.set_popup_mode(False)
+        popup.show()
+        popup.raise_()
+        popup.activateWindow()
+        self._sync_ticker()
+
+    def toggle_details(self) -> None:
+        """A click on the icon: the popup next to it, gone again on the next click."""
+        popup = self._ensure_popup()
+        if popup.isVisible():
+            popup.hide()
+        else:
+            popup.set_popup_mode(True)
+            popup.show_near(self.tray.icon.geometry())
+        self._sync_ticker()
+
+    def bring_to_front(self) -> None:
+        """Another launch knocked: show what we have (the fallback window or the popup)."""
+        if self.fallback is not None and not self.tray.visible:
+            self._show_fallback()
+        else:
+            self.show_details()
+
+    def refresh_now(self) -> None:
+        if self.poller is not None:
+            self.poller.refresh_now()
+        elif not self.options.demo and self.model.condition in (
+            AppCondition.KEYRING_LOCKED,
+            AppCondition.KEYRING_MISSING,
+            AppCondition.NO_TOKEN,
+        ):
+            self._load_credentials()
+
+    def show_settings(self) -> None:
+        from solaxtray.ui.settings_dialog import SettingsDialog
+
+        if self.settings_dialog is None:
+            dialog = SettingsDialog(
+                self.settings,
+                store=self.store,
+                clock=self.clock,
+                demo=self.options.demo,
+                backend=self.backend_kind,
+            )
+            dialog.applied.connect(self._on_settings_applied)
+            dialog.token_changed.connect(self._on_token_changed)
+            dialog.credentials_changed.connect(self._on_token_changed)
+            self.settings_dialog = dialog
+        self.settings_dialog.show()
+        self.settings_dialog.raise_()
+        self.settings_dialog.activateWindow()
+
+    def _on_settings_applied(self, settings: Settings) -> None:
+        old = self.settings
+        self.settings = settings
+        self.model.stale_after_s = settings.stale_minutes * 60.0
+        if self.planner is not None:
+            # The alert thresholds apply to the running rules at once, keeping what they learned.
+            self.planner.alerts.stale_s = settings.stale_minutes * 60.0
+            self.planner.alerts.low_soc_percent = settings.low_soc_percent
+        if self.options.demo:
+            self.refresh_view()
+            return
+        if settings.backend != old.backend:
+            # The user chose the other API: this run's command-line choices were for the old one.
+            logger.info("switching to the %s API", settings.backend)
+            self._override_backend = None
+            self._override_serials = None
+            self._override_api_url = None
+            self._stop_polling()
+            self._load_credentials()
+            return
+        relevant = (
+            old.serials,
+            old.api_url,
+            old.developer_host,
+            old.per_minute,
+            old.per_day,
+            old.poll_interval_s,
+        )
+        new = (
+            settings.serials,
+            settings.api_url,
+            settings.developer_host,
+            settings.per_minute,
+            settings.per_day,
+            settings.poll_interval_s,
+        )
+        if relevant != new and self.credentials is not None:
+            self._configure(self.credentials, self._serials(), self._api_url(), demo=False)
+        else:
+            self.refresh_view()
+
+    def _stop_polling(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+            self.poller.deleteLater()
+            self.poller = None
+        self._close_backend()
+        self.credentials = None
+        self.planner = None
+        self.model.planner = None
+
+    def _on_token_changed(self) -> None:
+        """New secrets in the keyring (either API's): read them again and start over."""
+        if not self.options.demo:
+            self._load_credentials()
+
+    def _warn(self, title: str, message: str) -> None:
+        """A problem at start that is not an alert (settings reset, bad server): a notification."""
+        from solaxtray.ui.notifier import Urgency
+
+        logger.warning("%s: %s", title, message)
+        self.notifier.send(title, message, Urgency.NORMAL)
+
+
+def _keyring_token() -> str | None:
+    from solaxtray.core.secrets import TokenStore
+
+    return TokenStore().get()
+
+
+def _keyring_developer_credentials() -> tuple[str | None, str | None]:
+    from solaxtray.core.secrets import DeveloperCredentials
+
+    return DeveloperCredentials().get()
+
+
+def _developer_env_set() -> bool:
+    from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV
+
+    return bool(
+        os.environ.get(CLIENT_ID_ENV, "").strip() or os.environ.get(CLIENT_SECRET_ENV, "").strip()
+    )
+
+
+__all__ = ["Credentials", "FleetModel", "TrayApp"]
