@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
-import socket
 import sys
-import traceback
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +27,9 @@ from solaxtray.ui.single_instance import SingleInstance, instance_name
 from solaxtray.ui.tray import Tray, TrayMenu
 
 if TYPE_CHECKING:
+    import socket
+    import types
+
     from PySide6.QtWidgets import QMessageBox
 
     from solaxtray.ui.tray_app import TrayApp
@@ -91,6 +90,8 @@ class ErrorDialogHook:
             if app is not None:
                 app.quit()
             return
+        import traceback
+
         logger.critical(
             "Uncaught error: %s",
             "".join(traceback.format_exception_only(exc_type, exc)).strip(),
@@ -128,7 +129,12 @@ class _SignalQuitter(QObject):
     signal handler's wake-up byte arrives on a socket that Qt watches."""
 
     def __init__(self, app: QApplication, on_signal: Callable[[], None]) -> None:
+        import signal
+        import socket
+
         super().__init__(app)
+        self._read: socket.socket
+        self._write: socket.socket
         self._read, self._write = socket.socketpair()
         self._read.setblocking(False)
         self._write.setblocking(False)
@@ -147,6 +153,8 @@ class _SignalQuitter(QObject):
         self._on_signal()
 
     def restore(self) -> None:
+        import signal
+
         self._notifier.setEnabled(False)
         signal.set_wakeup_fd(self._previous_fd)
         for sig, handler in self._previous.items():
@@ -236,11 +244,12 @@ def run_app(options: AppOptions) -> int:
             return 0
         claimed = True
 
+    launch = _Launch(app, options, single, claimed=claimed)
+    launch.show_icon()
+    # The icon is up (a StatusNotifierItem registers during show); the rest can follow.
     hook = ErrorDialogHook(paths.log_path())
     hook.install()
-    launch = _Launch(app, options, single, claimed=claimed)
     quitter = _SignalQuitter(app, launch.quit)
-    launch.show_icon()
     QTimer.singleShot(0, launch.build)
     try:
         status = app.exec()

@@ -85,7 +85,7 @@ SERIAL_TITLES: dict[str, str] = {
 }
 SERIAL_PLACEHOLDERS: dict[str, str] = {
     BACKEND_TOKEN: "10 letters and digits, printed on the dongle",
-    BACKEND_DEVELOPER: "The serial number on the inverter's label (not the dongle's)",
+    BACKEND_DEVELOPER: "Serial number on the inverter's label",
 }
 REGION_LABELS: dict[str, str] = {
     "eu": "Europe (openapi-eu.solaxcloud.com)",
@@ -98,7 +98,7 @@ NOTIFY_LABELS: dict[str, str] = {
     "eps": "Grid outage (EPS)",
     "recovery": "Back to normal",
     "offline": "No data / offline",
-    "token_rejected": "Token rejected",
+    "token_rejected": "Token or credentials rejected",
     "rate_limited": "Too many requests",
     "low_soc": "Low battery",
 }
@@ -113,19 +113,6 @@ class TokenState:
     NOT_SET = "not_set"
     LOCKED = "locked"
     NO_KEYRING = "no_keyring"
-
-
-class SecretStoreLike:
-    """The parts of ``core.secrets.TokenStore`` used here (a typing aid)."""
-
-    def get(self) -> str | None:  # pragma: no cover - protocol
-        raise NotImplementedError
-
-    def set(self, value: str) -> None:  # pragma: no cover - protocol
-        raise NotImplementedError
-
-    def status(self) -> Any:  # pragma: no cover - protocol
-        raise NotImplementedError
 
 
 BackendFactory = Callable[..., Any]

@@ -15,11 +15,11 @@ moment later; only a second launch (or Windows, with its named pipes) claims bef
 from __future__ import annotations
 
 import getpass
-import hashlib
 import logging
 import os
 import socket as pysocket
 import sys
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,8 +43,10 @@ def instance_name(data_dir: Path) -> str:
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers): the data dir still separates users
         user = "user"
-    digest = hashlib.sha256(f"{user}\0{data_dir}".encode()).hexdigest()[:16]
-    return f"solaxtray-{digest}"
+    # Two 32-bit checksums from zlib, which Python has loaded already: hashlib would cost some
+    # milliseconds of start-up, and this name needs no cryptographic strength.
+    key = f"{user}\0{data_dir}".encode()
+    return f"solaxtray-{zlib.crc32(key):08x}{zlib.adler32(key):08x}"
 
 
 class SingleInstance(QObject):

@@ -351,10 +351,6 @@ class TrayApp(QObject):
         credentials = Credentials(TOKEN, token=DEMO_TOKEN)
         self._configure(credentials, given or tuple(DEMO_SERIALS), sim.v2_url, demo=True)
 
-    def _load_token(self) -> None:
-        """The old name of :meth:`_load_credentials` (the tokenId was once the only secret)."""
-        self._load_credentials()
-
     def _load_credentials(self) -> None:
         """Read the chosen API's secrets on a worker thread with a time limit: a locked keyring
         can block."""

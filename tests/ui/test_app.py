@@ -11,10 +11,19 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from solaxtray.core import paths
+from solaxtray.core.backend import make_backend
+from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
+from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import AppCondition, TrayState
 from solaxtray.core.settings import Settings, SettingsStore
-from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+from solaxtray.core.simulator import (
+    DEMO_SERIALS,
+    DEMO_STORY_PERIOD,
+    DEMO_TOKEN,
+    DEMO_UPLOAD_INTERVAL,
+    CloudSimulator,
+)
 from solaxtray.core.simulator.developer import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -349,3 +358,39 @@ class _QuitRecorder:
 
     def quit(self) -> None:
         self.quits.append(True)
+
+
+def test_the_demo_story_is_the_same_on_both_apis() -> None:
+    """What the developer demo shows, step by step through the whole story (fault, recovery, EPS),
+    is what the tokenId demo shows for the same inverters."""
+    clock = FakeClock()
+    with DeveloperSimulator.demo(clock=clock) as sim:
+        token = make_backend("token", token=DEMO_TOKEN, api_url=sim.v2_url, clock=clock)
+        developer = make_backend(
+            "developer",
+            api_url=sim.base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            clock=clock,
+        )
+        statuses: set[object] = set()
+        try:
+            for _step in range(int(DEMO_STORY_PERIOD // DEMO_UPLOAD_INTERVAL)):
+                by_token = token.fetch_many(DEMO_SERIALS)
+                by_device = developer.fetch_many(DEMO_DEVICE_SERIALS)
+                for sn, device_sn in zip(DEMO_SERIALS, DEMO_DEVICE_SERIALS, strict=True):
+                    a, b = by_token[sn], by_device[device_sn]
+                    assert isinstance(a, Snapshot), a
+                    assert isinstance(b, Snapshot), b
+                    assert b.inverter_status == a.inverter_status, (sn, clock.now())
+                    assert b.ac_power == pytest.approx(a.ac_power, abs=1.0)
+                    if a.has_battery:
+                        assert b.soc == pytest.approx(a.soc, abs=1.0)
+                    statuses.add(a.inverter_status)
+                clock.advance(DEMO_UPLOAD_INTERVAL)
+        finally:
+            token.close()
+            developer.close()
+    # The story is all there: normal production, a fault, and an EPS episode.
+    names = {getattr(s, "label", str(s)) for s in statuses}
+    assert {"Normal Mode", "Fault Mode", "EPS Mode"} <= names, names
