@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from solaxtray.core.backend import TokenBackend
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.models import InverterStatus, InverterType, Snapshot
 from solaxtray.core.scheduler import PollScheduler
@@ -167,7 +168,7 @@ def run_scheduler(count: int, days: float, seed: int) -> Result:
     end = START + days * 86_400
     run_watch(
         serials=[inv.sn for inv in fleet],
-        fetch=cloud.fetch,
+        backend=TokenBackend.from_fetch(cloud.fetch),
         clock=clock,
         sleep=clock.sleep,
         emit=lambda line: None,

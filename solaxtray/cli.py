@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -267,9 +268,10 @@ def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitSta
     raw_url = args.api_url or os.environ.get(API_URL_ENV, "").strip() or settings.api_url
     api_url = resolve_api_url(raw_url) if raw_url else DEFAULT_API_URL
 
-    from solaxtray.core.secrets import TokenStore
+    from solaxtray.core import secrets
 
-    token = TokenStore().get()
+    # With a time limit: a locked keyring would otherwise hang a fetch or watch run from cron.
+    token = secrets.TokenStore().get_with_timeout(secrets.DEFAULT_TIMEOUT_S)
     if token is None:
         raise SecretStoreError(
             "No tokenId is set. Run 'solaxtray token set' to store it in the keyring, or set the "
@@ -306,12 +308,13 @@ def _demo_target(backend: str, given: tuple[str, ...], stack: ExitStack) -> _Tar
 def _developer_target(
     args: argparse.Namespace, settings: Settings, serials: tuple[str, ...]
 ) -> _Target:
+    from solaxtray.core import secrets
     from solaxtray.core.developer_api import resolve_developer_host
     from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
 
     host = args.api_url or settings.developer_host
     resolve_developer_host(host)  # a typo is reported before anything is read from the keyring
-    client_id, client_secret = DeveloperCredentials().get()
+    client_id, client_secret = DeveloperCredentials().get_with_timeout(secrets.DEFAULT_TIMEOUT_S)
     if client_id is None or client_secret is None:
         missing = "client id and secret" if client_id is None else "client secret"
         if client_id is not None or client_secret is not None:
@@ -356,15 +359,18 @@ def _open_backend(target: _Target, stack: ExitStack) -> RealtimeBackend:
     return backend
 
 
-def _make_ledger(settings: Settings, backend: RealtimeBackend, kind: str) -> RequestLedger:
+def _make_ledger(
+    settings: Settings, backend: RealtimeBackend, kind: str, path: Path | None = None
+) -> RequestLedger:
     """The request ledger every solaxtray process shares for this API, so a ``fetch`` next to the
     running tray app cannot push the token (or the Developer API application) over its quota.
-    Its budget is the lower of the settings' and the backend's."""
+    Its budget is the lower of the settings' and the backend's. The demo passes a throwaway
+    ``path``: its simulated cloud enforces the real quota too, but must not spend the real one."""
     from solaxtray.core.clock import SystemClock
     from solaxtray.core.ledger import RequestLedger
 
     return RequestLedger(
-        paths.ledger_path(kind),
+        path or paths.ledger_path(kind),
         clock=SystemClock(),
         per_minute=min(settings.per_minute, backend.per_minute),
         per_day=min(settings.per_day, backend.per_day),
@@ -541,7 +547,14 @@ def _cmd_watch(args: argparse.Namespace) -> int:
                 serials=list(target.serials),
                 backend=backend,
                 settings=settings,
-                ledger=None if target.demo else _make_ledger(settings, backend, target.backend),
+                ledger=_make_ledger(
+                    settings,
+                    backend,
+                    target.backend,
+                    Path(stack.enter_context(tempfile.TemporaryDirectory())) / "ledger"
+                    if target.demo
+                    else None,
+                ),
                 out=sys.stdout,
             )
         except KeyboardInterrupt:
@@ -562,7 +575,13 @@ def _read_token_input() -> str:
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
-    from solaxtray.core.secrets import TOKEN_ENV, TokenStore, check_token
+    from solaxtray.core.secrets import (
+        DEFAULT_TIMEOUT_S,
+        TOKEN_ENV,
+        TokenStore,
+        check_token,
+        run_with_timeout,
+    )
 
     store = TokenStore()
     action = args.token_command
@@ -580,7 +599,7 @@ def _cmd_token(args: argparse.Namespace) -> int:
             )
         return EXIT_OK
     if action == "status":
-        status = store.status()
+        status = run_with_timeout(store.status, DEFAULT_TIMEOUT_S, what="status", env_var=TOKEN_ENV)
         print(status.describe())
         return EXIT_OK if status.is_set else EXIT_AUTH
     # clear
@@ -609,7 +628,13 @@ def _read_credentials_input() -> tuple[str, str]:
 
 
 def _cmd_credentials(args: argparse.Namespace) -> int:
-    from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
+    from solaxtray.core.secrets import (
+        CLIENT_ID_ENV,
+        CLIENT_SECRET_ENV,
+        DEFAULT_TIMEOUT_S,
+        DeveloperCredentials,
+        run_with_timeout,
+    )
 
     creds = DeveloperCredentials()
     action = args.credentials_command
@@ -628,7 +653,12 @@ def _cmd_credentials(args: argparse.Namespace) -> int:
             )
         return EXIT_OK
     if action == "status":
-        statuses = creds.status()
+        statuses = run_with_timeout(
+            creds.status,
+            DEFAULT_TIMEOUT_S,
+            what="status",
+            env_var=f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}",
+        )
         for status in statuses:
             print(status.describe())
         return EXIT_OK if all(s.is_set for s in statuses) else EXIT_AUTH
@@ -696,6 +726,22 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 # --- tray app and self-test ----------------------------------------------------------------------
 
 
+def _missing_display() -> bool:
+    """Whether this is a Linux (or BSD) session without any display to show a tray icon on.
+
+    Why ask before Qt: Qt aborts the whole process (SIGABRT, with a page about platform plugins)
+    when its platform plugin finds no display, which no ``except`` can catch. An explicit
+    ``QT_QPA_PLATFORM`` (offscreen, vnc, ...) is the user's choice and is left to Qt.
+    """
+    if sys.platform in ("win32", "darwin"):
+        return False
+    if os.environ.get("QT_QPA_PLATFORM", "").strip():
+        return False
+    return not (
+        os.environ.get("DISPLAY", "").strip() or os.environ.get("WAYLAND_DISPLAY", "").strip()
+    )
+
+
 def _cmd_tray(args: argparse.Namespace) -> int:
     backend: str | None = args.backend
     serials = None
@@ -716,6 +762,13 @@ def _cmd_tray(args: argparse.Namespace) -> int:
             from solaxtray.core.servers import resolve_api_url
 
             resolve_api_url(api_url)
+    if _missing_display():
+        raise _UsageError(
+            "no desktop display was found (DISPLAY and WAYLAND_DISPLAY are not set), and the "
+            "tray app needs a desktop session; on a server use 'solaxtray watch' or "
+            "'solaxtray fetch --demo'.",
+            title="Cannot start the tray app",
+        )
     from dataclasses import fields as dataclass_fields
 
     from solaxtray.ui.app import AppOptions, run_app

@@ -27,8 +27,6 @@ from typing import TextIO
 
 import solaxtray
 
-KEYRING_TIMEOUT_S = 10.0
-
 # What the app cannot run without, whatever else the package holds.
 REQUIRED_MODULES: tuple[str, ...] = (
     "solaxtray.cli",
@@ -229,23 +227,19 @@ def check_icon() -> Iterator[CheckResult]:
 
 
 def import_keyring_backends() -> list[str]:
-    """Import the keyring backends this platform needs, so keyring finds them even where its
-    entry points are unreadable (a frozen app); returns the ones that imported."""
-    names = ["keyring.backends.fail", "keyring.backends.chainer"]
-    if sys.platform == "win32":
-        names.append("keyring.backends.Windows")
-    elif sys.platform == "darwin":
-        names.append("keyring.backends.macOS")
-    else:
-        names.append("keyring.backends.SecretService")
-    loaded = []
-    for name in names:
-        try:
-            importlib.import_module(name)
-            loaded.append(name)
-        except ImportError:
-            continue
-    return loaded
+    """The app's own explicit import of this platform's keyring backends (see
+    ``solaxtray.core.secrets.import_keyring_backends``); imported here lazily, so that a build
+    without keyring gets a FAIL line instead of a self-test that cannot start."""
+    from solaxtray.core.secrets import import_keyring_backends as load
+
+    return load()
+
+
+def keyring_timeout_s() -> float:
+    """The app's one keyring time limit (``solaxtray.core.secrets.DEFAULT_TIMEOUT_S``)."""
+    from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
+
+    return DEFAULT_TIMEOUT_S
 
 
 def _active_keyring() -> str:
@@ -269,6 +263,11 @@ def _probe_keyring(fresh: bool) -> tuple[str | None, BaseException | None]:
 
     def probe() -> None:
         try:
+            if not fresh:
+                # As the app starts: a frozen app imports its backends before the first use.
+                from solaxtray.core.secrets import ensure_keyring_backends
+
+                ensure_keyring_backends()
             if fresh:
                 import keyring.core
 
@@ -279,7 +278,7 @@ def _probe_keyring(fresh: bool) -> tuple[str | None, BaseException | None]:
 
     worker = threading.Thread(target=probe, name="selftest-keyring", daemon=True)
     worker.start()
-    worker.join(KEYRING_TIMEOUT_S)
+    worker.join(keyring_timeout_s())
     if worker.is_alive():
         return None, None
     return (result[0] if result else None), (error[0] if error else None)
@@ -303,7 +302,9 @@ def check_keyring() -> Iterator[CheckResult]:
             )
             return
     if found is None and error is None:
-        yield _warn(f"keyring: no answer within {KEYRING_TIMEOUT_S:.0f} s from the keyring service")
+        yield _warn(
+            f"keyring: no answer within {keyring_timeout_s():.0f} s from the keyring service"
+        )
     elif error is not None:
         yield _warn(f"keyring: {_describe(error)}")
     elif found == "none available":

@@ -431,6 +431,24 @@ def test_tray_flags_are_checked_before_any_window(capsys: pytest.CaptureFixture[
     assert "https://" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(
+    sys.platform in ("win32", "darwin"), reason="Windows and macOS always have a display"
+)
+@pytest.mark.parametrize("argv", [["--demo"], []])
+def test_without_a_display_the_tray_app_says_so_in_one_sentence(argv: list[str]) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    proc = _run(argv, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("Cannot start the tray app: no desktop display was found")
+    assert "solaxtray watch" in proc.stderr
+    assert "solaxtray fetch --demo" in proc.stderr
+
+
 def test_self_test_dispatch(monkeypatch: pytest.MonkeyPatch) -> None:
     from solaxtray import selftest
 
@@ -469,15 +487,32 @@ def _run(
     )
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        FAKE_TOKEN,
+        # Not token-shaped: only registering the secret can keep this one out of the output.
+        "sxTok3nN0tDigits7qWz9Lm2",
+    ],
+)
 def test_token_appears_in_no_output_or_log(
+    token: str,
     simulator: CloudSimulator,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     no_keyring: None,
 ) -> None:
-    monkeypatch.setenv("SOLAXTRAY_TOKEN", FAKE_TOKEN)
+    # The token given as a serial number, in a fresh process (nothing registered yet) and here.
     outputs: list[str] = []
+    for argv in (["fetch", "--sn", token], ["--sn", token]):
+        proc = _run(argv, env=dict(os.environ, SOLAXTRAY_TOKEN=token))
+        assert proc.returncode == 2, proc.stderr
+        assert "looks like a tokenId, not a serial number" in proc.stderr
+        outputs.append(proc.stdout + proc.stderr)
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", token)
     runs = [
+        ["fetch", "--sn", token],
+        ["--sn", token],
         ["--log-level", "DEBUG", "fetch", "--api-url", simulator.v1_url, "--sn", SN],
         ["--log-level", "DEBUG", "fetch", "--json", "--api-url", simulator.v2_url, "--sn", SN],
         ["fetch", "--json", "--api-url", simulator.v1_url, "--sn", UNKNOWN_SN],
@@ -491,20 +526,22 @@ def test_token_appears_in_no_output_or_log(
     simulator.inject(Fault.HTTP_500)
     proc = _run(["--log-level", "DEBUG", "fetch", "--api-url", simulator.v1_url, "--sn", SN])
     outputs.append(proc.stdout + proc.stderr)
-    proc = _run(["token", "set"], stdin=FAKE_TOKEN + "\n")
+    proc = _run(["token", "set"], stdin=token + "\n")
     outputs.append(proc.stdout + proc.stderr)
 
-    everything = "\n".join(outputs)
-    assert "Token rejected" in everything  # the runs did reach the server
+    # Case-insensitive: a serial number is shown upper-cased.
+    everything = "\n".join(outputs).upper()
+    assert "TOKEN REJECTED" in everything  # the runs did reach the server
     assert "DEBUG" in everything  # and logged in detail
-    assert FAKE_TOKEN not in everything
+    assert token.upper() not in everything
     log = _log_text()
     assert log  # the file log was written
-    assert FAKE_TOKEN not in log
+    assert token.upper() not in log.upper()
     # Nothing under the user's directories holds it either (settings, ledger, cache).
     for path in paths.config_dir().parent.parent.rglob("*"):
         if path.is_file():
-            assert FAKE_TOKEN not in path.read_text(encoding="utf-8", errors="replace"), path
+            text = path.read_text(encoding="utf-8", errors="replace").upper()
+            assert token.upper() not in text, path
 
 
 # --- as a real process ---------------------------------------------------------------------------

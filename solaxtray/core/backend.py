@@ -10,10 +10,9 @@ costs, and the budget to keep.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from solaxtray.core.client import SolaxClient
 from solaxtray.core.clock import Clock
@@ -73,12 +72,20 @@ class RealtimeBackend(Protocol):
     def close(self) -> None: ...
 
 
+FetchFn = Callable[[str], Snapshot]
+"""One serial's snapshot, raising ``ApiError``: ``SolaxClient.fetch`` or a stand-in."""
+
+
 class TokenBackend:
-    """The tokenId API as a ``RealtimeBackend``: ``SolaxClient``, one request per serial.
+    """The tokenId API as a ``RealtimeBackend``: one request per serial.
 
     After an error that concerns the token rather than the serial (rejected token, rate limit,
     no network) the remaining serials of the round get the same error without a request: with a
     rejected token every further request would count towards the hour-long ban (field notes).
+
+    ``source`` is normally a ``SolaxClient``; tests and tools that have only a per-serial
+    function use ``TokenBackend.from_fetch(fetch)`` and get the same rules, so nobody writes
+    this adapter again.
     """
 
     name = TOKEN_BACKEND
@@ -87,14 +94,25 @@ class TokenBackend:
     per_day = MAX_PER_DAY
     """The document's 10 a minute and 10,000 a day, with a margin (``ledger.py``)."""
 
-    def __init__(self, client: SolaxClient) -> None:
-        self.client = client
+    def __init__(self, source: SolaxClient | FetchFn, *, name: str | None = None) -> None:
+        self.client: SolaxClient | None = source if isinstance(source, SolaxClient) else None
+        self._fetch: FetchFn = source.fetch if isinstance(source, SolaxClient) else source
+        if name is not None:
+            self.name = name
         self._requests = 0
 
+    @classmethod
+    def from_fetch(cls, fetch: FetchFn, *, name: str = "fetch") -> Self:
+        """A backend over a plain ``sn -> Snapshot`` function; ``close()`` leaves the function
+        alone, since whoever handed it in owns whatever it holds."""
+        return cls(fetch, name=name)
+
     def __repr__(self) -> str:
+        if self.client is None:
+            return f"TokenBackend.from_fetch(name={self.name!r})"
         return f"TokenBackend({self.client!r})"
 
-    def __enter__(self) -> TokenBackend:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -120,11 +138,11 @@ class TokenBackend:
         stop: ApiError | None = None
         for sn in dict.fromkeys(s.strip() for s in serials):
             if stop is not None:
-                outcomes[sn] = _for_serial(stop, sn)
+                outcomes[sn] = stop.for_serial(sn)
                 continue
             self._requests += 1
             try:
-                outcomes[sn] = self.client.fetch(sn)
+                outcomes[sn] = self._fetch(sn)
             except ApiError as error:
                 if error.sn is None:  # "" is deliberate: a serial that looked like a token
                     error.sn = sn
@@ -134,14 +152,8 @@ class TokenBackend:
         return outcomes
 
     def close(self) -> None:
-        self.client.close()
-
-
-def _for_serial(error: ApiError, sn: str) -> ApiError:
-    clone = copy.copy(error)
-    clone.sn = sn
-    clone.__cause__ = error.__cause__
-    return clone
+        if self.client is not None:
+            self.client.close()
 
 
 def normalise_backend_kind(kind: str) -> str:

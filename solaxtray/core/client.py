@@ -30,7 +30,7 @@ from solaxtray.core.parsing import (
     parse_envelope,
     parse_realtime,
 )
-from solaxtray.core.redact import register_secret
+from solaxtray.core.redact import looks_like_token, register_secret
 from solaxtray.core.servers import (
     DEFAULT_API_URL,
     V1_ENDPOINT,
@@ -57,7 +57,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _SERIAL = re.compile(r"[A-Za-z0-9_-]{1,40}")
-_TOKEN_SHAPED = re.compile(r"[0-9]{23,24}")
 
 
 class SolaxClient:
@@ -183,7 +182,7 @@ def _check_serial(sn: str, token: str) -> None:
     Invalid requests count towards the cloud's hour-long ban (field notes: one user was banned
     after a few requests with token and serial swapped).
     """
-    if sn == token or _TOKEN_SHAPED.fullmatch(sn):
+    if sn == token or looks_like_token(sn):
         raise SerialUnknown(
             "The serial number looks like a token. Enter the 10-character registration number "
             "printed on the Pocket WiFi, LAN or 4G dongle as the serial number.",

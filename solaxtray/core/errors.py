@@ -9,7 +9,9 @@ No error ever holds the tokenId: messages are built from fixed sentences and the
 
 from __future__ import annotations
 
+import copy
 import enum
+from typing import Self
 
 
 class ErrorKind(enum.StrEnum):
@@ -60,6 +62,15 @@ class ApiError(SolaxTrayError):
     def __init__(self, message: str, *, sn: str | None = None, title: str | None = None) -> None:
         super().__init__(message, title=title)
         self.sn = sn
+
+    def for_serial(self, sn: str) -> Self:
+        """The same failure for another serial of the same round or request (its own object and
+        ``.sn``, same title, message, cause and extra fields such as ``retry_after``), so that
+        one answer about the account can be reported once per serial it concerns."""
+        clone = copy.copy(self)
+        clone.sn = sn
+        clone.__cause__ = self.__cause__
+        return clone
 
 
 class TokenRejected(ApiError):

@@ -13,6 +13,7 @@ who reports a problem has a useful log without re-running anything.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import sys
@@ -62,8 +63,10 @@ def configure_logging(level: str = "INFO", *, console: bool = True) -> Path:
     file_problem: str | None = None
     try:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
+        # Opened now, not at the first record: a file that cannot be opened is found here, where
+        # the app can still say so once, instead of a "Logging error" traceback per record.
+        file_handler: logging.Handler = _LogFileHandler(
+            log_file, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
         )
     except OSError as exc:
         file_problem = exc.strerror or str(exc)
@@ -81,10 +84,64 @@ def configure_logging(level: str = "INFO", *, console: bool = True) -> Path:
 
     _install_excepthooks()
     if file_problem is not None:
-        logger.warning(
-            "Cannot write the log file %s (%s); logging to the console only", log_file, file_problem
-        )
+        if console:
+            logger.warning(
+                "Cannot write the log file %s (%s); logging to the console only",
+                log_file,
+                file_problem,
+            )
+        else:
+            _tell_stderr(f"solaxtray cannot write its log file {log_file} ({file_problem}).")
     return log_file
+
+
+def _tell_stderr(sentence: str) -> None:
+    """One line on stderr, if there is one (a windowed app may have none)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(sentence + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+class _LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file, which gives up quietly when the file cannot be written.
+
+    Why: the stock handler reports each failed write (a full disk, a file made read-only, a
+    removed mount) with a "--- Logging error ---" traceback on stderr, for every record, for the
+    rest of the run. Here the first failure is told once, in one sentence (which file, why), and
+    the handler takes itself off the root logger; the app goes on without its file log.
+    """
+
+    _failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._failed:
+            return
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)  # a programming error: logging's own report
+            return
+        if self._failed:
+            return
+        self._failed = True
+        reason = error.strerror or str(error)
+        _tell_stderr(
+            f"solaxtray could not write its log file {self.baseFilename} ({reason}), and stopped "
+            "writing to it."
+        )
+        root = logging.getLogger()
+        # A new list, not removeHandler: the root logger may be iterating over its list right now,
+        # and removing from it in place would skip the next handler (the console) for this record.
+        root.handlers = [h for h in root.handlers if h is not self]
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def reset_logging() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -28,7 +27,7 @@ from solaxtray.core.errors import (
     TokenRejected,
 )
 from solaxtray.core.models import BatteryStatus, InverterStatus, InverterType, Snapshot
-from solaxtray.core.redact import redact
+from solaxtray.core.redact import looks_like_token, redact
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +83,6 @@ _DOCUMENTED_FIELDS = frozenset(
 
 _E = TypeVar("_E", InverterType, InverterStatus, BatteryStatus)
 
-_TOKEN_SHAPED = re.compile(r"[0-9]{23,24}")
 _MAX_QUOTED_TEXT = 120
 
 
@@ -309,7 +307,7 @@ def _quote_cloud_words(words: str) -> str:
 def _show_sn(sn: str) -> str:
     """The serial as it may appear in a sentence: printable, short, and never token-shaped."""
     cleaned = "".join(c for c in sn if c.isprintable() and not c.isspace())[:32]
-    if not cleaned or _TOKEN_SHAPED.search(cleaned):
+    if not cleaned or looks_like_token(cleaned):
         return "this serial number"
     return f"the serial number {cleaned}"
 

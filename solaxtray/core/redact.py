@@ -29,15 +29,28 @@ class _Registry:
     secrets: tuple[str, ...] = ()
 
 
+_TOKEN_SHAPED = re.compile(r"(?<![0-9])[0-9]{23,24}(?![0-9])")
+"""A SolaX token is 23 or 24 digits (V6.1, Table 2); nothing else we print is that long. The one
+definition of "token-shaped": what ``redact`` masks is exactly what ``looks_like_token`` finds."""
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # tokenId=…, tokenId: …, "tokenId": "…", tokenid%3D… in query strings, headers, JSON and reprs.
     (
         re.compile(r"""(token[_-]?id["']?\s*(?:=|:|%3D)\s*["']?)[^\s"'&,;)}\]]+""", re.IGNORECASE),
         r"\1" + MASK,
     ),
-    # A SolaX token is 23 or 24 digits (V6.1, Table 2); nothing else we print is that long.
-    (re.compile(r"(?<![0-9])[0-9]{23,24}(?![0-9])"), MASK),
+    (_TOKEN_SHAPED, MASK),
 )
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether ``text`` holds a token-shaped value (a run of 23 or 24 digits).
+
+    For input that should be something else, a serial number above all: a token pasted into the
+    serial field must be refused without a request (wrong requests count towards the cloud's ban)
+    and without echoing it back in the refusal.
+    """
+    return _TOKEN_SHAPED.search(text) is not None
 
 
 def register_secret(value: str) -> None:

@@ -15,6 +15,9 @@ run it on a worker thread, or use :meth:`SecretStore.get_with_timeout`, which gi
 limit with ``SecretStoreLocked`` (the worker thread is a daemon and is abandoned, not killed: Python
 offers no way to cancel a blocked D-Bus call).
 
+**Frozen app.** keyring finds its backends through package metadata that a PyInstaller build lacks;
+:func:`ensure_keyring_backends` imports this platform's backend explicitly before the first use.
+
 **Token shape.** The document says a tokenId is 23 or 24 digits. :func:`check_token` rejects what
 cannot be a token at all (empty, spaces inside, control or non-ASCII characters, fewer than 16 or more
 than 64 characters: almost always a paste of the wrong thing, such as a serial number) because every
@@ -33,9 +36,11 @@ of invalidating each other's at every renewal.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +64,8 @@ CLIENT_SECRET_USERNAME = "clientSecret"  # noqa: S105 (a name, not a secret)
 CLIENT_SECRET_ENV = "SOLAXTRAY_CLIENT_SECRET"  # noqa: S105 (a name, not a secret)
 
 DEFAULT_TIMEOUT_S = 10.0
+"""How long anything in solaxtray waits for the keyring before saying it did not answer (the
+tray app, the settings dialog, the CLI, the self-test): the one constant for all of them."""
 
 _NO_BACKEND = (
     "No secure password store (keyring) was found. Install and start a Secret Service such as "
@@ -140,8 +147,63 @@ def check_token(text: str) -> tuple[str, str | None]:
     )
 
 
+def import_keyring_backends() -> list[str]:
+    """Import the keyring backends this platform needs, so keyring finds them even where its
+    entry points are unreadable (a frozen app); returns the ones that imported."""
+    names = ["keyring.backends.fail", "keyring.backends.chainer"]
+    if sys.platform == "win32":
+        names.append("keyring.backends.Windows")
+    elif sys.platform == "darwin":
+        names.append("keyring.backends.macOS")
+    else:
+        names.append("keyring.backends.SecretService")
+    loaded = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except ImportError:
+            continue
+    return loaded
+
+
+_backends_lock = threading.Lock()
+_backends_loaded = threading.Event()
+
+
+def ensure_keyring_backends() -> None:
+    """Make keyring see this platform's backend in a frozen app; once per process, before the
+    first keyring call.
+
+    Why: keyring discovers its backends through package entry points, which a PyInstaller build
+    does not carry, so on its own it finds none and every secret would be "no keyring". Importing
+    the backend modules registers their classes; the detection is then run again (its result is
+    cached for the process). From source nothing is done: discovery works there, and a backend a
+    caller has chosen (``keyring.set_keyring``) is left alone.
+    """
+    if _backends_loaded.is_set():
+        return
+    with _backends_lock:
+        if _backends_loaded.is_set():
+            return
+        if getattr(sys, "frozen", False):
+            import keyring.backend
+            import keyring.core
+
+            loaded = import_keyring_backends()
+            # Forget a detection that ran before the imports (jaraco's ``once`` cache).
+            reset = getattr(keyring.backend.get_all_keyring, "reset", None)
+            if callable(reset) and hasattr(keyring.backend.get_all_keyring, "saved_result"):
+                reset()
+            keyring.core.init_backend()
+            logger.info("Frozen app: imported keyring backends %s", ", ".join(loaded))
+        _backends_loaded.set()
+
+
 def backend_description(backend: KeyringBackend | None = None) -> str:
     """The active keyring backend in words a user recognises."""
+    if backend is None:
+        ensure_keyring_backends()
     kr = backend if backend is not None else keyring.get_keyring()
     module = type(kr).__module__
     if module.endswith("chainer"):
@@ -160,11 +222,14 @@ def backend_description(backend: KeyringBackend | None = None) -> str:
     return str(getattr(kr, "name", type(kr).__name__))
 
 
-def run_with_timeout(func: Callable[[], _T], seconds: float, *, what: str) -> _T:
+def run_with_timeout(
+    func: Callable[[], _T], seconds: float, *, what: str, env_var: str | None = None
+) -> _T:
     """Run a keyring call on a daemon thread and wait at most ``seconds``.
 
     Why: an unlock prompt or a hung Secret Service blocks forever. On time-out this raises
-    SecretStoreLocked and abandons the thread (it ends whenever the keyring answers).
+    SecretStoreLocked and abandons the thread (it ends whenever the keyring answers). With
+    ``env_var`` the sentence names the environment variable that avoids the keyring.
     """
     results: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
 
@@ -178,10 +243,13 @@ def run_with_timeout(func: Callable[[], _T], seconds: float, *, what: str) -> _T
     try:
         ok, value = results.get(timeout=seconds)
     except queue.Empty:
-        logger.warning("The keyring did not answer within %.0f s (%s)", seconds, what)
+        # INFO: the raised error is what the user reads; a second line would repeat it.
+        logger.info("The keyring did not answer within %g s (%s)", seconds, what)
+        variable = "variables" if env_var and " and " in env_var else "variable"
+        instead = f", or set the environment {variable} {env_var} instead" if env_var else ""
         raise SecretStoreLocked(
-            f"The keyring did not answer within {seconds:.0f} seconds. It may be locked and waiting "
-            "for its password: unlock your keyring and retry."
+            f"The keyring did not answer within {seconds:g} seconds. It may be locked and waiting "
+            f"for its password: unlock your keyring and retry{instead}."
         ) from None
     if ok:
         return value  # type: ignore[return-value]
@@ -236,7 +304,7 @@ class SecretStore:
         if env_value is not None:
             register_secret(env_value)
             return env_value
-        return run_with_timeout(self.get, seconds, what="get")
+        return run_with_timeout(self.get, seconds, what="get", env_var=self.env_var)
 
     def set(self, value: str) -> None:
         """Store the secret in the keyring (the environment variable is never written)."""
@@ -280,6 +348,7 @@ class SecretStore:
         """Translate every keyring failure into a SecretStoreError with a sentence (the library's
         own text is logged by type only: it might one day carry a secret)."""
         env = self.env_var or TOKEN_ENV
+        ensure_keyring_backends()
         try:
             return func()
         except keyring.errors.NoKeyringError as exc:
@@ -392,6 +461,18 @@ class DeveloperCredentials:
         keyring (see the module docstring)."""
         return self.client_id.get(), self.client_secret.get()
 
+    def get_with_timeout(self, seconds: float = DEFAULT_TIMEOUT_S) -> tuple[str | None, str | None]:
+        """:meth:`get` with one time limit for both reads, for callers that must not hang (the
+        CLI from cron, the tray app)."""
+        id_env, secret_env = self.client_id._from_env(), self.client_secret._from_env()
+        if id_env is not None and secret_env is not None:
+            register_secret(secret_env)
+            return id_env, secret_env
+        env_var = (
+            CLIENT_SECRET_ENV if id_env is not None else f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"
+        )
+        return run_with_timeout(self.get, seconds, what="get", env_var=env_var)
+
     def set(self, client_id: str, client_secret: str) -> None:
         """Check both, then store both (the id first: a failure leaves no secret without its id)."""
         cid = check_credential(client_id, "client id")
@@ -442,7 +523,9 @@ class AccessTokenStore:
         return f"AccessTokenStore(service={self._store.service!r})"
 
     def load(self) -> tuple[str, float] | None:
-        raw = self._store.get()
+        # Every access has a time limit: this runs inside polling loops (``watch`` from cron),
+        # where a locked keyring must cost one sentence in the log, not a hang.
+        raw = self._store.get_with_timeout(DEFAULT_TIMEOUT_S)
         if raw is None:
             return None
         token, _, when = raw.rpartition(" ")
@@ -457,10 +540,11 @@ class AccessTokenStore:
 
     def save(self, token: str, expires_at: float) -> None:
         register_secret(token)
-        self._store.set(f"{token} {expires_at:.0f}")
+        value = f"{token} {expires_at:.0f}"
+        run_with_timeout(lambda: self._store.set(value), DEFAULT_TIMEOUT_S, what="set")
 
     def clear(self) -> None:
-        self._store.clear()
+        run_with_timeout(self._store.clear, DEFAULT_TIMEOUT_S, what="clear")
 
     def forget(self) -> None:
         """Remove it, ignoring keyring trouble (it is only a cache)."""

@@ -14,8 +14,9 @@ Why this shape:
   file went. The app shows that sentence; it never crashes on its own settings.
 - **The tokenId is never a setting**: it lives in the OS keyring only (``solaxtray.core.secrets``),
   as do the Developer API's client id and secret. A ``token``/``tokenId``/``client_secret`` key
-  found in a file is dropped (and the file rewritten on the next save), so a
-  hand-edited file cannot keep a secret in plain text.
+  found in a file is dropped and the file rewritten at once without it, and a damaged file set
+  aside has its secrets masked first, so a hand-edited file cannot keep a secret in plain text. A
+  token typed where a serial number belongs is refused without being echoed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from solaxtray.core.errors import ConfigError
+from solaxtray.core.redact import looks_like_token, redact, register_secret
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +69,45 @@ Kept as plain strings here so that reading the settings never imports the HTTP c
 DEFAULT_DEVELOPER_HOST = "eu"
 
 
+def _token_like(cleaned: str) -> bool:
+    """Whether a value typed as a serial number is more likely a secret (the tokenId, a client
+    secret) than a serial: token-shaped for ``redact``, a secret this process knows, all digits and
+    16 or more long, or longer than any serial number (20). Such a value is never echoed back."""
+    return (
+        looks_like_token(cleaned)
+        or redact(cleaned) != cleaned
+        or len(cleaned) > 20
+        or (cleaned.isdigit() and len(cleaned) >= 16)
+    )
+
+
+def _token_instead_of_serial(cleaned: str, wanted: str) -> ConfigError:
+    return ConfigError(
+        f"The value entered as a serial number has {len(cleaned)} characters: this looks like a "
+        f"tokenId, not a serial number. {wanted} The tokenId belongs in the keyring "
+        "('solaxtray token set', or the token field of the settings)."
+    )
+
+
 def normalize_serial(text: str) -> str:
     """Return the registration number in canonical form (upper case, no blanks), or raise
     ConfigError with a sentence that helps the user find the right number.
 
     Why the extra words for 14-16 characters: the most common mistake is to give the inverter's own
     serial number (printed on the inverter's label) where the API wants the 10-character
-    registration number of the communication dongle (field notes, "Identifiers").
+    registration number of the communication dongle (field notes, "Identifiers"). The second most
+    common is the tokenId in the serial field: that is refused without showing it (the message may
+    reach a terminal, a log or a screenshot).
     """
     cleaned = re.sub(r"[\s-]+", "", text).upper()
     if _SERIAL_RE.fullmatch(cleaned):
         return cleaned
-    shown = cleaned if len(cleaned) <= 40 else cleaned[:40] + "…"
+    if _token_like(cleaned):
+        raise _token_instead_of_serial(
+            cleaned,
+            "Enter the 10-character registration number printed on the Pocket WiFi/LAN/4G dongle.",
+        )
+    shown = cleaned
     if not cleaned:
         raise ConfigError("A serial number is empty. Enter the 10-character registration number.")
     if not cleaned.isalnum():
@@ -110,7 +139,11 @@ def normalize_device_serial(text: str) -> str:
     cleaned = re.sub(r"[\s-]+", "", text).upper()
     if _DEVICE_SERIAL_RE.fullmatch(cleaned):
         return cleaned
-    shown = cleaned if len(cleaned) <= 40 else cleaned[:40] + "…"
+    if _token_like(cleaned):
+        raise _token_instead_of_serial(
+            cleaned, "Enter the inverter's own serial number, printed on the inverter's label."
+        )
+    shown = cleaned
     if not cleaned:
         raise ConfigError("A serial number is empty. Enter the inverter's own serial number.")
     if not cleaned.isalnum():
@@ -152,7 +185,7 @@ def check_backend(value: Any) -> str:
         raise ConfigError(
             f"The SolaX API must be {BACKEND_TOKEN!r} (a tokenId from the API page of SolaX Cloud) "
             f"or {BACKEND_DEVELOPER!r} (a client id and secret from the SolaX Developer Platform), "
-            f"not {value!r}."
+            f"not {redact(repr(value))}."
         )
     return key
 
@@ -335,7 +368,7 @@ def _check_serials(value: Any, backend: str = BACKEND_TOKEN) -> tuple[str, ...]:
         raise ConfigError("The serial numbers must be a list of serial numbers.")
     for item in value:
         if not isinstance(item, str):
-            raise ConfigError(f"A serial number must be text, not {item!r}.")
+            raise ConfigError(f"A serial number must be text, not {redact(repr(item))}.")
     return normalize_serials(value, backend)
 
 
@@ -476,7 +509,8 @@ class SettingsStore:
 
         Never raises for a bad file: a missing file gives the defaults silently; an unreadable,
         malformed or invalid one is renamed aside, the readable values are kept, and the warning
-        says what happened and where the old file is now.
+        says what happened and where the old file is now. A secret found in the file (a tokenId,
+        a client secret) is never loaded, and the file is rewritten at once without it.
         """
         try:
             raw = self.path.read_bytes()
@@ -492,37 +526,26 @@ class SettingsStore:
             data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict):
                 raise ConfigError("it does not hold a settings object")
+            data, secrets_found = _without_secrets(data)
             data = migrate(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return Settings(), self._set_aside(f"it is not valid JSON ({_short(exc)})")
+            return Settings(), self._set_aside(raw, f"it is not valid JSON ({_short(exc)})")
         except ConfigError as exc:
-            return Settings(), self._set_aside(exc.message.rstrip("."))
+            return Settings(), self._set_aside(raw, exc.message.rstrip("."))
         settings, problems = _from_dict(data)
         if problems:
             reason = "; ".join(p.rstrip(".") for p in problems)
-            return settings, self._set_aside(reason, salvaged=True)
+            return settings, self._set_aside(raw, reason, salvaged=True)
+        if secrets_found:
+            self._remove_secrets(data)
         return settings, None
 
     def save(self, settings: Settings) -> None:
         """Validate and write atomically. Raises ConfigError for an invalid value or when the file
         cannot be written (with the reason, for example a full disk or a read-only directory)."""
         data = settings_to_dict(settings.validated())
-        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-            )
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp_name, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
-                raise
+            _write_atomic(self.path, _dumps(data).encode("utf-8"))
         except OSError as exc:
             raise ConfigError(
                 f"Could not save the settings to {self.path}: {exc.strerror or exc}.",
@@ -530,7 +553,30 @@ class SettingsStore:
             ) from exc
         logger.debug("Saved the settings to %s", self.path)
 
-    def _set_aside(self, reason: str, *, salvaged: bool = False) -> str:
+    def _remove_secrets(self, data: dict[str, Any]) -> None:
+        """Rewrite the file without the secrets it held, keeping every other key as it was (a key
+        of a newer version included). Why at once, not at the next save: the user may never save,
+        and every backup of the file would keep the secret in plain text."""
+        try:
+            _write_atomic(self.path, _dumps(data).encode("utf-8"))
+        except OSError as exc:
+            logger.warning(
+                "The settings file %s holds a secret that belongs in the keyring, and it could "
+                "not be rewritten without it (%s); remove it by hand",
+                self.path,
+                exc.strerror or exc,
+            )
+            return
+        logger.warning(
+            "Removed a secret from the settings file %s; it belongs in the keyring "
+            "('solaxtray token set' or 'solaxtray credentials set')",
+            self.path,
+        )
+
+    def _set_aside(self, raw: bytes, reason: str, *, salvaged: bool = False) -> str:
+        """Move the damaged file to ``settings.json.corrupt-<time>``, with any secret in it masked
+        first: the copy is kept for the user to look at, so it would keep a token for ever."""
+        reason = redact(reason)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         counter = 1
@@ -542,8 +588,13 @@ class SettingsStore:
             if salvaged
             else "solaxtray started with default settings"
         )
+        scrubbed = scrub_settings_bytes(raw)
         try:
-            os.replace(self.path, target)
+            if scrubbed == raw:
+                os.replace(self.path, target)
+            else:
+                _write_atomic(target, scrubbed)
+                os.unlink(self.path)
         except OSError as exc:
             logger.info("Could not move the damaged settings file aside: %s", exc.strerror)
             return (
@@ -552,6 +603,83 @@ class SettingsStore:
             )
         logger.info("Settings file damaged (%s); moved it to %s", reason, target)
         return f"The settings file was damaged ({reason}), so {kept}. The old file was moved to {target}."
+
+
+def _dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    """Write through a temporary file in the same directory and ``os.replace``: a crash or a full
+    disk leaves the old file whole, never half a file. Raises OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+
+
+def _is_secret_key(key: object) -> bool:
+    return isinstance(key, str) and key.lower() in _SECRET_KEYS
+
+
+def _without_secrets(value: Any) -> tuple[Any, bool]:
+    """``value`` with every secret key dropped at any depth, and whether one was there. The
+    secrets' values are registered with ``redact`` so that they are masked in any later text."""
+    if isinstance(value, dict):
+        found = False
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if _is_secret_key(key):
+                found = True
+                if isinstance(item, str | int) and not isinstance(item, bool):
+                    register_secret(str(item))
+                continue
+            out[key], inner = _without_secrets(item)
+            found = found or inner
+        return out, found
+    if isinstance(value, list):
+        items = [_without_secrets(item) for item in value]
+        return [item for item, _ in items], any(inner for _, inner in items)
+    return value, False
+
+
+_SECRET_VALUE_RE = re.compile(
+    r"""(["']?(?:token|token[_-]?id|client[_-]?secret|access[_-]?token)["']?\s*[:=]\s*["']?)"""
+    r"""[^\s"',;}\]]+""",
+    re.IGNORECASE,
+)
+
+
+def scrub_settings_bytes(raw: bytes) -> bytes:
+    """A settings file's bytes with its secrets removed or masked, as safe to keep as a copy.
+
+    JSON that parses loses its secret keys (and is rewritten only if it had one); anything else is
+    masked as text: every ``redact`` pattern (token-shaped runs, ``"tokenId": ...``, registered
+    secrets) and the values of the other secret keys. Bytes that are not UTF-8 are kept as they
+    are around the masks.
+    """
+    text = raw.decode("utf-8", errors="surrogateescape")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        cleaned, found = _without_secrets(data)
+        if not found:
+            # Parsed and no secret key; a token-shaped value under another name is masked below.
+            masked = redact(text)
+            return raw if masked == text else masked.encode("utf-8", errors="surrogateescape")
+        return _dumps(cleaned).encode("utf-8")
+    masked = _SECRET_VALUE_RE.sub(r"\1***", redact(text))
+    return raw if masked == text else masked.encode("utf-8", errors="surrogateescape")
 
 
 def _short(exc: Exception) -> str:

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from solaxtray.core.alerts import Alert, AlertEngine, Health
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import EXIT_STATUS, ApiError, ErrorKind
-from solaxtray.core.ledger import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.models import Snapshot
 from solaxtray.core.scheduler import PollScheduler, SerialView
 
@@ -225,51 +224,13 @@ def _printer(out: TextIO) -> Callable[[dict[str, Any]], None]:
     return emit
 
 
-class _FetchBackend:
-    """A per-serial ``fetch`` function (tests, tools) as a one-serial-per-request backend."""
-
-    name = "fetch"
-    max_serials_per_request = 1
-    per_minute = MAX_PER_MINUTE
-    per_day = MAX_PER_DAY
-
-    def __init__(self, fetch: Callable[[str], Snapshot]) -> None:
-        self._fetch = fetch
-        self._requests = 0
-
-    @property
-    def requests_made(self) -> int:
-        return self._requests
-
-    def requests_for(self, count: int) -> int:
-        return max(0, count)
-
-    def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
-        outcomes: dict[str, Snapshot | ApiError] = {}
-        for sn in serials:
-            self._requests += 1
-            try:
-                outcomes[sn] = self._fetch(sn)
-            except ApiError as exc:
-                if exc.sn is None:
-                    exc.sn = sn
-                outcomes[sn] = exc
-        return outcomes
-
-    def close(self) -> None:
-        """Nothing to close: the caller owns the function."""
-
-
 def run_watch(
     *,
     serials: Sequence[str],
-    token: str | None = None,
-    api_url: str | None = None,
+    backend: RealtimeBackend,
     settings: WatchSettings | None = None,
     ledger: LedgerLike | None = None,
     out: TextIO | None = None,
-    fetch: Callable[[str], Snapshot] | None = None,
-    backend: RealtimeBackend | None = None,
     clock: Clock | None = None,
     sleep: Callable[[float], None] | None = None,
     emit: Callable[[dict[str, Any]], None] | None = None,
@@ -280,14 +241,13 @@ def run_watch(
 
     Args:
         serials: The serials to watch, as ``backend`` names them.
-        token, api_url: Used to build the tokenId backend when neither ``backend`` nor ``fetch``
-            is given.
+        backend: The ``RealtimeBackend`` to poll through (the caller opens and closes it; a
+            plain ``sn -> Snapshot`` function becomes one with ``TokenBackend.from_fetch``). Its
+            budget caps the scheduler's, and its batch size decides how many serials one
+            request asks.
         settings: The app's settings (poll interval, stale minutes, low SOC, location, budgets).
         ledger: The shared request ledger of this backend; ``None`` (demo mode) counts nothing.
         out: Where JSON lines go when ``emit`` is not given (default stdout).
-        fetch: ``sn -> Snapshot`` raising ``ApiError``; tests pass their own.
-        backend: The ``RealtimeBackend`` to poll through (the caller closes it); its budget caps
-            the scheduler's, and its batch size decides how many serials one request asks.
         clock, sleep: Time and waiting (``FakeClock`` and its ``sleep`` in tests).
         emit: Receives each line as a dict instead of printing it.
         should_stop: Checked before each step; True ends the loop with status 0.
@@ -300,15 +260,6 @@ def run_watch(
     clock = clock if clock is not None else SystemClock()
     sleep = sleep if sleep is not None else time.sleep
     emit = emit if emit is not None else _printer(out if out is not None else sys.stdout)
-    owned: RealtimeBackend | None = None
-    if backend is None and fetch is not None:
-        backend = _FetchBackend(fetch)
-    elif backend is None:
-        from solaxtray.core.backend import make_backend
-
-        if token is None:
-            raise ValueError("run_watch needs a backend, a token or a fetch function")
-        backend = owned = make_backend("token", token=token, api_url=api_url, clock=clock)
     fleet = watch
     if fleet is None:
         fleet = FleetWatch(
@@ -323,48 +274,44 @@ def run_watch(
         for alert in alerts:
             emit(alert.to_json())
 
-    try:
-        while should_stop is None or not should_stop():
-            tell(fleet.flush())
-            stopped = fleet.stopped
-            if stopped is not None:
-                logger.info("watch ends: nothing left to poll (%s)", stopped)
-                return EXIT_STATUS[stopped]
-            plan = fleet.next_poll()
-            if plan is None:
-                sleep(MAX_SLEEP_S)
+    while should_stop is None or not should_stop():
+        tell(fleet.flush())
+        stopped = fleet.stopped
+        if stopped is not None:
+            logger.info("watch ends: nothing left to poll (%s)", stopped)
+            return EXIT_STATUS[stopped]
+        plan = fleet.next_poll()
+        if plan is None:
+            sleep(MAX_SLEEP_S)
+            continue
+        sn, due = plan
+        wait = due - clock.now()
+        if wait > 0:
+            sleep(min(wait, MAX_SLEEP_S))
+            continue
+        batch = fleet.batch(sn, due, backend.max_serials_per_request)
+        need = max(1, backend.requests_for(len(batch)))
+        if ledger is not None and not ledger.try_acquire(sn, need):
+            wait = max(1.0, ledger.wait_time(need))
+            logger.info("request budget in use; waiting %.0f s", wait)
+            sleep(min(wait, MAX_SLEEP_S))
+            continue
+        before = backend.requests_made
+        outcomes = backend.fetch_many(batch)
+        spent = backend.requests_made - before
+        if ledger is not None and spent > need:
+            ledger.charge(sn, spent - need)
+        cost = spent / len(batch)
+        for name in batch:
+            outcome = outcomes.get(name.strip())
+            if outcome is None:
                 continue
-            sn, due = plan
-            wait = due - clock.now()
-            if wait > 0:
-                sleep(min(wait, MAX_SLEEP_S))
+            if isinstance(outcome, ApiError):
+                logger.warning("%s: %s: %s", name, outcome.title, outcome.message)
+                tell(fleet.on_error(name, outcome, cost=cost))
                 continue
-            batch = fleet.batch(sn, due, backend.max_serials_per_request)
-            need = max(1, backend.requests_for(len(batch)))
-            if ledger is not None and not ledger.try_acquire(sn, need):
-                wait = max(1.0, ledger.wait_time(need))
-                logger.info("request budget in use; waiting %.0f s", wait)
-                sleep(min(wait, MAX_SLEEP_S))
-                continue
-            before = backend.requests_made
-            outcomes = backend.fetch_many(batch)
-            spent = backend.requests_made - before
-            if ledger is not None and spent > need:
-                ledger.charge(sn, spent - need)
-            cost = spent / len(batch)
-            for name in batch:
-                outcome = outcomes.get(name.strip())
-                if outcome is None:
-                    continue
-                if isinstance(outcome, ApiError):
-                    logger.warning("%s: %s: %s", name, outcome.title, outcome.message)
-                    tell(fleet.on_error(name, outcome, cost=cost))
-                    continue
-                fresh, alerts = fleet.record_snapshot(name, outcome, cost=cost)
-                if fresh:
-                    emit(snapshot_line(outcome))
-                tell(alerts)
-        return 0
-    finally:
-        if owned is not None:
-            owned.close()
+            fresh, alerts = fleet.record_snapshot(name, outcome, cost=cost)
+            if fresh:
+                emit(snapshot_line(outcome))
+            tell(alerts)
+    return 0

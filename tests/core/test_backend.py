@@ -29,6 +29,7 @@ from solaxtray.core.errors import (
     ConfigError,
     ErrorKind,
     NetworkError,
+    RateLimited,
     SerialUnknown,
     TokenRejected,
 )
@@ -281,3 +282,59 @@ def test_a_single_serial_string_is_one_serial(sim: DeveloperSimulator, clock: Fa
     finally:
         token.close()
         developer.close()
+
+
+def test_a_plain_fetch_function_gets_the_token_backend_rules(
+    sim: DeveloperSimulator, clock: FakeClock
+) -> None:
+    rejected = SolaxClient(OTHER_TOKEN, api_url=sim.v2_url, clock=clock)
+    calls: list[str] = []
+
+    def fetch(sn: str) -> Snapshot:
+        calls.append(sn)
+        return rejected.fetch(sn)
+
+    backend = TokenBackend.from_fetch(fetch)
+    try:
+        assert isinstance(backend, RealtimeBackend)
+        assert backend.name == "fetch"
+        assert backend.max_serials_per_request == 1
+        assert (backend.per_minute, backend.per_day) == (9, 9000)
+        assert "fetch" in repr(backend)
+        outcomes = backend.fetch_many([f" {DEMO_SERIALS[0]} ", *DEMO_SERIALS])
+        assert list(outcomes) == list(DEMO_SERIALS)
+        assert calls == [DEMO_SERIALS[0]], "a rejected token must not be tried for every serial"
+        assert backend.requests_made == 1
+        assert [o.sn for o in outcomes.values() if isinstance(o, TokenRejected)] == list(
+            DEMO_SERIALS
+        )
+        backend.close()  # the function's owner keeps what it holds
+        good = TokenBackend.from_fetch(
+            SolaxClient(DEMO_TOKEN, api_url=sim.v2_url, clock=clock).fetch, name="demo"
+        )
+        assert good.name == "demo"
+        assert all(isinstance(o, Snapshot) for o in good.fetch_many(DEMO_SERIALS).values())
+    finally:
+        rejected.close()
+
+
+def test_an_error_copied_for_another_serial_keeps_everything_else() -> None:
+    cause = OSError("connection reset")
+    try:
+        try:
+            raise cause
+        except OSError as exc:
+            raise RateLimited("Wait an hour.", sn="SWA", banned=True, retry_after=3600.0) from exc
+    except RateLimited as caught:
+        original = caught
+    copied = original.for_serial("SWB")
+    assert type(copied) is RateLimited
+    assert copied is not original
+    assert (copied.sn, original.sn) == ("SWB", "SWA")
+    assert (copied.title, copied.message, copied.kind) == (
+        original.title,
+        original.message,
+        ErrorKind.RATE_LIMIT,
+    )
+    assert (copied.banned, copied.retry_after) == (True, 3600.0)
+    assert copied.__cause__ is cause

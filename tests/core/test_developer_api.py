@@ -245,6 +245,7 @@ def test_an_inverter_without_a_battery_is_left_out_of_later_battery_requests(
     with client_for(sim, clock) as client:
         client.fetch_many(DEMO_DEVICE_SERIALS)
         sim.clear_requests()
+        clock.advance(sim.upload_interval)  # a new upload, so the batteries are asked again
         outcomes = client.fetch_many(DEMO_DEVICE_SERIALS)
     lists = realtime_lists(sim)
     assert len(lists) == 2
@@ -254,6 +255,35 @@ def test_an_inverter_without_a_battery_is_left_out_of_later_battery_requests(
     assert isinstance(micro_snap, Snapshot)
     assert micro_snap.soc is None
     assert micro_snap.bat_power is None
+
+
+def test_no_battery_request_while_the_inverters_have_not_uploaded_again(
+    sim: DeveloperSimulator, clock: FakeClock
+) -> None:
+    """The battery reports in the same upload as its inverter: with no new upload there is
+    nothing new to ask for, and the round costs one request instead of two."""
+    with client_for(sim, clock) as client:
+        first = client.fetch_many(DEMO_DEVICE_SERIALS)
+        sim.clear_requests()
+        clock.advance(sim.upload_interval / 4)
+        again = client.fetch_many(DEMO_DEVICE_SERIALS)
+        assert len(realtime_lists(sim)) == 1, "only the inverters were asked"
+        sim.clear_requests()
+        clock.advance(sim.upload_interval)
+        later = client.fetch_many(DEMO_DEVICE_SERIALS)
+        assert len(realtime_lists(sim)) == 2, "a new upload: the batteries are asked again"
+    batteries = [inv.inverter_sn for inv in sim.inverters if inv.has_battery]
+    assert batteries
+    for sn in batteries:
+        before, same, after = first[sn], again[sn], later[sn]
+        assert isinstance(before, Snapshot)
+        assert isinstance(same, Snapshot)
+        assert isinstance(after, Snapshot)
+        assert same.upload_time == before.upload_time
+        assert (same.soc, same.bat_power) == (before.soc, before.bat_power)
+        assert same.soc is not None
+        assert after.upload_time != before.upload_time
+        assert after.soc is not None
 
 
 def test_an_unknown_serial_does_not_spoil_the_others(
@@ -292,12 +322,21 @@ def test_a_serial_without_data_is_not_reporting(clock: FakeClock) -> None:
 def test_malformed_serials_cost_no_request(sim: DeveloperSimulator, clock: FakeClock) -> None:
     with client_for(sim, clock) as client:
         outcomes = client.fetch_many(
-            ["bad serial!", DEMO_CLIENT_SECRET, " ", "202011240000123456789012"]
+            [
+                "bad serial!",
+                DEMO_CLIENT_SECRET,
+                " ",
+                "202011240000123456789012",
+                "SN-202011240000123456789012",
+                "20201124000012345678901 2",
+            ]
         )
     assert sim.requests == ()
+    assert len(outcomes) == 6
     for outcome in outcomes.values():
         assert isinstance(outcome, SerialUnknown)
         assert DEMO_CLIENT_SECRET not in outcome.message
+        assert "20201124000012345678901" not in outcome.message
 
 
 # -- every error kind -------------------------------------------------------------------------

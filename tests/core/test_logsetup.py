@@ -3,7 +3,9 @@ and records uncaught errors."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -134,3 +136,51 @@ def test_parse_level(name: str) -> None:
 def test_parse_level_rejects_unknown() -> None:
     with pytest.raises(ValueError, match="use one of"):
         parse_level("loud")
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/dev/full"), reason="no /dev/full on this OS (Windows, macOS)"
+)
+def test_a_full_disk_is_told_once_and_the_file_log_stops(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # /dev/full opens fine and fails every write with ENOSPC: a disk that filled up.
+    path = paths.log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to("/dev/full")
+    configure_logging("WARNING", console=True)
+    log = logging.getLogger("solaxtray.test")
+    for i in range(5):
+        log.warning("record %d", i)
+    err = capsys.readouterr().err
+    assert "Logging error" not in err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    told = [line for line in lines if "could not write its log file" in line]
+    assert len(told) == 1
+    assert str(path) in told[0]
+    assert os.strerror(errno.ENOSPC) in told[0]
+    # Every record still reached the console, the first one included.
+    assert [line for line in lines if "record" in line] == [
+        f"WARNING: record {i}" for i in range(5)
+    ]
+    assert [type(h).__name__ for h in _ours()] == ["StreamHandler"]
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,
+    reason="root (and Windows) can write into read-only files",
+)
+def test_a_log_file_that_cannot_be_opened_is_found_at_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = paths.log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("", encoding="utf-8")
+    path.chmod(0o444)
+    configure_logging("WARNING", console=True)
+    logging.getLogger("solaxtray.test").warning("after start")
+    err = capsys.readouterr().err
+    assert "Logging error" not in err
+    assert "logging to the console only" in err
+    assert len(_ours()) == 1

@@ -8,7 +8,14 @@ import secrets
 
 import pytest
 
-from solaxtray.core.redact import MASK, RedactingFilter, install_filter, redact, register_secret
+from solaxtray.core.redact import (
+    MASK,
+    RedactingFilter,
+    install_filter,
+    looks_like_token,
+    redact,
+    register_secret,
+)
 
 
 def _new_secret() -> str:
@@ -71,6 +78,22 @@ def test_token_shaped_numbers(digits: int, masked: bool) -> None:
     number = "".join(secrets.choice("123456789") for _ in range(digits))
     text = redact(f"value {number}.")
     assert (number not in text) is masked
+
+
+@pytest.mark.parametrize(("digits", "shaped"), [(10, False), (22, False), (23, True), (24, True)])
+@pytest.mark.parametrize(("before", "after"), [("", ""), (" ", "\n"), ("SN:", "x")])
+def test_looks_like_token_finds_what_redact_masks(
+    digits: int, shaped: bool, before: str, after: str
+) -> None:
+    text = before + "".join(secrets.choice("123456789") for _ in range(digits)) + after
+    assert looks_like_token(text) is shaped
+    assert (redact(text) != text) is shaped
+
+
+def test_a_longer_run_of_digits_is_not_token_shaped() -> None:
+    assert not looks_like_token("1" * 25)
+    assert not looks_like_token("SWABCDEFGH")
+    assert not looks_like_token("")
 
 
 def _logger_with_stream(name: str) -> tuple[logging.Logger, io.StringIO]:

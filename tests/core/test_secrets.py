@@ -444,3 +444,105 @@ def test_cli_credentials_set_prompts_without_echo(secret_service: SecretServiceB
     assert b"saved in the keyring" in seen
     assert keyring.get_password("solaxtray", "clientSecret") == CLIENT_SECRET
     assert keyring.get_password("solaxtray", "clientId") == CLIENT_ID
+
+
+# --- a keyring that never answers; a frozen app's keyring ---------------------------------------
+
+
+@pytest.mark.keyring
+@pytest.mark.skipif(sys.platform == "win32", reason="stopping a process is POSIX (SIGSTOP)")
+def test_cli_gives_up_on_a_keyring_that_never_answers(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+
+    from solaxtray.core import secrets
+
+    monkeypatch.setattr(secrets, "DEFAULT_TIMEOUT_S", 0.5)
+    # A daemon of its own, stopped (SIGSTOP): it holds its D-Bus name but never answers, as a
+    # hung Secret Service or one waiting behind an unlock prompt nobody sees (cron).
+    with running_secret_service(unlock=True) as bus, using_bus(bus, monkeypatch):
+        TokenStore().set(TOKEN)
+        os.kill(bus.keyring_pid, signal.SIGSTOP)
+        try:
+            runs = [
+                ["fetch", "--sn", "ABCDE12345"],
+                ["watch", "--sn", "ABCDE12345"],
+                ["token", "status"],
+                ["fetch", "--backend", "developer", "--sn", "H34A10I1234567"],
+            ]
+            statuses: list[int] = []
+
+            def run_all() -> None:
+                for argv in runs:
+                    try:
+                        statuses.append(main(argv))
+                    finally:
+                        reset_logging()
+
+            worker = threading.Thread(target=run_all, daemon=True)
+            worker.start()
+            worker.join(30)
+            assert not worker.is_alive(), "the CLI waited for the keyring without a limit"
+        finally:
+            os.kill(bus.keyring_pid, signal.SIGCONT)
+    assert statuses == [3, 3, 3, 3]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 4
+    for line in lines:
+        assert line.startswith("Keyring locked: The keyring did not answer")
+    assert all(TOKEN_ENV in line for line in lines[:3])
+    assert CLIENT_ID_ENV in lines[3]
+    assert CLIENT_SECRET_ENV in lines[3]
+
+
+def test_developer_credentials_with_a_time_limit_from_the_environment(
+    no_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CLIENT_ID_ENV, "env-client-id")
+    monkeypatch.setenv(CLIENT_SECRET_ENV, "env-client-secret-9")
+    assert DeveloperCredentials().get_with_timeout(5) == ("env-client-id", "env-client-secret-9")
+    monkeypatch.delenv(CLIENT_SECRET_ENV)
+    with pytest.raises(SecretStoreError) as info:  # the secret is read from (no) keyring
+        DeveloperCredentials().get_with_timeout(5)
+    assert CLIENT_SECRET_ENV in info.value.message
+
+
+_FROZEN_PROBE = """
+import sys
+import keyring.backend
+
+# A PyInstaller build carries no package metadata, so keyring's entry points load nothing.
+keyring.backend._load_plugins = lambda: None
+keyring.get_keyring()  # a detection before solaxtray's first use (as another library might)
+if sys.argv[1] == "frozen":
+    sys.frozen = True
+from solaxtray.core.secrets import TokenStore, backend_description
+
+print(backend_description())
+if sys.argv[1] == "frozen":
+    print(TokenStore().get() == sys.argv[2])
+"""
+
+
+@pytest.mark.keyring
+def test_a_frozen_app_finds_its_keyring_without_entry_points(
+    secret_service: SecretServiceBus,
+) -> None:
+    TokenStore().set(TOKEN)
+
+    def probe(mode: str) -> list[str]:
+        proc = subprocess.run(
+            [sys.executable, "-c", _FROZEN_PROBE, mode, TOKEN],
+            capture_output=True,
+            text=True,
+            env=secret_service.env(),
+            timeout=60,
+            check=False,
+        )
+        return (proc.stdout + proc.stderr).splitlines()
+
+    # Without the explicit import keyring finds nothing (so the probe does hide the entry
+    # points); a frozen app imports its backend and reads the token.
+    assert probe("source") == ["none available"]
+    assert probe("frozen") == ["Secret Service (GNOME Keyring, KWallet)", "True"]

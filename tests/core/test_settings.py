@@ -392,3 +392,103 @@ def test_client_secret_in_the_file_is_dropped(store: SettingsStore) -> None:
 def test_each_api_has_its_own_ledger() -> None:
     assert paths.ledger_path("developer") != paths.ledger_path()
     assert paths.ledger_path("developer").parent == paths.data_dir()
+
+
+# --- secrets never echoed, never kept on disk ----------------------------------------------------
+
+TOKEN_LIKE = [
+    "123456789012345678901234",  # 24 digits: a tokenId
+    "2020-1122-3344-5566-7788-99",  # the same with separators a paste may bring
+    "1234567890123456",  # 16 digits: too many for a serial, too few for a token
+    "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6",  # 32 characters: some other secret
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "backend"),
+    [(text, "token") for text in TOKEN_LIKE]
+    # Up to 20 letters and digits can be an inverter's own serial number.
+    + [(text, "developer") for text in TOKEN_LIKE if len(text.replace("-", "")) > 20],
+)
+def test_a_token_typed_as_serial_is_refused_without_echo(text: str, backend: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        normalize_serials([text], backend)
+    message = info.value.message
+    assert "looks like a tokenId, not a serial number" in message
+    cleaned = text.replace("-", "").upper()
+    for fragment in (text, cleaned, cleaned[:12], cleaned[-12:]):
+        assert fragment.upper() not in message.upper()
+
+
+def test_a_registered_secret_typed_as_serial_is_not_echoed() -> None:
+    from solaxtray.core.redact import register_secret
+
+    secret = "QZ7SECRET91X"  # 12 characters: shaped like nothing in particular
+    register_secret(secret)
+    with pytest.raises(ConfigError) as info:
+        normalize_serial(secret)
+    assert secret not in info.value.message
+    assert "looks like a tokenId" in info.value.message
+
+
+def test_token_in_file_is_removed_from_the_file_at_once(store: SettingsStore) -> None:
+    token = "202011223344556677889911"
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "serials": ["ABCDE12345"],
+                "tokenId": token,
+                "from_a_newer_version": {"kept": True, "client_secret": "nested-secret-77"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    settings, warning = store.load()
+    assert warning is None
+    assert settings.serials == ("ABCDE12345",)
+    # No save: the file on disk no longer holds either secret, and everything else is still there.
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    assert token not in store.path.read_text(encoding="utf-8")
+    assert "nested-secret-77" not in store.path.read_text(encoding="utf-8")
+    assert data["serials"] == ["ABCDE12345"]
+    assert data["from_a_newer_version"] == {"kept": True}
+    assert [p.name for p in store.path.parent.iterdir()] == ["settings.json"]
+    assert store.load() == (settings, None)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Not JSON at all, with the token under its usual key and a token-shaped value elsewhere.
+        '{"tokenId": "tok-en-value-5544", "serials": ["ABCDE12345"], "x": 202011223344556677889922',
+        # JSON with an invalid field (so the file is set aside) and the secrets as keys.
+        json.dumps(
+            {
+                "serials": ["ABCDE12345"],
+                "poll_interval_s": "often",
+                "token": "tok-en-value-5544",
+                "client_secret": "202011223344556677889922",
+            }
+        ),
+        # A broken file with the secret under another of the keys a hand-edit may use.
+        "{'client_secret': 'tok-en-value-5544', 'note': '202011223344556677889922'",
+    ],
+)
+def test_a_damaged_file_is_set_aside_without_its_secrets(
+    store: SettingsStore, content: str
+) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(content, encoding="utf-8")
+    _, warning = store.load()
+    assert warning is not None
+    assert "damaged" in warning
+    aside = list(store.path.parent.glob("settings.json.corrupt-*"))
+    assert len(aside) == 1
+    kept = aside[0].read_text(encoding="utf-8")
+    assert "tok-en-value-5544" not in kept
+    assert "202011223344556677889922" not in kept
+    assert "ABCDE12345" in kept or "'note'" in kept  # the rest is kept for the user to read
+    assert not store.path.exists()
+    assert "tok-en-value-5544" not in warning

@@ -14,6 +14,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from solaxtray.core.backend import TokenBackend
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.models import Snapshot
 from solaxtray.core.parsing import parse_realtime
@@ -84,7 +85,7 @@ def test_a_week_of_polling_stays_in_quota_and_alerts_exactly() -> None:
     end = START + 7 * DAY
     status = run_watch(
         serials=[HYBRID, GRIDTIE],
-        fetch=fetch,
+        backend=TokenBackend.from_fetch(fetch),
         clock=clock,
         sleep=clock.sleep,
         emit=lines.append,

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from solaxtray.core import paths
+from solaxtray.core.backend import TokenBackend
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import EXIT_STATUS, ErrorKind, SerialUnknown, TokenRejected
 from solaxtray.core.ledger import RequestLedger
@@ -62,7 +63,7 @@ def test_run_watch_emits_fresh_snapshots_and_alerts(tmp_path: Path) -> None:
     end = START + 3 * 3600
     status = run_watch(
         serials=[SN],
-        fetch=cloud.fetch,
+        backend=TokenBackend.from_fetch(cloud.fetch),
         clock=clock,
         sleep=clock.sleep,
         emit=lines.append,
@@ -94,7 +95,7 @@ def test_run_watch_respects_a_full_ledger(tmp_path: Path) -> None:
         assert other_process.try_acquire("OTHER00001")
     run_watch(
         serials=[SN],
-        fetch=cloud.fetch,
+        backend=TokenBackend.from_fetch(cloud.fetch),
         clock=clock,
         sleep=clock.sleep,
         emit=lambda line: None,
@@ -124,7 +125,7 @@ def test_run_watch_ends_when_nothing_can_be_polled(
     lines: list[dict[str, Any]] = []
     status = run_watch(
         serials=[SN, "SWTEST0002"],
-        fetch=fetch,
+        backend=TokenBackend.from_fetch(fetch),
         clock=clock,
         sleep=clock.sleep,
         emit=lines.append,
@@ -158,70 +159,111 @@ def test_fleet_watch_is_the_pollers_planner() -> None:
 
 # --- the real command against the real simulator over HTTP ----------------------------------------
 
+FIRST_LINE_S = 30.0
+"""Start-up of a fresh interpreter on a loaded two-core CI machine, plus the first request."""
+NEXT_LINE_S = 20.0
+"""One plain poll interval (10 s, the least the settings allow) with room for a loaded machine."""
+
 
 @pytest.fixture
 def fast_cloud() -> Iterator[CloudSimulator]:
     inverter = SimInverter(
         sn=SN, inverter_sn="X1TEST000001", type_code=15, pv_peak_w=5000, battery_wh=10_000
     )
+    # Uploads every 3 s: every poll of watch (10 s apart) finds a new one.
     with CloudSimulator(inverters=[inverter], upload_interval=3.0) as sim:
         yield sim
 
 
-def _reader(stream: Any, lines: queue.Queue[str]) -> None:
+def _reader(stream: Any, lines: queue.Queue[str | None]) -> None:
     for line in stream:
         lines.put(line)
+    lines.put(None)  # end of output: the process has closed stdout
 
 
-def test_watch_command_reports_a_scripted_fault_once(fast_cloud: CloudSimulator) -> None:
-    # The shortest plain poll interval the settings allow keeps the test near half a minute.
+def _status_held(cloud: CloudSimulator) -> int | None:
+    reading = cloud.current_reading(SN)
+    return None if reading is None else reading.status
+
+
+def _event(line: dict[str, Any]) -> str:
+    """A snapshot as its status code, an alert as its kind."""
+    if line["type"] == "snapshot":
+        return str(line["inverterStatus"]["code"])
+    return str(line["kind"])
+
+
+EXPECTED_STORIES = (
+    ["103", "fault", "102", "102", "recovery"],
+    # The repair came only after watch's next poll (a very slow machine): one more fault upload,
+    # which must not alert again.
+    ["103", "fault", "103", "102", "102", "recovery"],
+)
+"""What watch may print, whole: the fault at the first poll, then exactly two normal uploads and
+the recovery, and nothing after it."""
+
+
+def test_watch_command_reports_a_scripted_fault_once(
+    fast_cloud: CloudSimulator, tmp_path: Path
+) -> None:
+    """One fault and one recovery, driven by what watch prints, never by guessed waits.
+
+    The inverter is in fault before watch starts, so its first poll alerts. Seeing that alert, the
+    test repairs the inverter from the next whole second on; the next two polls each find a new
+    Normal Mode upload, and the second of them is the recovery. Ctrl-C then, and reading stdout to
+    its end, shows that nothing else was said: every line of those polls is written before exit.
+    Any line off the expected story fails at once.
+    """
     SettingsStore(paths.settings_path()).save(Settings(poll_interval_s=10))
-    env = {**os.environ, "SOLAXTRAY_TOKEN": DEMO_TOKEN, "PYTHONUNBUFFERED": "1"}
-    # The inverter is in fault when watch starts (start-up alerts once), and is repaired as soon
-    # as watch has said so; two normal uploads in a row make the recovery.
     fast_cloud.script_status(SN, [(0.0, 103)])
-    fast_cloud.upload_now(SN)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "solaxtray", "watch", "--api-url", fast_cloud.v1_url, "--sn", SN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    lines: queue.Queue[str] = queue.Queue()
+    ready_at = fast_cloud.upload_now(SN)
+    # upload_now may land in the next second (an upload was already made in this one).
+    while _status_held(fast_cloud) != 103:
+        assert time.time() < ready_at + 5, "the simulator never made the fault upload"
+        time.sleep(0.02)
+    env = {**os.environ, "SOLAXTRAY_TOKEN": DEMO_TOKEN, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "solaxtray", "watch", "--sn", SN]
+    command += ["--api-url", fast_cloud.v1_url]
+    err_path = tmp_path / "stderr.txt"
+    with err_path.open("w", encoding="utf-8") as err_file:
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=err_file, text=True, env=env
+        )
+    lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
     seen: list[dict[str, Any]] = []
-    repaired = False
-    deadline = time.monotonic() + 90
+    events: list[str] = []
     try:
-        while time.monotonic() < deadline:
+        wait = FIRST_LINE_S
+        while True:
             try:
-                seen.append(json.loads(lines.get(timeout=1)))
+                raw = lines.get(timeout=wait)
             except queue.Empty:
-                if proc.poll() is not None:
-                    break
-                continue
-            kinds = [x["kind"] for x in seen if x["type"] == "alert"]
-            if kinds == ["fault"] and not repaired:
-                fast_cloud.script_status(SN, [(0.0, 102)])
-                fast_cloud.upload_now(SN)
-                repaired = True
-            if "recovery" in kinds:
+                pytest.fail(f"watch said nothing for {wait:.0f} s after {events}")
+            if raw is None:
                 break
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
+            wait = NEXT_LINE_S
+            seen.append(json.loads(raw))
+            events.append(_event(seen[-1]))
+            assert any(story[: len(events)] == events for story in EXPECTED_STORIES), (
+                events,
+                err_path.read_text(encoding="utf-8"),
+            )
+            if events == ["103", "fault"]:
+                # Not in the fault's own second: the simulator would keep the fault then.
+                fast_cloud.script_status(SN, [(1.0, 102)])
+            elif events[-1] == "recovery":
+                proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=NEXT_LINE_S)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    alerts = [(x["kind"], x["severity"]) for x in seen if x["type"] == "alert"]
-    assert alerts == [("fault", "critical"), ("recovery", "info")], err
-    snapshots = [x for x in seen if x["type"] == "snapshot"]
-    assert len(snapshots) >= 3
-    assert {x["sn"] for x in snapshots} == {SN}
-    statuses = [x["inverterStatus"]["code"] for x in snapshots]
-    assert 103 in statuses
-    assert statuses[-1] == 102
-    assert proc.returncode == 0  # Ctrl-C ends watch cleanly
+    err = err_path.read_text(encoding="utf-8")
+    assert events in EXPECTED_STORIES, err
+    fault, recovery = (x for x in seen if x["type"] == "alert")
+    assert (fault["severity"], recovery["severity"]) == ("critical", "info")
+    assert {x["sn"] for x in seen} == {SN}
+    assert proc.returncode == 0, err  # Ctrl-C ends watch cleanly
     assert "Traceback" not in err
     assert DEMO_TOKEN not in err
