@@ -718,3 +718,20 @@ def test_serve_forever_demo_runs_until_stopped() -> None:
     assert got == [True]
     assert urls[0].startswith("http://127.0.0.1:")
     assert urls[0].endswith("/proxyApp/proxy/api/")
+
+
+def test_a_status_scripted_in_the_same_second_as_the_last_step_wins() -> None:
+    """A repair scripted within the second of the fault it repairs must not be lost to the sort:
+    the later call wins (this once left an inverter in fault for good)."""
+    from solaxtray.core.clock import FakeClock
+    from solaxtray.core.simulator.cloud import SimulatedCloud
+
+    clock = FakeClock(1_780_000_000.0)
+    cloud = SimulatedCloud(clock=clock, upload_interval=3.0)
+    sn = cloud.serials[0]
+    cloud.script_status(sn, [(0.0, 103)])
+    clock.advance(0.4)
+    cloud.script_status(sn, [(0.0, 102)])
+    cloud.upload_now(sn)
+    clock.advance(4.0)
+    assert cloud.current_reading(sn).status == 102

@@ -170,7 +170,8 @@ def fast_cloud() -> Iterator[CloudSimulator]:
     inverter = SimInverter(
         sn=SN, inverter_sn="X1TEST000001", type_code=15, pv_peak_w=5000, battery_wh=10_000
     )
-    # Uploads every 3 s: every poll of watch (10 s apart) finds a new one.
+    # Uploads every 3 s: every poll of watch (10 s apart) finds a new one. Gaps that short are
+    # never taken for a cadence (MIN_CADENCE_S), so watch keeps its plain 10 s interval.
     with CloudSimulator(inverters=[inverter], upload_interval=3.0) as sim:
         yield sim
 

@@ -228,10 +228,13 @@ class SimulatedCloud:
             unit = self._unit(sn)
             now = self.clock.now()
             self._advance(unit, now)
-            unit.script = [s for s in unit.script if s[0] < now]
-            # Uploads fall on whole seconds: a step belongs to the second it starts in.
-            unit.script.extend((float(math.floor(now + at)), int(code)) for at, code in steps)
-            unit.script.sort()
+            # Uploads fall on whole seconds: a step belongs to the second it starts in. A new
+            # step that lands in the second of an older one replaces it (a later call wins).
+            new = [(float(math.floor(now + at)), int(code)) for at, code in steps]
+            cut = min((t for t, _ in new), default=now)
+            unit.script = [s for s in unit.script if s[0] < min(now, cut)]
+            unit.script.extend(new)
+            unit.script.sort(key=lambda step: step[0])
             unit.script_period = None
 
     def upload_now(self, sn: str | None = None) -> float:
