@@ -734,4 +734,6 @@ def test_a_status_scripted_in_the_same_second_as_the_last_step_wins() -> None:
     cloud.script_status(sn, [(0.0, 102)])
     cloud.upload_now(sn)
     clock.advance(4.0)
-    assert cloud.current_reading(sn).status == 102
+    reading = cloud.current_reading(sn)
+    assert reading is not None
+    assert reading.status == 102
