@@ -7,7 +7,10 @@ since September 2026 (a client id and secret; up to ten inverter serials per req
 
 Why argparse and lazy imports: ``solaxtray fetch`` on a headless server must not import Qt (nor the
 simulator, nor the scheduler) just to print a table, and ``--help`` must work on a machine where Qt
-cannot load at all. So each subcommand imports what it needs when it runs.
+cannot load at all. So each subcommand imports what it needs when it runs. The tray app (no
+subcommand) is the start a user waits for at login, so its path imports neither the settings nor
+the logging set-up before the icon is shown: records are held in memory until then, and the log
+file is set up on the event loop's first tick (or at once, if the start fails before the icon).
 
 Every error a user can meet ends here as one line ``title: message`` on stderr and a documented exit
 status, never a traceback: 0 all ok; 2 usage or settings; 3 token (rejected, missing, keyring
@@ -20,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
-import json
 import logging
 import os
 import sys
@@ -46,20 +48,12 @@ from solaxtray.core.errors import (
     SolaxTrayError,
     TokenRejected,
 )
-from solaxtray.core.logsetup import LEVELS, configure_logging
-from solaxtray.core.settings import (
-    BACKEND_DEVELOPER,
-    BACKEND_TOKEN,
-    Settings,
-    SettingsStore,
-    check_backend,
-    normalize_serials,
-)
 
 if TYPE_CHECKING:
     from solaxtray.core.backend import RealtimeBackend
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.models import Snapshot
+    from solaxtray.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +66,10 @@ EXIT_INTERRUPTED = 130
 MAX_LEDGER_WAIT_S = 65.0
 """``fetch`` waits for the shared request budget up to about a minute (the per-minute window), and
 gives up with exit status 5 beyond that (the daily budget is spent)."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+"""``solaxtray.core.logsetup.LEVELS``, repeated here so the parser needs no logging set-up."""
 
 
 class _UsageError(SolaxTrayError):
@@ -120,6 +118,8 @@ def _add_target_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def _backend_arg(text: str) -> str:
+    from solaxtray.core.settings import check_backend
+
     try:
         return check_backend(text)
     except ConfigError as exc:
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"solaxtray {__version__}")
     parser.add_argument(
         "--log-level",
-        choices=LEVELS,
+        choices=LOG_LEVELS,
         type=str.upper,
         default="WARNING",
         help="what the console shows (the log file always records INFO and above)",
@@ -225,6 +225,8 @@ class _Target:
 
 
 def _load_settings() -> Settings:
+    from solaxtray.core.settings import SettingsStore
+
     settings, warning = SettingsStore(paths.settings_path()).load()
     if warning:
         print(f"Warning: {warning}", file=sys.stderr)
@@ -238,6 +240,8 @@ def _chosen_backend(args: argparse.Namespace, settings: Settings) -> str:
 def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitStack) -> _Target:
     """Flags beat the environment, which beats the settings. ``--demo`` starts the simulator
     in-process (stopped by ``stack``) and uses its credentials and serials."""
+    from solaxtray.core.settings import BACKEND_DEVELOPER, BACKEND_TOKEN, normalize_serials
+
     backend = _chosen_backend(args, settings)
     given = normalize_serials(args.sn, backend) if args.sn else ()
     if args.demo:
@@ -282,6 +286,8 @@ def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitSta
 
 
 def _demo_target(backend: str, given: tuple[str, ...], stack: ExitStack) -> _Target:
+    from solaxtray.core.settings import BACKEND_DEVELOPER
+
     if backend == BACKEND_DEVELOPER:
         from solaxtray.core.simulator.developer import (
             DEMO_CLIENT_ID,
@@ -311,6 +317,7 @@ def _developer_target(
     from solaxtray.core import secrets
     from solaxtray.core.developer_api import resolve_developer_host
     from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
+    from solaxtray.core.settings import BACKEND_DEVELOPER
 
     host = args.api_url or settings.developer_host
     resolve_developer_host(host)  # a typo is reported before anything is read from the keyring
@@ -420,6 +427,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
             error_to_json(item) if isinstance(item, ApiError) else snapshot_to_json(item)
             for item in results
         ]
+        import json
+
         json.dump({"inverters": items}, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
@@ -745,16 +754,22 @@ def _missing_display() -> bool:
 def _cmd_tray(args: argparse.Namespace) -> int:
     backend: str | None = args.backend
     serials = None
-    if args.sn:
-        kind = backend or SettingsStore(paths.settings_path()).load()[0].backend
-        serials = list(normalize_serials(args.sn, kind))
+    developer = False
+    if backend is not None or args.sn:
+        # Only with these flags: a plain start shows its icon without loading the settings here.
+        from solaxtray.core.settings import BACKEND_DEVELOPER, SettingsStore, normalize_serials
+
+        developer = backend == BACKEND_DEVELOPER
+        if args.sn:
+            kind = backend or SettingsStore(paths.settings_path()).load()[0].backend
+            serials = list(normalize_serials(args.sn, kind))
     # The environment beats the settings here too; the app reads the settings itself.
     api_url = args.api_url or None
-    if api_url is None and backend != BACKEND_DEVELOPER:
+    if api_url is None and not developer:
         api_url = os.environ.get(API_URL_ENV, "").strip() or None
     if api_url:
         # A typo is reported here, before any window opens.
-        if backend == BACKEND_DEVELOPER:
+        if developer:
             from solaxtray.core.developer_api import resolve_developer_host
 
             resolve_developer_host(api_url)
@@ -783,13 +798,90 @@ def _cmd_tray(args: argparse.Namespace) -> int:
             "fetch and watch.",
             file=sys.stderr,
         )
-    return run_app(AppOptions(**options))
+    from PySide6.QtCore import QObject, QTimer
+
+    # The log file is set up on the event loop's first tick, when the icon is up. Tied to
+    # ``anchor`` so the call is dropped if run_app returns without running the loop.
+    anchor = QObject()
+    QTimer.singleShot(0, anchor, _logging_after_icon)
+    try:
+        return run_app(AppOptions(**options))
+    finally:
+        import shiboken6
+
+        shiboken6.delete(anchor)
 
 
 def _cmd_self_test() -> int:
     from solaxtray.selftest import run_self_test
 
     return run_self_test()
+
+
+# --- logging -------------------------------------------------------------------------------------
+
+
+class _EarlyRecords(logging.Handler):
+    """Holds what is logged before the log file is set up (the tray path sets it up only once its
+    icon is shown), so those records still reach the file then. Bounded: a start that logs in a
+    loop must not grow without limit."""
+
+    LIMIT = 1000
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < self.LIMIT:
+            self.records.append(record)
+
+
+@dataclass(slots=True)
+class _LogState:
+    level: str = "WARNING"
+    early: _EarlyRecords | None = None
+
+
+_log_state = _LogState()
+
+
+def _hold_logging(level: str) -> None:
+    """Collect records in memory until ``_logging_ready``; the root level as the log file will
+    have it (INFO and above at least, more if asked for), so nothing it would keep is dropped."""
+    _log_state.level = level
+    early = _EarlyRecords()
+    _log_state.early = early
+    root = logging.getLogger()
+    root.addHandler(early)
+    root.setLevel(min(logging.getLevelName(level), logging.INFO))
+
+
+def _logging_ready(level: str | None = None) -> Path:
+    """Set up the log file (and console) now, and hand it the records held until then."""
+    from solaxtray.core.logsetup import configure_logging
+
+    early, _log_state.early = _log_state.early, None
+    root = logging.getLogger()
+    if early is not None:
+        root.removeHandler(early)
+    log_file = configure_logging(level or _log_state.level, console=True)
+    for record in early.records if early is not None else ():
+        for handler in root.handlers:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+    return log_file
+
+
+def _logging_after_icon() -> None:
+    """The first event-loop tick of the tray app: set up the log file, keeping the app's own
+    exception hook (its error dialog), which it installed after the icon."""
+    if _log_state.early is None:
+        return
+    hook = sys.excepthook
+    _logging_ready()
+    if hook is not sys.__excepthook__:
+        sys.excepthook = hook
 
 
 # --- entry point ---------------------------------------------------------------------------------
@@ -815,8 +907,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
     log_file: Path = paths.log_path()
+    tray = args.command is None and not args.self_test
     try:
-        log_file = configure_logging(args.log_level, console=True)
+        if tray:
+            _hold_logging(args.log_level)
+        else:
+            log_file = _logging_ready(args.log_level)
         logger.debug("solaxtray %s, command %s", __version__, args.command or "tray")
         if args.self_test:
             return _cmd_self_test()
@@ -832,6 +928,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_simulate(args)
         return _cmd_tray(args)
     except SolaxTrayError as exc:
+        if _log_state.early is not None:  # the tray app failed before its icon
+            log_file = _logging_ready()
         logger.info("%s: %s", exc.title, exc.message)
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
         return exit_status_for(exc)
@@ -845,6 +943,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception:
+        if _log_state.early is not None:
+            log_file = _logging_ready()
         logger.exception("Unexpected error", extra={"console": False})
         print(
             "solaxtray stopped because of an unexpected error. The details are in the log file "
@@ -852,3 +952,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_UNEXPECTED
+    finally:
+        if _log_state.early is not None:  # the tray app returned before its event loop ran
+            _logging_ready()

@@ -36,6 +36,7 @@ REQUIRED_MODULES: tuple[str, ...] = (
     "solaxtray.core.settings",
     "solaxtray.core.simulator",
     "solaxtray.ui.app",
+    "solaxtray.ui.tray_app",
     "PySide6.QtCore",
     "PySide6.QtGui",
     "PySide6.QtWidgets",

@@ -15,7 +15,7 @@ import enum
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from solaxtray.core.errors import (
@@ -44,8 +44,17 @@ BATTERY_ACTIVE_W = 50.0
 STALE_GRACE_S = 60.0
 """The cloud publishes an upload with some delay; a minute late is not a missed upload."""
 APP_NAME = "SolaX"
+BACKEND_TOKEN = "token"  # noqa: S105 - a backend name, as ``core.settings.BACKEND_TOKEN``
+BACKEND_DEVELOPER = "developer"
+"""The backend names of ``core.settings``, repeated: the tray icon imports this module before
+anything else, and the settings module (JSON, file locking) would slow the icon's start."""
 WINDOWS_TOOLTIP_LIMIT = 127
 """A Windows tray tooltip holds 128 UTF-16 units including the terminator."""
+
+
+def machine_utc_offset(at: float) -> float:
+    """This machine's offset from UTC at epoch ``at``, in seconds (daylight saving included)."""
+    return float(time.localtime(at).tm_gmtoff)
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,6 +144,9 @@ class InverterInput:
     availability: Availability = Availability.ONLINE
     next_poll_at: float | None = None
     """Epoch seconds of the next scheduled request for this serial."""
+    retrying: bool = False
+    """``next_poll_at`` is the end of a pause (rate limit) or of a backoff after errors, so the
+    popup says "next try at 14:05" rather than a countdown that reads like normal polling."""
     status_since: float | None = None
     """Epoch seconds since which the inverter has had its present status (see StatusTracker)."""
     name: str | None = None
@@ -155,6 +167,10 @@ class FleetInput:
     """Override of the stale threshold (the user's "stale data minutes" setting)."""
     condition_detail: str | None = None
     """An optional extra sentence for the condition (for example an error's own message)."""
+    backend: str = BACKEND_TOKEN
+    """The SolaX API in use ("token" or "developer"): the setup sentences name its credentials."""
+    local_offset: Callable[[float], float] = field(default=machine_utc_offset)
+    """This machine's offset from UTC at an epoch, for the tooltip's clock time of the upload."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,6 +244,8 @@ class InverterView:
     age_fraction: float | None
     next_poll_at: float | None
     problem: Problem | None
+    retrying: bool = False
+    """``next_poll_at`` ends a pause or backoff (see ``InverterInput.retrying``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +392,20 @@ def format_age(seconds: float | None) -> str:
         return f"{h} h {m} min ago" if m else f"{h} h ago"
     days = s // 86400
     return f"{days} day ago" if days == 1 else f"{days} days ago"
+
+
+def format_local_clock(
+    at: float | None, local_offset: Callable[[float], float] = machine_utc_offset
+) -> str:
+    """ "14:05": an epoch as this machine's wall clock (the plant's zone plays no part; the age
+    estimate already turned the plant's time into an instant)."""
+    if at is None or not math.isfinite(at):
+        return "unknown"
+    try:
+        wall = datetime.fromtimestamp(at + local_offset(at), UTC)
+    except (OverflowError, OSError, ValueError):
+        return "unknown"
+    return wall.strftime("%H:%M")
 
 
 def format_duration(seconds: float | None) -> str:
@@ -536,8 +568,14 @@ def _inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Probl
     return None
 
 
-def condition_problem(condition: AppCondition, detail: str | None = None) -> Problem | None:
-    """The fixed sentence for an app-wide condition."""
+def condition_problem(
+    condition: AppCondition, detail: str | None = None, backend: str = BACKEND_TOKEN
+) -> Problem | None:
+    """The fixed sentence for an app-wide condition; the setup sentences name the credentials of
+    the API in use (a Developer API user has no tokenId to paste)."""
+    if backend == BACKEND_DEVELOPER and condition in _DEVELOPER_TEXTS:
+        title, action = _DEVELOPER_TEXTS[condition]
+        return Problem(title, action, detail or "")
     texts: dict[AppCondition, tuple[str, str]] = {
         AppCondition.NO_TOKEN: (
             "Setup needed",
@@ -580,6 +618,23 @@ def condition_problem(condition: AppCondition, detail: str | None = None) -> Pro
         return None
     title, action = texts[condition]
     return Problem(title, action, detail or "")
+
+
+_DEVELOPER_TEXTS: dict[AppCondition, tuple[str, str]] = {
+    AppCondition.NO_TOKEN: (
+        "Setup needed",
+        "open Settings and enter the client id and secret from the SolaX Developer Platform.",
+    ),
+    AppCondition.TOKEN_REJECTED: (
+        "Client id and secret rejected",
+        "open Settings and check the client id and secret.",
+    ),
+    AppCondition.KEYRING_MISSING: (
+        "No keyring available",
+        "start a Secret Service keyring (GNOME Keyring, KWallet) or set "
+        "SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET.",
+    ),
+}
 
 
 def _worst(states: Sequence[TrayState]) -> TrayState:
@@ -649,6 +704,7 @@ def build_view(fleet: FleetInput) -> TrayView:
                 age_fraction=frac,
                 next_poll_at=inv.next_poll_at,
                 problem=_inverter_problem(inv, state, now),
+                retrying=inv.retrying,
             )
         )
 
@@ -673,7 +729,7 @@ def build_view(fleet: FleetInput) -> TrayView:
     soc = fleet_soc(shown)
     frac_all = min(fractions) if fractions else None
 
-    problem = condition_problem(condition, fleet.condition_detail)
+    problem = condition_problem(condition, fleet.condition_detail, fleet.backend)
     if problem is None:
         for view in sorted(inverter_views, key=lambda v: v.state, reverse=True):
             if view.problem is not None:
@@ -684,7 +740,9 @@ def build_view(fleet: FleetInput) -> TrayView:
                     )
                 break
 
-    tooltip = _tooltip(state, power, soc, inverter_views, problem)
+    tooltip = _tooltip(
+        state, power, soc, inverter_views, problem, now=now, local_offset=fleet.local_offset
+    )
     return TrayView(
         state=state,
         power_w=power,
@@ -710,6 +768,9 @@ def _tooltip(
     soc: float | None,
     inverters: Sequence[InverterView],
     problem: Problem | None,
+    *,
+    now: float,
+    local_offset: Callable[[float], float],
 ) -> tuple[str, ...]:
     # The first line keeps its shape in every state so a glance (and a screen reader) finds the
     # numbers at the same place.
@@ -720,9 +781,11 @@ def _tooltip(
     second = state.label
     if state is TrayState.STALE and all(v.snapshot is None for v in inverters):
         second = "Waiting for the first data"
+    # A clock time, not "28 s ago": the tooltip is rebuilt only when a poll brings news (nothing
+    # ticks while idle), and an absolute time stays true in between.
     ages = [v.upload_age_s for v in inverters if v.upload_age_s is not None]
     if ages and state is not TrayState.SETUP:
-        second += f" · updated {format_age(min(ages))}"
+        second += f" · updated {format_local_clock(now - min(ages), local_offset)}"
     lines.append(second)
     if len(inverters) > 1:
         for v in inverters:
@@ -772,11 +835,6 @@ PUBLISH_DELAY_S = 120.0
 """A typical delay from an upload to our seeing it; centres the rounding to the zone step."""
 LEARN_WITHIN_S = 600.0
 """An upload is known fresh only when our previous look, which did not find it, is this recent."""
-
-
-def machine_utc_offset(at: float) -> float:
-    """This machine's offset from UTC at epoch ``at``, in seconds (daylight saving included)."""
-    return float(time.localtime(at).tm_gmtoff)
 
 
 @dataclass(slots=True)

@@ -111,6 +111,9 @@ class SerialView:
     last_fresh_at: float | None
     stopped: StopReason | None
     errors_in_row: int
+    retrying: bool = False
+    """``next_poll`` ends a pause or a backoff after errors (say "next try at 14:05", not a
+    countdown that reads like normal polling)."""
 
 
 @dataclass(slots=True)
@@ -128,6 +131,9 @@ class _Serial:
     misses: int = 0
     idle_step: float = 0.0
     errors: int = 0
+    held_until: float = float("-inf")
+    """End of a backoff after a server error: "refresh now" keeps it (a failing server asked
+    again at every click would only fail again and spend the budget)."""
     stopped: StopReason | None = None
     last_result: str | None = None
     last_result_at: float | None = None
@@ -192,6 +198,10 @@ class PollScheduler:
         self._tokens_at = float("-inf")
         self._last_request = float("-inf")
         self._paused_until = float("-inf")
+        """End of a rate-limit pause for everyone (kept by "refresh now")."""
+        self._network_until = float("-inf")
+        """End of the backoff after network errors ("refresh now" ends it: the network may be
+        back)."""
         self._network_errors = 0
         self._token_rejected = False
         self._wall_offset = clock.now() - clock.monotonic()
@@ -218,10 +228,12 @@ class PollScheduler:
         now = self._clock.now()
         self._token_rejected = False
         self._paused_until = float("-inf")
+        self._network_until = float("-inf")
         self._network_errors = 0
         for state in self._serials.values():
             state.stopped = None
             state.errors = 0
+            state.held_until = float("-inf")
             state.due = now
 
     @property
@@ -241,7 +253,8 @@ class PollScheduler:
     @property
     def paused_until(self) -> float | None:
         """End of a pause for everyone (rate limit, network backoff), if one is on."""
-        return self._paused_until if self._paused_until > self._clock.now() else None
+        until = max(self._paused_until, self._network_until)
+        return until if until > self._clock.now() else None
 
     # --- the plan --------------------------------------------------------------------------------
 
@@ -266,16 +279,20 @@ class PollScheduler:
             best[0],
             self._last_request + self._global_spacing(),
             self._paused_until,
+            self._network_until,
             self._token_time(),
         )
         return best[2], when
 
     def refresh_now(self) -> None:
         """The user asked for fresh data: every active serial is due now (still spaced, and the
-        ledger still decides)."""
+        ledger still decides). A backoff after network errors ends (the network may be back);
+        a rate-limit pause and a backoff after server errors stay, since asking a failing or
+        limiting server again only fails again and counts against the budget."""
         now = self._clock.now()
+        self._network_until = min(self._network_until, now)
         for state in self._serials.values():
-            if state.stopped is None:
+            if state.stopped is None and state.held_until <= now:
                 state.due = min(state.due, now)
 
     def due_with(self, sn: str, when: float, limit: int) -> list[str]:
@@ -336,10 +353,13 @@ class PollScheduler:
             for state in self._serials.values():
                 state.due += gap_s
                 state.last_request += gap_s
+                state.held_until += gap_s
             self._last_request += gap_s
             self._tokens_at += gap_s
             if self._paused_until > now:
                 self._paused_until += gap_s
+            if self._network_until > now:
+                self._network_until += gap_s
             return
         logger.info("wall clock jumped %.0f s: polling again in %.0f s", gap_s, RESUME_DELAY_S)
         self._network_errors = 0
@@ -360,7 +380,14 @@ class PollScheduler:
         stopped = StopReason.TOKEN_REJECTED if self._token_rejected else state.stopped
         next_poll = None
         if stopped is None:
-            next_poll = max(state.due, self._token_time(), self._paused_until)
+            next_poll = max(
+                state.due, self._token_time(), self._paused_until, self._network_until
+            )
+        now = self._clock.now()
+        retrying = next_poll is not None and (
+            max(self._paused_until, self._network_until) > now
+            or (state.errors > 0 and state.due > now)
+        )
         return SerialView(
             sn=sn,
             next_poll=next_poll,
@@ -370,6 +397,7 @@ class PollScheduler:
             last_fresh_at=state.last_fresh_at,
             stopped=stopped,
             errors_in_row=state.errors,
+            retrying=retrying,
         )
 
     def views(self) -> list[SerialView]:
@@ -412,6 +440,7 @@ class PollScheduler:
     def _on_snapshot(self, state: _Serial, snap: Snapshot, now: float) -> bool:
         self._network_errors = 0
         self._paused_until = min(self._paused_until, now)
+        self._network_until = min(self._network_until, now)
         state.errors = 0
         upload = snap.upload_time
         fresh = upload is not None and upload != state.last_upload
@@ -546,11 +575,12 @@ class PollScheduler:
             wait = self._backoff(self._network_errors)
             if self._network_errors == 1:
                 logger.info("network error: backing off %.0f s", wait)
-            self._paused_until = max(self._paused_until, now + wait)
+            self._network_until = max(self._network_until, now + wait)
             state.errors += 1
             return
         state.errors += 1
         state.due = now + self._backoff(state.errors)
+        state.held_until = state.due
 
     def _backoff(self, count: int) -> float:
         """Exponential, with jitter so that many clients that failed together do not come back

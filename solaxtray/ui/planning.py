@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from solaxtray.core.alerts import AlertEngine
 from solaxtray.core.clock import Clock
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.settings import Settings
@@ -38,11 +39,13 @@ def make_planner(
     clock: Clock,
     ledger_path: Path,
     backend: Budgeted | None = None,
+    alerts: AlertEngine | None = None,
 ) -> tuple[FleetWatch, RequestLedger]:
     """The planner and request ledger for one account's serials, tuned by the user's settings.
 
     The budget kept is the lower of the user's and the backend's: the two APIs' quotas differ, and
-    a user may only lower them.
+    a user may only lower them. ``alerts``: the rules of a previous build, kept so that nothing
+    they already announced is announced again.
     """
     per_minute, per_day = settings.per_minute, settings.per_day
     if backend is not None:
@@ -50,7 +53,12 @@ def make_planner(
         per_day = min(per_day, backend.per_day)
     ledger = RequestLedger(ledger_path, clock=clock, per_minute=per_minute, per_day=per_day)
     watch = FleetWatch(
-        serials, clock=clock, settings=settings, per_minute=per_minute, per_day=per_day
+        serials,
+        clock=clock,
+        settings=settings,
+        per_minute=per_minute,
+        per_day=per_day,
+        alerts=alerts,
     )
     return watch, ledger
 

@@ -9,7 +9,10 @@ Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
   together are asked together (the scheduler's ``batch``); the tokenId API one at a time;
 - the ledger is asked before every round for what the round normally costs, and charged afterwards
   for whatever more it really sent (a token renewal, a batch split after a refusal), so a second
-  instance or a CLI ``fetch`` next to us cannot push the account over its quota;
+  instance or a CLI ``fetch`` next to us cannot push the account over its quota. Both happen on
+  the worker thread, in the same call as the request: the ledger takes a file lock and reads a
+  file, which must never freeze the GUI (another process holding the lock, $HOME on NFS); the
+  day's count comes back with the round's outcomes;
 - "refresh now" is debounced and still goes through the ledger;
 - a jump of the wall clock against the monotonic clock (suspend and resume) is reported to the
   scheduler, which shows cached values and holds back "offline" alerts for a grace period.
@@ -17,7 +20,6 @@ Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from typing import Any, Protocol, cast
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from solaxtray.core.backend import TokenBackend
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import ApiError, NetworkError
 from solaxtray.core.models import Snapshot
@@ -88,6 +91,8 @@ class Ledger(Protocol):
 
     def charge(self, sn: str, count: int) -> None: ...
 
+    def used_today(self) -> int: ...
+
 
 class Source(Protocol):
     """Where the answers come from: a ``core.backend.RealtimeBackend`` (either SolaX API)."""
@@ -106,37 +111,6 @@ class Source(Protocol):
 FetchFn = Callable[[str], Snapshot]
 
 
-class PerSerial:
-    """A ``sn -> Snapshot`` function (raising ``ApiError``) as a source of one serial per request.
-
-    For tests and tools; anything but an ``ApiError`` propagates, so the poller reports it as the
-    bug it is.
-    """
-
-    max_serials_per_request = 1
-
-    def __init__(self, fetch: FetchFn) -> None:
-        self._fetch = fetch
-        self._requests = 0
-
-    @property
-    def requests_made(self) -> int:
-        return self._requests
-
-    def requests_for(self, count: int) -> int:
-        return max(0, count)
-
-    def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
-        outcomes: dict[str, Snapshot | ApiError] = {}
-        for sn in serials:
-            self._requests += 1
-            try:
-                outcomes[sn] = self._fetch(sn)
-            except ApiError as error:
-                outcomes[sn] = error
-        return outcomes
-
-
 @dataclass(frozen=True, slots=True)
 class _Round:
     """What one ``fetch_many`` on the worker thread brought back."""
@@ -144,6 +118,10 @@ class _Round:
     outcomes: Mapping[str, Snapshot | ApiError]
     spent: int
     """Requests really sent during the round (the source's ``requests_made`` before and after)."""
+    refused_wait: float | None = None
+    """Set when the ledger refused the round: seconds until the budget allows it."""
+    used_today: int | None = None
+    """The ledger's count for today after the round (``None``: no ledger, or it failed)."""
 
 
 class Poller(QObject):
@@ -191,6 +169,8 @@ class Poller(QObject):
         self._running = False
         self._refresh_pending = False
         self._next: tuple[str, float] | None = None
+        self._used_today: int | None = None
+        self._budget_wait_until: float | None = None
         self._offset = self._wall_minus_mono()
 
     # --- public ----------------------------------------------------------------------------------
@@ -209,6 +189,17 @@ class Poller(QObject):
     def next_poll(self) -> tuple[str, float] | None:
         """The next planned request (serial, epoch seconds), for the popup."""
         return self._next
+
+    @property
+    def used_today(self) -> int | None:
+        """Requests counted in the shared ledger today, as of the last round (read on the worker
+        thread with the round; the GUI never opens the ledger file)."""
+        return self._used_today
+
+    @property
+    def budget_wait_until(self) -> float | None:
+        """Epoch seconds until which the request budget holds the next round back, if it does."""
+        return self._budget_wait_until
 
     @property
     def running(self) -> bool:
@@ -290,12 +281,6 @@ class Poller(QObject):
             return
         batch = self._batch(sn, due)
         need = max(1, self._source.requests_for(len(batch)))
-        if self._ledger is not None and not self._ledger.try_acquire(sn, need):
-            wait = max(1.0, self._ledger.wait_time(need))
-            logger.info("request budget used up; next request in %.0f s", wait)
-            self._timer.start(round(min(wait, MAX_TIMER_S) * 1000))
-            emit(self.state_changed)
-            return
         self._start_fetch(batch, need)
 
     def _batch(self, sn: str, due: float) -> tuple[str, ...]:
@@ -309,11 +294,19 @@ class Poller(QObject):
         self._in_flight = batch
         emit(self.state_changed)
         source = self._source
+        ledger = self._ledger
 
         def run() -> _Round:
+            if ledger is not None and not ledger.try_acquire(batch[0], need):
+                return _Round(
+                    {}, 0, refused_wait=ledger.wait_time(need), used_today=_used(ledger)
+                )
             before = source.requests_made
             outcomes = source.fetch_many(list(batch))
-            return _Round(outcomes, source.requests_made - before)
+            spent = source.requests_made - before
+            if ledger is not None and spent > need:
+                ledger.charge(batch[0], spent - need)
+            return _Round(outcomes, spent, used_today=_used(ledger))
 
         self._caller.call(
             run,
@@ -331,11 +324,15 @@ class Poller(QObject):
         self._check_gap()
         outcomes: Mapping[str, Snapshot | ApiError] = {}
         spent = need
+        self._budget_wait_until = None
         if error is None and isinstance(result, _Round):
+            if result.used_today is not None:
+                self._used_today = result.used_today
+            if result.refused_wait is not None:
+                self._on_refused(result.refused_wait)
+                return
             outcomes = result.outcomes
             spent = result.spent
-            if self._ledger is not None and spent > need:
-                self._ledger.charge(batch[0], spent - need)
         elif error is not None and not isinstance(error, ApiError | CallTimedOut):
             logger.error("unexpected error while fetching %s", ", ".join(batch), exc_info=error)
         cost = spent / len(batch)
@@ -354,6 +351,17 @@ class Poller(QObject):
             self._planner.refresh_now()
         self._arm()
 
+    def _on_refused(self, wait: float) -> None:
+        """The shared budget is spent (perhaps by another process): wait, without an error."""
+        wait = max(1.0, wait)
+        logger.info("request budget used up; next request in %.0f s", wait)
+        self._budget_wait_until = self._clock.now() + wait
+        if self._refresh_pending:
+            self._refresh_pending = False
+            self._planner.refresh_now()
+        self._timer.start(round(min(wait, MAX_TIMER_S) * 1000))
+        emit(self.state_changed)
+
     def _emit_alerts(self, alerts: Sequence[Any]) -> None:
         if alerts:
             emit(self.alerts, list(alerts))
@@ -362,21 +370,25 @@ class Poller(QObject):
 def _as_source(source: Source | FetchFn) -> Source:
     if hasattr(source, "fetch_many"):
         return cast(Source, source)
-    return PerSerial(source)
+    return TokenBackend.from_fetch(source)
+
+
+def _used(ledger: Ledger | None) -> int | None:
+    if ledger is None:
+        return None
+    try:
+        return ledger.used_today()
+    except OSError:
+        return None
 
 
 def _as_api_error(sn: str, error: BaseException | None) -> ApiError:
     """Every failure becomes an ApiError with words for the user, one per serial; a bug is still
     shown as a sentence (its traceback is logged once, by the caller), and polling goes on."""
     if isinstance(error, ApiError):
-        if error.sn == sn:
-            return error
         if error.sn is None:
             error.sn = sn
-            return error
-        own = copy.copy(error)
-        own.sn = sn
-        return own
+        return error if error.sn == sn else error.for_serial(sn)
     if isinstance(error, CallTimedOut):
         return NetworkError("SolaX Cloud did not answer in time. Trying again later.", sn=sn)
     return ApiError(

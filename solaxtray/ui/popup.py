@@ -1,7 +1,12 @@
 """The detail window: the whole fleet at a click, one section per inverter, plus the energy flow.
 
-It shows a :class:`TrayView` and nothing else: it never polls, never waits, never reads a clock.
-``update_view`` only sets label texts, so a live update costs microseconds on the GUI thread.
+It shows a :class:`TrayView` and nothing else: it never polls and never waits. ``update_view``
+only sets label texts, so a live update costs microseconds on the GUI thread.
+
+Relative times ("2 min ago", "in 40 s") would go stale between polls, which come every five
+minutes when idle; so while the window is visible, and only then, a timer moves them on by the
+time elapsed since the view arrived (a monotonic clock: the view's own ``now`` is the wall time).
+Hidden, nothing ticks.
 
 The same widget serves as a frameless popup next to the tray icon and as an ordinary window (the
 fallback when there is no tray, or when the user wants it to stay open).
@@ -11,11 +16,22 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeyEvent, QPalette, QPixmap
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QCursor,
+    QGuiApplication,
+    QHideEvent,
+    QImage,
+    QKeyEvent,
+    QPalette,
+    QPixmap,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -37,6 +53,7 @@ from solaxtray.ui.text import (
     format_energy,
     format_grid,
     format_next_poll,
+    format_next_try,
     format_percent,
     format_power,
     format_quota,
@@ -65,6 +82,8 @@ POPUP_SCREEN_SHARE = 0.85
 """The most of the screen's available height a popup takes before its inverter list scrolls."""
 SECTIONS_MIN_HEIGHT = 120
 """The inverter list never shrinks below this: it scrolls instead."""
+AGE_REFRESH_MS = 10_000
+"""How often a visible window moves its relative times on ("45 s ago" counts in 10 s steps)."""
 
 
 def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
@@ -78,7 +97,10 @@ def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
     since = format_since(view.status_since, now)
     rows["status"] = f"{status} · {since}" if since else status
     rows["type"] = view.type_label
-    rows["next_poll"] = format_next_poll(view.next_poll_at, now)
+    if view.retrying:
+        rows["next_poll"] = format_next_try(view.next_poll_at, now)
+    else:
+        rows["next_poll"] = format_next_poll(view.next_poll_at, now)
     rows["problem"] = view.problem.sentence if view.problem is not None else None
     if snap is None:
         return rows
@@ -186,13 +208,24 @@ class PopupWindow(QWidget):
     refresh_requested = Signal()
     settings_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, as_popup: bool = True) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        as_popup: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("solaxtray-popup")
         self.setWindowTitle("SolaX inverters")
         self._as_popup = as_popup
         self._sections: dict[str, _Section] = {}
         self._view: TrayView | None = None
+        self._monotonic = monotonic
+        self._view_arrived = monotonic()
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_REFRESH_MS)
+        self._age_timer.timeout.connect(self.refresh_ages)
 
         self._headline = QLabel("—")
         self._headline.setObjectName("headline")
@@ -307,6 +340,28 @@ class PopupWindow(QWidget):
             self.hide()
         super().changeEvent(event)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.refresh_ages()
+        self._age_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        self._age_timer.stop()
+        super().hideEvent(event)
+
+    def ages_ticking(self) -> bool:
+        """Whether the relative times are being moved on (only while the window is visible)."""
+        return self._age_timer.isActive()
+
+    def refresh_ages(self) -> None:
+        """Move "2 min ago" and "in 40 s" on by the time since the view arrived."""
+        view = self._view
+        if view is None:
+            return
+        elapsed = self._monotonic() - self._view_arrived
+        if elapsed >= 1.0:  # under a second no text would change (and the view's own stay exact)
+            self._fill_sections(view, elapsed)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() == Qt.Key.Key_Escape and self._as_popup:
             self.hide()
@@ -351,6 +406,7 @@ class PopupWindow(QWidget):
     def update_view(self, view: TrayView) -> None:
         """Show ``view``. Only texts change unless the set of serials did."""
         self._view = view
+        self._view_arrived = self._monotonic()
         sns = [inv.sn for inv in view.inverters]
         if sns != list(self._sections):
             self._rebuild_sections(sns)
@@ -379,13 +435,7 @@ class PopupWindow(QWidget):
         self._flow.set_values(FlowValues.from_snapshots(live))
         self._flow.setVisible(bool(live))
         self._quota.setText(f"Requests: {format_quota(view.requests_today, view.daily_quota)}")
-        for inv in view.inverters:
-            self._fill_section(self._sections[inv.sn], inv, view.now)
-            if view.problem is not None and inv.problem == view.problem:
-                # One inverter: its problem is the headline's; saying it twice is noise.
-                self._sections[inv.sn].form.setRowVisible(
-                    self._sections[inv.sn].labels["problem"], False
-                )
+        self._fill_sections(view, 0.0)
         # No serials (first run): an empty scroll area would be a blank gap above the buttons.
         self._scroll.setVisible(bool(view.inverters))
         self._fit_to_content()
@@ -441,6 +491,21 @@ class PopupWindow(QWidget):
             self._sections_layout.addWidget(box)
             self._sections[sn] = _Section(box, form, labels)
         self._sections_layout.addStretch(0)
+
+    def _fill_sections(self, view: TrayView, elapsed: float) -> None:
+        """Every inverter's rows, ``elapsed`` seconds after ``view`` was built."""
+        now = view.now + elapsed
+        for inv in view.inverters:
+            section = self._sections.get(inv.sn)
+            if section is None:
+                continue
+            shown = inv
+            if elapsed and inv.upload_age_s is not None:
+                shown = replace(inv, upload_age_s=inv.upload_age_s + elapsed)
+            self._fill_section(section, shown, now)
+            if view.problem is not None and inv.problem == view.problem:
+                # One inverter: its problem is the headline's; saying it twice is noise.
+                section.form.setRowVisible(section.labels["problem"], False)
 
     def _fill_section(self, section: _Section, inv: InverterView, now: float) -> None:
         section.box.setTitle(inv.title)

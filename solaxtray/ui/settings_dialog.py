@@ -15,10 +15,12 @@ tokenId, the inverter's own serial for the Developer API), the most common mix-u
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import fields, replace
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -41,9 +43,16 @@ from PySide6.QtWidgets import (
 from solaxtray.core import autostart as autostart_mod
 from solaxtray.core.autostart import Autostart
 from solaxtray.core.clock import Clock
-from solaxtray.core.errors import ConfigError, SecretStoreError, SecretStoreLocked, SolaxTrayError
+from solaxtray.core.errors import (
+    ConfigError,
+    SecretStoreError,
+    SecretStoreLocked,
+    SolaxTrayError,
+    TokenRejected,
+)
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_power
+from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
 from solaxtray.core.servers import KNOWN_SERVERS
 from solaxtray.core.settings import (
     BACKEND_DEVELOPER,
@@ -58,7 +67,8 @@ from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
 
 logger = logging.getLogger(__name__)
 
-KEYRING_TIMEOUT_S = 10.0
+KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
+"""The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 TEST_TIMEOUT_S = 30.0
 DEFAULT_SERVER_LABEL = "Default (www.solaxcloud.com)"
 
@@ -113,6 +123,36 @@ class TokenState:
     NOT_SET = "not_set"
     LOCKED = "locked"
     NO_KEYRING = "no_keyring"
+
+
+class TestLedger(Protocol):
+    """The app's shared request ledger (``core.ledger.RequestLedger``) for one API."""
+
+    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
+
+    def wait_time(self, count: int = 1) -> float: ...
+
+    def charge(self, sn: str, count: int) -> None: ...
+
+
+LedgerFor = Callable[[str, int, int], TestLedger | None]
+"""(API kind, the backend's per-minute and per-day budget) -> the ledger the app keeps for that
+API. Called on the test's worker thread: the ledger takes a file lock."""
+
+
+class _Tested(NamedTuple):
+    outcome: Snapshot | SolaxTrayError
+    fingerprint: str
+
+
+class _NotAgain(SolaxTrayError):
+    """The same credentials were just rejected: another try only counts towards a ban."""
+
+    title = "Not tested again"
+
+
+class _BudgetUsed(SolaxTrayError):
+    title = "Request budget used up"
 
 
 BackendFactory = Callable[..., Any]
@@ -170,6 +210,7 @@ class SettingsDialog(QDialog):
         credentials_store: Any = None,
         backend_factory: BackendFactory | None = None,
         autostart: Autostart | None = None,
+        ledger_for: LedgerFor | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -184,6 +225,11 @@ class SettingsDialog(QDialog):
             credentials_store if credentials_store is not None else _default_credentials_store()
         )
         self._backend_factory = backend_factory or _default_backend
+        self._ledger_for = ledger_for
+        self._rejected: set[str] = set()
+        """Fingerprints (salted hashes, never the secrets) of credentials the cloud rejected in a
+        test: testing them again would only count towards the hour-long ban."""
+        self._salt = os.urandom(16)
         self._autostart = autostart if autostart is not None else autostart_mod.for_platform()
         self._caller = BackgroundCaller(self)
         self.token_state = TokenState.LOADING
@@ -720,12 +766,13 @@ class SettingsDialog(QDialog):
             credentials = self._credentials_store
             host = settings.developer_host
 
-            def open_backend() -> Any:
+            def open_backend() -> tuple[Any, str]:
                 client_id, secret = typed if all(typed) else credentials.get()
                 if not client_id or not secret:
                     raise ConfigError(
                         "Enter the client id and secret first.", title="No credentials"
                     )
+                check(fingerprint(BACKEND_DEVELOPER, host, client_id, secret))
                 cache = None
                 if not all(typed):
                     # The stored application's token is shared with the running app: a test
@@ -733,36 +780,72 @@ class SettingsDialog(QDialog):
                     from solaxtray.ui.planning import shared_token_cache
 
                     cache = shared_token_cache(client_id)
-                return factory(
+                backend = factory(
                     BACKEND_DEVELOPER,
                     api_url=host,
                     client_id=client_id,
                     client_secret=secret,
                     token_cache=cache,
                 )
+                return backend, fingerprint(BACKEND_DEVELOPER, host, client_id, secret)
 
         else:
             typed_token = self.token_edit.text().strip()
             store = self._token_store
             api_url = settings.api_url
 
-            def open_backend() -> Any:
+            def open_backend() -> tuple[Any, str]:
                 token = typed_token or store.get()
                 if not token:
                     raise ConfigError("Enter the token first.", title="No token")
-                return factory(BACKEND_TOKEN, api_url=api_url, token=token)
+                check(fingerprint(BACKEND_TOKEN, api_url, token))
+                backend = factory(BACKEND_TOKEN, api_url=api_url, token=token)
+                return backend, fingerprint(BACKEND_TOKEN, api_url, token)
 
-        def run() -> Snapshot:
-            backend = open_backend()
+        salt = self._salt
+        rejected = frozenset(self._rejected)
+        ledger_for = self._ledger_for
+
+        def fingerprint(*parts: str | None) -> str:
+            return hashlib.sha256(salt + "\0".join(p or "" for p in parts).encode()).hexdigest()
+
+        def check(print_: str) -> None:
+            if print_ in rejected:
+                what = "client id and secret" if kind == BACKEND_DEVELOPER else "token"
+                raise _NotAgain(
+                    f"SolaX Cloud rejected this {what} a moment ago. Another try would only "
+                    "count towards its hour-long block of the account: change the "
+                    f"{what} (or the server) first."
+                )
+
+        def run() -> _Tested:
+            backend, print_ = open_backend()
             try:
-                outcome = backend.fetch_many([sn])[sn]
+                need = max(1, int(backend.requests_for(1)))
+                ledger = (
+                    ledger_for(kind, int(backend.per_minute), int(backend.per_day))
+                    if ledger_for is not None
+                    else None
+                )
+                if ledger is not None and not ledger.try_acquire(sn, need):
+                    raise _BudgetUsed(
+                        "The app's request budget for SolaX Cloud is used up for the moment "
+                        "(the test counts towards it, like every request). Try again in about "
+                        f"{_in_words(ledger.wait_time(need))}."
+                    )
+                before = int(backend.requests_made)
+                try:
+                    outcome = backend.fetch_many([sn])[sn]
+                finally:
+                    # A Developer API sign-in is a request too: charge what was really sent.
+                    spent = int(backend.requests_made) - before
+                    if ledger is not None and spent > need:
+                        ledger.charge(sn, spent - need)
             finally:
                 backend.close()
-            if isinstance(outcome, BaseException):
-                raise outcome
-            if not isinstance(outcome, Snapshot):
+            if not isinstance(outcome, Snapshot | SolaxTrayError):
                 raise TypeError(f"unexpected answer {type(outcome).__name__}")
-            return outcome
+            return _Tested(outcome, print_)
 
         self.test_button.setEnabled(False)
         self.test_result.setText(f"Asking SolaX Cloud about {sn}…")
@@ -770,6 +853,14 @@ class SettingsDialog(QDialog):
 
     def _on_tested(self, result: Any, error: BaseException | None) -> None:
         self.test_button.setEnabled(not self._demo)
+        if error is None and isinstance(result, _Tested):
+            if isinstance(result.outcome, TokenRejected):
+                self._rejected.add(result.fingerprint)
+            if isinstance(result.outcome, Snapshot):
+                self.test_result.setText(describe_snapshot(result.outcome))
+            else:
+                self.test_result.setText(f"{result.outcome.title}: {result.outcome.message}")
+            return
         if error is None and isinstance(result, Snapshot):
             self.test_result.setText(describe_snapshot(result))
         elif isinstance(error, SolaxTrayError):
@@ -779,6 +870,16 @@ class SettingsDialog(QDialog):
         else:
             logger.error("connection test failed", exc_info=error)
             self.test_result.setText("The test failed unexpectedly; the details are in the log.")
+
+
+def _in_words(seconds: float) -> str:
+    seconds = max(1.0, seconds)
+    if seconds < 90:
+        return f"{round(seconds)} seconds"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    return f"{round(minutes / 60)} hours"
 
 
 def _keyring_trouble(error: BaseException) -> tuple[str, str]:

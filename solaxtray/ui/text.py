@@ -27,6 +27,7 @@ __all__ = [
     "format_energy",
     "format_grid",
     "format_next_poll",
+    "format_next_try",
     "format_percent",
     "format_power",
     "format_power_compact",
@@ -95,6 +96,16 @@ def format_next_poll(next_poll_at: float | None, now: float) -> str:
     if wait <= 1:
         return "now"
     return f"in {format_duration(wait)}"
+
+
+def format_next_try(next_try_at: float | None, now: float) -> str:
+    """ "next try at 14:05": the end of a pause (rate limit) or of a backoff after errors. A
+    clock time, because a countdown there read like ordinary polling that keeps slipping."""
+    if next_try_at is None or not math.isfinite(next_try_at):
+        return "none scheduled"
+    if next_try_at - now <= 1:
+        return "now"
+    return f"next try at {datetime.fromtimestamp(next_try_at).strftime('%H:%M')}"
 
 
 def format_quota(used: int | None, quota: int) -> str:

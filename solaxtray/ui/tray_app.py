@@ -46,9 +46,12 @@ from solaxtray.core.presentation import (
     InverterInput,
     StatusTracker,
     TrayView,
+    UploadAges,
     build_view,
     condition_for_error,
+    machine_utc_offset,
 )
+from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.ui.app import AppOptions
 from solaxtray.ui.background import BackgroundCaller
@@ -69,7 +72,8 @@ logger = logging.getLogger(__name__)
 
 TOKEN = "token"  # noqa: S105 - a backend name (``core.settings.BACKEND_TOKEN``)
 DEVELOPER = "developer"
-KEYRING_TIMEOUT_S = 10.0
+KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
+"""The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 PAUSE_HOUR_S = 3600.0
 VIEW_REFRESH_MS = 30_000
 """While a window is open, its ages ("updated 40 s ago") are refreshed this often; with no window
@@ -99,10 +103,24 @@ class Credentials:
 
 
 class FleetModel:
-    """Everything known about the watched serials, turned into a :class:`TrayView` on demand."""
+    """Everything known about the watched serials, turned into a :class:`TrayView` on demand.
 
-    def __init__(self, clock: Clock) -> None:
+    ``backend`` names the SolaX API in use ("token" or "developer"), so the setup sentences ask for
+    the right credentials. ``ages`` turns each plant-local ``uploadTime`` into an age, learning a
+    plant's time zone from the first upload seen arriving (see :class:`UploadAges`).
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        backend: str = TOKEN,
+        local_offset: Callable[[float], float] = machine_utc_offset,
+    ) -> None:
         self._clock = clock
+        self._local_offset = local_offset
+        self.backend = backend
+        self.ages = UploadAges(local_offset=local_offset)
         self.serials: tuple[str, ...] = ()
         self.snapshots: dict[str, Snapshot] = {}
         self.errors: dict[str, ApiError] = {}
@@ -114,6 +132,7 @@ class FleetModel:
         self.daily_quota = 10_000
         self.planner: FleetWatch | None = None
         self.recent_alerts: list[Any] = []
+        self._aged: set[str] = set()
 
     def set_serials(self, serials: tuple[str, ...]) -> None:
         self.serials = serials
@@ -121,11 +140,17 @@ class FleetModel:
             del self.snapshots[gone]
         for gone in set(self.errors) - set(serials):
             del self.errors[gone]
+        for gone in set(self._aged) - set(serials):
+            self.ages.forget(gone)
+            self._aged.discard(gone)
 
     def on_snapshot(self, sn: str, snap: Snapshot) -> None:
+        now = self._clock.now()
         self.snapshots[sn] = snap
         self.errors.pop(sn, None)
-        self.status.observe(sn, snap.inverter_status, self._clock.now())
+        self.status.observe(sn, snap.inverter_status, now)
+        self.ages.observe(sn, snap.upload_time, now)
+        self._aged.add(sn)
         if self.condition in (
             AppCondition.NO_NETWORK,
             AppCondition.RATE_LIMITED,
@@ -141,21 +166,21 @@ class FleetModel:
             self.condition = AppCondition.TOKEN_REJECTED
             self.condition_detail = error.message
 
-    def upload_age(self, snap: Snapshot) -> float | None:
-        """Seconds since the upload. ``uploadTime`` is the plant's wall clock with no zone; the
-        plant is nearly always in the user's own zone, so it is read as local time here."""
-        if snap.upload_time is None:
-            return None
-        try:
-            return self._clock.now() - snap.upload_time.timestamp()
-        except (OverflowError, OSError, ValueError):
-            return None
+    def upload_age(self, sn: str) -> float | None:
+        """Seconds since ``sn``'s last upload (``uploadTime`` is plant wall time with no zone:
+        :class:`UploadAges` reads it in this machine's zone until it has learned the plant's)."""
+        return self.ages.age(sn, self._clock.now())
 
-    def _next_poll(self, sn: str) -> float | None:
+    def _next_poll(self, sn: str) -> tuple[float | None, bool]:
+        """When ``sn`` is asked next, and whether that is the end of a pause or backoff."""
         if self.planner is None:
-            return None
+            return None, False
         view = self.planner.view(sn)
-        return view.next_poll if view is not None else None
+        if view is None:
+            return None, False
+        paused = self.planner.scheduler.paused_until is not None
+        retrying = view.next_poll is not None and (paused or view.errors_in_row > 0)
+        return view.next_poll, retrying
 
     def _availability(self, sn: str) -> Availability:
         """The alert rules tell night ("asleep") from an outage ("offline")."""
@@ -169,20 +194,21 @@ class FleetModel:
         return Availability.ONLINE
 
     def view(self) -> TrayView:
-        inverters = [
-            InverterInput(
-                sn=sn,
-                snapshot=self.snapshots.get(sn),
-                error=self.errors.get(sn),
-                upload_age_s=(
-                    self.upload_age(self.snapshots[sn]) if sn in self.snapshots else None
-                ),
-                next_poll_at=self._next_poll(sn),
-                availability=self._availability(sn),
-                status_since=self.status.since(sn),
+        inverters = []
+        for sn in self.serials:
+            next_poll_at, retrying = self._next_poll(sn)
+            inverters.append(
+                InverterInput(
+                    sn=sn,
+                    snapshot=self.snapshots.get(sn),
+                    error=self.errors.get(sn),
+                    upload_age_s=self.upload_age(sn) if sn in self.snapshots else None,
+                    next_poll_at=next_poll_at,
+                    retrying=retrying,
+                    availability=self._availability(sn),
+                    status_since=self.status.since(sn),
+                )
             )
-            for sn in self.serials
-        ]
         return build_view(
             FleetInput(
                 inverters=inverters,
@@ -192,6 +218,8 @@ class FleetModel:
                 daily_quota=self.daily_quota,
                 stale_after_s=self.stale_after_s,
                 condition_detail=self.condition_detail,
+                backend=self.backend,
+                local_offset=self._local_offset,
             )
         )
 
@@ -260,6 +288,9 @@ class TrayApp(QObject):
         self.popup: PopupWindow | None = None
         self.settings_dialog: QWidget | None = None
         self._view: TrayView | None = None
+        self._starting = True
+        """Until the first plan exists (or a condition is known) the icon keeps its "starting"
+        look: an empty fleet would read "No inverter configured" for a moment."""
         self._ticker = QTimer(self)
         self._ticker.setInterval(VIEW_REFRESH_MS)
         self._ticker.timeout.connect(self.refresh_view)
@@ -283,8 +314,7 @@ class TrayApp(QObject):
 
     def start(self) -> None:
         self.model.condition = AppCondition.OK
-        self.refresh_view()
-        self.tray.start()
+        self.tray.show_starting()
         QTimer.singleShot(0, self._start_work)
 
     def _start_work(self) -> None:
@@ -343,7 +373,6 @@ class TrayApp(QObject):
             self._configure(credentials, given or DEMO_DEVICE_SERIALS, dev.base_url, demo=True)
             return
         from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
-
         sim = CloudSimulator.demo(clock=self.clock)
         sim.start()
         self._simulator = sim
@@ -386,6 +415,9 @@ class TrayApp(QObject):
             return  # the user switched APIs while the keyring was read: a newer read is coming
         what = "client id and secret" if kind == DEVELOPER else "token"
         if error is not None:
+            # Settings open for a missing or locked keyring as for a missing token: that is where
+            # the user can retry, and the only place that explains what to do.
+            self.show_settings()
             if isinstance(error, SecretStoreLocked):
                 self._set_condition(AppCondition.KEYRING_LOCKED, error.message)
             elif isinstance(error, SecretStoreError):
@@ -434,9 +466,17 @@ class TrayApp(QObject):
     def _configure(
         self, credentials: Credentials, serials: tuple[str, ...], api_url: str | None, *, demo: bool
     ) -> None:
-        """(Re)build backend, scheduler and poller for one account and a set of serials."""
+        """(Re)build backend, scheduler and poller for one account and a set of serials.
+
+        The alert rules of the previous build are kept (what they know of each inverter's state
+        and of the token): new credentials or a new server must not announce a fault again that
+        the user was already told about. A new account's token state starts over.
+        """
         from solaxtray.core.backend import make_backend
 
+        old_alerts = self.planner.alerts if self.planner is not None else None
+        if old_alerts is not None and credentials != self.credentials:
+            old_alerts.token_changed()
         if self.poller is not None:
             self.poller.stop()
             self.poller.deleteLater()
@@ -470,20 +510,30 @@ class TrayApp(QObject):
                 token_cache=cache,
             )
         except ConfigError as exc:
-            self._set_condition(AppCondition.SERVER_TROUBLE, f"{exc.title}: {exc.message}")
-            self._warn(exc.title, exc.message)
+            if _server_is_valid(credentials.kind, api_url):
+                # The server is fine, so the token or the client id/secret cannot be used (for
+                # example a pasted token with spaces): that is for Settings, like a rejected one.
+                self._set_condition(AppCondition.TOKEN_REJECTED, exc.message)
+                if not demo:
+                    self.show_settings()
+            else:
+                self._set_condition(AppCondition.SERVER_TROUBLE, f"{exc.title}: {exc.message}")
+                self._warn(exc.title, exc.message)
             return
         self.backend = backend
-        ledger_path = paths.ledger_path(credentials.kind)
-        if demo:
-            # The demo's requests must not count against the user's real budget.
-            if self._demo_dir is None:
-                self._demo_dir = Path(tempfile.mkdtemp(prefix="solaxtray-demo-"))
-            ledger_path = self._demo_dir / f"ledger-{credentials.kind}"
+        ledger_path = self._ledger_path(credentials.kind)
         from solaxtray.ui.planning import make_planner
 
+        settings = self.settings
+        if demo:
+            settings = _demo_settings(settings)
         self.planner, ledger = make_planner(
-            serials, self.settings, clock=self.clock, ledger_path=ledger_path, backend=backend
+            serials,
+            settings,
+            clock=self.clock,
+            ledger_path=ledger_path,
+            backend=backend,
+            alerts=old_alerts,
         )
         self.ledger = ledger
         self.model.planner = self.planner
@@ -495,6 +545,7 @@ class TrayApp(QObject):
         self.poller.state_changed.connect(self._on_poll_state)
         self.poller.resumed.connect(lambda _gap: self.refresh_view())
         self.poller.start()
+        self._starting = False
         self.refresh_view()
 
     # --- poller results ---------------------------------------------------------------------------
@@ -520,11 +571,10 @@ class TrayApp(QObject):
         self.notifier.notify_all(alerts)
 
     def _on_poll_state(self) -> None:
-        if self.ledger is not None:
-            try:
-                self.model.requests_today = self.ledger.used_today()
-            except OSError:
-                self.model.requests_today = None
+        """The day's count comes with the poller's rounds: reading the ledger file here would
+        take its lock on the GUI thread."""
+        if self.poller is not None and self.poller.used_today is not None:
+            self.model.requests_today = self.poller.used_today
 
     # --- what the user sees ----------------------------------------------------------------------
 
@@ -532,11 +582,14 @@ class TrayApp(QObject):
         return self._icons.update(view, dark_panel=self._dark, template=self._template)
 
     def _set_condition(self, condition: AppCondition, detail: str | None = None) -> None:
+        self._starting = False
         self.model.condition = condition
         self.model.condition_detail = detail
         self.refresh_view()
 
     def refresh_view(self) -> None:
+        if self._starting:
+            return
         view = self.model.view()
         self._view = view
         self.tray.update_view(view)
@@ -637,6 +690,7 @@ class TrayApp(QObject):
                 clock=self.clock,
                 demo=self.options.demo,
                 backend=self.backend_kind,
+                ledger_for=self._ledger_for,
             )
             dialog.applied.connect(self._on_settings_applied)
             dialog.token_changed.connect(self._on_token_changed)
@@ -645,6 +699,30 @@ class TrayApp(QObject):
         self.settings_dialog.show()
         self.settings_dialog.raise_()
         self.settings_dialog.activateWindow()
+
+    def _ledger_path(self, kind: str) -> Path:
+        if self.options.demo:
+            # The demo's requests must not count against the user's real budget.
+            if self._demo_dir is None:
+                self._demo_dir = Path(tempfile.mkdtemp(prefix="solaxtray-demo-"))
+            return self._demo_dir / f"ledger-{kind}"
+        return paths.ledger_path(kind)
+
+    def _ledger_for(self, kind: str, per_minute: int, per_day: int) -> RequestLedger:
+        """The ledger "Test connection" goes through: the running one when the test is on the API
+        being polled, else that API's shared file, so a test never escapes the budget. Called on
+        the dialog's worker thread (the ledger takes a file lock)."""
+        ledger, credentials = self.ledger, self.credentials
+        if ledger is not None and credentials is not None and credentials.kind == kind:
+            return ledger
+        from solaxtray.core.ledger import RequestLedger
+
+        return RequestLedger(
+            self._ledger_path(kind),
+            clock=self.clock,
+            per_minute=min(self.settings.per_minute, per_minute),
+            per_day=min(self.settings.per_day, per_day),
+        )
 
     def _on_settings_applied(self, settings: Settings) -> None:
         old = self.settings
@@ -682,10 +760,46 @@ class TrayApp(QObject):
             settings.per_day,
             settings.poll_interval_s,
         )
-        if relevant != new and self.credentials is not None:
+        server_changed = (old.api_url, old.developer_host) != (
+            settings.api_url,
+            settings.developer_host,
+        )
+        if relevant == new or self.credentials is None:
+            self.refresh_view()
+        elif server_changed and not self._override_api_url:
             self._configure(self.credentials, self._serials(), self._api_url(), demo=False)
         else:
-            self.refresh_view()
+            self._replan_in_place()
+
+    def _replan_in_place(self) -> None:
+        """New serials, budget or interval: the running scheduler and alert rules take them, so
+        the learned upload rhythm and the alert state stay (a rebuild would announce an inverter
+        already in fault a second time)."""
+        serials = self._serials()
+        if self.planner is None or self.poller is None or self.backend is None:
+            if self.credentials is not None:
+                self._configure(self.credentials, serials, self._api_url(), demo=False)
+            return
+        if not serials:
+            self._configure(self.credentials or Credentials(self.backend_kind), (), None, demo=False)
+            return
+        per_minute = min(self.settings.per_minute, self.backend.per_minute)
+        per_day = min(self.settings.per_day, self.backend.per_day)
+        scheduler = self.planner.scheduler
+        scheduler.poll_interval_s = max(1.0, float(self.settings.poll_interval_s))
+        scheduler.max_idle_s = max(scheduler.max_idle_s, scheduler.poll_interval_s)
+        scheduler.per_minute = max(1, per_minute)
+        scheduler.per_day = max(1, per_day)
+        if self.ledger is not None:
+            self.ledger.per_minute = max(1, per_minute)
+            self.ledger.per_day = max(1, per_day)
+        self.planner.set_serials(serials)
+        self.model.set_serials(serials)
+        self.model.daily_quota = per_day
+        if self.model.condition is AppCondition.NO_SERIALS:
+            self.model.condition = AppCondition.OK
+        self.poller.replan()
+        self.refresh_view()
 
     def _stop_polling(self) -> None:
         if self.poller is not None:
@@ -708,6 +822,34 @@ class TrayApp(QObject):
 
         logger.warning("%s: %s", title, message)
         self.notifier.send(title, message, Urgency.NORMAL)
+
+
+def _server_is_valid(kind: str, api_url: str | None) -> bool:
+    """Whether the server or region names a usable address (then a ConfigError from building
+    the backend is about the credentials)."""
+    try:
+        if kind == DEVELOPER:
+            from solaxtray.core.developer_api import DEFAULT_REGION, resolve_developer_host
+
+            resolve_developer_host(api_url or DEFAULT_REGION)
+        else:
+            from solaxtray.core.servers import DEFAULT_API_URL, check_transport, resolve_api_url
+
+            check_transport(resolve_api_url(api_url or DEFAULT_API_URL))
+    except ConfigError:
+        return False
+    return True
+
+
+def _demo_settings(settings: Settings) -> Settings:
+    """The demo polls at its simulator's upload interval: at the user's interval (a minute or
+    more) the fault and grid-outage episodes of the first two minutes would show late. Still
+    far below the per-minute limit."""
+    from dataclasses import replace
+
+    from solaxtray.core.simulator import DEMO_UPLOAD_INTERVAL
+
+    return replace(settings, poll_interval_s=max(1, round(DEMO_UPLOAD_INTERVAL)))
 
 
 def _keyring_token() -> str | None:

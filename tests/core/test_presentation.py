@@ -491,3 +491,48 @@ def test_upload_age_does_not_learn_from_an_upload_found_after_a_long_gap() -> No
     ages.observe("SNA0000001", _plant_wall(later - 3000.0, 0.0), later)
     assert ages.zone_offset("SNA0000001") is None
     assert ages.age("SNA0000001", later) == pytest.approx(3000.0)
+
+
+def test_tooltip_says_the_clock_time_of_the_upload_so_it_stays_true_without_a_timer() -> None:
+    utc_plus_one = 3600.0
+    upload = NOW - 150.0  # 2026-05-28 20:24:10 UTC
+    expected = datetime.fromtimestamp(upload + utc_plus_one, UTC).strftime("%H:%M")
+    lines = []
+    for later in (0.0, 200.0):  # the same upload seen again later: an older age, the same time
+        view = build_view(
+            FleetInput(
+                inverters=[inv(producing(), upload_age_s=150.0 + later)],
+                now=NOW + later,
+                local_offset=lambda _t: utc_plus_one,
+            )
+        )
+        lines.append(view.tooltip_lines[1])
+    assert lines[0] == f"Producing · updated {expected}"
+    assert expected == "21:24"
+    assert lines[1] == lines[0]
+    assert "ago" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [AppCondition.NO_TOKEN, AppCondition.TOKEN_REJECTED, AppCondition.KEYRING_MISSING],
+)
+def test_developer_api_setup_sentences_ask_for_the_client_id_and_secret(
+    condition: AppCondition,
+) -> None:
+    developer = build_view(fleet(inv(producing()), condition=condition, backend="developer"))
+    token = build_view(fleet(inv(producing()), condition=condition))
+    assert developer.problem is not None
+    assert token.problem is not None
+    for text in (developer.tooltip, developer.problem.sentence):
+        assert "tokenId" not in text
+        assert "SOLAXTRAY_TOKEN" not in text
+        assert "client id and secret" in text or "SOLAXTRAY_CLIENT_SECRET" in text
+    assert "tokenId" in token.tooltip or "SOLAXTRAY_TOKEN" in token.tooltip
+
+
+def test_a_retry_after_a_pause_reaches_the_popups_view() -> None:
+    view = build_view(fleet(inv(producing(), next_poll_at=NOW + 600.0, retrying=True)))
+    assert view.inverters[0].retrying
+    assert view.inverters[0].next_poll_at == NOW + 600.0
+    assert not build_view(fleet(inv(producing()))).inverters[0].retrying

@@ -8,6 +8,12 @@ private bus except through explicit jeepney connections, so nothing of the devel
 
 Every wait here is bounded and every process started is stopped in ``close()``. The benchmarks
 reuse this module, which is why it holds no pytest fixtures (those are in conftest.py).
+
+The app under test is ``python -m solaxtray`` from this checkout, unless the environment variable
+``SOLAXTRAY_E2E_APP`` names an executable, such as the packaged app built by PyInstaller
+(``SOLAXTRAY_E2E_APP=dist/solaxtray/solaxtray pytest tests/e2e``): then the same tests (and
+the start-up and memory benchmarks) run against that binary, to check what users install. The
+variable is read by this test process only; the app's own environment stays isolated.
 """
 
 from __future__ import annotations
@@ -132,6 +138,20 @@ def start_session_bus(timeout: float = 10.0) -> tuple[subprocess.Popen[str], str
     return proc, line.strip()
 
 
+APP_ENV = "SOLAXTRAY_E2E_APP"
+
+
+def app_command(*args: str) -> list[str]:
+    """How to start the app under test with ``args`` (see the module docstring)."""
+    binary = os.environ.get(APP_ENV, "").strip()
+    if binary:
+        path = Path(binary).expanduser().resolve()
+        if not os.access(path, os.X_OK) or path.is_dir():
+            raise FileNotFoundError(f"{APP_ENV}={binary!r} is not an executable file")
+        return [str(path), *args]
+    return [sys.executable, "-m", "solaxtray", *args]
+
+
 def isolated_env(base: Path, display: str, bus_address: str) -> dict[str, str]:
     """The environment of a fresh user: own HOME and XDG dirs, the private display and bus.
 
@@ -253,10 +273,9 @@ class Desktop:
         return app
 
     def start_app(self, *args: str, env: dict[str, str] | None = None) -> AppProcess:
-        """``python -m solaxtray ARGS`` as a user would start it (from this checkout)."""
-        return self.spawn(
-            [sys.executable, "-m", "solaxtray", *args], name="app", env=env or self.env
-        )
+        """The app with ``ARGS`` as a user would start it: ``python -m solaxtray`` from this
+        checkout, or the binary ``SOLAXTRAY_E2E_APP`` names."""
+        return self.spawn(app_command(*args), name="app", env=env or self.env)
 
     def start_fake_desktop(self, timeout: float = 10.0) -> None:
         err = (self.workdir / "fake_desktop.stderr").open("wb")

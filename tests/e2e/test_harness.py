@@ -4,9 +4,12 @@ misreads a window tree or an icon would make the desktop tests pass or fail for 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-from tests.e2e.desktop import embedded_icon_rect, read_events
+import pytest
+
+from tests.e2e.desktop import APP_ENV, app_command, embedded_icon_rect, read_events
 from tests.e2e.fake_desktop import argb_to_png
 
 TREE_BEFORE_EMBED = """
@@ -62,3 +65,20 @@ def test_event_log_reader_leaves_a_half_written_line_for_later(tmp_path: Path) -
     log.write_text(json.dumps({"event": "READY"}) + "\n" + '{"event": "no', encoding="utf-8")
     assert [e["event"] for e in read_events(log)] == ["READY"]
     assert read_events(tmp_path / "missing.jsonl") == []
+
+
+def test_app_under_test_is_the_checkout_unless_a_binary_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(APP_ENV, raising=False)
+    assert app_command("--demo") == [sys.executable, "-m", "solaxtray", "--demo"]
+
+    binary = tmp_path / "solaxtray"
+    binary.write_text("#!/bin/sh\n", encoding="ascii")
+    binary.chmod(0o755)
+    monkeypatch.setenv(APP_ENV, str(binary))
+    assert app_command("--demo") == [str(binary.resolve()), "--demo"]
+
+    binary.chmod(0o644)  # a file that cannot run must stop the suite, not test the checkout
+    with pytest.raises(FileNotFoundError, match=APP_ENV):
+        app_command()

@@ -272,6 +272,29 @@ def test_menu_quit_ends_the_app_with_status_zero(desktop: Desktop, cloud: CloudS
     except subprocess.TimeoutExpired as exc:
         raise DesktopError(f"Quit did not end the app within 10 s\n{app.output()}") from exc
     assert status == 0, app.output()
+    # The log file is set up only after the icon is shown; what was logged before still reaches it.
+    assert app.log_path is not None
+    log = app.log_path.read_text(encoding="utf-8")
+    assert "solaxtray.ui.tray " in log, log
+    assert "solaxtray stopped" in log, log
+
+
+def test_a_start_that_fails_before_the_icon_says_why_and_logs_it(desktop: Desktop) -> None:
+    app = desktop.start_app("--api-url", "no such server")
+    try:
+        status = app.proc.wait(30)
+    except subprocess.TimeoutExpired as exc:
+        raise DesktopError(f"a bad --api-url did not end the app\n{app.output()}") from exc
+    err = app.stderr_path.read_text(encoding="utf-8").strip()
+    assert status == 2, app.output()
+    assert len(err.splitlines()) == 1, err  # one sentence (title: message), no traceback
+    title, _, message = err.partition(": ")
+    assert title, err
+    assert message, err
+    assert app.log_path is not None
+    assert app.log_path.exists(), "the failure was not logged"
+    assert message in app.log_path.read_text(encoding="utf-8")
+    assert not [e for e in desktop.events() if e["event"] == "item_registered"]
 
 
 def test_classic_xembed_tray_shows_the_icon(bare_desktop: Desktop, cloud: CloudSimulator) -> None:

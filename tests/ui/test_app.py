@@ -4,6 +4,7 @@ the fallback window, and Quit stops everything."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,9 @@ def test_keyring_trouble_is_said_in_the_tooltip(
     app.start()
     qtbot.waitUntil(lambda: app.model.condition is condition, timeout=WAIT_MS)
     assert words in app.tray.icon.toolTip()
+    # As for a missing token, Settings open: the place to retry and read what to do.
+    assert isinstance(app.settings_dialog, SettingsDialog)
+    assert app.settings_dialog.isVisible()
 
 
 def test_token_and_serials_poll_the_given_server(
@@ -149,7 +153,7 @@ def test_saved_settings_are_used_and_a_change_applies_at_once(
     app._on_settings_applied(
         Settings(serials=(DEMO_SERIALS[2],), api_url=simulator.v1_url, low_soc_percent=30)
     )
-    assert app.poller is not first_poller
+    assert app.poller is first_poller  # re-planned in place, not rebuilt
     assert app.planner is not None
     assert app.planner.alerts.low_soc_percent == 30
     qtbot.waitUntil(lambda: DEMO_SERIALS[2] in app.model.snapshots, timeout=WAIT_MS)
@@ -322,8 +326,8 @@ def test_start_up_shows_the_icon_before_the_app_is_built_then_hands_it_over(
         app = launch.tray_app
         assert app is not None
         assert app.tray is launch.tray
-        assert launch.tray.icon.toolTip() != STARTING_TOOLTIP
         qtbot.waitUntil(lambda: bool(app.model.snapshots), timeout=WAIT_MS)
+        assert launch.tray.icon.toolTip() != STARTING_TOOLTIP
     finally:
         launch.shutdown()
         single.release()
@@ -394,3 +398,72 @@ def test_the_demo_story_is_the_same_on_both_apis() -> None:
     # The story is all there: normal production, a fault, and an EPS episode.
     names = {getattr(s, "label", str(s)) for s in statuses}
     assert {"Normal Mode", "Fault Mode", "EPS Mode"} <= names, names
+
+
+def test_adding_a_serial_keeps_what_was_learned_and_says_a_fault_once(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator, isolated_dirs: Path
+) -> None:
+    store = SettingsStore(isolated_dirs / "config" / "solaxtray" / "settings.json")
+    faulty = DEMO_SERIALS[0]
+    simulator.script_status(faulty, [(0.0, 103)])
+    simulator.upload_now(faulty)
+    store.save(Settings(serials=(faulty,), api_url=simulator.v1_url))
+    app = make_app(settings_store=store, token_loader=lambda: DEMO_TOKEN)
+    said: list[Any] = []
+    notify_all = app.notifier.notify_all
+
+    def record(alerts: list[Any]) -> None:
+        said.extend(alerts)
+        notify_all(alerts)
+
+    app.notifier.notify_all = record  # type: ignore[method-assign]
+    app.start()
+    qtbot.waitUntil(lambda: any(a.kind == "fault" for a in said), timeout=WAIT_MS)
+    planner, ledger = app.planner, app.ledger
+    added = DEMO_SERIALS[1]
+    app._on_settings_applied(replace(app.settings, serials=(faulty, added)))
+    qtbot.waitUntil(lambda: added in app.model.snapshots, timeout=WAIT_MS)
+    assert app.planner is planner and app.ledger is ledger
+    assert app.planner is not None
+    assert set(app.planner.scheduler.serials) == {faulty, added}
+    app._on_settings_applied(replace(app.settings, api_url=simulator.v2_url))
+    assert app.planner is not planner  # a new server is a new build, with the same alert rules
+    assert app.planner is not None and app.planner.alerts is planner.alerts
+    qtbot.waitUntil(lambda: [r.sn for r in simulator.requests].count(faulty) >= 2, timeout=WAIT_MS)
+    faults = [a for a in said if a.kind == "fault" and a.sn == faulty]
+    assert len(faults) == 1
+
+
+def test_a_token_the_client_cannot_use_is_a_token_problem(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator
+) -> None:
+    app = make_app(
+        AppOptions(serials=[DEMO_SERIALS[0]], api_url=simulator.v1_url, tray_wait_s=60.0),
+        token_loader=lambda: "1234 5678 9012 3456 7890",
+    )
+    app.start()
+    qtbot.waitUntil(lambda: app.model.condition is not AppCondition.OK, timeout=WAIT_MS)
+    assert app.model.condition is AppCondition.TOKEN_REJECTED
+    assert "spaces" in (app.model.condition_detail or "")
+    assert app.settings_dialog is not None and app.settings_dialog.isVisible()
+    assert simulator.requests == ()
+
+
+def test_demo_polls_at_the_demo_upload_interval_and_starts_as_starting(
+    qtbot: Any, make_app: Any
+) -> None:
+    app = make_app(AppOptions(demo=True, tray_wait_s=60.0))
+    tooltips: list[str] = []
+    original = app.tray.icon.setToolTip
+
+    def record(text: str) -> None:
+        tooltips.append(text)
+        original(text)
+
+    app.tray.icon.setToolTip = record  # type: ignore[method-assign]
+    app.start()
+    assert app.tray.icon.toolTip() == STARTING_TOOLTIP
+    qtbot.waitUntil(lambda: bool(app.model.snapshots), timeout=WAIT_MS)
+    assert app.planner is not None
+    assert app.planner.scheduler.poll_interval_s == DEMO_UPLOAD_INTERVAL
+    assert not any("No inverter configured" in t or "Setup needed" in t for t in tooltips)

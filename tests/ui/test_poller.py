@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +12,8 @@ from PySide6.QtCore import QTimer
 
 from solaxtray.core.backend import make_backend
 from solaxtray.core.client import SolaxClient
-from solaxtray.core.clock import SystemClock
-from solaxtray.core.errors import ApiError, TokenRejected
+from solaxtray.core.clock import FakeClock, SystemClock
+from solaxtray.core.errors import ApiError, NetworkError, RateLimited, ServerError, TokenRejected
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.models import Snapshot
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator, Fault
@@ -22,6 +24,7 @@ from solaxtray.core.simulator.developer import (
     DEV_REALTIME_ENDPOINT,
     DeveloperSimulator,
 )
+from solaxtray.core.scheduler import PollScheduler
 from solaxtray.core.watch import FleetWatch
 from solaxtray.ui.poller import Poller
 
@@ -142,6 +145,33 @@ class DenyingLedger:
     def charge(self, sn: str, count: int) -> None:
         raise AssertionError("nothing was sent, so nothing more to charge")
 
+    def used_today(self) -> int:
+        return 42
+
+
+class ThreadRecordingLedger(RequestLedger):
+    """The real ledger, noting which thread opened its file lock for every call."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, clock=SystemClock())
+        self.threads: list[str] = []
+
+    def try_acquire(self, sn: str, count: int = 1) -> bool:
+        self.threads.append(threading.current_thread().name)
+        return super().try_acquire(sn, count)
+
+    def wait_time(self, count: int = 1) -> float:
+        self.threads.append(threading.current_thread().name)
+        return super().wait_time(count)
+
+    def charge(self, sn: str, count: int) -> None:
+        self.threads.append(threading.current_thread().name)
+        super().charge(sn, count)
+
+    def used_today(self) -> int:
+        self.threads.append(threading.current_thread().name)
+        return super().used_today()
+
 
 def _poller(
     sim: CloudSimulator,
@@ -229,6 +259,34 @@ def test_ledger_refusal_sends_nothing(qtbot: Any, simulator: CloudSimulator) -> 
     assert ledger.asked == [DEMO_SERIALS[0]]
     assert simulator.requests == ()
     assert poller.in_flight is None
+    client.close()
+
+
+def test_the_ledger_file_is_never_touched_on_the_gui_thread(
+    qtbot: Any, simulator: CloudSimulator, tmp_path: Path
+) -> None:
+    ledger = ThreadRecordingLedger(tmp_path / "ledger")
+    poller, _planner, client = _poller(simulator, ledger=ledger)
+    with qtbot.waitSignal(poller.snapshot, timeout=WAIT_MS):
+        poller.start()
+    qtbot.waitUntil(lambda: poller.used_today == 1, timeout=WAIT_MS)
+    assert ledger.threads, "the ledger was asked"
+    gui = threading.main_thread().name
+    assert gui not in ledger.threads
+    poller.stop()
+    client.close()
+
+
+def test_a_refusal_reports_the_day_count_and_when_it_tries_again(
+    qtbot: Any, simulator: CloudSimulator
+) -> None:
+    poller, _planner, client = _poller(simulator, ledger=DenyingLedger())
+    poller.start()
+    qtbot.waitUntil(lambda: poller.budget_wait_until is not None, timeout=WAIT_MS)
+    assert poller.used_today == 42
+    wait_until = poller.budget_wait_until
+    assert wait_until is not None and wait_until > SystemClock().now() + 3000
+    poller.stop()
     client.close()
 
 
@@ -360,3 +418,49 @@ def test_a_developer_round_that_fails_reports_every_serial(qtbot: Any) -> None:
         finally:
             poller.stop()
             backend.close()
+
+
+# --- "Refresh now" against the core scheduler's pauses (no Qt needed; kept beside the poller,
+# whose refresh button they serve) -----------------------------------------------------------
+
+
+def _failed_once(error: ApiError) -> tuple[PollScheduler, FakeClock, str]:
+    clock = FakeClock(1_780_000_000.0)
+    sn = "SN00000001"
+    sched = PollScheduler([sn], clock=clock, rng=random.Random(5))
+    first = sched.next_due()
+    assert first is not None
+    clock.advance(max(0.0, first[1] - clock.now()))
+    error.sn = sn
+    sched.record_result(sn, error)
+    clock.advance(5.0)
+    return sched, clock, sn
+
+
+def test_refresh_after_a_network_error_asks_again_at_once() -> None:
+    sched, clock, sn = _failed_once(NetworkError("no route"))
+    before = sched.next_due()
+    assert before is not None and before[1] > clock.now() + 10  # backing off
+    view = sched.view(sn)
+    assert view is not None and view.retrying
+    sched.refresh_now()
+    after = sched.next_due()
+    assert after is not None
+    assert after[1] <= clock.now() + 7  # only the request spacing is left
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ServerError("busy"), RateLimited("slow down", retry_after=120.0)],
+    ids=["server error", "rate limit"],
+)
+def test_refresh_keeps_a_server_backoff_and_a_rate_limit_pause(error: ApiError) -> None:
+    sched, clock, sn = _failed_once(error)
+    before = sched.next_due()
+    assert before is not None and before[1] > clock.now() + 10
+    for _ in range(5):
+        sched.refresh_now()
+    after = sched.next_due()
+    assert after == before
+    view = sched.view(sn)
+    assert view is not None and view.retrying and view.next_poll == before[1]

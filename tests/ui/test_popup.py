@@ -17,7 +17,13 @@ from solaxtray.core.models import InverterStatus, InverterType, Snapshot
 from solaxtray.core.parsing import parse_realtime
 from solaxtray.core.presentation import FleetInput, InverterInput, TrayView, build_view
 from solaxtray.ui.popup import PopupWindow, inverter_rows, place_near
-from solaxtray.ui.text import format_battery, format_grid, format_next_poll, format_quota
+from solaxtray.ui.text import (
+    format_battery,
+    format_grid,
+    format_next_poll,
+    format_next_try,
+    format_quota,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -357,3 +363,47 @@ def test_yield_of_an_upload_from_an_earlier_day_is_not_called_today(qapp: Any) -
     assert rows["yield"] == "29.4 kWh on 23 Nov · 4.35 MWh total"
     same_day = fleet_view(InverterInput("SNA0000001", snap, upload_age_s=600.0))
     assert inverter_rows(same_day.inverters[0], NOW)["yield"] == "29.4 kWh today · 4.35 MWh total"
+
+
+def test_relative_times_move_on_only_while_the_window_is_visible(qtbot: QtBot) -> None:
+    ticks = [100.0]
+    window = PopupWindow(as_popup=False, monotonic=lambda: ticks[0])
+    qtbot.addWidget(window)
+    snap = recorded("v1_floats_hybrid.json", "SWABCDEFGH")
+    window.update_view(
+        fleet_view(
+            InverterInput(
+                sn="SWABCDEFGH", snapshot=snap, upload_age_s=125.0, next_poll_at=NOW + 200
+            )
+        )
+    )
+    assert not window.ages_ticking()  # hidden: nothing ticks
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.ages_ticking()
+
+    ticks[0] += 180.0  # three minutes on, no new view (the next poll is still to come)
+    window.refresh_ages()
+    upload = window.field_text("SWABCDEFGH", "upload")
+    assert upload is not None
+    assert upload.endswith("· 5 min ago")
+    assert window.field_text("SWABCDEFGH", "next_poll") == "in 20 s"
+
+    window.hide()
+    assert not window.ages_ticking()
+    # A new view starts counting afresh from its own ages.
+    window.update_view(fleet_view(InverterInput(sn="SWABCDEFGH", snapshot=snap, upload_age_s=30.0)))
+    window.refresh_ages()
+    assert window.field_text("SWABCDEFGH", "upload") == "2026-06-15 15:23:04 plant time · 30 s ago"
+
+
+def test_a_pause_shows_when_the_next_try_is(qapp: Any) -> None:
+    retry_at = NOW + 1800.0
+    view = fleet_view(
+        InverterInput(sn="SWABCDEFGH", next_poll_at=retry_at, retrying=True),
+    )
+    rows = inverter_rows(view.inverters[0], view.now)
+    clock = datetime.fromtimestamp(retry_at).strftime("%H:%M")
+    assert rows["next_poll"] == f"next try at {clock}"
+    assert format_next_try(NOW, NOW) == "now"
+    assert format_next_try(None, NOW) == "none scheduled"

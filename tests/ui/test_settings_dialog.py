@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from solaxtray.core import paths
 from solaxtray.core.autostart import XdgAutostart
 from solaxtray.core.clock import SystemClock
+from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 from solaxtray.core.simulator.developer import (
@@ -327,3 +328,90 @@ class _NeverCalledCredentials:
 
     def status(self) -> Any:
         raise AssertionError("the keyring must not be read here")
+
+
+def test_a_rejected_token_is_not_tested_again_until_changed(
+    qtbot: Any, simulator: CloudSimulator, tmp_path: Path
+) -> None:
+    ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
+    asked: list[str] = []
+
+    def ledger_for(kind: str, per_minute: int, per_day: int) -> RequestLedger:
+        asked.append(kind)
+        return ledger
+
+    settings = Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url)
+    dialog = _dialog(qtbot, settings, token_store=_NeverCalledStore(), ledger_for=ledger_for)
+    dialog.token_edit.setText("9" * 24)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.test_result.text().startswith("Token rejected: ")
+    assert len(simulator.requests) == 1
+    assert asked == ["token"] and ledger.used_today() == 1
+
+    for _ in range(3):
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        text = dialog.test_result.text()
+        assert text.startswith("Not tested again: "), text
+        assert "change the token" in text
+    assert len(simulator.requests) == 1  # nothing more sent, nothing more counted
+    assert ledger.used_today() == 1
+
+    dialog.token_edit.setText(DEMO_TOKEN)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.test_result.text().startswith("Connected: ")
+    assert ledger.used_today() == 2
+
+
+def test_test_connection_goes_through_the_ledger_and_says_when_it_is_spent(
+    qtbot: Any, simulator: CloudSimulator, tmp_path: Path
+) -> None:
+    ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock(), per_minute=1)
+    settings = Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url)
+    dialog = _dialog(
+        qtbot, settings, token_store=_NeverCalledStore(), ledger_for=lambda *_a: ledger
+    )
+    dialog.token_edit.setText(DEMO_TOKEN)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.test_result.text().startswith("Connected: ")
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+    text = dialog.test_result.text()
+    assert text.startswith("Request budget used up: "), text
+    assert "seconds" in text
+    assert len(simulator.requests) == 1
+
+
+def test_a_developer_test_charges_its_sign_in_to_the_ledger(qtbot: Any, tmp_path: Path) -> None:
+    ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
+    with DeveloperSimulator.demo() as dev:
+        settings = Settings(
+            backend="developer", serials=(DEMO_DEVICE_SERIALS[0],), developer_host=dev.base_url
+        )
+        dialog = _dialog(
+            qtbot,
+            settings,
+            credentials_store=_NeverCalledCredentials(),
+            ledger_for=lambda *_a: ledger,
+        )
+        dialog.client_id_edit.setText(DEMO_CLIENT_ID)
+        dialog.client_secret_edit.setText(DEMO_CLIENT_SECRET)
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        assert dialog.test_result.text().startswith("Connected: ")
+        # Every request the cloud saw, the sign-in included, is in the shared ledger.
+        assert ledger.used_today() == len(dev.requests) > 1
+
+        dialog.client_secret_edit.setText("not-the-secret-42")
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        used, sent = ledger.used_today(), len(dev.requests)
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        assert dialog.test_result.text().startswith("Not tested again: ")
+        # Nothing more sent or counted (the refused round was counted at its normal cost).
+        assert ledger.used_today() == used >= len(dev.requests)
+        assert len(dev.requests) == sent
