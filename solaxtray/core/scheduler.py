@@ -380,9 +380,7 @@ class PollScheduler:
         stopped = StopReason.TOKEN_REJECTED if self._token_rejected else state.stopped
         next_poll = None
         if stopped is None:
-            next_poll = max(
-                state.due, self._token_time(), self._paused_until, self._network_until
-            )
+            next_poll = max(state.due, self._token_time(), self._paused_until, self._network_until)
         now = self._clock.now()
         retrying = next_poll is not None and (
             max(self._paused_until, self._network_until) > now

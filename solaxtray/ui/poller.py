@@ -298,9 +298,7 @@ class Poller(QObject):
 
         def run() -> _Round:
             if ledger is not None and not ledger.try_acquire(batch[0], need):
-                return _Round(
-                    {}, 0, refused_wait=ledger.wait_time(need), used_today=_used(ledger)
-                )
+                return _Round({}, 0, refused_wait=ledger.wait_time(need), used_today=_used(ledger))
             before = source.requests_made
             outcomes = source.fetch_many(list(batch))
             spent = source.requests_made - before

@@ -22,19 +22,21 @@ from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import Any, NamedTuple, Protocol
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -67,6 +69,9 @@ from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
 
 logger = logging.getLogger(__name__)
 
+TITLE_ALLOWANCE_PX = 48
+"""Room kept above the dialog for a title bar (not part of the widget's own geometry)."""
+FRAME_ALLOWANCE_PX = 16
 KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 """The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 TEST_TIMEOUT_S = 30.0
@@ -237,6 +242,7 @@ class SettingsDialog(QDialog):
         self._serials_by_backend: dict[str, tuple[str, ...]] = {}
         self._shown_backend = backend or settings.backend
         self._loading = True
+        self._fitted = False
         self._build()
         self._load_values(settings)
         self._loading = False
@@ -244,7 +250,15 @@ class SettingsDialog(QDialog):
     # --- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        # Everything but the closing row scrolls: the form is taller than a small screen
+        # (800x600 netbooks, scaled displays), and the Close button must stay reachable.
+        outer = QVBoxLayout(self)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.content = QWidget(self.scroll_area)
+        layout = QVBoxLayout(self.content)
 
         account_box = QGroupBox("SolaX account", self)
         account_layout = QVBoxLayout(account_box)
@@ -380,13 +394,16 @@ class SettingsDialog(QDialog):
             notify_layout.addWidget(check)
             self.notify_checks[f.name] = check
         layout.addWidget(notify_box)
+        layout.addStretch(1)
+        self.scroll_area.setWidget(self.content)
+        outer.addWidget(self.scroll_area, 1)
 
         self.message = QLabel("", self)
         self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.close)
-        layout.addWidget(buttons)
+        outer.addWidget(self.message)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.buttons.rejected.connect(self.close)
+        outer.addWidget(self.buttons)
 
         if self._demo:
             self.backend_combo.setEnabled(False)
@@ -482,9 +499,31 @@ class SettingsDialog(QDialog):
             self.load_secret_state()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if not self._fitted:
+            self._fitted = True
+            self.fit_to_screen()
         super().showEvent(event)
         if not self._demo and self._secret_state() == TokenState.LOADING:
             self.load_secret_state()
+
+    def fit_to_screen(self, free: QRect | None = None) -> None:
+        """As large as the form wants, but inside the screen's free area (``free``, default the
+        dialog's screen's available geometry) with room for the window manager's title bar;
+        what does not fit scrolls."""
+        if free is None:
+            free = self.screen().availableGeometry()
+        content = self.content.sizeHint()
+        bar = self.scroll_area.verticalScrollBar().sizeHint().width()
+        outer = self.layout()
+        margins = outer.contentsMargins() if outer is not None else None
+        extra_w = (margins.left() + margins.right()) if margins is not None else 0
+        chrome = self.sizeHint().height() - self.scroll_area.sizeHint().height()
+        width = min(content.width() + bar + extra_w, free.width() - FRAME_ALLOWANCE_PX)
+        height = min(content.height() + chrome, free.height() - TITLE_ALLOWANCE_PX)
+        self.resize(max(width, 200), max(height, 200))
+        x = free.left() + max(0, (free.width() - self.width()) // 2)
+        y = free.top() + max(0, (free.height() - self.height() - TITLE_ALLOWANCE_PX) // 2)
+        self.move(x, y + TITLE_ALLOWANCE_PX - FRAME_ALLOWANCE_PX)
 
     # --- settings -------------------------------------------------------------------------------
 

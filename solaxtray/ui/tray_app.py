@@ -61,6 +61,7 @@ from solaxtray.ui.poller import Poller
 from solaxtray.ui.tray import Tray, TrayMenu
 
 if TYPE_CHECKING:
+    from solaxtray.core.alerts import AlertEngine
     from solaxtray.core.backend import RealtimeBackend
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.simulator import CloudSimulator
@@ -256,6 +257,9 @@ class TrayApp(QObject):
         self.backend: RealtimeBackend | None = None
         self.poller: Poller | None = None
         self.planner: FleetWatch | None = None
+        self._kept_alerts: AlertEngine | None = None
+        """The alert rules outlive a rebuild (and a moment with no serials): what they announced
+        is not announced again."""
         self.ledger: RequestLedger | None = None
         self.credentials: Credentials | None = None
         self.model = FleetModel(self.clock)
@@ -373,6 +377,7 @@ class TrayApp(QObject):
             self._configure(credentials, given or DEMO_DEVICE_SERIALS, dev.base_url, demo=True)
             return
         from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+
         sim = CloudSimulator.demo(clock=self.clock)
         sim.start()
         self._simulator = sim
@@ -474,7 +479,7 @@ class TrayApp(QObject):
         """
         from solaxtray.core.backend import make_backend
 
-        old_alerts = self.planner.alerts if self.planner is not None else None
+        old_alerts = self.planner.alerts if self.planner is not None else self._kept_alerts
         if old_alerts is not None and credentials != self.credentials:
             old_alerts.token_changed()
         if self.poller is not None:
@@ -536,6 +541,7 @@ class TrayApp(QObject):
             alerts=old_alerts,
         )
         self.ledger = ledger
+        self._kept_alerts = self.planner.alerts
         self.model.planner = self.planner
         self.model.daily_quota = min(self.settings.per_day, backend.per_day)
         self.poller = Poller(backend, self.planner, clock=self.clock, ledger=ledger, parent=self)
@@ -781,7 +787,9 @@ class TrayApp(QObject):
                 self._configure(self.credentials, serials, self._api_url(), demo=False)
             return
         if not serials:
-            self._configure(self.credentials or Credentials(self.backend_kind), (), None, demo=False)
+            self._configure(
+                self.credentials or Credentials(self.backend_kind), (), None, demo=False
+            )
             return
         per_minute = min(self.settings.per_minute, self.backend.per_minute)
         per_day = min(self.settings.per_day, self.backend.per_day)

@@ -416,19 +416,21 @@ def test_adding_a_serial_keeps_what_was_learned_and_says_a_fault_once(
         said.extend(alerts)
         notify_all(alerts)
 
-    app.notifier.notify_all = record  # type: ignore[method-assign]
+    app.notifier.notify_all = record
     app.start()
     qtbot.waitUntil(lambda: any(a.kind == "fault" for a in said), timeout=WAIT_MS)
     planner, ledger = app.planner, app.ledger
     added = DEMO_SERIALS[1]
     app._on_settings_applied(replace(app.settings, serials=(faulty, added)))
     qtbot.waitUntil(lambda: added in app.model.snapshots, timeout=WAIT_MS)
-    assert app.planner is planner and app.ledger is ledger
+    assert app.planner is planner
+    assert app.ledger is ledger
     assert app.planner is not None
     assert set(app.planner.scheduler.serials) == {faulty, added}
     app._on_settings_applied(replace(app.settings, api_url=simulator.v2_url))
     assert app.planner is not planner  # a new server is a new build, with the same alert rules
-    assert app.planner is not None and app.planner.alerts is planner.alerts
+    assert app.planner is not None
+    assert app.planner.alerts is planner.alerts
     qtbot.waitUntil(lambda: [r.sn for r in simulator.requests].count(faulty) >= 2, timeout=WAIT_MS)
     faults = [a for a in said if a.kind == "fault" and a.sn == faulty]
     assert len(faults) == 1
@@ -445,7 +447,8 @@ def test_a_token_the_client_cannot_use_is_a_token_problem(
     qtbot.waitUntil(lambda: app.model.condition is not AppCondition.OK, timeout=WAIT_MS)
     assert app.model.condition is AppCondition.TOKEN_REJECTED
     assert "spaces" in (app.model.condition_detail or "")
-    assert app.settings_dialog is not None and app.settings_dialog.isVisible()
+    assert app.settings_dialog is not None
+    assert app.settings_dialog.isVisible()
     assert simulator.requests == ()
 
 
@@ -460,7 +463,7 @@ def test_demo_polls_at_the_demo_upload_interval_and_starts_as_starting(
         tooltips.append(text)
         original(text)
 
-    app.tray.icon.setToolTip = record  # type: ignore[method-assign]
+    app.tray.icon.setToolTip = record
     app.start()
     assert app.tray.icon.toolTip() == STARTING_TOOLTIP
     qtbot.waitUntil(lambda: bool(app.model.snapshots), timeout=WAIT_MS)

@@ -16,6 +16,7 @@ from solaxtray.core.clock import FakeClock, SystemClock
 from solaxtray.core.errors import ApiError, NetworkError, RateLimited, ServerError, TokenRejected
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.models import Snapshot
+from solaxtray.core.scheduler import PollScheduler
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator, Fault
 from solaxtray.core.simulator.developer import (
     DEMO_CLIENT_ID,
@@ -24,7 +25,6 @@ from solaxtray.core.simulator.developer import (
     DEV_REALTIME_ENDPOINT,
     DeveloperSimulator,
 )
-from solaxtray.core.scheduler import PollScheduler
 from solaxtray.core.watch import FleetWatch
 from solaxtray.ui.poller import Poller
 
@@ -285,7 +285,8 @@ def test_a_refusal_reports_the_day_count_and_when_it_tries_again(
     qtbot.waitUntil(lambda: poller.budget_wait_until is not None, timeout=WAIT_MS)
     assert poller.used_today == 42
     wait_until = poller.budget_wait_until
-    assert wait_until is not None and wait_until > SystemClock().now() + 3000
+    assert wait_until is not None
+    assert wait_until > SystemClock().now() + 3000
     poller.stop()
     client.close()
 
@@ -440,9 +441,11 @@ def _failed_once(error: ApiError) -> tuple[PollScheduler, FakeClock, str]:
 def test_refresh_after_a_network_error_asks_again_at_once() -> None:
     sched, clock, sn = _failed_once(NetworkError("no route"))
     before = sched.next_due()
-    assert before is not None and before[1] > clock.now() + 10  # backing off
+    assert before is not None
+    assert before[1] > clock.now() + 10
     view = sched.view(sn)
-    assert view is not None and view.retrying
+    assert view is not None
+    assert view.retrying
     sched.refresh_now()
     after = sched.next_due()
     assert after is not None
@@ -457,10 +460,13 @@ def test_refresh_after_a_network_error_asks_again_at_once() -> None:
 def test_refresh_keeps_a_server_backoff_and_a_rate_limit_pause(error: ApiError) -> None:
     sched, clock, sn = _failed_once(error)
     before = sched.next_due()
-    assert before is not None and before[1] > clock.now() + 10
+    assert before is not None
+    assert before[1] > clock.now() + 10
     for _ in range(5):
         sched.refresh_now()
     after = sched.next_due()
     assert after == before
     view = sched.view(sn)
-    assert view is not None and view.retrying and view.next_poll == before[1]
+    assert view is not None
+    assert view.retrying
+    assert view.next_poll == before[1]

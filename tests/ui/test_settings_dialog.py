@@ -9,7 +9,8 @@ from typing import Any
 
 import keyring
 import pytest
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit
 
 from solaxtray.core import paths
 from solaxtray.core.autostart import XdgAutostart
@@ -24,7 +25,13 @@ from solaxtray.core.simulator.developer import (
     DeveloperSimulator,
 )
 from solaxtray.ui.background import emit
-from solaxtray.ui.settings_dialog import BACKEND_LABELS, SettingsDialog, TokenState
+from solaxtray.ui.settings_dialog import (
+    BACKEND_LABELS,
+    FRAME_ALLOWANCE_PX,
+    TITLE_ALLOWANCE_PX,
+    SettingsDialog,
+    TokenState,
+)
 from tests.keyring_fixture import SecretServiceBus, running_secret_service, using_bus
 
 pytestmark = pytest.mark.gui
@@ -347,7 +354,8 @@ def test_a_rejected_token_is_not_tested_again_until_changed(
     qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
     assert dialog.test_result.text().startswith("Token rejected: ")
     assert len(simulator.requests) == 1
-    assert asked == ["token"] and ledger.used_today() == 1
+    assert asked == ["token"]
+    assert ledger.used_today() == 1
 
     for _ in range(3):
         dialog.test_connection()
@@ -415,3 +423,26 @@ def test_a_developer_test_charges_its_sign_in_to_the_ledger(qtbot: Any, tmp_path
         # Nothing more sent or counted (the refused round was counted at its normal cost).
         assert ledger.used_today() == used >= len(dev.requests)
         assert len(dev.requests) == sent
+
+
+def test_the_dialog_fits_an_800x600_screen_and_everything_can_be_reached(qtbot: Any) -> None:
+    dialog = _dialog(qtbot, Settings(serials=(DEMO_SERIALS[0], DEMO_SERIALS[1])))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    free = QRect(0, 0, 800, 600)
+    assert dialog.content.sizeHint().height() > free.height(), "the form is taller than this"
+    dialog.fit_to_screen(free)
+    qtbot.wait(10)
+    # Room for the title bar above, the whole window and its Close button inside the screen.
+    assert dialog.geometry().top() - free.top() >= TITLE_ALLOWANCE_PX - FRAME_ALLOWANCE_PX
+    assert free.contains(dialog.geometry())
+    close = dialog.buttons.button(QDialogButtonBox.StandardButton.Close)
+    assert close is not None
+    assert close.isVisible()
+    assert dialog.rect().contains(close.geometry().translated(dialog.buttons.pos()))
+    # The last line of the form scrolls into view.
+    last = list(dialog.notify_checks.values())[-1]
+    dialog.scroll_area.ensureWidgetVisible(last)
+    viewport = dialog.scroll_area.viewport()
+    corner = last.mapTo(viewport, last.rect().bottomLeft())
+    assert viewport.rect().contains(corner)
