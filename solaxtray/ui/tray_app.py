@@ -596,6 +596,8 @@ class TrayApp(QObject):
     def refresh_view(self) -> None:
         if self._starting:
             return
+        # The wording of set-up and credential problems depends on the API in use.
+        self.model.backend = self.backend_kind
         view = self.model.view()
         self._view = view
         self.tray.update_view(view)

@@ -279,6 +279,9 @@ def test_developer_api_without_credentials_is_setup(qtbot: Any, make_app: Any) -
     assert app.view.state is TrayState.SETUP
     assert app.model.condition_detail is not None
     assert "client id and secret" in app.model.condition_detail
+    # What the user reads (the tooltip) names the Developer API's secrets, not the tokenId.
+    assert "client id and secret" in app.tray.icon.toolTip()
+    assert "tokenId" not in app.tray.icon.toolTip()
     dialog = app.settings_dialog
     assert isinstance(dialog, SettingsDialog)
     assert dialog.backend == "developer"
