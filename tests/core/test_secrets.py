@@ -270,10 +270,9 @@ def test_cli_token_set_without_keyring_explains(isolated_dirs: Path) -> None:
     assert TOKEN not in result.stdout + result.stderr
 
 
-@pytest.mark.keyring
-@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
-def test_cli_token_set_prompts_without_echo(secret_service: SecretServiceBus) -> None:
-    """On a terminal, ``token set`` asks with getpass: the typed token must not be echoed."""
+def _answer_hidden_prompts(argv: list[str], env: dict[str, str], answers: list[str]) -> bytes:
+    """Run ``python -m solaxtray ARGV`` on a pseudo-terminal, type each answer after its
+    "(typing is hidden)" prompt, and return everything the terminal showed: what a user sees."""
     import fcntl
     import pty
     import termios
@@ -285,19 +284,20 @@ def test_cli_token_set_prompts_without_echo(secret_service: SecretServiceBus) ->
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "solaxtray", "token", "set"],
+        [sys.executable, "-m", "solaxtray", *argv],
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env=secret_service.env(),
+        env=env,
         preexec_fn=controlling_terminal,  # no threads run in this child before exec
     )
     os.close(slave)
     seen = b""
     try:
-        while b"hidden" not in seen:
-            seen += os.read(master, 1024)
-        os.write(master, TOKEN.encode() + b"\n")
+        for number, answer in enumerate(answers, start=1):
+            while seen.count(b"hidden") < number:
+                seen += os.read(master, 1024)
+            os.write(master, answer.encode() + b"\n")
         while True:
             try:
                 chunk = os.read(master, 1024)
@@ -312,6 +312,14 @@ def test_cli_token_set_prompts_without_echo(secret_service: SecretServiceBus) ->
             proc.kill()
             proc.wait()
         os.close(master)
+    return seen
+
+
+@pytest.mark.keyring
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_cli_token_set_prompts_without_echo(secret_service: SecretServiceBus) -> None:
+    """On a terminal, ``token set`` asks with getpass: the typed token must not be echoed."""
+    seen = _answer_hidden_prompts(["token", "set"], secret_service.env(), [TOKEN])
     assert TOKEN.encode() not in seen
     assert b"Token saved" in seen
     assert keyring.get_password("solaxtray", "tokenId") == TOKEN
@@ -400,45 +408,9 @@ def test_check_credential_refuses_what_cannot_be_one(text: str, words: str) -> N
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
 def test_cli_credentials_set_prompts_without_echo(secret_service: SecretServiceBus) -> None:
     """On a terminal, ``credentials set`` asks twice with getpass: neither value is echoed."""
-    import fcntl
-    import pty
-    import termios
-
-    master, slave = pty.openpty()
-
-    def controlling_terminal() -> None:  # runs in the child: make the pty its terminal
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "solaxtray", "credentials", "set"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=secret_service.env(),
-        preexec_fn=controlling_terminal,  # no threads run in this child before exec
+    seen = _answer_hidden_prompts(
+        ["credentials", "set"], secret_service.env(), [CLIENT_ID, CLIENT_SECRET]
     )
-    os.close(slave)
-    seen = b""
-    try:
-        for value in (CLIENT_ID, CLIENT_SECRET):
-            while seen.count(b"hidden") < (1 if value == CLIENT_ID else 2):
-                seen += os.read(master, 1024)
-            os.write(master, value.encode() + b"\n")
-        while True:
-            try:
-                chunk = os.read(master, 1024)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-        assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
     assert CLIENT_SECRET.encode() not in seen
     assert CLIENT_ID.encode() not in seen
     assert b"saved in the keyring" in seen
