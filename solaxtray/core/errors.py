@@ -4,7 +4,9 @@ Every error carries a ``title`` and a ``message`` written for a person who owns 
 programmer: the CLI prints them, the tray shows them, the log records them. Library exceptions
 (requests, keyring, json) are translated into these at one boundary each, ``raise ... from exc``.
 
-No error ever holds the tokenId: messages are built from fixed sentences and the serial number only.
+No error ever holds a secret: messages are built from fixed sentences, and whatever else reaches one
+(a serial, a server's words or address) is masked here on the way in, so a cloud that echoes the
+token cannot smuggle it into a terminal, a dialog or a traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import copy
 import enum
 from typing import Self
+
+from solaxtray.core.redact import redact
 
 
 class ErrorKind(enum.StrEnum):
@@ -42,6 +46,7 @@ class SolaxTrayError(Exception):
     title: str = "Something went wrong"
 
     def __init__(self, message: str, *, title: str | None = None) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         if title is not None:

@@ -4,14 +4,21 @@ The token reaches text in ways our own code does not control: urllib3 logs each 
 v1 query string holds ``tokenId=``) at DEBUG, requests puts the URL into its exception messages, and
 error bodies from the cloud echo a ``tokenId`` field. So masking happens on the way out, in a log
 filter on every handler, for any secret the process has registered and for anything shaped like a
-token even when nobody registered it (a token typed into the wrong field, say).
+token even when nobody registered it (a token typed into the wrong field, say). The terminal gets
+the same masking (``RedactingWriter`` on the command line's stdout and stderr), and so does every
+error message (``errors.SolaxTrayError``): a cloud may echo the token in any field.
+
+Values quoted in a sentence also get a length cap (``shown``): a 100 KB host name must not become a
+100 KB line.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import threading
+from typing import TextIO
 
 MASK = "***"
 
@@ -75,6 +82,81 @@ def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+ECHO_LIMIT = 80
+"""The most characters of a user- or server-supplied value quoted in a sentence: a 100 KB host
+name or a 1 MB setting must not become a 100 KB line on the terminal or in a dialog."""
+
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + ELLIPSIS
+
+
+def shorten_words(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` with every run of non-blank characters longer than ``limit`` cut (with an
+    ellipsis): the last guard of a sentence that quotes a value nobody capped before."""
+    return re.sub(rf"\S{{{limit + 1},}}", lambda m: shorten(m.group(), limit), text)
+
+
+def shown(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A value someone else chose (a flag, a setting, a server's header), made fit to quote in a
+    sentence: secrets masked first (so a cut cannot leave half a token unmasked), line breaks and
+    other control characters replaced by ``?``, then cut to ``limit`` characters."""
+    text = redact(str(value))
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return shorten(text, limit)
+
+
+class RedactingWriter(io.TextIOBase):
+    """A text stream that masks secrets in what is written to ``stream``, line by line.
+
+    Why whole lines: callers write a line in several pieces (``print`` writes the text, then the
+    newline; ``json.dump`` writes token by token), and a secret split across two pieces would
+    slip past a per-write mask. Text is held until its newline or a ``flush``. Secrets never hold
+    a line break, so no secret spans two lines.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        head, newline, tail = self._pending.rpartition("\n")
+        if newline:
+            self._pending = tail
+            self.stream.write(redact(head + newline))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, ""
+            self.stream.write(redact(pending))
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.stream, "errors", None)
 
 
 class RedactingFilter(logging.Filter):
