@@ -14,6 +14,7 @@ import ipaddress
 from urllib.parse import urlsplit, urlunsplit
 
 from solaxtray.core.errors import ConfigError
+from solaxtray.core.redact import shown
 
 V1_PATH = "/proxyApp/proxy/api/"
 V1_ENDPOINT = "getRealtimeInfo.do"
@@ -133,8 +134,8 @@ def check_transport(url: str) -> None:
         return
     if scheme == "http":
         raise ConfigError(
-            f"The server address uses plain http:// to {host or 'an unnamed host'}, which would "
-            "send the token readable by anyone on the way. Use https://."
+            f"The server address uses plain http:// to {shown(host) or 'an unnamed host'}, which "
+            "would send the token readable by anyone on the way. Use https://."
         )
     raise ConfigError("The server address must start with https://.")
 

@@ -9,25 +9,35 @@ with each request, so they share these rules rather than each keeping a copy:
   translated once into our errors with fixed sentences, and their text reaches the traceback only
   masked (``TransportDetail``);
 - urllib3 logs each request line at DEBUG: a RedactingFilter is put on its loggers;
-- a cap on the body and a deadline for the whole answer, so a broken proxy or a trickling server
-  cannot hang the poller or fill memory.
+- a cap on the body and one deadline for the whole exchange, connection, headers and body
+  included, so a broken proxy or a trickling server cannot hang the poller or fill memory. Socket
+  timeouts alone cannot do that (a server sending a byte every half second never lets one expire),
+  so a watchdog shuts the request's socket when the deadline passes;
+- every exception out of requests, urllib3 or http.client (a header that is not Latin-1, say)
+  becomes one of our errors: nothing else leaves ``send``.
 
 What the body means is the caller's business; this module moves bytes and maps transport events.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
+import urllib3.poolmanager
 
 from solaxtray import __version__
 from solaxtray.core.clock import Clock, SystemClock
@@ -39,13 +49,18 @@ from solaxtray.core.errors import (
     ServerError,
 )
 from solaxtray.core.parsing import THROTTLE_RETRY_AFTER
-from solaxtray.core.redact import install_filter, redact
+from solaxtray.core.redact import install_filter, redact, shown
 from solaxtray.core.servers import check_transport, is_loopback_host
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 15.0)
-"""Connect and read timeouts in seconds. The cloud answers in well under a second when healthy."""
+CONNECT_TIMEOUT_S = 5.0
+"""The longest wait for a TCP (and TLS) connection, within the deadline."""
+DEADLINE_S = 20.0
+"""The longest a whole request may take, connection, headers and body included. The cloud answers
+in well under a second when healthy. This is the figure the timeout sentence states."""
+DEFAULT_TIMEOUT: tuple[float, float] = (CONNECT_TIMEOUT_S, DEADLINE_S)
+"""(connect timeout, overall deadline) in seconds."""
 DEFAULT_MAX_BYTES = 256 * 1024
 """A realtime answer is a few KiB at most (ten inverters); anything near this cap is not one."""
 _CHUNK = 16 * 1024
@@ -81,9 +96,132 @@ class Reply:
 
 
 def normalise_timeout(timeout: float | tuple[float, float]) -> tuple[float, float]:
+    """``(connect timeout, deadline)`` from a deadline alone or from both.
+
+    The second figure is the deadline of the whole request, not a per-read timeout: a per-read
+    timeout is what a trickling server defeats. The connect timeout never exceeds the deadline.
+    """
     if isinstance(timeout, tuple):
-        return (float(timeout[0]), float(timeout[1]))
-    return (float(timeout), float(timeout))
+        connect, deadline = float(timeout[0]), float(timeout[1])
+    else:
+        deadline = float(timeout)
+        connect = CONNECT_TIMEOUT_S
+    return (min(connect, deadline), deadline)
+
+
+# --- the deadline watchdog -----------------------------------------------------------------------
+
+
+class _Watchdog:
+    """Shuts the sockets of one request when its deadline passes.
+
+    The request runs on the caller's thread, blocked in a ``recv`` that a socket timeout would
+    end only after a silence; shutting the socket from a timer thread ends it at once, whatever
+    the server trickles. ``fired`` then tells the caller that the failure it sees (a reset, a
+    short body) was the deadline.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._connections: list[urllib3.connection.HTTPConnection] = []
+        self.fired = False
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.name = "solaxtray-request-deadline"
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def watch(self, connection: urllib3.connection.HTTPConnection) -> None:
+        with self._lock:
+            if not any(c is connection for c in self._connections):
+                self._connections.append(connection)
+            fired = self.fired
+        if fired:
+            _shut(connection)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            connections = list(self._connections)
+        for connection in connections:
+            _shut(connection)
+
+
+def _shut(connection: urllib3.connection.HTTPConnection) -> None:
+    sock = getattr(connection, "sock", None)
+    if isinstance(sock, socket.socket):
+        # socket.socket's own shutdown, also for an SSLSocket: it wakes the reading thread
+        # without touching the TLS state that thread is using.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_current = threading.local()
+"""The watchdog of the request running on this thread, if any."""
+
+
+def _watch_current(connection: urllib3.connection.HTTPConnection) -> None:
+    watchdog = getattr(_current, "watchdog", None)
+    if isinstance(watchdog, _Watchdog):
+        watchdog.watch(connection)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """An HTTP connection that puts itself under the current request's watchdog: when it
+    connects, and when a kept-alive connection is reused for a request."""
+
+    def connect(self) -> None:
+        super().connect()
+        _watch_current(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_current(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    """The same for HTTPS."""
+
+    def connect(self) -> None:
+        super().connect()
+        _watch_current(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_current(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS: dict[str, type[urllib3.connectionpool.HTTPConnectionPool]] = {
+    "http": _WatchedHTTPPool,
+    "https": _WatchedHTTPSPool,
+}
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter with connections that the deadline watchdog can shut (also through an
+    HTTP proxy; a SOCKS proxy keeps its own connections and only the checks between body chunks)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.poolmanager.PoolManager:
+        manager: urllib3.poolmanager.PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.poolmanager.ProxyManager):
+            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
 
 
 class HttpTransport:
@@ -104,17 +242,26 @@ class HttpTransport:
     ) -> None:
         check_transport(base_url)
         install_filter(THIRD_PARTY_LOGGERS)
-        self.host = urlsplit(base_url).hostname or "the server"
+        self.host = shown(urlsplit(base_url).hostname or "the server")
+        """The server's name as the sentences show it (masked and cut to a readable length)."""
         self.timeout = normalise_timeout(timeout)
+        """(connect timeout, deadline of the whole request) in seconds."""
         self.max_bytes = max_bytes
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._carried = carried
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"solaxtray/{__version__}"
         self._session.headers["Accept"] = "application/json"
+        for prefix in ("https://", "http://"):
+            self._session.mount(prefix, _WatchedAdapter())
         if is_loopback_host(self.host):
             # No proxy or .netrc for the simulator: a proxy would see the secret in clear text.
             self._session.trust_env = False
+
+    @property
+    def deadline(self) -> float:
+        """The longest one request may take, in seconds: the figure the timeout sentence states."""
+        return self.timeout[1]
 
     def close(self) -> None:
         self._session.close()
@@ -136,13 +283,31 @@ class HttpTransport:
         # The error is raised outside the except block, so the library's exception (with the
         # URL) is not attached as the implicit __context__ either.
         failure: tuple[ApiError, BaseException] | None = None
+        watchdog = _Watchdog(self.deadline)
+        previous = getattr(_current, "watchdog", None)
+        _current.watchdog = watchdog
+        watchdog.start()
         try:
             reply = self._send(
-                method, url, sn=sn, params=params, data=data, json_body=json_body, headers=headers
+                method,
+                url,
+                sn=sn,
+                params=params,
+                data=data,
+                json_body=json_body,
+                headers=headers,
+                watchdog=watchdog,
             )
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            failure = (self.translate(exc, sn), exc)
+        except ApiError:
+            raise
+        except Exception as exc:
+            failure = (self.translate(exc, sn, deadline_passed=watchdog.fired), exc)
+        finally:
+            watchdog.cancel()
+            _current.watchdog = previous
         if failure is None:
+            if watchdog.fired:  # a body cut short by the watchdog may look complete
+                raise self._timed_out(sn)
             return reply
         error, original = failure
         detail = TransportDetail(redact(f"{type(original).__name__}: {original}"))
@@ -159,8 +324,9 @@ class HttpTransport:
         data: Mapping[str, str] | None,
         json_body: Any,
         headers: Mapping[str, str] | None,
+        watchdog: _Watchdog,
     ) -> Reply:
-        deadline = self._clock.monotonic() + sum(self.timeout)
+        deadline = self._clock.monotonic() + self.deadline
         response = self._session.request(
             method,
             url,
@@ -175,15 +341,18 @@ class HttpTransport:
         )
         with response:
             self._check_status(response, sn)
-            body = self._read_body(response, sn, deadline)
+            body = self._read_body(response, sn, deadline, watchdog)
             return Reply(response.status_code, dict(response.headers), body)
 
     def _check_status(self, response: requests.Response, sn: str) -> None:
         """Status codes decided without reading the body (redirects and server failures)."""
         status = response.status_code
         if 300 <= status < 400:
-            target = urlsplit(response.headers.get("Location", "")).hostname
-            where = f" to {target}" if target else ""
+            try:
+                target = urlsplit(response.headers.get("Location", "")).hostname
+            except ValueError:  # a Location that is not an address at all
+                target = None
+            where = f" to {shown(target)}" if target else ""
             raise ServerError(
                 f"The server {self.host} answered with a redirect{where} (HTTP {status}). "
                 f"solaxtray does not follow redirects, so {self._carried} cannot reach another "
@@ -211,7 +380,9 @@ class HttpTransport:
                 retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
 
-    def _read_body(self, response: requests.Response, sn: str, deadline: float) -> bytes:
+    def _read_body(
+        self, response: requests.Response, sn: str, deadline: float, watchdog: _Watchdog
+    ) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large(sn)
@@ -222,9 +393,17 @@ class HttpTransport:
             if size > self.max_bytes:
                 raise self._too_large(sn)
             chunks.append(chunk)
-            if self._clock.monotonic() > deadline:
-                raise requests.ReadTimeout("the answer took longer than the read timeout")
+            if watchdog.fired or self._clock.monotonic() > deadline:
+                raise self._timed_out(sn)
         return b"".join(chunks)
+
+    def _timed_out(self, sn: str) -> NetworkError:
+        return NetworkError(
+            f"SolaX Cloud ({self.host}) did not answer within {self.deadline:g} seconds. "
+            "solaxtray will try again later.",
+            sn=sn,
+            title="SolaX Cloud not answering",
+        )
 
     def _too_large(self, sn: str) -> MalformedResponse:
         return MalformedResponse(
@@ -234,12 +413,36 @@ class HttpTransport:
             sn=sn,
         )
 
-    def translate(self, exc: BaseException, sn: str) -> ApiError:
-        """One NetworkError (or ApiError) with a fixed sentence for a transport exception."""
+    def translate(self, exc: BaseException, sn: str, *, deadline_passed: bool = False) -> ApiError:
+        """One NetworkError (or ApiError) with a fixed sentence for a transport exception.
+
+        ``deadline_passed``: the watchdog shut the connection, so whatever broke was the deadline.
+        """
         chain = exception_chain(exc)
         host = self.host
         if any(isinstance(e, ApiError) for e in chain):
             return next(e for e in chain if isinstance(e, ApiError))
+        if deadline_passed:
+            return self._timed_out(sn)
+        if any(isinstance(e, UnicodeError) for e in chain) and not any(
+            isinstance(e, UnicodeEncodeError) and e.encoding == "latin-1" for e in chain
+        ):
+            # The host name cannot be encoded for a look-up (a label over 63 characters, say).
+            return NetworkError(
+                f"The server name {host} cannot be looked up: it is not a valid host name. Check "
+                "the server address.",
+                sn=sn,
+            )
+        if any(isinstance(e, UnicodeError) for e in chain):
+            # http.client sends headers as Latin-1: an access token (or a tokenId) with other
+            # characters cannot be sent at all. Nothing reached the server.
+            return MalformedResponse(
+                f"The request to {host} could not be sent because a value in it (such as an "
+                "access token from the server) holds characters that cannot travel in an HTTP "
+                "request. solaxtray will try again later.",
+                sn=sn,
+                title="Request could not be sent",
+            )
         if any(
             isinstance(e, requests.exceptions.SSLError | ssl.SSLError | urllib3.exceptions.SSLError)
             for e in chain
@@ -280,12 +483,7 @@ class HttpTransport:
             isinstance(e, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError)
             for e in chain
         ):
-            return NetworkError(
-                f"SolaX Cloud ({host}) did not answer within {sum(self.timeout):g} seconds. "
-                "solaxtray will try again later.",
-                sn=sn,
-                title="SolaX Cloud not answering",
-            )
+            return self._timed_out(sn)
         if any(
             isinstance(
                 e,
@@ -307,6 +505,13 @@ class HttpTransport:
                 f"The answer from {host} could not be decompressed. solaxtray will try again "
                 "later.",
                 sn=sn,
+            )
+        if not isinstance(exc, requests.RequestException | urllib3.exceptions.HTTPError | OSError):
+            logger.warning(
+                "Request for %s failed with an unexpected %s: %s",
+                sn,
+                type(exc).__name__,
+                redact(str(exc)),
             )
         return NetworkError(
             f"The request to {host} failed ({type(exc).__name__}). solaxtray will try again later.",

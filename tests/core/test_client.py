@@ -530,7 +530,7 @@ def test_injected_faults(
 
 def test_slow_answer_times_out(simulator: CloudSimulator, caplog: pytest.LogCaptureFixture) -> None:
     simulator.inject(Fault.SLOW)
-    with _client(simulator, "v1", timeout=(1.0, 0.2)) as client:
+    with _client(simulator, "v1", timeout=(1.0, 1.2)) as client:
         error = fetch_error(client, DEMO_SERIALS[0], caplog, DEMO_TOKEN)
     assert type(error) is NetworkError
     assert "did not answer within 1.2 seconds" in error.message
