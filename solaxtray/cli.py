@@ -28,11 +28,11 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from solaxtray import __version__
 from solaxtray.core import paths
@@ -48,6 +48,7 @@ from solaxtray.core.errors import (
     SolaxTrayError,
     TokenRejected,
 )
+from solaxtray.core.redact import RedactingWriter, shorten_words
 
 if TYPE_CHECKING:
     from solaxtray.core.backend import RealtimeBackend
@@ -74,6 +75,58 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 class _UsageError(SolaxTrayError):
     title = "Usage"
+
+
+_T = TypeVar("_T")
+
+SOURCE_FLAG_SN = "--sn"
+SOURCE_FLAG_API_URL = "--api-url"
+SOURCE_ENV_API_URL = API_URL_ENV
+SOURCE_SETTINGS = "settings"
+
+_SOURCE_TITLES = {
+    SOURCE_FLAG_SN: "Check the --sn option",
+    SOURCE_FLAG_API_URL: "Check the --api-url option",
+    SOURCE_ENV_API_URL: f"Check the environment variable {API_URL_ENV}",
+    SOURCE_SETTINGS: "Check the settings",
+}
+"""The title of a refused value names where it came from, so the user fixes the right place."""
+
+
+def _checked(source: str, check: Callable[[], _T]) -> _T:
+    """``check()``, with a refusal re-titled after ``source`` (a usage error, exit status 2)."""
+    try:
+        return check()
+    except ConfigError as exc:
+        raise _UsageError(exc.message, title=_SOURCE_TITLES[source]) from None
+
+
+TOKEN_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("set", "store the tokenId in the keyring (prompted without echo, or read from stdin)"),
+    ("status", "say where the token is stored and whether it is set"),
+    ("clear", "remove the tokenId from the keyring"),
+)
+CREDENTIALS_ACTIONS: tuple[tuple[str, str], ...] = (
+    (
+        "set",
+        "store the client id and secret in the keyring (prompted without echo, or two lines "
+        "from stdin: the id, then the secret)",
+    ),
+    ("status", "say where the client id and secret are stored and whether they are set"),
+    ("clear", "remove the client id and secret from the keyring"),
+)
+
+
+def _missing_action(command: str, actions: Sequence[tuple[str, str]]) -> _UsageError:
+    """What ``solaxtray token`` (no action) says: every action with its one line, not only
+    argparse's "required: ACTION"."""
+    width = max(len(name) for name, _ in actions)
+    listing = "\n".join(f"  {name.ljust(width)}  {words}" for name, words in actions)
+    return _UsageError(
+        f"'solaxtray {command}' needs one of these actions:\n{listing}\n"
+        f"For example: solaxtray {command} status",
+        title="Action missing",
+    )
 
 
 # --- parser --------------------------------------------------------------------------------------
@@ -167,12 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_options(watch, top=False)
 
     token = commands.add_parser("token", help="store, inspect or remove the tokenId")
-    token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
-    token_commands.add_parser(
-        "set", help="store the tokenId in the keyring (prompted without echo, or read from stdin)"
-    )
-    token_commands.add_parser("status", help="say where the token is stored and whether it is set")
-    token_commands.add_parser("clear", help="remove the tokenId from the keyring")
+    # Not required: without an action the command lists them all (see _missing_action).
+    token_commands = token.add_subparsers(dest="token_command", metavar="ACTION")
+    for name, words in TOKEN_ACTIONS:
+        token_commands.add_parser(name, help=words)
 
     credentials = commands.add_parser(
         "credentials",
@@ -181,18 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
         "SolaX Developer Platform, https://developer.solaxcloud.com/ , for --backend developer. "
         "The environment variables SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET override them.",
     )
-    credential_commands = credentials.add_subparsers(
-        dest="credentials_command", metavar="ACTION", required=True
-    )
-    credential_commands.add_parser(
-        "set",
-        help="store the client id and secret in the keyring (prompted without echo, or two lines "
-        "from stdin: the id, then the secret)",
-    )
-    credential_commands.add_parser(
-        "status", help="say where the client id and secret are stored and whether they are set"
-    )
-    credential_commands.add_parser("clear", help="remove the client id and secret from the keyring")
+    credential_commands = credentials.add_subparsers(dest="credentials_command", metavar="ACTION")
+    for name, words in CREDENTIALS_ACTIONS:
+        credential_commands.add_parser(name, help=words)
 
     simulate = commands.add_parser(
         "simulate",
@@ -229,7 +271,7 @@ def _load_settings() -> Settings:
 
     settings, warning = SettingsStore(paths.settings_path()).load()
     if warning:
-        print(f"Warning: {warning}", file=sys.stderr)
+        print(f"Warning: {shorten_words(warning)}", file=sys.stderr)
     return settings
 
 
@@ -243,7 +285,8 @@ def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitSta
     from solaxtray.core.settings import BACKEND_DEVELOPER, BACKEND_TOKEN, normalize_serials
 
     backend = _chosen_backend(args, settings)
-    given = normalize_serials(args.sn, backend) if args.sn else ()
+    given = _checked(SOURCE_FLAG_SN, lambda: normalize_serials(args.sn, backend)) if args.sn else ()
+    _check_api_url_flag(args)
     if args.demo:
         return _demo_target(backend, given, stack)
 
@@ -267,10 +310,7 @@ def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitSta
     if backend == BACKEND_DEVELOPER:
         return _developer_target(args, settings, serials)
 
-    from solaxtray.core.servers import DEFAULT_API_URL, resolve_api_url
-
-    raw_url = args.api_url or os.environ.get(API_URL_ENV, "").strip() or settings.api_url
-    api_url = resolve_api_url(raw_url) if raw_url else DEFAULT_API_URL
+    api_url = _token_api_url(args, settings)
 
     from solaxtray.core import secrets
 
@@ -283,6 +323,41 @@ def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitSta
             title="No token",
         )
     return _Target(BACKEND_TOKEN, serials, api_url, token=token)
+
+
+def _check_api_url_flag(args: argparse.Namespace) -> None:
+    """Refuse an ``--api-url`` that cannot be meant: empty (it would fall back to the real cloud
+    unnoticed), or next to ``--demo`` (whose simulated cloud would be shown as if it were that
+    server: refused rather than warned about, because the printed figures would be fake)."""
+    if args.api_url is None:
+        return
+    if not args.api_url.strip():
+        raise _UsageError(
+            "--api-url was given an empty value. Give a server name or an https:// address, or "
+            "leave out --api-url to use the server from the settings.",
+            title=_SOURCE_TITLES[SOURCE_FLAG_API_URL],
+        )
+    if args.demo:
+        raise _UsageError(
+            "--demo uses the built-in simulated cloud, so it cannot be combined with --api-url. "
+            "Leave out --demo to ask that server, or leave out --api-url to see the demo.",
+        )
+
+
+def _token_api_url(args: argparse.Namespace, settings: Settings) -> str:
+    """The tokenId API's address from ``--api-url``, else the environment, else the settings;
+    a refusal names the one it came from."""
+    from solaxtray.core.servers import DEFAULT_API_URL, resolve_api_url
+
+    if args.api_url is not None:
+        return _checked(SOURCE_FLAG_API_URL, lambda: resolve_api_url(args.api_url))
+    from_env = os.environ.get(API_URL_ENV, "").strip()
+    if from_env:
+        return _checked(SOURCE_ENV_API_URL, lambda: resolve_api_url(from_env))
+    saved = settings.api_url
+    if saved:
+        return _checked(SOURCE_SETTINGS, lambda: resolve_api_url(saved))
+    return DEFAULT_API_URL
 
 
 def _demo_target(backend: str, given: tuple[str, ...], stack: ExitStack) -> _Target:
@@ -316,12 +391,21 @@ def _developer_target(
 ) -> _Target:
     from solaxtray.core import secrets
     from solaxtray.core.developer_api import resolve_developer_host
+    from solaxtray.core.redact import register_secret
     from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
     from solaxtray.core.settings import BACKEND_DEVELOPER
 
-    host = args.api_url or settings.developer_host
-    resolve_developer_host(host)  # a typo is reported before anything is read from the keyring
+    # A typo is reported before anything is read from the keyring.
+    if args.api_url is not None:
+        host = args.api_url
+        _checked(SOURCE_FLAG_API_URL, lambda: resolve_developer_host(host))
+    else:
+        host = settings.developer_host
+        _checked(SOURCE_SETTINGS, lambda: resolve_developer_host(host))
     client_id, client_secret = DeveloperCredentials().get_with_timeout(secrets.DEFAULT_TIMEOUT_S)
+    if client_id is not None and client_secret is not None:
+        # The id is kept out of sight like the secret (the keyring names it by a digest only).
+        register_secret(client_id)
     if client_id is None or client_secret is None:
         missing = "client id and secret" if client_id is None else "client secret"
         if client_id is not None or client_secret is not None:
@@ -419,7 +503,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for item in results:
         if isinstance(item, ApiError):
-            print(f"{item.sn}: {item.title}: {item.message}", file=sys.stderr)
+            _say(f"{item.sn}: {item.title}", item.message)
             if status == EXIT_OK:
                 status = EXIT_STATUS.get(item.kind, EXIT_UNEXPECTED)
     if args.json:
@@ -592,12 +676,14 @@ def _cmd_token(args: argparse.Namespace) -> int:
         run_with_timeout,
     )
 
-    store = TokenStore()
     action = args.token_command
+    if action is None:
+        raise _missing_action("token", TOKEN_ACTIONS)
+    store = TokenStore()
     if action == "set":
         token, warning = check_token(_read_token_input())
         if warning:
-            print(f"Warning: {warning}", file=sys.stderr)
+            print(f"Warning: {shorten_words(warning)}", file=sys.stderr)
         store.set(token)
         status = store.status()
         print(f"Token saved in the keyring: {status.backend_name}.")
@@ -645,8 +731,10 @@ def _cmd_credentials(args: argparse.Namespace) -> int:
         run_with_timeout,
     )
 
-    creds = DeveloperCredentials()
     action = args.credentials_command
+    if action is None:
+        raise _missing_action("credentials", CREDENTIALS_ACTIONS)
+    creds = DeveloperCredentials()
     env_set = [
         name for name in (CLIENT_ID_ENV, CLIENT_SECRET_ENV) if os.environ.get(name, "").strip()
     ]
@@ -762,21 +850,25 @@ def _cmd_tray(args: argparse.Namespace) -> int:
         developer = backend == BACKEND_DEVELOPER
         if args.sn:
             kind = backend or SettingsStore(paths.settings_path()).load()[0].backend
-            serials = list(normalize_serials(args.sn, kind))
+            serials = list(_checked(SOURCE_FLAG_SN, lambda: normalize_serials(args.sn, kind)))
+    _check_api_url_flag(args)
     # The environment beats the settings here too; the app reads the settings itself.
-    api_url = args.api_url or None
-    if api_url is None and not developer:
+    api_url: str | None = args.api_url
+    source = SOURCE_FLAG_API_URL
+    if api_url is None and not developer and not args.demo:
         api_url = os.environ.get(API_URL_ENV, "").strip() or None
+        source = SOURCE_ENV_API_URL
     if api_url:
         # A typo is reported here, before any window opens.
+        checked_url = api_url
         if developer:
             from solaxtray.core.developer_api import resolve_developer_host
 
-            resolve_developer_host(api_url)
+            _checked(source, lambda: resolve_developer_host(checked_url))
         else:
             from solaxtray.core.servers import resolve_api_url
 
-            resolve_api_url(api_url)
+            _checked(source, lambda: resolve_api_url(checked_url))
     if _missing_display():
         raise _UsageError(
             "no desktop display was found (DISPLAY and WAYLAND_DISPLAY are not set), and the "
@@ -898,6 +990,29 @@ def exit_status_for(exc: SolaxTrayError) -> int:
     return EXIT_UNEXPECTED
 
 
+def _say(title: str, message: str) -> None:
+    """One error line on stderr: ``title: message``, with any overlong run of characters (a
+    megabyte-long value quoted by some sentence) cut, so a line stays readable."""
+    print(f"{title}: {shorten_words(message)}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _redacted_stdio() -> Iterator[None]:
+    """Everything printed on stdout and stderr meanwhile, by us or by code we call (the table,
+    ``--json``, ``watch`` lines, error sentences), passes the log files' secret masking: a cloud
+    that echoes the token (as a serial, in a redirect) must not get it onto the terminal."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = RedactingWriter(saved[0])
+    sys.stderr = RedactingWriter(saved[1])
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (the console script passes it to sys.exit)."""
     parser = build_parser()
@@ -905,7 +1020,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # --help, --version, or a usage error already printed by argparse
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command == "simulate":
+        # It prints the simulator's public demo token and secret on purpose.
+        return _main(args)
+    with _redacted_stdio():
+        return _main(args)
 
+
+def _main(args: argparse.Namespace) -> int:
     log_file: Path = paths.log_path()
     tray = args.command is None and not args.self_test
     try:
@@ -931,7 +1053,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _log_state.early is not None:  # the tray app failed before its icon
             log_file = _logging_ready()
         logger.info("%s: %s", exc.title, exc.message)
-        print(f"{exc.title}: {exc.message}", file=sys.stderr)
+        _say(exc.title, exc.message)
         return exit_status_for(exc)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

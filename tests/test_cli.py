@@ -243,7 +243,7 @@ def test_unreachable_server_exits_6(demo_token: str, capsys: pytest.CaptureFixtu
         (["fetch"], "No serial number given"),
         (["fetch", "--bogus"], "unrecognized arguments"),
         (["frobnicate"], "invalid choice"),
-        (["token"], "required"),
+        (["token"], "needs one of these actions"),
     ],
 )
 def test_usage_errors_exit_2(

@@ -260,7 +260,7 @@ def test_unreachable_server_exits_6(creds: None, capsys: pytest.CaptureFixture[s
         (["fetch", "--backend", "developer"], "inverter's own serial number"),
         (["fetch", "--backend", "oauth2", "--sn", DEV_SN], "developer"),
         (["fetch", "--sn", DEV_SN], "inverter's own serial number"),
-        (["credentials"], "required"),
+        (["credentials"], "needs one of these actions"),
     ],
 )
 def test_usage_errors_exit_2(
