@@ -75,10 +75,16 @@ def register_secret(value: str) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered secret and every token-shaped value replaced by ``***``."""
+    """``text`` with every registered secret and every token-shaped value replaced by ``***``.
+
+    Secrets are matched in any letter case: a host name or a serial shown by a library comes
+    lower- or upper-cased, and the secret in another case is still the secret.
+    """
+    lowered = text.lower()
     for secret in _Registry.secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
+        if secret.lower() in lowered:
+            text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+            lowered = text.lower()
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

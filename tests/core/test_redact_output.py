@@ -43,6 +43,8 @@ def test_an_error_message_never_holds_a_registered_secret() -> None:
     assert all(SECRET not in text for text in seen)
     assert "***" in error.message
     assert SECRET not in SolaxTrayError(f"token {SECRET}").message
+    # A library lower-cases a host name: the secret in another case is still the secret.
+    assert SECRET.lower() not in SolaxTrayError(f"host {SECRET.lower()}.example").message
 
 
 def test_shown_masks_then_cuts() -> None:
