@@ -301,6 +301,8 @@ class HttpTransport:
         except ApiError:
             raise
         except Exception as exc:
+            # Whatever requests, urllib3 or http.client raise (they raise more than their own
+            # exception classes: UnicodeEncodeError, ValueError, ...), the caller gets one of ours.
             failure = (self.translate(exc, sn, deadline_passed=watchdog.fired), exc)
         finally:
             watchdog.cancel()
