@@ -40,6 +40,8 @@ LABEL_SETTINGS = "Settings…"
 LABEL_QUIT = "Quit"
 
 STARTING_TOOLTIP = "SolaX Tray — starting…"
+STARTING_STATUS = "Starting…"
+"""The menu's status line until the first view arrives."""
 STARTING_PLATE = "#607d8b"
 """The set-up state's blue-grey (``ui/icon.py``), so the start reads as "not ready yet"."""
 STARTING_SIZES = (16, 22, 32)
@@ -65,6 +67,10 @@ class TrayMenu(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.menu = QMenu()
+        # The fleet now and today, first and disabled: on GNOME the menu is the only surface.
+        self.status_action = self.menu.addAction(STARTING_STATUS)
+        self.status_action.setEnabled(False)
+        self.menu.addSeparator()
         self.open_action = self._add(self.menu, LABEL_OPEN, self.open_details)
         self.refresh_action = self._add(self.menu, LABEL_REFRESH, self.refresh)
         self.pause_menu = QMenu(LABEL_PAUSE, self.menu)
@@ -93,9 +99,20 @@ class TrayMenu(QObject):
             f"{LABEL_RESUME} (paused until {until_text})" if paused else LABEL_RESUME
         )
 
+    def set_status(self, text: str) -> None:
+        """The status line's text ("2.3 kW · 28 % · 25.6 kWh today"), set only when it changes
+        (each change is a D-Bus layout update on Linux)."""
+        if self.status_action.text() != text:
+            self.status_action.setText(text)
+
     def labels(self) -> list[str]:
-        """The top-level labels, as a tray host lists them."""
-        return [a.text() for a in self.menu.actions() if not a.isSeparator()]
+        """The top-level labels of the actions (the status line excluded), as a tray host lists
+        them."""
+        return [
+            a.text()
+            for a in self.menu.actions()
+            if not a.isSeparator() and a is not self.status_action
+        ]
 
     def action(self, label: str) -> QAction:
         for menu in (self.menu, self.pause_menu):
@@ -251,6 +268,7 @@ class Tray(QObject):
         if view.tooltip != self._tooltip:
             self._tooltip = view.tooltip
             self.icon.setToolTip(view.tooltip)
+        self._menu.set_status(view.status_line)
 
     def hide(self) -> None:
         self._retry.stop()

@@ -212,6 +212,22 @@ def test_registers_item_whose_icon_follows_power(desktop: Desktop, cloud: CloudS
     assert len({e["IconPixmapSha256"] for e in saved}) >= 2, "the panel never saw a new icon"
 
 
+def test_menu_starts_with_the_fleet_now_and_today(desktop: Desktop, cloud: CloudSimulator) -> None:
+    """What a GNOME user sees first in the menu, read through dbusmenu as the panel reads it."""
+    app = _start(desktop, cloud)
+    service = desktop.wait_registered(app)["service"]
+    _wait_answers(cloud, 1, app)
+    deadline = time.monotonic() + 10
+    while True:
+        first = desktop.menu_items(service)[0][1]
+        tooltip = desktop.item_properties(service)["ToolTip"][2]
+        if "kWh today" in first or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert re.fullmatch(r"[\d.]+ k?W · \d+ % · [\d.]+ kWh today", first), first
+    assert tooltip.splitlines()[0] == f"SolaX · {first}", tooltip
+
+
 def test_fault_and_recovery_notify_once_each(desktop: Desktop, cloud: CloudSimulator) -> None:
     app = _start(desktop, cloud)
     service = desktop.wait_registered(app)["service"]
