@@ -270,6 +270,12 @@ class TrayView:
     """The fleet's yield so far today, kWh (see :func:`fleet_yield_today`)."""
 
     @property
+    def needs_attention(self) -> bool:
+        """Whether the tray item asks the panel for attention (StatusNotifierItem
+        "NeedsAttention"): during a fault, which needs the installer."""
+        return self.state is TrayState.FAULT
+
+    @property
     def status_line(self) -> str:
         """The fleet now and today in one line, for the menu: "2.3 kW · 28 % · 25.6 kWh today";
         the state in words ("Setup needed") while no figure is known."""

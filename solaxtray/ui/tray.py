@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from solaxtray.ui.background import emit
 
 if TYPE_CHECKING:
     from solaxtray.core.presentation import TrayView
+    from solaxtray.ui.sni_status import SniStatus
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +214,9 @@ class Tray(QObject):
         self._retry.timeout.connect(self._try_show)
         self._attempts_left = max(1, round(wait_s * 1000 / retry_ms))
         self._started = False
+        self._attention = False
+        self.item_status: SniStatus | None = None
+        """The StatusNotifierItem status (Linux D-Bus trays), once the icon is up."""
         self.icon_updates = 0
         """How many times ``setIcon`` ran: the icon is only replaced when its pixels change."""
 
@@ -249,6 +254,7 @@ class Tray(QObject):
             self._retry.stop()
             self.icon.show()
             logger.info("tray icon shown")
+            self._serve_item_status()
             emit(self.shown)
             return True
         self._attempts_left -= 1
@@ -257,6 +263,17 @@ class Tray(QObject):
             logger.warning("no system tray appeared; showing a status window instead")
             emit(self.unavailable)
         return False
+
+    def _serve_item_status(self) -> None:
+        """On Linux, take over the D-Bus item's ``Status`` (Qt offers no API for it)."""
+        if not sys.platform.startswith("linux") or self.item_status is not None:
+            return
+        from solaxtray.ui.sni_status import SniStatus
+
+        status = SniStatus(self)
+        if status.attach():
+            status.set_attention(self._attention)
+            self.item_status = status
 
     def update_view(self, view: TrayView) -> None:
         """``render`` returns a new icon only when the pixels change (``ui/icon.IconCache``), so
@@ -269,6 +286,9 @@ class Tray(QObject):
             self._tooltip = view.tooltip
             self.icon.setToolTip(view.tooltip)
         self._menu.set_status(view.status_line)
+        self._attention = view.needs_attention
+        if self.item_status is not None:
+            self.item_status.set_attention(self._attention)
 
     def hide(self) -> None:
         self._retry.stop()

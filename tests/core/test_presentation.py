@@ -571,3 +571,11 @@ def test_status_line_says_now_and_today() -> None:
     assert build_view(fleet(inv(producing(watts=850.0)))).status_line == "850 W"
     setup = build_view(fleet(condition=AppCondition.NO_TOKEN))
     assert setup.status_line == "Setup needed"
+
+
+def test_only_a_fault_asks_the_panel_for_attention() -> None:
+    fault = build_view(fleet(inv(producing(watts=0.0, inverter_status=InverterStatus.FAULT))))
+    eps = build_view(fleet(inv(producing(watts=900.0, inverter_status=InverterStatus.EPS))))
+    assert fault.needs_attention
+    assert not eps.needs_attention
+    assert not build_view(fleet(inv(producing()))).needs_attention
