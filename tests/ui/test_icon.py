@@ -451,6 +451,10 @@ def test_text_ink_stays_inside_the_plate_and_off_the_battery(
             assert layout.plate.contains(QPointF(x + 0.5, y + 0.5)), where
             assert not layout.battery_area.intersects(QRectF(x - 1, y - 1, 3, 3)), where
             assert not layout.badge.intersects(QRectF(x, y, 1, 1)), where
+        # The ink's bounding box as a whole lies on the plate (which holds no hole).
+        xs, ys = [x for x, _ in ink], [y for _, y in ink]
+        box = QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+        assert layout.plate.contains(box), (state, size, watts, text, box)
         # The layer is what the icon shows: where the text is solid, the icon has its colour.
         text_colour = QColor(layout.plan.text_colour)
         solid = [i for i, c in enumerate(layer) if c[3] == 255]
