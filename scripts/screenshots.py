@@ -2,8 +2,8 @@
 
     python scripts/screenshots.py [--out docs]
 
-Runs offscreen (no display needed). The icon sheet draws each state at 16, 22, 32 and 64 px on a
-light and a dark panel, with the same renderer the app uses. The popups show real demo data: the
+Runs offscreen (no display needed). The icon sheet draws each state at 16, 22, 24, 32, 48 and 64 px
+on a light and a dark panel, with the same renderer the app uses. The popups show real demo data: the
 built-in simulator runs in this process on a fake clock, the app's own client fetches from it over
 HTTP on 127.0.0.1, and the app's own presentation rules turn the answers into what the popup shows:
 once in a quiet moment of the demo story, once while one inverter is in Fault Mode and another runs
@@ -47,9 +47,9 @@ from solaxtray.core.simulator import (  # noqa: E402
 from solaxtray.ui.icon import render_icon  # noqa: E402
 from solaxtray.ui.popup import PopupWindow  # noqa: E402
 
-SIZES = (16, 22, 32, 64)
+SIZES = (16, 22, 24, 32, 48, 64)
 PANELS = (("light panel", "#ececec", False), ("dark panel", "#2b2b2b", True))
-CELL = 80
+CELL = 76
 LABEL_W = 190
 HEADER_H = 48
 POPUP_WIDTH = 420
@@ -89,13 +89,15 @@ def icon_samples() -> list[Sample]:
     trouble = Problem("Token rejected", "open Settings and enter the token again")
     return [
         Sample("Producing, battery 76 %", _view(TrayState.PRODUCING, 2400, 76, 0.3)),
+        Sample("Producing 291 W", _view(TrayState.PRODUCING, 291, 60, 0.3)),
         Sample("Producing, no battery", _view(TrayState.PRODUCING, 850, None, 0.6)),
         Sample("Producing, 12 kW", _view(TrayState.PRODUCING, 12_300, 95, 0.1)),
         Sample("Idle", _view(TrayState.IDLE, 0, 64, 0.5)),
         Sample("Night", _view(TrayState.NIGHT, 0, 38, 0.9)),
         Sample("Importing from grid", _view(TrayState.IMPORTING, 40, 12, 0.4)),
         Sample("EPS (grid outage)", _view(TrayState.EPS, 1100, 55, 0.2)),
-        Sample("Fault", _view(TrayState.FAULT, 0, 60, 0.2)),
+        Sample("Fault, 291 W still flowing", _view(TrayState.FAULT, 291, 60, 0.2)),
+        Sample("Fault, stopped", _view(TrayState.FAULT, 0, 60, 0.2)),
         Sample("Stale / offline", _view(TrayState.STALE, 1200, 70, 1.0)),
         Sample("Problem (token)", _view(TrayState.ERROR, None, None, None, trouble)),
         Sample("Setup needed", _view(TrayState.SETUP, None, None, None)),
@@ -103,7 +105,7 @@ def icon_samples() -> list[Sample]:
 
 
 def icon_sheet(samples: list[Sample]) -> QImage:
-    """A table: one row per state, the four sizes on a light then a dark panel."""
+    """A table: one row per state, every size on a light then a dark panel."""
     columns = len(SIZES) * len(PANELS)
     width = LABEL_W + columns * CELL
     height = HEADER_H + len(samples) * CELL

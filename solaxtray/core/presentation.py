@@ -16,7 +16,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from solaxtray.core.errors import (
     ApiError,
@@ -266,6 +266,22 @@ class TrayView:
     daily_quota: int = DEFAULT_DAILY_QUOTA
     now: float = 0.0
     condition: AppCondition = AppCondition.OK
+    yield_today_kwh: float | None = None
+    """The fleet's yield so far today, kWh (see :func:`fleet_yield_today`)."""
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether the tray item asks the panel for attention (StatusNotifierItem
+        "NeedsAttention"): during a fault, which needs the installer."""
+        return self.state is TrayState.FAULT
+
+    @property
+    def status_line(self) -> str:
+        """The fleet now and today in one line, for the menu: "2.3 kW · 28 % · 25.6 kWh today";
+        the state in words ("Setup needed") while no figure is known."""
+        if self.power_w is None and self.yield_today_kwh is None:
+            return self.state.label
+        return fleet_status_line(self.power_w, self.soc, self.yield_today_kwh)
 
     @property
     def power_text(self) -> str:
@@ -420,6 +436,55 @@ def format_duration(seconds: float | None) -> str:
         return f"{m} min {rest} s" if rest and m < 5 else f"{m} min"
     h, m = divmod(s // 60, 60)
     return f"{h} h {m} min" if m else f"{h} h"
+
+
+TODAY_PHRASE = "{energy} today"
+"""One phrase with a placeholder, so a translation can order it as its language needs."""
+
+
+def format_today(kwh: float) -> str:
+    """ "25.6 kWh today"."""
+    return TODAY_PHRASE.format(energy=format_energy(kwh))
+
+
+def fleet_status_line(power_w: float | None, soc: float | None, yield_kwh: float | None) -> str:
+    """The fleet now and today: "2.3 kW · 28 % · 25.6 kWh today"; unknown parts are left out,
+    except the power, which shows a dash (the line keeps its place in the menu)."""
+    parts = [format_power(power_w)]
+    if soc is not None and math.isfinite(soc):
+        parts.append(format_percent(soc))
+    if yield_kwh is not None and math.isfinite(yield_kwh):
+        parts.append(format_today(yield_kwh))
+    return " · ".join(parts)
+
+
+def fleet_yield_today(inverters: Sequence[InverterInput]) -> float | None:
+    """The sum of today's yield over the inverters, kWh, or ``None`` with no yield known.
+
+    The cloud's ``yieldtoday`` restarts at the plant's midnight, and an inverter asleep since
+    yesterday evening keeps answering with yesterday's last upload; counting that figure would
+    carry yesterday's yield into today. An upload counts only when it is from the plant's present
+    day: the upload's plant-local time plus its age is the plant's clock now. An upload from an
+    earlier day adds nothing (the inverter has not produced today, or nothing of it reached the
+    cloud). Without an age the upload is taken as today's.
+    """
+    total: float | None = None
+    for inv in inverters:
+        snap = inv.snapshot
+        if snap is None or snap.yield_today is None or not math.isfinite(snap.yield_today):
+            continue
+        upload = snap.upload_time
+        age = inv.upload_age_s
+        if upload is not None and age is not None and math.isfinite(age):
+            try:
+                plant_now = upload + timedelta(seconds=max(0.0, age))
+            except OverflowError:
+                continue
+            if plant_now.date() != upload.date():
+                total = total or 0.0
+                continue
+        total = (total or 0.0) + snap.yield_today
+    return total
 
 
 # --------------------------------------------------------------------------------------------
@@ -740,8 +805,16 @@ def build_view(fleet: FleetInput) -> TrayView:
                     )
                 break
 
+    yield_today = fleet_yield_today(fleet.inverters)
     tooltip = _tooltip(
-        state, power, soc, inverter_views, problem, now=now, local_offset=fleet.local_offset
+        state,
+        power,
+        soc,
+        inverter_views,
+        problem,
+        now=now,
+        local_offset=fleet.local_offset,
+        yield_today=yield_today,
     )
     return TrayView(
         state=state,
@@ -755,6 +828,7 @@ def build_view(fleet: FleetInput) -> TrayView:
         daily_quota=fleet.daily_quota,
         now=now,
         condition=condition,
+        yield_today_kwh=yield_today,
     )
 
 
@@ -771,13 +845,11 @@ def _tooltip(
     *,
     now: float,
     local_offset: Callable[[float], float],
+    yield_today: float | None = None,
 ) -> tuple[str, ...]:
     # The first line keeps its shape in every state so a glance (and a screen reader) finds the
     # numbers at the same place.
-    first = [APP_NAME, format_power(power)]
-    if soc is not None:
-        first.append(format_percent(soc))
-    lines = [" · ".join(first)]
+    lines = [f"{APP_NAME} · {fleet_status_line(power, soc, yield_today)}"]
     second = state.label
     if state is TrayState.STALE and all(v.snapshot is None for v in inverters):
         second = "Waiting for the first data"

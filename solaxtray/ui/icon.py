@@ -1,13 +1,18 @@
-"""The tray icon, drawn with QPainter from a :class:`TrayView` for every size a platform asks for.
+"""The tray icon, drawn with QPainter for every size a platform asks for.
 
-Layout, from the outside in:
-- the battery ring (only with a battery): a track all round and an arc from 12 o'clock clockwise,
-  proportional to SOC, in a colour that contrasts with the panel;
-- the plate: a disc in the state colour, so the state reads at a glance and the text always has its
-  own background (panels may be light, dark, or a wallpaper);
-- the data-age arc: a thin arc on the plate's rim, growing through the upload cycle;
-- the compact power text ("2.4k") with a one-pixel halo, or a glyph: a gear for setup, "!" when
-  the app cannot get data, a crescent moon for an inverter asleep at night.
+What to draw at which size (the glyph budget, the compact and the ring layout, the shape cues for
+a fault and a grid outage, the colours) is decided by the Qt-free :mod:`solaxtray.core.icon_rules`;
+this module turns its :class:`~solaxtray.core.icon_rules.IconPlan` into pixels:
+
+- compact layout (up to 40 px): a rounded-square plate in the state colour carrying the text, the
+  battery's charge as a thin bar under it; a fault is a warning triangle, EPS a battery outline;
+- ring layout (48 px and up): the battery ring, a disc in the state colour, the data-age arc on
+  its rim, the text inside the disc, and a corner badge for a fault or EPS;
+- a gear instead of text for set-up, a crescent moon for an inverter asleep at night.
+
+The text is drawn on the pixel grid: a whole-pixel font size chosen so the glyphs' ink fits the
+text box, full hinting, and the origin on a whole pixel, so stems land on pixel columns instead of
+smearing over two.
 
 The macOS template variant is black and alpha only (the menu bar recolours it), so state colours are
 replaced there by shape: problem states get a filled plate with the text cut out.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +46,16 @@ from PySide6.QtGui import (
     QTransform,
 )
 
+from solaxtray.core.icon_rules import (
+    STATE_COLOURS,
+    Badge,
+    BatteryMark,
+    Glyph,
+    IconPlan,
+    PlateShape,
+    icon_plan,
+    plan_key,
+)
 from solaxtray.core.presentation import TrayState, TrayView
 
 logger = logging.getLogger(__name__)
@@ -73,31 +89,29 @@ protect_none_refcount()
 ICON_SIZES: tuple[int, ...] = (16, 20, 22, 24, 32, 48, 64)
 DEVICE_PIXEL_RATIOS: tuple[float, ...] = (1.0, 2.0)
 
-STATE_COLOURS: dict[TrayState, str] = {
-    TrayState.PRODUCING: "#2e9e44",  # green: the sun is working
-    TrayState.IDLE: "#5b6b7a",  # slate
-    TrayState.NIGHT: "#3a4470",  # indigo
-    TrayState.IMPORTING: "#2f6fdb",  # blue: drawing from the grid
-    TrayState.STALE: "#7d7d7d",  # grey: old data (dark enough for white text)
-    TrayState.ERROR: "#8e44ad",  # purple: the app cannot get data
-    TrayState.EPS: "#f0a000",  # amber: grid outage, on battery
-    TrayState.FAULT: "#d32f2f",  # red
-    TrayState.SETUP: "#607d8b",  # blue-grey, with a gear glyph
-}
-"""The plate colour per state. Fault red, EPS amber and stale grey are part of the contract."""
-
 RING_ON_DARK = "#f2f2f2"
 RING_ON_LIGHT = "#202020"
 _TEMPLATE_PROBLEM_STATES = frozenset(
     {TrayState.FAULT, TrayState.EPS, TrayState.ERROR, TrayState.STALE, TrayState.SETUP}
 )
+_TEXT_ANGLES = {1: math.radians(42.0), 2: math.radians(32.0)}
+_TEXT_ANGLE_LONG = math.radians(24.0)
+"""The text box in the disc is the inscribed rectangle at this diagonal angle: about 2.2 : 1 for
+three or four bold digits, squarer for one or two."""
+
+SHARP_TEXT_BELOW_PX = 14
+"""Fonts smaller than this many pixels get hinted, unantialiased glyphs: at 7 to 12 px a greyscale
+antialiased stem is a two-pixel smear of half-tones, a hinted one a solid pixel column."""
+_BADGE_SIDE = 0.38
+"""The corner badge's size, as a fraction of the icon: large enough to read at 48 px, small
+enough to leave the text its height."""
 
 IconKey = tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class IconGeometry:
-    """Where the parts of an icon of ``pixels`` device pixels go; exposed for the tests."""
+    """Where the parts of a ring-layout icon of ``pixels`` device pixels go."""
 
     pixels: int
     ring_width: float
@@ -120,66 +134,175 @@ def icon_geometry(pixels: int, *, has_battery: bool) -> IconGeometry:
     return IconGeometry(pixels, ring_w, ring_rect, plate_rect, age_w, age_rect)
 
 
+@dataclass(frozen=True, slots=True)
+class IconLayout:
+    """The plan of an icon placed on a ``pixels`` x ``pixels`` device-pixel grid.
+
+    Public so that tests (and the screenshot script) can check the drawing against its own
+    geometry: the text must stay inside ``plate`` and away from ``battery_area``.
+    """
+
+    plan: IconPlan
+    pixels: int
+    plate: QPainterPath
+    text_box: QRectF
+    battery_area: QPainterPath
+    """Where the battery's ring or bar is drawn (empty without a battery)."""
+    bar_rect: QRectF | None
+    geometry: IconGeometry | None
+    """The ring layout's geometry; ``None`` in the compact layout."""
+    badge: QPainterPath
+    """The corner badge's outline (empty without a badge)."""
+
+
 def state_colour(state: TrayState) -> QColor:
     return QColor(STATE_COLOURS[state])
 
 
-def _text_colours(plate: QColor) -> tuple[QColor, QColor]:
-    """Text and halo colour for a plate: dark text on light plates (amber), white otherwise."""
-    luminance = 0.2126 * plate.redF() + 0.7152 * plate.greenF() + 0.0722 * plate.blueF()
-    if luminance > 0.55:
-        return QColor("#111111"), QColor(255, 255, 255, 110)
-    return QColor("#ffffff"), QColor(0, 0, 0, 140)
+def icon_layout(view: TrayView, size: int, *, dpr: float = 1.0) -> IconLayout:
+    """Where everything of ``view``'s icon goes at ``size`` logical pixels and ratio ``dpr``."""
+    plan = icon_plan(view, size)
+    px = max(8, round(size * dpr))
+    if plan.compact:
+        return _compact_layout(plan, px)
+    return _ring_layout(plan, px)
 
 
-def _glyph_text(view: TrayView) -> str:
-    if view.state is TrayState.ERROR:
-        return "!"
-    if view.state is TrayState.FAULT and (view.power_w is None or abs(view.power_w) < 1):
-        # A stopped inverter: "0" on red says "idle" to anyone who cannot tell red from green.
-        return "!"
-    return view.power_text
+def _compact_layout(plan: IconPlan, px: int) -> IconLayout:
+    s = float(px)
+    unit = max(1.0, round(s / 16))
+    bar_rect: QRectF | None = None
+    battery_area = QPainterPath()
+    plate_h = s
+    if plan.battery is BatteryMark.BAR:
+        bar_h = max(2.0, round(s * 0.125))
+        bar_rect = QRectF(0, s - bar_h, s, bar_h)
+        battery_area.addRect(bar_rect)
+        plate_h = s - bar_h - unit
+    plate = QPainterPath()
+    if plan.shape is PlateShape.TRIANGLE:
+        plate.moveTo(s / 2, 0.0)
+        plate.lineTo(s, s)
+        plate.lineTo(0.0, s)
+        plate.closeSubpath()
+        # The "!" sits in the triangle's wide lower part.
+        text_box = QRectF(s * 0.35, s * 0.34, s * 0.3, s * 0.58)
+    elif plan.shape is PlateShape.BATTERY:
+        nub_w = max(2.0, round(s * 0.1))
+        body = QRectF(0, 0, s - nub_w, plate_h)
+        plate.addRoundedRect(body, s * 0.12, s * 0.12)
+        nub = QPainterPath()
+        nub.addRect(QRectF(s - nub_w - 1, plate_h * 0.3, nub_w + 1, plate_h * 0.4))
+        plate = plate.united(nub)
+        text_box = body.adjusted(unit, unit, -unit, -unit)
+    else:
+        rect = QRectF(0, 0, s, plate_h)
+        radius = s * 0.2
+        plate.addRoundedRect(rect, radius, radius)
+        # Inset by the corner's bulge as well, so no glyph corner reaches into a rounded corner.
+        text_box = rect.adjusted(unit, unit + radius * 0.3, -unit, -unit - radius * 0.3)
+    return IconLayout(plan, px, plate, text_box, battery_area, bar_rect, None, QPainterPath())
+
+
+def _ring_layout(plan: IconPlan, px: int) -> IconLayout:
+    geo = icon_geometry(px, has_battery=plan.battery is BatteryMark.RING)
+    plate = QPainterPath()
+    plate.addEllipse(geo.plate_rect)
+    battery_area = QPainterPath()
+    if plan.battery is BatteryMark.RING:
+        outer = QPainterPath()
+        outer.addEllipse(QRectF(0, 0, px, px))
+        inner = QPainterPath()
+        inner.addEllipse(
+            geo.ring_rect.adjusted(*(geo.ring_width / 2,) * 2, *(-geo.ring_width / 2,) * 2)
+        )
+        battery_area = outer.subtracted(inner)
+    # Inside the age arc, with a pixel of air: the digits never touch the rim.
+    radius = geo.plate_rect.width() / 2 - geo.age_width - max(1.0, round(px / 32))
+    centre = geo.plate_rect.center()
+    angle = _TEXT_ANGLES.get(len(plan.text or ""), _TEXT_ANGLE_LONG)
+    half_w = radius * math.cos(angle)
+    half_h = radius * math.sin(angle)
+    badge = _badge_path(plan.badge, float(px))
+    if not badge.isEmpty():
+        # The text stays clear of the corner badge: the box shrinks, keeping its centre.
+        half_h = min(half_h, centre.y() - badge.boundingRect().bottom() - 1.0)
+    text_box = QRectF(centre.x() - half_w, centre.y() - half_h, 2 * half_w, 2 * half_h)
+    return IconLayout(plan, px, plate, text_box, battery_area, None, geo, badge)
+
+
+def _badge_path(badge: Badge, s: float) -> QPainterPath:
+    """A corner mark in the top right, where the disc leaves the square empty."""
+    path = QPainterPath()
+    side = s * _BADGE_SIDE
+    if badge is Badge.WARNING:
+        path.moveTo(s - side / 2, 0.0)
+        path.lineTo(s, side * 0.88)
+        path.lineTo(s - side, side * 0.88)
+        path.closeSubpath()
+    elif badge is Badge.BOLT:
+        path.addEllipse(QRectF(s - side, 0.0, side, side))
+    return path
+
+
+def _badge_sign(badge: Badge, s: float) -> QPainterPath:
+    """What is drawn inside the badge: "!" for a warning, a lightning bolt for EPS."""
+    side = s * _BADGE_SIDE
+    path = QPainterPath()
+    if badge is Badge.WARNING:
+        cx = s - side / 2
+        w = max(1.0, side * 0.13)
+        path.addRect(QRectF(cx - w / 2, side * 0.3, w, side * 0.3))
+        path.addRect(QRectF(cx - w / 2, side * 0.66, w, w))
+    elif badge is Badge.BOLT:
+        x0, y0 = s - side, 0.0
+        points = ((0.58, 0.12), (0.28, 0.55), (0.48, 0.55), (0.40, 0.9), (0.72, 0.42), (0.52, 0.42))
+        path.moveTo(x0 + points[0][0] * side, y0 + points[0][1] * side)
+        for fx, fy in points[1:]:
+            path.lineTo(x0 + fx * side, y0 + fy * side)
+        path.closeSubpath()
+    return path
 
 
 def _fit_font(text: str, max_width: float, max_height: float) -> QFont:
-    """The largest bold font whose rendering of ``text`` fits the box (pixel sizes, no DPI)."""
+    """The largest whole-pixel bold font whose ink of ``text`` fits the box, fully hinted."""
     font = QFont()
     font.setBold(True)
     font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setHintingPreference(QFont.HintingPreference.PreferFullHinting)
     if len(text) >= 3:
         # A condensed face (DejaVu Sans Condensed, Arial Narrow...) where the system has one:
-        # four characters in 14 px is where every pixel of width counts.
+        # three or four characters in 14 px is where every pixel of width counts.
         font.setStretch(QFont.Stretch.Condensed)
-    size = max(4, int(max_height))
+    size = max(4, int(max_height) + 2)
     while size > 4:
         font.setPixelSize(size)
         rect = QFontMetricsF(font).tightBoundingRect(text)
-        if rect.width() <= max_width and rect.height() <= max_height:
+        # One pixel of slack each way: the origin is rounded to a whole pixel afterwards.
+        if rect.width() + 1 <= max_width and rect.height() + 1 <= max_height:
             break
         size -= 1
     font.setPixelSize(size)
+    if size < SHARP_TEXT_BELOW_PX:
+        font.setStyleStrategy(QFont.StyleStrategy.NoAntialias)
     return font
 
 
-def _draw_text(
-    painter: QPainter, text: str, box: QRectF, colour: QColor, *, halo: QColor | None, px: int
-) -> None:
-    font = _fit_font(text, box.width(), box.height())
-    metrics = QFontMetricsF(font)
-    tight = metrics.tightBoundingRect(text)
+def _text_origin(text: str, font: QFont, box: QRectF) -> QPointF:
+    """The baseline origin that centres the ink in ``box``, on a whole pixel."""
+    tight = QFontMetricsF(font).tightBoundingRect(text)
     # Centre the ink, not the advance box: digits have no descenders, so the advance box would
     # sit them high.
     x = box.center().x() - tight.width() / 2 - tight.left()
     y = box.center().y() - tight.height() / 2 - tight.top()
+    return QPointF(round(x), round(y))
+
+
+def _draw_text(painter: QPainter, text: str, box: QRectF, colour: QColor) -> None:
+    font = _fit_font(text, box.width(), box.height())
     painter.setFont(font)
-    if halo is not None:
-        step = max(1.0, round(px / 32))
-        painter.setPen(halo)
-        # Four directions, not eight: at 16 px a full outline would swallow the strokes.
-        for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            painter.drawText(QPointF(x + dx * step, y + dy * step), text)
     painter.setPen(colour)
-    painter.drawText(QPointF(x, y), text)
+    painter.drawText(_text_origin(text, font, box), text)
 
 
 def _gear_path(centre: QPointF, radius: float) -> QPainterPath:
@@ -212,13 +335,15 @@ def _moon_path(centre: QPointF, radius: float) -> QPainterPath:
     return disc.subtracted(bite)
 
 
-def _glyph_path(view: TrayView, geo: IconGeometry) -> QPainterPath | None:
+def _glyph_path(layout: IconLayout) -> QPainterPath | None:
     """The shape drawn instead of the power text, if any."""
-    centre = geo.plate_rect.center()
-    if view.state is TrayState.SETUP:
-        return _gear_path(centre, geo.plate_rect.width() * 0.36)
-    if view.state is TrayState.NIGHT and (view.power_w is None or abs(view.power_w) < 1):
-        return _moon_path(centre, geo.plate_rect.width() * 0.3)
+    bounds = layout.plate.boundingRect()
+    centre = bounds.center()
+    extent = min(bounds.width(), bounds.height())
+    if layout.plan.glyph is Glyph.GEAR:
+        return _gear_path(centre, extent * 0.38)
+    if layout.plan.glyph is Glyph.MOON:
+        return _moon_path(centre, extent * 0.32)
     return None
 
 
@@ -231,20 +356,45 @@ def render_icon(
     template: bool = False,
 ) -> QImage:
     """Draw ``view`` as a ``size`` x ``size`` logical-pixel icon at device pixel ratio ``dpr``."""
-    px = max(8, round(size * dpr))
-    image = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(Qt.GlobalColor.transparent)
+    layout = icon_layout(view, size, dpr=dpr)
+    image = _blank(layout.pixels)
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         if template:
-            _paint_template(painter, view, px)
+            _paint_template(painter, view, layout)
         else:
-            _paint_colour(painter, view, px, dark_panel=dark_panel)
+            _paint_colour(painter, layout, dark_panel=dark_panel)
     finally:
         painter.end()
     image.setDevicePixelRatio(dpr)
+    return image
+
+
+def render_text_layer(view: TrayView, size: int, *, dpr: float = 1.0) -> QImage:
+    """Only the icon's text, drawn exactly as :func:`render_icon` draws it, on transparency.
+
+    Lets a test measure the text's own ink (its bounding box, its opaque core) apart from the
+    plate, ring and badge it sits among.
+    """
+    layout = icon_layout(view, size, dpr=dpr)
+    image = _blank(layout.pixels)
+    text = layout.plan.text
+    if text is not None and layout.plan.glyph is Glyph.NONE:
+        painter = QPainter(image)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+            _draw_text(painter, text, layout.text_box, QColor(layout.plan.text_colour))
+        finally:
+            painter.end()
+    image.setDevicePixelRatio(dpr)
+    return image
+
+
+def _blank(px: int) -> QImage:
+    image = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
     return image
 
 
@@ -264,6 +414,31 @@ def _paint_ring(painter: QPainter, geo: IconGeometry, soc: float, colour: QColor
         painter.drawArc(geo.ring_rect, 90 * 16, -round(fraction * 360 * 16))
 
 
+def _paint_bar(painter: QPainter, rect: QRectF, soc: float, colour: QColor) -> None:
+    """The compact layout's battery: a track the full width and a fill from the left, on whole
+    pixels so the level reads as a crisp edge."""
+    track = QColor(colour)
+    track.setAlpha(70)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.fillRect(rect, track)
+    fraction = min(1.0, max(0.0, soc / 100.0))
+    width = round(rect.width() * fraction)
+    if fraction > 0 and width == 0:
+        width = 1  # any charge at all shows
+    if width > 0:
+        painter.fillRect(QRectF(rect.left(), rect.top(), width, rect.height()), colour)
+
+
+def _paint_battery(painter: QPainter, layout: IconLayout, colour: QColor) -> None:
+    soc = layout.plan.soc
+    if soc is None:
+        return
+    if layout.geometry is not None and layout.plan.battery is BatteryMark.RING:
+        _paint_ring(painter, layout.geometry, soc, colour)
+    elif layout.bar_rect is not None:
+        _paint_bar(painter, layout.bar_rect, soc, colour)
+
+
 def _paint_age(painter: QPainter, geo: IconGeometry, fraction: float, colour: QColor) -> None:
     if fraction <= 0:
         return
@@ -274,45 +449,47 @@ def _paint_age(painter: QPainter, geo: IconGeometry, fraction: float, colour: QC
     painter.drawArc(geo.age_rect, 90 * 16, -round(min(1.0, fraction) * 360 * 16))
 
 
-def _text_box(geo: IconGeometry) -> QRectF:
-    px = float(geo.pixels)
-    # The text may run over the ring at the sides (with its halo it stays readable): four
-    # characters need nearly the full width at 16 px.
-    width = px - 2 * max(1.0, round(px * 0.04))
-    height = geo.plate_rect.height() * 0.62
-    if px < 32:
-        # Small icons: the digits may grow over the ring, or they would be a smudge.
-        height = max(height, px * 0.56)
-    return QRectF((px - width) / 2, (px - height) / 2, width, height)
+def _paint_badge(painter: QPainter, layout: IconLayout, fill: QColor, ink: QColor) -> None:
+    if layout.badge.isEmpty():
+        return
+    s = float(layout.pixels)
+    outline = QPen(ink, max(1.0, round(s / 32)))
+    outline.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+    painter.setPen(outline)
+    painter.setBrush(fill)
+    painter.drawPath(layout.badge)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(ink)
+    painter.drawPath(_badge_sign(layout.plan.badge, s))
 
 
-def _paint_colour(painter: QPainter, view: TrayView, px: int, *, dark_panel: bool) -> None:
-    geo = icon_geometry(px, has_battery=view.has_battery)
-    plate = state_colour(view.state)
-    text_colour, halo = _text_colours(plate)
-    if view.soc is not None:
-        _paint_ring(painter, geo, view.soc, QColor(RING_ON_DARK if dark_panel else RING_ON_LIGHT))
+def _paint_colour(painter: QPainter, layout: IconLayout, *, dark_panel: bool) -> None:
+    plan = layout.plan
+    plate = QColor(plan.plate)
+    text_colour = QColor(plan.text_colour)
+    _paint_battery(painter, layout, QColor(RING_ON_DARK if dark_panel else RING_ON_LIGHT))
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(plate)
-    painter.drawEllipse(geo.plate_rect)
-    if view.age_fraction is not None and view.state is not TrayState.SETUP:
+    painter.drawPath(layout.plate)
+    if plan.age_fraction is not None and layout.geometry is not None:
         age_colour = QColor(text_colour)
         age_colour.setAlpha(200)
-        _paint_age(painter, geo, view.age_fraction, age_colour)
-    glyph = _glyph_path(view, geo)
+        _paint_age(painter, layout.geometry, plan.age_fraction, age_colour)
+    glyph = _glyph_path(layout)
     if glyph is not None:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(text_colour)
         painter.drawPath(glyph)
-        return
-    _draw_text(painter, _glyph_text(view), _text_box(geo), text_colour, halo=halo, px=px)
+    elif plan.text is not None:
+        _draw_text(painter, plan.text, layout.text_box, text_colour)
+    # The badge's rim is the text colour: it separates the badge from the ring on any panel.
+    _paint_badge(painter, layout, plate, text_colour)
 
 
-def _paint_template(painter: QPainter, view: TrayView, px: int) -> None:
+def _paint_template(painter: QPainter, view: TrayView, layout: IconLayout) -> None:
     black = QColor(0, 0, 0)
-    geo = icon_geometry(px, has_battery=view.has_battery)
-    if view.soc is not None:
-        _paint_ring(painter, geo, view.soc, black)
+    plan = layout.plan
+    _paint_battery(painter, layout, black)
     problem = view.state in _TEMPLATE_PROBLEM_STATES
     if problem:
         fill = QColor(black)
@@ -320,30 +497,48 @@ def _paint_template(painter: QPainter, view: TrayView, px: int) -> None:
             fill.setAlpha(120)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
-        painter.drawEllipse(geo.plate_rect)
+        painter.drawPath(layout.plate)
         # Cut the text out of the plate: the menu bar shows it in its own background colour.
         painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-    glyph = _glyph_path(view, geo)
+    glyph = _glyph_path(layout)
     if glyph is not None:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(black)
         painter.drawPath(glyph)
-    else:
-        _draw_text(painter, _glyph_text(view), _text_box(geo), black, halo=None, px=px)
+    elif plan.text is not None:
+        _draw_text(painter, plan.text, layout.text_box, black)
     painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-    if view.age_fraction is not None and not problem:
+    if plan.age_fraction is not None and layout.geometry is not None and not problem:
         faint = QColor(black)
         faint.setAlpha(160)
-        _paint_age(painter, geo, view.age_fraction, faint)
+        _paint_age(painter, layout.geometry, plan.age_fraction, faint)
+    if not layout.badge.isEmpty():
+        # Black badge, its sign cut out, a transparent gap between badge and ring.
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+        painter.setPen(QPen(black, max(1.0, round(layout.pixels / 32))))
+        painter.setBrush(black)
+        painter.drawPath(layout.badge)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawPath(layout.badge)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+        painter.drawPath(_badge_sign(plan.badge, float(layout.pixels)))
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
 
 
 # --------------------------------------------------------------------------------------------
 # QIcon assembly and change detection
 
 
-def icon_key(view: TrayView, *, dark_panel: bool, template: bool = False) -> IconKey:
+def icon_key(
+    view: TrayView,
+    *,
+    dark_panel: bool,
+    template: bool = False,
+    sizes: Sequence[int] = ICON_SIZES,
+) -> IconKey:
     """A cheap comparable key: equal keys mean identical pixels at every size."""
-    return (*view.visual_key, dark_panel, template)
+    return (*view.visual_key, plan_key(view, tuple(sizes)), dark_panel, template)
 
 
 def build_qicon(
@@ -362,7 +557,7 @@ def build_qicon(
             icon.addPixmap(QPixmap.fromImage(image))
     if template:
         icon.setIsMask(True)
-    return icon_key(view, dark_panel=dark_panel, template=template), icon
+    return icon_key(view, dark_panel=dark_panel, template=template, sizes=sizes), icon
 
 
 class IconCache:
@@ -395,7 +590,7 @@ class IconCache:
 
     def update(self, view: TrayView, *, dark_panel: bool, template: bool = False) -> QIcon | None:
         """The new icon when it differs from the last one handed out, else ``None``."""
-        key = icon_key(view, dark_panel=dark_panel, template=template)
+        key = icon_key(view, dark_panel=dark_panel, template=template, sizes=self._sizes)
         if key == self._key:
             return None
         self._key, self._icon = build_qicon(
@@ -432,3 +627,25 @@ def panel_is_dark(app: QGuiApplication | None = None) -> bool:
 def wants_template_icon() -> bool:
     """macOS menu bars recolour template (mask) icons for light, dark and highlighted states."""
     return sys.platform == "darwin"
+
+
+__all__ = [
+    "DEVICE_PIXEL_RATIOS",
+    "ICON_SIZES",
+    "RING_ON_DARK",
+    "RING_ON_LIGHT",
+    "STATE_COLOURS",
+    "IconCache",
+    "IconGeometry",
+    "IconLayout",
+    "build_qicon",
+    "icon_geometry",
+    "icon_key",
+    "icon_layout",
+    "panel_is_dark",
+    "protect_none_refcount",
+    "render_icon",
+    "render_text_layer",
+    "state_colour",
+    "wants_template_icon",
+]

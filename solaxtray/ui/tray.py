@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from solaxtray.ui.background import emit
 
 if TYPE_CHECKING:
     from solaxtray.core.presentation import TrayView
+    from solaxtray.ui.sni_status import SniStatus
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ LABEL_SETTINGS = "Settings…"
 LABEL_QUIT = "Quit"
 
 STARTING_TOOLTIP = "SolaX Tray — starting…"
+STARTING_STATUS = "Starting…"
+"""The menu's status line until the first view arrives."""
 STARTING_PLATE = "#607d8b"
 """The set-up state's blue-grey (``ui/icon.py``), so the start reads as "not ready yet"."""
 STARTING_SIZES = (16, 22, 32)
@@ -65,6 +69,10 @@ class TrayMenu(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.menu = QMenu()
+        # The fleet now and today, first and disabled: on GNOME the menu is the only surface.
+        self.status_action = self.menu.addAction(STARTING_STATUS)
+        self.status_action.setEnabled(False)
+        self.menu.addSeparator()
         self.open_action = self._add(self.menu, LABEL_OPEN, self.open_details)
         self.refresh_action = self._add(self.menu, LABEL_REFRESH, self.refresh)
         self.pause_menu = QMenu(LABEL_PAUSE, self.menu)
@@ -93,9 +101,20 @@ class TrayMenu(QObject):
             f"{LABEL_RESUME} (paused until {until_text})" if paused else LABEL_RESUME
         )
 
+    def set_status(self, text: str) -> None:
+        """The status line's text ("2.3 kW · 28 % · 25.6 kWh today"), set only when it changes
+        (each change is a D-Bus layout update on Linux)."""
+        if self.status_action.text() != text:
+            self.status_action.setText(text)
+
     def labels(self) -> list[str]:
-        """The top-level labels, as a tray host lists them."""
-        return [a.text() for a in self.menu.actions() if not a.isSeparator()]
+        """The top-level labels of the actions (the status line excluded), as a tray host lists
+        them."""
+        return [
+            a.text()
+            for a in self.menu.actions()
+            if not a.isSeparator() and a is not self.status_action
+        ]
 
     def action(self, label: str) -> QAction:
         for menu in (self.menu, self.pause_menu):
@@ -195,6 +214,9 @@ class Tray(QObject):
         self._retry.timeout.connect(self._try_show)
         self._attempts_left = max(1, round(wait_s * 1000 / retry_ms))
         self._started = False
+        self._attention = False
+        self.item_status: SniStatus | None = None
+        """The StatusNotifierItem status (Linux D-Bus trays), once the icon is up."""
         self.icon_updates = 0
         """How many times ``setIcon`` ran: the icon is only replaced when its pixels change."""
 
@@ -232,6 +254,7 @@ class Tray(QObject):
             self._retry.stop()
             self.icon.show()
             logger.info("tray icon shown")
+            self._serve_item_status()
             emit(self.shown)
             return True
         self._attempts_left -= 1
@@ -240,6 +263,17 @@ class Tray(QObject):
             logger.warning("no system tray appeared; showing a status window instead")
             emit(self.unavailable)
         return False
+
+    def _serve_item_status(self) -> None:
+        """On Linux, take over the D-Bus item's ``Status`` (Qt offers no API for it)."""
+        if not sys.platform.startswith("linux") or self.item_status is not None:
+            return
+        from solaxtray.ui.sni_status import SniStatus
+
+        status = SniStatus(self)
+        if status.attach():
+            status.set_attention(self._attention)
+            self.item_status = status
 
     def update_view(self, view: TrayView) -> None:
         """``render`` returns a new icon only when the pixels change (``ui/icon.IconCache``), so
@@ -251,6 +285,10 @@ class Tray(QObject):
         if view.tooltip != self._tooltip:
             self._tooltip = view.tooltip
             self.icon.setToolTip(view.tooltip)
+        self._menu.set_status(view.status_line)
+        self._attention = view.needs_attention
+        if self.item_status is not None:
+            self.item_status.set_attention(self._attention)
 
     def hide(self) -> None:
         self._retry.stop()

@@ -536,3 +536,46 @@ def test_a_retry_after_a_pause_reaches_the_popups_view() -> None:
     assert view.inverters[0].retrying
     assert view.inverters[0].next_poll_at == NOW + 600.0
     assert not build_view(fleet(inv(producing()))).inverters[0].retrying
+
+
+def test_today_sums_the_yield_of_todays_uploads_only() -> None:
+    """Yesterday's last upload of a sleeping inverter must not count as today's yield."""
+    today = datetime(2026, 6, 1, 14, 0)
+    a = producing("SNA0000001", soc=28.0, bat_power=10.0, yield_today=25.6, upload_time=today)
+    b = producing("SNB0000002", watts=0.0, yield_today=12.9, upload_time=today)
+    # Uploaded at 21:30 yesterday, 16.5 hours ago: its "yield today" is yesterday's.
+    asleep = snap("SNC0000003", yield_today=7.3, upload_time=datetime(2026, 5, 31, 21, 30))
+    view = build_view(
+        fleet(
+            inv(a, upload_age_s=60.0),
+            inv(b, upload_age_s=60.0),
+            inv(asleep, upload_age_s=16.5 * 3600),
+        )
+    )
+    assert view.yield_today_kwh == pytest.approx(38.5)
+    assert "38.5 kWh today" in view.tooltip_lines[0]
+    # Only yesterday's figure known: nothing produced today so far.
+    night = build_view(fleet(inv(asleep, upload_age_s=16.5 * 3600)))
+    assert night.yield_today_kwh == 0.0
+    # No figure at all: nothing is claimed.
+    assert build_view(fleet(inv(producing()))).yield_today_kwh is None
+
+
+def test_status_line_says_now_and_today() -> None:
+    one = producing(
+        watts=2300.0, soc=28.0, bat_power=10.0, yield_today=25.6, upload_time=datetime(2026, 6, 1)
+    )
+    view = build_view(fleet(inv(one, upload_age_s=30.0)))
+    assert view.status_line == "2.3 kW · 28 % · 25.6 kWh today"
+    assert view.tooltip_lines[0] == "SolaX · 2.3 kW · 28 % · 25.6 kWh today"
+    assert build_view(fleet(inv(producing(watts=850.0)))).status_line == "850 W"
+    setup = build_view(fleet(condition=AppCondition.NO_TOKEN))
+    assert setup.status_line == "Setup needed"
+
+
+def test_only_a_fault_asks_the_panel_for_attention() -> None:
+    fault = build_view(fleet(inv(producing(watts=0.0, inverter_status=InverterStatus.FAULT))))
+    eps = build_view(fleet(inv(producing(watts=900.0, inverter_status=InverterStatus.EPS))))
+    assert fault.needs_attention
+    assert not eps.needs_attention
+    assert not build_view(fleet(inv(producing()))).needs_attention

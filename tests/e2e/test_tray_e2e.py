@@ -212,10 +212,39 @@ def test_registers_item_whose_icon_follows_power(desktop: Desktop, cloud: CloudS
     assert len({e["IconPixmapSha256"] for e in saved}) >= 2, "the panel never saw a new icon"
 
 
-def test_fault_and_recovery_notify_once_each(desktop: Desktop, cloud: CloudSimulator) -> None:
+def test_menu_starts_with_the_fleet_now_and_today(desktop: Desktop, cloud: CloudSimulator) -> None:
+    """What a GNOME user sees first in the menu, read through dbusmenu as the panel reads it."""
     app = _start(desktop, cloud)
     service = desktop.wait_registered(app)["service"]
     _wait_answers(cloud, 1, app)
+    deadline = time.monotonic() + 10
+    while True:
+        first = desktop.menu_items(service)[0][1]
+        tooltip = desktop.item_properties(service)["ToolTip"][2]
+        if "kWh today" in first or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert re.fullmatch(r"[\d.]+ k?W · \d+ % · [\d.]+ kWh today", first), first
+    assert tooltip.splitlines()[0] == f"SolaX · {first}", tooltip
+
+
+def _wait_status(
+    desktop: Desktop, service: str, wanted: str, app: AppProcess, timeout: float = 10.0
+) -> None:
+    """Wait until the item's ``Status`` property, read as a panel reads it, is ``wanted``."""
+    deadline = time.monotonic() + timeout
+    while (status := desktop.item_properties(service).get("Status")) != wanted:
+        if app.proc.poll() is not None or time.monotonic() > deadline:
+            raise DesktopError(f"the item's Status is {status!r}, not {wanted!r}\n{app.output()}")
+        time.sleep(0.1)
+
+
+def test_fault_and_recovery_notify_once_each(desktop: Desktop, cloud: CloudSimulator) -> None:
+    """Also the item's Status: NeedsAttention during the fault, Active before and after."""
+    app = _start(desktop, cloud)
+    service = desktop.wait_registered(app)["service"]
+    _wait_answers(cloud, 1, app)
+    _wait_status(desktop, service, "Active", app)
 
     cloud.script_status(SN, [(0.0, FAULT)])
     _poll_next_upload(desktop, service, cloud, app)
@@ -231,6 +260,12 @@ def test_fault_and_recovery_notify_once_each(desktop: Desktop, cloud: CloudSimul
     assert INVERTER_TITLE in text
     assert note["signature"] == "susssasa{sv}i"
     assert note["hints"].get("urgency") == 2, "a fault is a critical notification"
+    _wait_status(desktop, service, "NeedsAttention", app)
+    status_props = desktop.item_properties(service)
+    assert status_props["Id"] == "solaxtray"  # the rest of the item still answers
+    assert any(e["event"] == "item_signal" and e["member"] == "NewStatus" for e in desktop.events())
+    labels = [label for _id, label in desktop.menu_items(service)]
+    assert any(label.startswith("Refresh now") for label in labels), labels
 
     # Recovery: uploads report Normal Mode again. The alert rules may want more than one fresh
     # Normal Mode upload before they call it a recovery, so poll upload after upload.
@@ -249,6 +284,7 @@ def test_fault_and_recovery_notify_once_each(desktop: Desktop, cloud: CloudSimul
             if attempt == RECOVERY_UPLOADS_MAX:
                 raise
 
+    _wait_status(desktop, service, "Active", app)
     # One more upload and poll of the same Normal Mode: nothing new may be announced.
     _poll_next_upload(desktop, service, cloud, app)
     time.sleep(1.0)

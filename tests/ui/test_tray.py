@@ -203,3 +203,40 @@ def test_the_starting_icon_is_up_at_once_with_a_tooltip_saying_so(qtbot: Any) ->
     assert tray.icon_updates == 1
     tray.start()  # already up: not a second show
     tray.hide()
+
+
+def test_menu_opens_with_a_live_status_line(qtbot: Any) -> None:
+    """The first menu entry is the fleet now and today, disabled, and follows every view."""
+    from datetime import UTC, datetime
+
+    from solaxtray.core.models import Snapshot
+    from solaxtray.core.presentation import InverterInput
+
+    def producing(watts: float, kwh: float) -> TrayView:
+        snap = Snapshot(
+            sn="SNA0000001",
+            fetched_at=datetime(2026, 6, 1, 12, tzinfo=UTC),
+            ac_power=watts,
+            pv_power=(watts, None, None, None),
+            soc=28.0,
+            bat_power=100.0,
+            yield_today=kwh,
+            upload_time=datetime(2026, 6, 1, 12),
+        )
+        inverter = InverterInput(sn=snap.sn, snapshot=snap, upload_age_s=30.0)
+        return build_view(FleetInput(inverters=(inverter,), now=1_780_000_000.0))
+
+    menu = TrayMenu()
+    tray = Tray(menu, lambda _v: None)
+    first = menu.menu.actions()[0]
+    assert not first.isEnabled()
+    assert menu.menu.actions()[1].isSeparator()
+    tray.update_view(producing(2300.0, 25.6))
+    assert first.text() == "2.3 kW · 28 % · 25.6 kWh today"
+    assert "25.6 kWh today" in tray.icon.toolTip()
+    tray.update_view(producing(2450.0, 25.8))
+    assert menu.menu.actions()[0].text() == "2.5 kW · 28 % · 25.8 kWh today"
+    assert not menu.menu.actions()[0].isEnabled()
+    tray.update_view(_view())
+    assert menu.menu.actions()[0].text() == "Setup needed"
+    assert menu.labels() == MENU
