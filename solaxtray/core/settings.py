@@ -777,6 +777,24 @@ class SettingsStore:
         return target
 
 
+class MemorySettingsStore(SettingsStore):
+    """Settings held in memory for one run, never read from or written to a file: the demo's.
+    The demo must not change (or even set aside, or clean) the user's own settings file."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__(Path(os.devnull))
+        self._settings = settings if settings is not None else Settings()
+
+    def __repr__(self) -> str:
+        return "MemorySettingsStore()"
+
+    def load(self) -> tuple[Settings, str | None]:
+        return self._settings, None
+
+    def save(self, settings: Settings) -> None:
+        self._settings = settings.validated()
+
+
 class _NotAFile(OSError):
     def __init__(self, kind: str) -> None:
         super().__init__(kind)
