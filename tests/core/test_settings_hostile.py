@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from solaxtray.cli import main
 from solaxtray.core import paths
 from solaxtray.core.settings import MAX_FILE_BYTES, Settings, SettingsStore
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 
 SERIAL = "ABCDE12345"
 TOKEN_SHAPED = "202011223344556677889922"
@@ -103,24 +103,41 @@ def test_a_bad_version_keeps_the_other_values(store: SettingsStore) -> None:
 
 @pytest.mark.parametrize("number", ["NaN", "1e400", "9" * 5000])
 def test_the_command_line_starts_with_a_bad_number_in_the_settings(
-    isolated_dirs: Path, number: str
+    simulator: CloudSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    number: str,
 ) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
     path = paths.settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f'{{"version": 1, "stale_minutes": {number}}}', encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "solaxtray", "fetch", "--demo"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
-    warnings = [line for line in done.stderr.splitlines() if line.startswith("Warning:")]
+    code = main(["fetch", "--api-url", simulator.v1_url, "--sn", DEMO_SERIALS[0]])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Traceback" not in err
+    warnings = [line for line in err.splitlines() if line.startswith("Warning:")]
     assert len(warnings) == 1
     assert "stale-data time" in warnings[0]
+
+
+def test_a_megabyte_setting_is_not_a_megabyte_on_the_terminal(
+    simulator: CloudSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    path = paths.settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"version": 1, "api_url": "h" * 1_000_000, "backend": "b" * 1_000_000}),
+        encoding="utf-8",
+    )
+    code = main(["fetch", "--api-url", simulator.v1_url, "--sn", DEMO_SERIALS[0]])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert len(err) < 2000
+    assert max(len(line) for line in err.splitlines()) < 1000
 
 
 # --- what is valid is kept, written back, and what was dropped is said -------------------------------
