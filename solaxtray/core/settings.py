@@ -117,7 +117,7 @@ def echo(value: Any) -> str:
         # Never build the repr of a huge string only to cut it.
         return f"a text of {len(value)} characters"
     if isinstance(value, list | tuple | dict) and len(value) > MAX_ECHO_CHARS:
-        return f"a list of {len(value)} values"
+        return f"a value of {len(value)} items"
     try:
         text = redact(repr(value))
     except (RecursionError, ValueError):
@@ -391,7 +391,7 @@ def _int_in(label: str, value: Any, low: int, high: int) -> int:
         raise ConfigError(f"{label} must be a whole number, not {echo(value)}.")
     number = int(value)
     if not low <= number <= high:
-        raise ConfigError(f"{label} must be between {low} and {high}, not {number}.")
+        raise ConfigError(f"{label} must be between {low} and {high}, not {echo(value)}.")
     return number
 
 
@@ -654,6 +654,10 @@ class SettingsStore:
         if problems:
             return settings, self._salvage(raw, settings, problems)
         kept = _without_unsafe_unknown_keys(data)
+        if _secret_shaped(kept):
+            # Inside a known setting (under a notification kind this version does not know,
+            # say): keep the settings as they were understood, and nothing else of them.
+            kept.update(settings_to_dict(settings))
         if secrets_found or kept != data:
             self._remove_secrets(kept)
         return settings, None
@@ -873,6 +877,17 @@ def _json_safe(value: Any) -> bool:
     return True
 
 
+def _secret_shaped(value: Any) -> bool:
+    """Whether ``value`` holds something token-shaped, or something that cannot be written back
+    as it was read (a ``BadNumber`` under a key this version ignores): either way, not to be
+    kept as it is."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    return redact(text) != text
+
+
 def _without_unsafe_unknown_keys(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` without the keys this version does not know whose name or value is shaped like
     a secret (or cannot be written back). Other unknown keys stay: a newer solaxtray's settings
@@ -884,8 +899,7 @@ def _without_unsafe_unknown_keys(data: dict[str, Any]) -> dict[str, Any]:
             continue
         if not _json_safe(value):
             continue
-        text = json.dumps({key: value})
-        if redact(text) != text:
+        if _secret_shaped({key: value}):
             logger.warning("Dropping a token-shaped value from the settings file")
             continue
         out[key] = value

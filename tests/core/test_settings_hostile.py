@@ -275,3 +275,38 @@ def test_a_token_shaped_value_under_an_unknown_key_leaves_the_file(store: Settin
     data = json.loads(text)
     assert "my_note" not in data
     assert data["from_a_newer_version"] == {"kept": True}
+
+
+def test_a_token_shaped_value_inside_a_known_setting_leaves_the_file(
+    store: SettingsStore,
+) -> None:
+    store.path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "serials": [SERIAL],
+                "notify": {"eps": False, "from_the_future": TOKEN_SHAPED},
+            }
+        ),
+        encoding="utf-8",
+    )
+    settings, warning = store.load()
+    assert warning is None
+    assert settings.notify.eps is False
+    text = store.path.read_text(encoding="utf-8")
+    assert TOKEN_SHAPED not in text
+    assert SettingsStore(store.path).load() == (settings, None)
+
+
+def test_a_bad_number_under_an_ignored_notification_kind_is_no_crash(
+    store: SettingsStore,
+) -> None:
+    store.path.write_text(
+        '{"version": 1, "serials": ["ABCDE12345"], "notify": {"eps": false, "x": NaN}}',
+        encoding="utf-8",
+    )
+    settings, warning = store.load()
+    assert warning is None
+    assert settings.serials == (SERIAL,)
+    assert settings.notify.eps is False
+    assert "NaN" not in store.path.read_text(encoding="utf-8")
