@@ -266,9 +266,13 @@ class _Target:
     """Keep the Developer API's access token in the keyring (credentials from the keyring)."""
 
 
-def _load_settings() -> Settings:
-    from solaxtray.core.settings import SettingsStore
+def _load_settings(demo: bool = False) -> Settings:
+    """The user's settings; the defaults for ``--demo``, which never reads (nor sets aside, nor
+    cleans) the user's settings file."""
+    from solaxtray.core.settings import Settings, SettingsStore
 
+    if demo:
+        return Settings()
     settings, warning = SettingsStore(paths.settings_path()).load()
     if warning:
         print(f"Warning: {shorten_words(warning)}", file=sys.stderr)
@@ -492,7 +496,7 @@ def _acquire(ledger: RequestLedger, sn: str, count: int = 1) -> None:
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from solaxtray.core.snapshot_json import error_to_json, snapshot_to_json
 
-    settings = _load_settings()
+    settings = _load_settings(bool(getattr(args, "demo", False)))
     with ExitStack() as stack:
         target = _resolve_target(args, settings, stack)
         backend = _open_backend(target, stack)
@@ -631,7 +635,7 @@ def _print_table(results: Sequence[Snapshot | ApiError], out: TextIO) -> None:
 def _cmd_watch(args: argparse.Namespace) -> int:
     from solaxtray.core.watch import run_watch
 
-    settings = _load_settings()
+    settings = _load_settings(bool(getattr(args, "demo", False)))
     with ExitStack() as stack:
         target = _resolve_target(args, settings, stack)
         backend = _open_backend(target, stack)

@@ -273,6 +273,21 @@ class DeveloperClient:
         batches = math.ceil(max(0, count) / MAX_SERIALS_PER_REQUEST)
         return batches * (2 if self._battery else 1)
 
+    def sign_in(self) -> bool:
+        """Check the client id and secret without naming an inverter: ask for an access token
+        (one request) unless the token cache holds one still valid. Returns whether a request
+        was sent; raises ApiError when the sign-in is refused or fails.
+
+        Why not always ask: a new token replaces the one another process (the running app) polls
+        with, so a token that is still valid is proof enough that the credentials were accepted.
+        """
+        with self._lock:
+            cached = self._cache.load()
+            if cached is not None and not self._expiring(cached[1]):
+                return False
+            self._request_token()
+            return True
+
     def close(self) -> None:
         """Close the pooled connections. The client must not be used afterwards."""
         self._transport.close()

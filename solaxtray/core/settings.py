@@ -17,6 +17,11 @@ Why this shape:
   found in a file is dropped and the file rewritten at once without it, and a damaged file set
   aside has its secrets masked first, so a hand-edited file cannot keep a secret in plain text. A
   token typed where a serial number belongs is refused without being echoed.
+- **Hostile files are ordinary input**: only a regular file is opened (a FIFO or a device would
+  block or never end), without blocking, and at most ``MAX_FILE_BYTES`` are read; ``NaN``,
+  ``Infinity``, ``1e400``, thousand-digit integers and deep nesting make the one field that holds
+  them invalid, never the whole load; and a value is echoed in a sentence only in a short, redacted
+  form, so a megabyte setting never becomes a megabyte line on a terminal.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import logging
 import math
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -53,12 +59,73 @@ MIN_POLL_INTERVAL_S = 10
 MAX_POLL_INTERVAL_S = 3600
 MAX_STALE_MINUTES = 24 * 60
 
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""A settings file is about a kilobyte; more than this is damage, not settings. Generous enough
+that a file with one absurd value (a megabyte pasted into a field) is still read and the rest of
+it kept."""
+MAX_DEPTH = 16
+"""Settings nest two levels deep; a value nested deeper than this is invalid as a whole (and never
+walked recursively, so no nesting depth can exhaust the stack)."""
+MAX_ECHO_CHARS = 40
+"""The longest piece of a setting's value repeated in a sentence."""
+MAX_NUMBER_DIGITS = 30
+"""Longer integers in the file are invalid values: no setting needs them, and converting thousands
+of digits is slow (Python refuses beyond 4,300)."""
+MAX_SERVER_CHARS = 2048
+"""The longest server address taken from the settings (longer is damage, and not echoed)."""
+
 _SECRET_KEYS = frozenset(
     {"token", "tokenid", "token_id", "client_secret", "clientsecret", "access_token"}
 )
 
 _SERIAL_RE = re.compile(r"[A-Z0-9]{10}")
 _DEVICE_SERIAL_RE = re.compile(r"[A-Z0-9]{11,20}")
+
+
+class BadNumber:
+    """A number in the file that no setting can hold (``NaN``, ``Infinity``, ``1e400``, an integer
+    of thousands of digits), kept in its place so that only its field is invalid."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        if len(self.text) > MAX_ECHO_CHARS:
+            return f"a number of {len(self.text)} characters"
+        return self.text
+
+
+class TooDeep:
+    """A value nested deeper than ``MAX_DEPTH``, kept in its place so that only its field is
+    invalid."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "a value nested too deeply"
+
+
+_TOO_DEEP = TooDeep()
+
+
+def echo(value: Any) -> str:
+    """``value`` as a sentence may show it: its repr, redacted (a token under any name is masked)
+    and cut to ``MAX_ECHO_CHARS`` with its full length said."""
+    if isinstance(value, str) and len(value) > 4 * MAX_ECHO_CHARS:
+        # Never build the repr of a huge string only to cut it.
+        return f"a text of {len(value)} characters"
+    if isinstance(value, list | tuple | dict) and len(value) > MAX_ECHO_CHARS:
+        return f"a value of {len(value)} items"
+    try:
+        text = redact(repr(value))
+    except (RecursionError, ValueError):
+        return "a value that cannot be shown"
+    if len(text) > MAX_ECHO_CHARS:
+        return f"{text[: MAX_ECHO_CHARS - 1]}… ({len(text)} characters)"
+    return text
+
 
 BACKEND_TOKEN = "token"  # noqa: S105 - a backend name
 BACKEND_DEVELOPER = "developer"
@@ -185,7 +252,7 @@ def check_backend(value: Any) -> str:
         raise ConfigError(
             f"The SolaX API must be {BACKEND_TOKEN!r} (a tokenId from the API page of SolaX Cloud) "
             f"or {BACKEND_DEVELOPER!r} (a client id and secret from the SolaX Developer Platform), "
-            f"not {redact(repr(value))}."
+            f"not {echo(value)}."
         )
     return key
 
@@ -205,8 +272,9 @@ def check_developer_host(value: Any) -> str:
         return DEFAULT_DEVELOPER_HOST
     if not isinstance(value, str):
         raise ConfigError(
-            f"The Developer API server must be a region or an address, not {value!r}."
+            f"The Developer API server must be a region or an address, not {echo(value)}."
         )
+    _check_server_length(value)
     text = value.strip()
     if not text:
         return DEFAULT_DEVELOPER_HOST
@@ -214,6 +282,14 @@ def check_developer_host(value: Any) -> str:
 
     resolve_developer_host(text)
     return text
+
+
+def _check_server_length(value: str) -> None:
+    if len(value) > MAX_SERVER_CHARS:
+        raise ConfigError(
+            f"The server address has {len(value)} characters; an address has at most "
+            f"{MAX_SERVER_CHARS}."
+        )
 
 
 _NOTIFY_ALIASES = {"back_online": "offline"}
@@ -307,11 +383,15 @@ def settings_from_dict(data: Mapping[str, Any]) -> Settings:
 
 
 def _int_in(label: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise ConfigError(f"{label} must be a whole number, not {value!r}.")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()))
+    ):
+        raise ConfigError(f"{label} must be a whole number, not {echo(value)}.")
     number = int(value)
     if not low <= number <= high:
-        raise ConfigError(f"{label} must be between {low} and {high}, not {number}.")
+        raise ConfigError(f"{label} must be between {low} and {high}, not {echo(value)}.")
     return number
 
 
@@ -349,7 +429,7 @@ def _check_per_day(value: Any) -> int:
 
 def _check_bool(label: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"{label} must be true or false, not {value!r}.")
+        raise ConfigError(f"{label} must be true or false, not {echo(value)}.")
     return value
 
 
@@ -357,19 +437,39 @@ def _check_coordinate(label: str, value: Any, limit: float) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"The {label} must be a number of degrees, not {value!r}.")
+        raise ConfigError(f"The {label} must be a number of degrees, not {echo(value)}.")
     if not -limit <= float(value) <= limit:
         raise ConfigError(f"The {label} must be between -{limit:g} and {limit:g} degrees.")
     return float(value)
 
 
 def _check_serials(value: Any, backend: str = BACKEND_TOKEN) -> tuple[str, ...]:
+    serials, problems = _salvage_serials(value, backend)
+    if problems:
+        raise ConfigError(problems[0])
+    return serials
+
+
+def _salvage_serials(value: Any, backend: str) -> tuple[tuple[str, ...], list[str]]:
+    """The valid serial numbers of a list, and one sentence per invalid entry: one bad entry must
+    not cost the user the good ones."""
     if isinstance(value, str) or not isinstance(value, list | tuple):
-        raise ConfigError("The serial numbers must be a list of serial numbers.")
+        return (), ["The serial numbers must be a list of serial numbers."]
+    check = normalize_device_serial if backend == BACKEND_DEVELOPER else normalize_serial
+    seen: dict[str, None] = {}
+    problems: list[str] = []
     for item in value:
         if not isinstance(item, str):
-            raise ConfigError(f"A serial number must be text, not {redact(repr(item))}.")
-    return normalize_serials(value, backend)
+            problems.append(f"A serial number must be text, not {echo(item)}.")
+            continue
+        if len(item) > 4 * MAX_ECHO_CHARS:
+            problems.append(f"A serial number has {len(item)} characters; it was dropped.")
+            continue
+        try:
+            seen.setdefault(check(item), None)
+        except ConfigError as exc:
+            problems.append(exc.message)
+    return tuple(seen), problems
 
 
 def check_api_url(value: Any) -> str | None:
@@ -378,7 +478,8 @@ def check_api_url(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"The server must be a name or a URL, not {value!r}.")
+        raise ConfigError(f"The server must be a name or a URL, not {echo(value)}.")
+    _check_server_length(value)
     text = value.strip()
     if not text:
         return None
@@ -395,7 +496,7 @@ def _check_notify(value: Any) -> NotifySettings:
     choices: dict[str, bool] = {}
     for key, flag in value.items():
         if key not in known:
-            logger.info("Ignoring unknown notification kind %r in the settings", key)
+            logger.info("Ignoring unknown notification kind %s in the settings", echo(key))
             continue
         choices[key] = _check_bool(f"The notification switch {key!r}", flag)
     return NotifySettings(**choices)
@@ -432,20 +533,22 @@ def _from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
     for key, check in _CHECKS.items():
         if key not in data or key == "backend":
             continue
+        if key == "serials":
+            values[key], bad = _salvage_serials(data[key], backend)
+            problems.extend(bad)
+            continue
         try:
-            values[key] = (
-                _check_serials(data[key], backend) if key == "serials" else check(data[key])
-            )
+            values[key] = check(data[key])
         except ConfigError as exc:
             problems.append(exc.message)
     for key in data:
-        if key.lower() in _SECRET_KEYS:
+        if _is_secret_key(key):
             # Never carried over: a token belongs in the keyring only.
             logger.warning(
                 "Dropping a secret found in the settings file; it belongs in the keyring"
             )
         elif key not in _CHECKS and key != "version":
-            logger.info("Ignoring unknown settings key %r", key)
+            logger.info("Ignoring unknown settings key %s", echo(key))
     return Settings(**values), problems
 
 
@@ -476,7 +579,7 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """
     raw_version = data.get("version", 0)
     if isinstance(raw_version, bool) or not isinstance(raw_version, int) or raw_version < 0:
-        raise ConfigError(f"The settings file has an invalid version {raw_version!r}.")
+        raise ConfigError(f"The settings file has an invalid version {echo(raw_version)}.")
     version = raw_version
     while version < SETTINGS_VERSION:
         data = _MIGRATIONS[version](data)
@@ -507,38 +610,79 @@ class SettingsStore:
     def load(self) -> tuple[Settings, str | None]:
         """The saved settings, and a warning sentence for the user when the file was damaged.
 
-        Never raises for a bad file: a missing file gives the defaults silently; an unreadable,
-        malformed or invalid one is renamed aside, the readable values are kept, and the warning
-        says what happened and where the old file is now. A secret found in the file (a tokenId,
-        a client secret) is never loaded, and the file is rewritten at once without it.
+        Never raises for a bad file: a missing file gives the defaults silently; something that is
+        not a regular file (a pipe, a device) gives the defaults at once, without reading it; an
+        unreadable, malformed or invalid file is renamed aside, the valid values are kept and
+        written back, and the warning says what was dropped and where the old file is now. A
+        secret found in the file (a tokenId, a client secret, a token-shaped value under any key)
+        is never loaded, and the file is rewritten at once without it.
         """
         try:
-            raw = self.path.read_bytes()
+            raw = self._read()
         except FileNotFoundError:
             return Settings(), None
+        except _NotAFile as exc:
+            logger.info("The settings path %s is %s, not a file", self.path, exc.kind)
+            return Settings(), (
+                f"The settings path {self.path} is {exc.kind}, not a regular file, so solaxtray "
+                "is using default settings. Remove it, and settings you save will be written "
+                "there as a file."
+            )
         except OSError as exc:
             logger.info("Cannot read the settings file %s: %s", self.path, exc.strerror)
             return Settings(), (
                 f"Could not read the settings file {self.path} ({exc.strerror}); "
                 "solaxtray is using default settings for now."
             )
+        if len(raw) > MAX_FILE_BYTES:
+            reason = f"it is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            return Settings(), self._set_aside(raw, reason, truncated=True)
         try:
-            data = json.loads(raw.decode("utf-8"))
-            if not isinstance(data, dict):
-                raise ConfigError("it does not hold a settings object")
-            data, secrets_found = _without_secrets(data)
-            data = migrate(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return Settings(), self._set_aside(raw, f"it is not valid JSON ({_short(exc)})")
+            data = parse_settings_bytes(raw)
         except ConfigError as exc:
             return Settings(), self._set_aside(raw, exc.message.rstrip("."))
-        settings, problems = _from_dict(data)
+        data, secrets_found = _without_secrets(data)
+        problems: list[str] = []
+        try:
+            data = migrate(data)
+        except ConfigError as exc:
+            # Read it as this version's file: its values are still worth keeping.
+            problems.append(exc.message)
+            data["version"] = SETTINGS_VERSION
+        settings, field_problems = _from_dict(data)
+        problems.extend(field_problems)
         if problems:
-            reason = "; ".join(p.rstrip(".") for p in problems)
-            return settings, self._set_aside(raw, reason, salvaged=True)
-        if secrets_found:
-            self._remove_secrets(data)
+            return settings, self._salvage(raw, settings, problems)
+        kept = _without_unsafe_unknown_keys(data)
+        if _secret_shaped(kept):
+            # Inside a known setting (under a notification kind this version does not know,
+            # say): keep the settings as they were understood, and nothing else of them.
+            kept.update(settings_to_dict(settings))
+        if secrets_found or kept != data:
+            self._remove_secrets(kept)
         return settings, None
+
+    def _read(self) -> bytes:
+        """At most ``MAX_FILE_BYTES + 1`` bytes of the file, if it is a regular file. Raises
+        ``_NotAFile`` for anything else (checked before opening: opening a FIFO for reading waits
+        for a writer, and a device never ends) and OSError when it cannot be read."""
+        _check_regular(os.stat(self.path).st_mode)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(self.path, flags | getattr(os, "O_BINARY", 0))
+        try:
+            # The path may have been swapped since the stat: check what was really opened.
+            _check_regular(os.fstat(fd).st_mode)
+            chunks: list[bytes] = []
+            left = MAX_FILE_BYTES + 1
+            while left > 0:
+                chunk = os.read(fd, min(left, 65536))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
 
     def save(self, settings: Settings) -> None:
         """Validate and write atomically. Raises ConfigError for an invalid value or when the file
@@ -573,36 +717,193 @@ class SettingsStore:
             self.path,
         )
 
-    def _set_aside(self, raw: bytes, reason: str, *, salvaged: bool = False) -> str:
+    def _salvage(self, raw: bytes, settings: Settings, problems: list[str]) -> str:
+        """Set the damaged file aside and write back what was valid: the next start must find
+        the user's serial numbers again, not the defaults."""
+        reason = _reasons(problems)
+        target = self._move_aside(raw)
+        if isinstance(target, OSError):
+            return (
+                f"The settings file {self.path} is damaged ({reason}), so those settings were "
+                "reset to their defaults and the others kept for now. It could not be moved "
+                f"aside ({target.strerror}); saving settings will replace it."
+            )
+        try:
+            self.save(settings)
+        except ConfigError as exc:
+            return (
+                f"The settings file was damaged ({reason}), so those settings were reset to "
+                "their defaults and the others kept for now, but they could not be saved again "
+                f"({exc.message.rstrip('.')}). The old file was moved to {target}."
+            )
+        return (
+            f"The settings file was damaged ({reason}), so those settings were reset to their "
+            f"defaults; the others were kept and saved again. The old file was moved to {target}."
+        )
+
+    def _set_aside(self, raw: bytes, reason: str, *, truncated: bool = False) -> str:
+        """Move an unreadable file aside; the sentence says why and where it went."""
+        reason = _cap(redact(reason))
+        target = self._move_aside(raw, truncated=truncated)
+        if isinstance(target, OSError):
+            return (
+                f"The settings file {self.path} is damaged ({reason}), so solaxtray started with "
+                f"default settings. It could not be moved aside ({target.strerror}); saving "
+                "settings will replace it."
+            )
+        return (
+            f"The settings file was damaged ({reason}), so solaxtray started with default "
+            f"settings. The old file was moved to {target}."
+        )
+
+    def _move_aside(self, raw: bytes, *, truncated: bool = False) -> Path | OSError:
         """Move the damaged file to ``settings.json.corrupt-<time>``, with any secret in it masked
-        first: the copy is kept for the user to look at, so it would keep a token for ever."""
-        reason = redact(reason)
+        first: the copy is kept for the user to look at, so it would keep a token for ever. Of a
+        file cut at ``MAX_FILE_BYTES`` (``truncated``) only the masked part that was read is kept:
+        what was not read cannot be checked for secrets."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
         target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         counter = 1
         while target.exists():
             counter += 1
             target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
-        kept = (
-            "the values that could be read were kept and the rest reset to defaults"
-            if salvaged
-            else "solaxtray started with default settings"
-        )
         scrubbed = scrub_settings_bytes(raw)
         try:
-            if scrubbed == raw:
+            if scrubbed == raw and not truncated:
                 os.replace(self.path, target)
             else:
                 _write_atomic(target, scrubbed)
                 os.unlink(self.path)
         except OSError as exc:
             logger.info("Could not move the damaged settings file aside: %s", exc.strerror)
-            return (
-                f"The settings file {self.path} is damaged ({reason}), so {kept}. "
-                f"It could not be moved aside ({exc.strerror}); saving settings will replace it."
-            )
-        logger.info("Settings file damaged (%s); moved it to %s", reason, target)
-        return f"The settings file was damaged ({reason}), so {kept}. The old file was moved to {target}."
+            return exc
+        logger.info("Settings file damaged; moved it to %s", target)
+        return target
+
+
+class MemorySettingsStore(SettingsStore):
+    """Settings held in memory for one run, never read from or written to a file: the demo's.
+    The demo must not change (or even set aside, or clean) the user's own settings file."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__(Path(os.devnull))
+        self._settings = settings if settings is not None else Settings()
+
+    def __repr__(self) -> str:
+        return "MemorySettingsStore()"
+
+    def load(self) -> tuple[Settings, str | None]:
+        return self._settings, None
+
+    def save(self, settings: Settings) -> None:
+        self._settings = settings.validated()
+
+
+class _NotAFile(OSError):
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _check_regular(mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISFIFO(mode):
+        kind = "a named pipe"
+    elif stat.S_ISDIR(mode):
+        kind = "a folder"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    else:
+        kind = "something other than a file"
+    raise _NotAFile(kind)
+
+
+def _parse_float(text: str) -> float | BadNumber:
+    number = float(text)
+    return number if math.isfinite(number) else BadNumber(text)
+
+
+def _parse_int(text: str) -> int | BadNumber:
+    if len(text) > MAX_NUMBER_DIGITS:
+        return BadNumber(text)
+    return int(text)
+
+
+def parse_settings_bytes(raw: bytes) -> dict[str, Any]:
+    """The JSON object in a settings file's bytes, with every number no setting can hold (NaN,
+    infinities, thousand-digit integers) as a ``BadNumber`` in its place. Raises ConfigError with
+    the reason when the bytes are not one JSON object."""
+    try:
+        data = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=BadNumber,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+        )
+    except UnicodeDecodeError:
+        raise ConfigError("it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"it is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ConfigError("it is nested too deeply to read") from None
+    except ValueError:
+        raise ConfigError("it is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ConfigError("it does not hold a settings object")
+    return data
+
+
+def _cap(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reasons(problems: list[str]) -> str:
+    """The problems as one clause: the first three, then how many more."""
+    shown = "; ".join(_cap(redact(p.rstrip("."))) for p in problems[:3])
+    if len(problems) > 3:
+        return f"{shown}; and {len(problems) - 3} more"
+    return shown
+
+
+def _json_safe(value: Any) -> bool:
+    """Whether ``value`` can be written back as it was read (no ``BadNumber``, no ``TooDeep``)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def _secret_shaped(value: Any) -> bool:
+    """Whether ``value`` holds something token-shaped, or something that cannot be written back
+    as it was read (a ``BadNumber`` under a key this version ignores): either way, not to be
+    kept as it is."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    return redact(text) != text
+
+
+def _without_unsafe_unknown_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the keys this version does not know whose name or value is shaped like
+    a secret (or cannot be written back). Other unknown keys stay: a newer solaxtray's settings
+    survive a downgrade."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _CHECKS or key == "version":
+            out[key] = value
+            continue
+        if not _json_safe(value):
+            continue
+        if _secret_shaped({key: value}):
+            logger.warning("Dropping a token-shaped value from the settings file")
+            continue
+        out[key] = value
+    return out
 
 
 def _dumps(data: Mapping[str, Any]) -> str:
@@ -630,9 +931,12 @@ def _is_secret_key(key: object) -> bool:
     return isinstance(key, str) and key.lower() in _SECRET_KEYS
 
 
-def _without_secrets(value: Any) -> tuple[Any, bool]:
+def _without_secrets(value: Any, depth: int = 0) -> tuple[Any, bool]:
     """``value`` with every secret key dropped at any depth, and whether one was there. The
-    secrets' values are registered with ``redact`` so that they are masked in any later text."""
+    secrets' values are registered with ``redact`` so that they are masked in any later text.
+    What is nested deeper than ``MAX_DEPTH`` becomes ``TooDeep`` (never walked further)."""
+    if depth > MAX_DEPTH and isinstance(value, dict | list):
+        return _TOO_DEEP, False
     if isinstance(value, dict):
         found = False
         out: dict[str, Any] = {}
@@ -642,11 +946,11 @@ def _without_secrets(value: Any) -> tuple[Any, bool]:
                 if isinstance(item, str | int) and not isinstance(item, bool):
                     register_secret(str(item))
                 continue
-            out[key], inner = _without_secrets(item)
+            out[key], inner = _without_secrets(item, depth + 1)
             found = found or inner
         return out, found
     if isinstance(value, list):
-        items = [_without_secrets(item) for item in value]
+        items = [_without_secrets(item, depth + 1) for item in value]
         return [item for item, _ in items], any(inner for _, inner in items)
     return value, False
 
@@ -668,8 +972,8 @@ def scrub_settings_bytes(raw: bytes) -> bytes:
     """
     text = raw.decode("utf-8", errors="surrogateescape")
     try:
-        data = json.loads(text)
-    except ValueError:
+        data: Any = parse_settings_bytes(raw)
+    except ConfigError:
         data = None
     if isinstance(data, dict):
         cleaned, found = _without_secrets(data)
@@ -677,15 +981,10 @@ def scrub_settings_bytes(raw: bytes) -> bytes:
             # Parsed and no secret key; a token-shaped value under another name is masked below.
             masked = redact(text)
             return raw if masked == text else masked.encode("utf-8", errors="surrogateescape")
-        return _dumps(cleaned).encode("utf-8")
+        if _json_safe(cleaned):
+            return _dumps(cleaned).encode("utf-8")
     masked = _SECRET_VALUE_RE.sub(r"\1***", redact(text))
     return raw if masked == text else masked.encode("utf-8", errors="surrogateescape")
-
-
-def _short(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at line {exc.lineno}"
-    return "not UTF-8 text"
 
 
 def with_serials(settings: Settings, serials: Iterable[str]) -> Settings:

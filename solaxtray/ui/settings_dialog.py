@@ -18,12 +18,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from typing import Any, NamedTuple, Protocol
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -37,6 +41,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -98,6 +103,26 @@ SERIAL_TITLES: dict[str, str] = {
     BACKEND_TOKEN: "Inverters (dongle registration numbers)",
     BACKEND_DEVELOPER: "Inverters (the inverters' own serial numbers)",
 }
+SERIAL_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    BACKEND_TOKEN: ("Add a &registration number:", "Registration number to add"),
+    BACKEND_DEVELOPER: ("Add an inverter's &serial number:", "Inverter serial number to add"),
+}
+"""The visible label (with its keyboard mnemonic) and the accessible name of the serial field."""
+SERIAL_LIST_LABELS: dict[str, tuple[str, str]] = {
+    BACKEND_TOKEN: ("&Watched dongles:", "Watched dongle registration numbers"),
+    BACKEND_DEVELOPER: ("&Watched inverters:", "Watched inverter serial numbers"),
+}
+SERIAL_LIST_ROWS = 4
+"""Rows the serial list shows before it scrolls."""
+DEFAULT_LOW_SOC = 20
+"""The threshold offered when the low-battery alert is switched on."""
+WIDE_SCREEN_PX = 1100
+"""From this free width on, the form stands in two columns (it then fits 1366x768 unscrolled)."""
+DEMO_NOTE = (
+    "This is the demo: it shows its own simulated inverters and saves nothing. Your settings, "
+    "keyring and request budget are not touched."
+)
+DEMO_SERIALS_NOTE = "The demo's simulated inverters cannot be changed."
 SERIAL_PLACEHOLDERS: dict[str, str] = {
     BACKEND_TOKEN: "10 letters and digits, printed on the dongle",
     BACKEND_DEVELOPER: "Serial number on the inverter's label",
@@ -146,8 +171,24 @@ API. Called on the test's worker thread: the ledger takes a file lock."""
 
 
 class _Tested(NamedTuple):
-    outcome: Snapshot | SolaxTrayError
+    outcome: Snapshot | SolaxTrayError | str
+    """A snapshot of the first inverter, the error, or a sentence saying what was checked
+    without an inverter."""
     fingerprint: str
+
+
+SIGNED_IN = (
+    "Signed in: SolaX Cloud accepted the client id and secret. Add an inverter's serial "
+    "number to test reading it as well."
+)
+SIGNED_IN_BEFORE = (
+    "The client id and secret are in use: the app holds a valid access token from them, so no "
+    "request was needed. Add an inverter's serial number to test reading it as well."
+)
+FORM_ONLY = (
+    "The tokenId has the right form. SolaX Cloud checks a tokenId only together with a "
+    "registration number, so no request was sent: add a registration number, then test again."
+)
 
 
 class _NotAgain(SolaxTrayError):
@@ -196,7 +237,9 @@ class SettingsDialog(QDialog):
 
     ``backend``: the API in use when it is not the saved one (``--backend`` for this run); the
     dialog shows it first. In demo mode it is the API the demo runs on, and the choice is fixed
-    there: the demo needs no secrets, and ``--backend`` picks its API.
+    there: the demo needs no secrets, and ``--backend`` picks its API. ``demo_serials`` are the
+    inverters the demo shows: listed read-only in place of the user's own, which the demo never
+    changes.
     """
 
     applied = Signal(object)
@@ -216,6 +259,7 @@ class SettingsDialog(QDialog):
         backend_factory: BackendFactory | None = None,
         autostart: Autostart | None = None,
         ledger_for: LedgerFor | None = None,
+        demo_serials: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -225,6 +269,7 @@ class SettingsDialog(QDialog):
         self._store = store
         self._clock = clock
         self._demo = demo
+        self._demo_serials = tuple(demo_serials)
         self._token_store = token_store if token_store is not None else _default_token_store()
         self._credentials_store = (
             credentials_store if credentials_store is not None else _default_credentials_store()
@@ -243,29 +288,49 @@ class SettingsDialog(QDialog):
         self._shown_backend = backend or settings.backend
         self._loading = True
         self._fitted = False
+        self._free: QRect | None = None
+        """The screen area the dialog was last fitted to (it may grow inside it)."""
         self._build()
+        self.content.installEventFilter(self)
         self._load_values(settings)
         self._loading = False
 
     # --- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        # Everything but the closing row scrolls: the form is taller than a small screen
-        # (800x600 netbooks, scaled displays), and the Close button must stay reachable.
+        # Everything but the closing row scrolls: on a small screen (800x600 netbooks, scaled
+        # displays) the form is taller than the screen, and the Close button must stay reachable.
+        # On a wide screen the two halves stand side by side (``fit_to_screen``), so the whole
+        # form fits a 1366x768 screen without scrolling.
         outer = QVBoxLayout(self)
         self.scroll_area = QScrollArea(self)
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.content = QWidget(self.scroll_area)
-        layout = QVBoxLayout(self.content)
+        self.columns = QBoxLayout(QBoxLayout.Direction.TopToBottom, self.content)
+        layout = QVBoxLayout()
+        right = QVBoxLayout()
+        self.columns.addLayout(layout, 1)
+        self.columns.addLayout(right, 1)
+
+        self.demo_note = QLabel(DEMO_NOTE, self.content)
+        self.demo_note.setWordWrap(True)
+        self.demo_note.setVisible(self._demo)
+        layout.addWidget(self.demo_note)
 
         account_box = QGroupBox("SolaX account", self)
         account_layout = QVBoxLayout(account_box)
         self.backend_combo = QComboBox(account_box)
         for kind, label in BACKEND_LABELS.items():
             self.backend_combo.addItem(label, kind)
+        # The longest choice would otherwise set the width of the whole dialog.
+        self.backend_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.backend_combo.setMinimumContentsLength(32)
         self.backend_combo.activated.connect(lambda _i: self._on_backend_changed())
+        _label_for(self.backend_combo, "SolaX &API:", "SolaX API", account_layout)
         self.backend_help = QLabel("", account_box)
         self.backend_help.setWordWrap(True)
         account_layout.addWidget(self.backend_combo)
@@ -282,10 +347,11 @@ class SettingsDialog(QDialog):
         self.token_edit.returnPressed.connect(self.save_token)
         self.save_token_button = QPushButton("Save token", self.token_panel)
         self.save_token_button.clicked.connect(self.save_token)
+        token_layout.addWidget(self.token_status)
+        _label_for(self.token_edit, "&tokenId:", "tokenId", token_layout)
         row = QHBoxLayout()
         row.addWidget(self.token_edit, 1)
         row.addWidget(self.save_token_button)
-        token_layout.addWidget(self.token_status)
         token_layout.addLayout(row)
         account_layout.addWidget(self.token_panel)
 
@@ -298,12 +364,17 @@ class SettingsDialog(QDialog):
         self.client_id_edit = QLineEdit(self.developer_panel)
         self.client_id_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.client_id_edit.setPlaceholderText("From your application on developer.solaxcloud.com")
-        dev_layout.addRow("Client id", self.client_id_edit)
+        dev_layout.addRow(
+            _label_for(self.client_id_edit, "Client &id:", "Client id"), self.client_id_edit
+        )
         self.client_secret_edit = QLineEdit(self.developer_panel)
         self.client_secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.client_secret_edit.setPlaceholderText("Shown beside the client id")
         self.client_secret_edit.returnPressed.connect(self.save_credentials)
-        dev_layout.addRow("Client secret", self.client_secret_edit)
+        dev_layout.addRow(
+            _label_for(self.client_secret_edit, "Client &secret:", "Client secret"),
+            self.client_secret_edit,
+        )
         self.save_credentials_button = QPushButton("Save client id and secret", self)
         self.save_credentials_button.clicked.connect(self.save_credentials)
         dev_layout.addRow("", self.save_credentials_button)
@@ -314,6 +385,10 @@ class SettingsDialog(QDialog):
         self.retry_button.clicked.connect(self.load_secret_state)
         self.retry_button.hide()
         self.test_button = QPushButton("Test connection", account_box)
+        self.test_button.setToolTip(
+            "Checks the token or the client id and secret with SolaX Cloud; with a serial number "
+            "in the list, also reads the first inverter."
+        )
         self.test_button.clicked.connect(self.test_connection)
         row.addStretch(1)
         row.addWidget(self.retry_button)
@@ -328,26 +403,39 @@ class SettingsDialog(QDialog):
         self.serial_box = QGroupBox(SERIAL_TITLES[BACKEND_TOKEN], self)
         serial_layout = QVBoxLayout(self.serial_box)
         self.serial_list = QListWidget(self.serial_box)
+        # A handful of rows, not Qt's default 192 px of empty list: most users have one inverter,
+        # and the list scrolls.
+        self.serial_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.serial_list.setMaximumHeight(self.fontMetrics().height() * SERIAL_LIST_ROWS + 12)
         self.serial_edit = QLineEdit(self.serial_box)
         self.serial_edit.returnPressed.connect(self.add_serial)
         self.add_serial_button = QPushButton("Add", self.serial_box)
         self.add_serial_button.clicked.connect(self.add_serial)
         self.remove_serial_button = QPushButton("Remove", self.serial_box)
         self.remove_serial_button.clicked.connect(self.remove_serial)
+        self.serial_edit_label = _label_for(self.serial_edit, "", "")
+        self.serial_list_label = _label_for(self.serial_list, "", "")
         row = QHBoxLayout()
         row.addWidget(self.serial_edit, 1)
         row.addWidget(self.add_serial_button)
         row.addWidget(self.remove_serial_button)
         self.serial_error = QLabel("", self.serial_box)
         self.serial_error.setWordWrap(True)
+        serial_layout.addWidget(self.serial_list_label)
         serial_layout.addWidget(self.serial_list)
+        serial_layout.addWidget(self.serial_edit_label)
         serial_layout.addLayout(row)
         serial_layout.addWidget(self.serial_error)
         layout.addWidget(self.serial_box)
+        layout.addStretch(1)
 
         self.form = QFormLayout()
         self.server_combo = QComboBox(self)
         self.server_combo.setEditable(True)
+        self.server_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.server_combo.setMinimumContentsLength(24)
         self.server_combo.addItem(DEFAULT_SERVER_LABEL, None)
         for name, url in KNOWN_SERVERS.items():
             self.server_combo.addItem(f"{name} — {url}", name)
@@ -355,35 +443,38 @@ class SettingsDialog(QDialog):
         line_edit = self.server_combo.lineEdit()
         if line_edit is not None:
             line_edit.editingFinished.connect(self._apply)
-        self.form.addRow("Server", self.server_combo)
+        self.form.addRow(_label_for(self.server_combo, "Se&rver:", "Server"), self.server_combo)
 
         self.region_combo = QComboBox(self)
         self.region_combo.setEditable(True)
+        self.region_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.region_combo.setMinimumContentsLength(24)
         for name, label in REGION_LABELS.items():
             self.region_combo.addItem(label, name)
         self.region_combo.activated.connect(lambda _i: self._apply())
         region_edit = self.region_combo.lineEdit()
         if region_edit is not None:
             region_edit.editingFinished.connect(self._apply)
-        self.form.addRow("Developer API region", self.region_combo)
-
-        self.low_soc_spin = QSpinBox(self)
-        self.low_soc_spin.setRange(0, 99)
-        self.low_soc_spin.setSuffix(" %")
-        self.low_soc_spin.setSpecialValueText("Off")
-        self.low_soc_spin.valueChanged.connect(lambda _v: self._apply())
-        self.form.addRow("Low battery alert below", self.low_soc_spin)
+        self.form.addRow(
+            _label_for(self.region_combo, "Developer API re&gion:", "Developer API region"),
+            self.region_combo,
+        )
 
         self.stale_spin = QSpinBox(self)
         self.stale_spin.setRange(1, 24 * 60)
         self.stale_spin.setSuffix(" min")
         self.stale_spin.valueChanged.connect(lambda _v: self._apply())
-        self.form.addRow("No-data alert after", self.stale_spin)
+        self.form.addRow(
+            _label_for(self.stale_spin, "No-data alert a&fter:", "No-data alert after (minutes)"),
+            self.stale_spin,
+        )
 
-        self.autostart_check = QCheckBox("Start SolaX Tray when I log in", self)
+        self.autostart_check = QCheckBox("Start SolaX Tray when I &log in", self)
         self.autostart_check.toggled.connect(self._on_autostart)
         self.form.addRow("", self.autostart_check)
-        layout.addLayout(self.form)
+        right.addLayout(self.form)
 
         notify_box = QGroupBox("Notify me about", self)
         notify_layout = QVBoxLayout(notify_box)
@@ -391,10 +482,26 @@ class SettingsDialog(QDialog):
         for f in fields(NotifySettings):
             check = QCheckBox(NOTIFY_LABELS.get(f.name, f.name.replace("_", " ")), notify_box)
             check.toggled.connect(lambda _on: self._apply())
-            notify_layout.addWidget(check)
             self.notify_checks[f.name] = check
-        layout.addWidget(notify_box)
-        layout.addStretch(1)
+            if f.name != "low_soc":
+                notify_layout.addWidget(check)
+                continue
+            # The threshold belongs to its switch: usable only while the switch is on, so the
+            # two can never say different things ("Off" beside a ticked box).
+            self.low_soc_spin = QSpinBox(notify_box)
+            self.low_soc_spin.setRange(1, 99)
+            self.low_soc_spin.setPrefix("below ")
+            self.low_soc_spin.setSuffix(" %")
+            self.low_soc_spin.setAccessibleName("Low battery alert below (percent)")
+            self.low_soc_spin.valueChanged.connect(lambda _v: self._apply())
+            check.toggled.connect(self.low_soc_spin.setEnabled)
+            row = QHBoxLayout()
+            row.addWidget(check)
+            row.addWidget(self.low_soc_spin)
+            row.addStretch(1)
+            notify_layout.addLayout(row)
+        right.addWidget(notify_box)
+        right.addStretch(1)
         self.scroll_area.setWidget(self.content)
         outer.addWidget(self.scroll_area, 1)
 
@@ -417,12 +524,19 @@ class SettingsDialog(QDialog):
                 self.client_secret_edit,
                 self.save_credentials_button,
                 self.test_button,
+                self.serial_edit,
+                self.add_serial_button,
+                self.remove_serial_button,
             ):
                 widget.setEnabled(False)
+        _name_controls(self)
 
     def _load_values(self, settings: Settings) -> None:
         self.serial_list.clear()
         serials = settings.serials if settings.backend == self._shown_backend else ()
+        if self._demo:
+            serials = self._demo_serials
+            self.serial_error.setText(DEMO_SERIALS_NOTE)
         self.serial_list.addItems(list(serials))
         self._serials_by_backend = {settings.backend: settings.serials}
         index = self.server_combo.findData(settings.api_url)
@@ -435,10 +549,14 @@ class SettingsDialog(QDialog):
             self.region_combo.setCurrentIndex(region)
         else:
             self.region_combo.setEditText(settings.developer_host)
-        self.low_soc_spin.setValue(settings.low_soc_percent or 0)
+        self.low_soc_spin.setValue(settings.low_soc_percent or DEFAULT_LOW_SOC)
         self.stale_spin.setValue(settings.stale_minutes)
         for name, check in self.notify_checks.items():
             check.setChecked(bool(getattr(settings.notify, name)))
+        # The low-battery alert is on only with both its switch and a threshold.
+        low_on = settings.notify.low_soc and settings.low_soc_percent is not None
+        self.notify_checks["low_soc"].setChecked(low_on)
+        self.low_soc_spin.setEnabled(low_on)
         self.autostart_check.setChecked(settings.start_at_login)
         self._show_backend(self._shown_backend)
 
@@ -467,6 +585,12 @@ class SettingsDialog(QDialog):
         self.developer_panel.setVisible(developer)
         self.serial_box.setTitle(SERIAL_TITLES[kind])
         self.serial_edit.setPlaceholderText(SERIAL_PLACEHOLDERS[kind])
+        for label, widget, (text, name) in (
+            (self.serial_edit_label, self.serial_edit, SERIAL_FIELD_LABELS[kind]),
+            (self.serial_list_label, self.serial_list, SERIAL_LIST_LABELS[kind]),
+        ):
+            label.setText(text)
+            widget.setAccessibleName(name)
         self.form.setRowVisible(self.server_combo, not developer)
         self.form.setRowVisible(self.region_combo, developer)
         self._sync_retry()
@@ -509,9 +633,22 @@ class SettingsDialog(QDialog):
     def fit_to_screen(self, free: QRect | None = None) -> None:
         """As large as the form wants, but inside the screen's free area (``free``, default the
         dialog's screen's available geometry) with room for the window manager's title bar;
-        what does not fit scrolls."""
+        what does not fit scrolls. On a wide screen the form stands in two columns."""
         if free is None:
             free = self.screen().availableGeometry()
+        self._free = QRect(free)
+        wide = free.width() >= WIDE_SCREEN_PX
+        self.columns.setDirection(
+            QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        )
+        self.columns.activate()
+        width, height = self._wanted_size(free)
+        self.resize(width, height)
+        x = free.left() + max(0, (free.width() - self.width()) // 2)
+        y = free.top() + max(0, (free.height() - self.height() - TITLE_ALLOWANCE_PX) // 2)
+        self.move(x, y + TITLE_ALLOWANCE_PX - FRAME_ALLOWANCE_PX)
+
+    def _wanted_size(self, free: QRect) -> tuple[int, int]:
         content = self.content.sizeHint()
         bar = self.scroll_area.verticalScrollBar().sizeHint().width()
         outer = self.layout()
@@ -519,11 +656,40 @@ class SettingsDialog(QDialog):
         extra_w = (margins.left() + margins.right()) if margins is not None else 0
         chrome = self.sizeHint().height() - self.scroll_area.sizeHint().height()
         width = min(content.width() + bar + extra_w, free.width() - FRAME_ALLOWANCE_PX)
-        height = min(content.height() + chrome, free.height() - TITLE_ALLOWANCE_PX)
-        self.resize(max(width, 200), max(height, 200))
-        x = free.left() + max(0, (free.width() - self.width()) // 2)
-        y = free.top() + max(0, (free.height() - self.height() - TITLE_ALLOWANCE_PX) // 2)
-        self.move(x, y + TITLE_ALLOWANCE_PX - FRAME_ALLOWANCE_PX)
+        # Wrapped sentences need more lines in a narrower window: ask for the height at the
+        # width the content will really get.
+        wanted = content.height()
+        if self.content.hasHeightForWidth():
+            wanted = max(wanted, self.content.heightForWidth(width - extra_w - bar))
+        height = min(wanted + chrome, free.height() - TITLE_ALLOWANCE_PX)
+        return max(width, 200), max(height, 200)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            watched is self.content
+            and event.type() == QEvent.Type.LayoutRequest
+            and self._free is not None
+            and self.isVisible()
+        ):
+            # A sentence that arrives later (the keyring's answer, a test result) may need more
+            # room than the form had when it was fitted.
+            QTimer.singleShot(0, self._grow_to_content)
+        return super().eventFilter(watched, event)
+
+    def _grow_to_content(self) -> None:
+        """Grow (never shrink, never move more than needed) to what the form now wants, inside
+        the free area the dialog was fitted to."""
+        free = self._free
+        if free is None or not self.isVisible():
+            return
+        width, height = self._wanted_size(free)
+        width, height = max(width, self.width()), max(height, self.height())
+        if (width, height) == (self.width(), self.height()):
+            return
+        self.resize(width, height)
+        x = min(self.x(), free.right() + 1 - FRAME_ALLOWANCE_PX - width)
+        y = min(self.y(), free.bottom() + 1 - FRAME_ALLOWANCE_PX - height)
+        self.move(max(free.left(), x), max(free.top(), y))
 
     # --- settings -------------------------------------------------------------------------------
 
@@ -553,20 +719,20 @@ class SettingsDialog(QDialog):
     def collect(self) -> Settings:
         """The settings the widgets show, validated (raises ConfigError with a sentence)."""
         notify = NotifySettings(**{n: c.isChecked() for n, c in self.notify_checks.items()})
-        low = self.low_soc_spin.value()
+        low_on = self.notify_checks["low_soc"].isChecked()
         changes: dict[str, Any] = {
             "serials": self._listed_serials(),
             "api_url": self._server_value(),
             "developer_host": self._region_value(),
-            "low_soc_percent": low or None,
+            "low_soc_percent": self.low_soc_spin.value() if low_on else None,
             "stale_minutes": self.stale_spin.value(),
             "notify": notify,
             "start_at_login": self.autostart_check.isChecked(),
         }
         if not self._demo:
             changes["backend"] = self._shown_backend
-        elif self.settings.backend != self._shown_backend:
-            # The demo's API is this run's choice; the saved serials stay the user's own.
+        else:
+            # The demo's API and inverters are this run's; the settings keep the user's own.
             changes["serials"] = self.settings.serials
         return replace(self.settings, **changes).validated()
 
@@ -593,6 +759,9 @@ class SettingsDialog(QDialog):
         return True
 
     def add_serial(self) -> None:
+        if self._demo:
+            self.serial_error.setText(DEMO_SERIALS_NOTE)
+            return
         try:
             (sn,) = normalize_serials([self.serial_edit.text()], self._shown_backend)
         except ConfigError as exc:
@@ -607,6 +776,9 @@ class SettingsDialog(QDialog):
         self._apply()
 
     def remove_serial(self) -> None:
+        if self._demo:
+            self.serial_error.setText(DEMO_SERIALS_NOTE)
+            return
         row = self.serial_list.currentRow()
         if row < 0:
             self.serial_error.setText("Select a serial number to remove.")
@@ -788,17 +960,17 @@ class SettingsDialog(QDialog):
     # --- test connection -------------------------------------------------------------------------
 
     def test_connection(self) -> None:
-        """Fetch the first serial with the typed (or stored) secrets, off the GUI thread."""
+        """Check the typed (or stored) secrets with SolaX Cloud, off the GUI thread: by reading
+        the first inverter when there is one, else (Developer API) by signing in. The tokenId
+        API has no request without an inverter: then only the token's form is checked, and the
+        sentence says so."""
         try:
             settings = self.collect()
         except ConfigError as exc:
             self.test_result.setText(exc.message)
             return
-        if not settings.serials:
-            self.test_result.setText("Add a serial number first.")
-            return
         factory = self._backend_factory
-        sn = settings.serials[0]
+        sn = settings.serials[0] if settings.serials else None
         kind = self._shown_backend
         if kind == BACKEND_DEVELOPER:
             typed = (self.client_id_edit.text().strip(), self.client_secret_edit.text().strip())
@@ -859,6 +1031,11 @@ class SettingsDialog(QDialog):
 
         def run() -> _Tested:
             backend, print_ = open_backend()
+            if sn is None:
+                try:
+                    return _Tested(credentials_only(backend), print_)
+                finally:
+                    backend.close()
             try:
                 need = max(1, int(backend.requests_for(1)))
                 ledger = (
@@ -886,8 +1063,38 @@ class SettingsDialog(QDialog):
                 raise TypeError(f"unexpected answer {type(outcome).__name__}")
             return _Tested(outcome, print_)
 
+        def credentials_only(backend: Any) -> SolaxTrayError | str:
+            sign_in = getattr(backend, "sign_in", None)
+            if kind != BACKEND_DEVELOPER or not callable(sign_in):
+                return FORM_ONLY
+            ledger = (
+                ledger_for(kind, int(backend.per_minute), int(backend.per_day))
+                if ledger_for is not None
+                else None
+            )
+            if ledger is not None and ledger.wait_time(1) > 0:
+                raise _BudgetUsed(
+                    "The app's request budget for SolaX Cloud is used up for the moment "
+                    "(the test counts towards it, like every request). Try again in about "
+                    f"{_in_words(ledger.wait_time(1))}."
+                )
+            before = int(backend.requests_made)
+            try:
+                sent = bool(sign_in())
+            except SolaxTrayError as exc:
+                return exc
+            finally:
+                if ledger is not None:
+                    ledger.charge("", int(backend.requests_made) - before)
+            return SIGNED_IN if sent else SIGNED_IN_BEFORE
+
         self.test_button.setEnabled(False)
-        self.test_result.setText(f"Asking SolaX Cloud about {sn}…")
+        if sn is not None:
+            self.test_result.setText(f"Asking SolaX Cloud about {sn}…")
+        elif kind == BACKEND_DEVELOPER:
+            self.test_result.setText("Asking SolaX Cloud to check the client id and secret…")
+        else:
+            self.test_result.setText("Checking the tokenId…")
         self._caller.call(run, self._on_tested, timeout_s=TEST_TIMEOUT_S, name="solaxtray-test")
 
     def _on_tested(self, result: Any, error: BaseException | None) -> None:
@@ -897,6 +1104,8 @@ class SettingsDialog(QDialog):
                 self._rejected.add(result.fingerprint)
             if isinstance(result.outcome, Snapshot):
                 self.test_result.setText(describe_snapshot(result.outcome))
+            elif isinstance(result.outcome, str):
+                self.test_result.setText(result.outcome)
             else:
                 self.test_result.setText(f"{result.outcome.title}: {result.outcome.message}")
             return
@@ -941,3 +1150,43 @@ _DEV_HINT = (
     "Copy the client id and secret of your application on the SolaX Developer Platform "
     "(developer.solaxcloud.com) and choose Save client id and secret."
 )
+
+
+def _label_for(
+    widget: QWidget, text: str, accessible_name: str, layout: QBoxLayout | None = None
+) -> QLabel:
+    """A visible label that names ``widget`` (its buddy: the mnemonic focuses it) and the same
+    name for screen readers: a placeholder alone disappears as soon as something is typed."""
+    label = QLabel(text, widget.parentWidget())
+    label.setBuddy(widget)
+    if accessible_name:
+        widget.setAccessibleName(accessible_name)
+    if layout is not None:
+        layout.addWidget(label)
+    return label
+
+
+def _name_controls(root: QWidget) -> None:
+    """Give every button its text as accessible name, and the line edit inside an editable
+    combo box or a spin box the name of its owner; the other controls are named where built."""
+    for button in root.findChildren(QAbstractButton):
+        if not button.accessibleName():
+            button.setAccessibleName(button.text().replace("&", "").strip())
+    for edit in root.findChildren(QLineEdit):
+        owner = edit.parentWidget()
+        if not edit.accessibleName() and isinstance(owner, QComboBox | QAbstractSpinBox):
+            edit.setAccessibleName(owner.accessibleName())
+    for combo in root.findChildren(QComboBox):
+        # The drop-down list is a control of its own for a screen reader.
+        if not combo.view().accessibleName():
+            combo.view().setAccessibleName(combo.accessibleName())
+
+
+INTERACTIVE_TYPES: tuple[type[QWidget], ...] = (
+    QAbstractButton,
+    QLineEdit,
+    QComboBox,
+    QAbstractSpinBox,
+    QAbstractItemView,
+)
+"""The kinds of control that must each carry an accessible name."""

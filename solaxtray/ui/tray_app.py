@@ -52,7 +52,7 @@ from solaxtray.core.presentation import (
     machine_utc_offset,
 )
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
-from solaxtray.core.settings import Settings, SettingsStore
+from solaxtray.core.settings import MemorySettingsStore, Settings, SettingsStore
 from solaxtray.ui.app import AppOptions
 from solaxtray.ui.background import BackgroundCaller
 from solaxtray.ui.icon import IconCache, panel_is_dark, wants_template_icon
@@ -243,7 +243,12 @@ class TrayApp(QObject):
         super().__init__(parent)
         self.options = options
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self.store = settings_store or SettingsStore(paths.settings_path())
+        if settings_store is None:
+            # The demo never reads or writes the user's settings file (nor sets it aside).
+            settings_store = (
+                MemorySettingsStore() if options.demo else SettingsStore(paths.settings_path())
+            )
+        self.store = settings_store
         self.settings, self._settings_warning = self.store.load()
         self._token_loader = token_loader or _keyring_token
         self._developer_loader = developer_loader or _keyring_developer_credentials
@@ -699,6 +704,7 @@ class TrayApp(QObject):
                 demo=self.options.demo,
                 backend=self.backend_kind,
                 ledger_for=self._ledger_for,
+                demo_serials=tuple(self.model.serials) if self.options.demo else (),
             )
             dialog.applied.connect(self._on_settings_applied)
             dialog.token_changed.connect(self._on_token_changed)

@@ -16,7 +16,7 @@ from solaxtray.core import paths
 from solaxtray.core.autostart import XdgAutostart
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.ledger import RequestLedger
-from solaxtray.core.settings import Settings, SettingsStore
+from solaxtray.core.settings import NotifySettings, Settings, SettingsStore
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 from solaxtray.core.simulator.developer import (
     DEMO_CLIENT_ID,
@@ -28,6 +28,7 @@ from solaxtray.ui.background import emit
 from solaxtray.ui.settings_dialog import (
     BACKEND_LABELS,
     FRAME_ALLOWANCE_PX,
+    INTERACTIVE_TYPES,
     TITLE_ALLOWANCE_PX,
     SettingsDialog,
     TokenState,
@@ -60,6 +61,7 @@ def test_changes_are_saved_at_once_and_survive_a_restart(qtbot: Any) -> None:
     dialog.serial_edit.setText("XYZ9876543")
     dialog.add_serial()
     dialog.notify_checks["eps"].setChecked(False)
+    dialog.notify_checks["low_soc"].setChecked(True)
     dialog.low_soc_spin.setValue(20)
     dialog.stale_spin.setValue(30)
     dialog.server_combo.setCurrentIndex(dialog.server_combo.findData("v2-na"))
@@ -78,7 +80,7 @@ def test_changes_are_saved_at_once_and_survive_a_restart(qtbot: Any) -> None:
 
     reopened = _dialog(qtbot, loaded)
     assert reopened.collect() == loaded
-    assert reopened.low_soc_spin.text() == "20 %"
+    assert reopened.low_soc_spin.text() == "below 20 %"
 
 
 def test_an_invalid_serial_is_explained_and_not_added(qtbot: Any) -> None:
@@ -91,11 +93,40 @@ def test_an_invalid_serial_is_explained_and_not_added(qtbot: Any) -> None:
     assert not paths.settings_path().exists()
 
 
-def test_low_soc_zero_means_off(qtbot: Any) -> None:
-    dialog = _dialog(qtbot, Settings(low_soc_percent=15))
-    dialog.low_soc_spin.setValue(0)
-    assert dialog.low_soc_spin.text() == "Off"
-    assert dialog.settings.low_soc_percent is None
+@pytest.mark.parametrize(
+    "settings",
+    [
+        Settings(),  # the defaults: the switch on, no threshold
+        Settings(low_soc_percent=15),
+        Settings(low_soc_percent=15, notify=NotifySettings(low_soc=False)),
+    ],
+    ids=["defaults", "threshold", "threshold-switched-off"],
+)
+def test_the_low_battery_switch_and_threshold_always_agree(qtbot: Any, settings: Settings) -> None:
+    dialog = _dialog(qtbot, settings)
+    check, spin = dialog.notify_checks["low_soc"], dialog.low_soc_spin
+    on = settings.notify.low_soc and settings.low_soc_percent is not None
+    assert check.isChecked() is on
+    assert spin.isEnabled() is on
+    for _ in range(2):
+        # Never "Off" (or 0) beside a ticked box; the number is usable only while it is ticked.
+        assert "Off" not in spin.text()
+        assert spin.value() >= 1
+        assert spin.isEnabled() is check.isChecked()
+        collected = dialog.collect()
+        if check.isChecked():
+            assert collected.low_soc_percent == spin.value()
+            assert collected.notify.low_soc is True
+        else:
+            assert collected.low_soc_percent is None
+        check.setChecked(not check.isChecked())
+    check.setChecked(False)
+    assert SettingsStore(paths.settings_path()).load()[0].low_soc_percent is None
+    check.setChecked(True)
+    spin.setValue(30)
+    saved = SettingsStore(paths.settings_path()).load()[0]
+    assert saved.low_soc_percent == 30
+    assert saved.notify.low_soc is True
 
 
 def test_start_at_login_writes_and_removes_the_autostart_entry(
@@ -321,6 +352,7 @@ def test_demo_mode_fixes_the_api_and_needs_no_secrets(qtbot: Any) -> None:
     assert not dialog.backend_combo.isEnabled()
     assert not dialog.save_credentials_button.isEnabled()
     assert "Demo mode" in dialog.credentials_status.text()
+    dialog.notify_checks["low_soc"].setChecked(True)
     dialog.low_soc_spin.setValue(25)
     assert dialog.settings.backend == "token"  # the saved choice stays the user's own
     assert dialog.settings.low_soc_percent == 25
@@ -446,3 +478,102 @@ def test_the_dialog_fits_an_800x600_screen_and_everything_can_be_reached(qtbot: 
     viewport = dialog.scroll_area.viewport()
     corner = last.mapTo(viewport, last.rect().bottomLeft())
     assert viewport.rect().contains(corner)
+
+
+# --- testing the credentials alone, labels and names, the size ------------------------------------
+
+
+def test_test_connection_checks_developer_credentials_without_a_serial(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
+    with DeveloperSimulator.demo() as dev:
+        settings = Settings(backend="developer", developer_host=dev.base_url)
+        dialog = _dialog(
+            qtbot,
+            settings,
+            credentials_store=_NeverCalledCredentials(),
+            ledger_for=lambda *_a: ledger,
+        )
+        dialog.client_id_edit.setText(DEMO_CLIENT_ID)
+        dialog.client_secret_edit.setText(DEMO_CLIENT_SECRET)
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        text = dialog.test_result.text()
+        assert text.startswith("Signed in"), text
+        assert "serial number first" not in text
+        assert len(dev.requests) == 1  # the sign-in alone, counted like every request
+        assert ledger.used_today() == 1
+
+        dialog.client_secret_edit.setText("not-the-secret-42")
+        dialog.test_connection()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        text = dialog.test_result.text()
+        assert text.startswith("Developer API sign-in refused: "), text
+        assert "not-the-secret-42" not in text
+        assert ledger.used_today() == len(dev.requests) == 2
+
+
+def test_test_connection_on_the_token_api_without_a_serial_says_what_it_checked(
+    qtbot: Any, simulator: CloudSimulator
+) -> None:
+    dialog = _dialog(qtbot, Settings(api_url=simulator.v1_url), token_store=_NeverCalledStore())
+    dialog.token_edit.setText(DEMO_TOKEN)
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+    text = dialog.test_result.text()
+    assert "right form" in text
+    assert "no request was sent" in text
+    assert text != "Add a serial number first."
+    assert len(simulator.requests) == 0
+
+
+@pytest.mark.parametrize("backend", ["token", "developer"])
+def test_every_control_has_a_name_and_the_fields_have_visible_labels(
+    qtbot: Any, backend: str
+) -> None:
+    dialog = _dialog(qtbot, Settings(backend=backend))
+    controls = [w for t in INTERACTIVE_TYPES for w in dialog.findChildren(t)]
+    assert len(controls) > 20
+    unnamed = [f"{type(w).__name__} {w.objectName()!r}" for w in controls if not w.accessibleName()]
+    assert unnamed == []
+    buddies = {
+        label.buddy(): label.text() for label in dialog.findChildren(QLabel) if label.buddy()
+    }
+    shown = (
+        [dialog.client_id_edit, dialog.client_secret_edit]
+        if backend == "developer"
+        else [dialog.token_edit]
+    )
+    for widget in [dialog.backend_combo, dialog.serial_edit, dialog.serial_list, *shown]:
+        assert buddies.get(widget, "").strip(), f"{widget.accessibleName()} has no visible label"
+    assert dialog.serial_edit.accessibleName() != dialog.serial_list.accessibleName()
+
+
+@pytest.mark.parametrize("backend", ["token", "developer"])
+def test_the_dialog_fits_a_1366x768_screen_without_scrolling(qtbot: Any, backend: str) -> None:
+    dialog = _dialog(qtbot, Settings(backend=backend, serials=()))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.fit_to_screen(QRect(0, 0, 1366, 768))
+    viewport = dialog.scroll_area.viewport()
+    bar = dialog.scroll_area.verticalScrollBar()
+    # Everything is visible at once, also after the keyring's answer has arrived: no scrolling.
+    qtbot.waitUntil(
+        lambda: (
+            dialog.token_state != TokenState.LOADING
+            or dialog.credentials_state != TokenState.LOADING
+        ),
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(
+        lambda: dialog.content.sizeHint().height() <= viewport.height() and bar.maximum() == 0,
+        timeout=2000,
+    )
+    assert dialog.width() <= 1366
+    assert dialog.height() <= 700
+    wanted = dialog.content.sizeHint()
+    assert wanted.width() <= 1366
+    assert wanted.height() <= 700
+    # The empty list is a few rows high, not the largest thing in the window.
+    assert dialog.serial_list.height() <= 6 * dialog.fontMetrics().height() + 20
