@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from solaxtray.core.simulator import CloudSimulator
 
@@ -23,6 +25,22 @@ for _name in (
     "SOLAXTRAY_CLIENT_SECRET",
 ):
     os.environ.pop(_name, None)
+
+
+# Property tests keep no example database and write nothing into the checkout (Hypothesis caches
+# the constants of the code under test in its storage directory, ./.hypothesis by default), and
+# have no per-example deadline (examples that cross a real socket vary in time). How many examples
+# each property tries is its own business; SOLAXTRAY_FUZZ_EXAMPLES raises it for a long run.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "solaxtray-hypothesis")
+)
+settings.register_profile(
+    "solaxtray",
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("solaxtray")
 
 
 # Skips that say "this platform or user cannot run it", not "a tool is missing here".

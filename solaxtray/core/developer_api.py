@@ -59,6 +59,7 @@ from solaxtray.core.errors import (
 )
 from solaxtray.core.models import Snapshot
 from solaxtray.core.parsing import (
+    UnreadableValue,
     as_code,
     as_number,
     decode_object,
@@ -105,6 +106,9 @@ RENEW_MARGIN_S = 300.0
 """Renew the access token this long before it expires (at most a tenth of its lifetime)."""
 DEFAULT_LIFETIME_S = 3600.0
 """Assumed lifetime when the token answer gives none: short, so a wrong guess costs one renewal."""
+MAX_LIFETIME_S = 90 * 86400.0
+"""The longest lifetime believed (the real one is 30 days): a token that claims to live for ages
+is still renewed now and then, and its expiry stays an ordinary number."""
 BATTERY_REPROBE_S = 6 * 3600.0
 """How long an inverter that answered without a battery is asked without one (a battery may be
 added later)."""
@@ -352,9 +356,12 @@ class DeveloperClient:
                     sn=sn,
                 )
                 continue
-            outcomes[sn] = snapshot_from_developer(
-                item, batteries.get(sn, ()), sn=sn, fetched_at=fetched_at
-            )
+            try:
+                outcomes[sn] = snapshot_from_developer(
+                    item, batteries.get(sn, ()), sn=sn, fetched_at=fetched_at
+                )
+            except ApiError as error:  # one inverter's corrupt object spoils only its reading
+                outcomes[sn] = error
         return outcomes
 
     def _inverters(
@@ -431,6 +438,9 @@ class DeveloperClient:
 
     def _current_token(self, state: _Round) -> str:
         cached = self._cache.load()
+        if cached is not None and not usable_access_token(cached[0]):
+            logger.info("Cached Developer API access token cannot be sent: asking for a new one")
+            cached = None
         if cached is not None and not self._expiring(cached[1]):
             return cached[0]
         if cached is not None:
@@ -464,17 +474,32 @@ class DeveloperClient:
             raise token_endpoint_error(envelope, code)
         result = envelope.get("result")
         token = result.get("access_token") if isinstance(result, dict) else None
-        if not isinstance(token, str) or not token.strip() or not token.isprintable():
+        if not isinstance(token, str) or not token.strip():
             raise MalformedResponse(
                 "SolaX Cloud's answer to the sign-in of the Developer API held no access token. "
                 "solaxtray will try again later.",
                 sn="",
             )
         token = token.strip()
+        if not usable_access_token(token):
+            # It could not travel in an HTTP header (Latin-1 at most; an OAuth2 token is ASCII).
+            raise MalformedResponse(
+                "SolaX Cloud's answer to the sign-in of the Developer API held an access token "
+                "with characters no access token has. solaxtray will try again later.",
+                sn="",
+            )
         register_secret(token)
-        lifetime = as_number(result.get("expires_in")) if isinstance(result, dict) else None
+        try:
+            lifetime = as_number(result.get("expires_in")) if isinstance(result, dict) else None
+        except UnreadableValue:
+            raise MalformedResponse(
+                "SolaX Cloud's answer to the sign-in of the Developer API gave a lifetime for the "
+                "access token far beyond any real one. solaxtray will try again later.",
+                sn="",
+            ) from None
         if lifetime is None or lifetime <= 0:
             lifetime = DEFAULT_LIFETIME_S
+        lifetime = min(lifetime, MAX_LIFETIME_S)
         margin = min(RENEW_MARGIN_S, lifetime / 10.0)
         self._cache.save(token, self._clock.now() + lifetime - margin)
         logger.info("Developer API access token obtained (valid for %.0f s)", lifetime)
@@ -617,6 +642,12 @@ def _upload_key(inverter: Mapping[str, Any]) -> str | None:
 def _is_account_wide(error: ApiError) -> bool:
     """Errors that would repeat for every other request of this round: stop asking."""
     return isinstance(error, TokenRejected | RateLimited | NetworkError | ServerError)
+
+
+def usable_access_token(token: str) -> bool:
+    """Whether ``token`` can be sent as ``Authorization: bearer <token>``: printable ASCII
+    without spaces, as every OAuth2 bearer token is."""
+    return bool(token) and token.isascii() and token.isprintable() and " " not in token
 
 
 def _checked_credential(value: object, what: str) -> str:

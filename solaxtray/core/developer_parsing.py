@@ -8,6 +8,8 @@ those of SolaX's error table as the public sources give it (``docs/developer-api
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +25,7 @@ from solaxtray.core.errors import (
 from solaxtray.core.models import InverterStatus, Snapshot
 from solaxtray.core.parsing import (
     THROTTLE_RETRY_AFTER,
+    UnreadableValue,
     as_enum,
     as_number,
     as_text,
@@ -30,8 +33,11 @@ from solaxtray.core.parsing import (
     quote_cloud_words,
     scrub,
     show_sn,
+    unreadable_answer,
     utc_time,
 )
+
+logger = logging.getLogger(__name__)
 
 TOKEN_OK_CODE = 0
 DATA_OK_CODE = 10000
@@ -143,7 +149,31 @@ def snapshot_from_developer(
     imports, like the tokenId API's ``feedinpower``; ``chargeDischargePower`` positive charges, like
     ``batPower``. ``plantLocalTime`` is the plant's wall clock (``upload_time``), ``dataTime`` UTC.
     The inverter type is not in this answer, so it stays None.
+
+    Raises MalformedResponse (``.sn`` = ``sn``) when a field holds a value no inverter reports (a
+    number beyond a float's range, a time beyond the calendar): that inverter's reading is lost,
+    not its neighbours' in the same answer.
     """
+    try:
+        return _snapshot(inverter, batteries, sn=sn, fetched_at=fetched_at)
+    except UnreadableValue:
+        logger.info("Developer API answer for %s held an unreadable value", sn)
+        raise unreadable_answer(sn) from None
+
+
+def _finite_sum(values: Sequence[float]) -> float | None:
+    """The sum of readings, or None when there are none or the sum leaves a float's range."""
+    total = sum(values) if values else None
+    return total if total is not None and math.isfinite(total) else None
+
+
+def _snapshot(
+    inverter: Mapping[str, Any],
+    batteries: Sequence[Mapping[str, Any]],
+    *,
+    sn: str,
+    fetched_at: datetime,
+) -> Snapshot:
     item = lower_keys(inverter)
     pv_map = lower_keys(item["pvmap"]) if isinstance(item.get("pvmap"), dict) else {}
     mppt_map = lower_keys(item["mpptmap"]) if isinstance(item.get("mpptmap"), dict) else {}
@@ -153,8 +183,7 @@ def snapshot_from_developer(
     ac_power = as_number(item.get("totalactivepower"))
     if ac_power is None:
         phases = [as_number(item.get(f"acpower{i}")) for i in range(1, 4)]
-        present = [p for p in phases if p is not None]
-        ac_power = sum(present) if present else None
+        ac_power = _finite_sum([p for p in phases if p is not None])
     raw_time = as_text(item.get("plantlocaltime")) or as_text(item.get("datatime"))
     socs: list[float] = []
     powers: list[float] = []
@@ -186,7 +215,7 @@ def snapshot_from_developer(
         feedin_energy=as_number(item.get("totalexportenergy")),
         consume_energy=as_number(item.get("totalimportenergy")),
         feedin_power_m2=as_number(item.get("gridpowerm2")),
-        soc=sum(socs) / len(socs) if socs else None,
+        soc=_mean(socs),
         eps_power=(
             as_number(item.get("epsl1activepower")),
             as_number(item.get("epsl2activepower")),
@@ -197,11 +226,16 @@ def snapshot_from_developer(
         upload_time=plant_time(raw_time, fetched_at),
         upload_time_raw=raw_time,
         utc_time=utc_time(item.get("datatime")),
-        bat_power=sum(powers) if powers else None,
+        bat_power=_finite_sum(powers),
         pv_power=(pv[0], pv[1], pv[2], pv[3]),
         bat_status=None,
         extra=extra,
     )
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    total = _finite_sum(values)
+    return None if total is None else total / len(values)
 
 
 # -- errors ------------------------------------------------------------------------------------

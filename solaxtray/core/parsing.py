@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import Any, TypeVar
 
 from solaxtray.core.errors import (
@@ -85,6 +87,35 @@ _E = TypeVar("_E", InverterType, InverterStatus, BatteryStatus)
 
 _MAX_QUOTED_TEXT = 120
 
+MAX_NESTING = 32
+"""The deepest nesting of arrays and objects an answer may have. Real answers nest three or four
+levels (the Developer API's ``pvMap`` inside an inverter inside the list of the envelope); far
+deeper is no SolaX answer, and reading it recursively would exhaust the stack."""
+
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_STRING = re.compile(r'"[^"]*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class UnreadableValue(ValueError):
+    """A value that no inverter reports and that cannot be held here: a number beyond a float's
+    range, a time beyond the calendar once converted to UTC, nesting beyond ``MAX_NESTING``.
+
+    Raised by the field readers; the parsers turn it into one MalformedResponse for the serial,
+    so that one corrupt answer costs that inverter's reading and nothing else.
+    """
+
+
+def unreadable_answer(sn: str) -> MalformedResponse:
+    """The error for an answer that held an ``UnreadableValue``."""
+    return MalformedResponse(
+        f"SolaX Cloud's answer for {_show_sn(sn)} held a value far outside anything an inverter "
+        "reports (a number, a date or a nesting out of range), so solaxtray did not use it. "
+        "solaxtray will try again later.",
+        sn=sn,
+    )
+
 
 def parse_realtime(body: bytes, *, sn: str, fetched_at: datetime) -> Snapshot:
     """Read one answer of the realtime endpoint (v1 or v2) for the registration number ``sn``.
@@ -96,7 +127,11 @@ def parse_realtime(body: bytes, *, sn: str, fetched_at: datetime) -> Snapshot:
     success = envelope.get("success")
     result = envelope.get("result")
     if success is True and isinstance(result, dict):
-        return _snapshot(result, sn=sn, fetched_at=fetched_at)
+        try:
+            return _snapshot(result, sn=sn, fetched_at=fetched_at)
+        except UnreadableValue:
+            logger.info("Answer for %s held an unreadable value", sn)
+            raise unreadable_answer(sn) from None
     raise classify_failure(envelope, sn=sn)
 
 
@@ -124,6 +159,10 @@ def _decode(body: bytes, sn: str) -> dict[str, Any]:
         text = stripped.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = stripped.decode("latin-1")
+    if nesting_depth(text) > MAX_NESTING:
+        # Checked before json.loads, whose parser recurses once per level: whether a deep body
+        # then hits the recursion limit would depend on how deep the caller's stack already is.
+        raise unreadable_answer(sn)
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -139,6 +178,15 @@ def _decode(body: bytes, sn: str) -> dict[str, Any]:
             sn=sn,
         )
     return data
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest (brackets inside strings do not
+    count), without parsing it. Linear in the text, no recursion: escapes go first, so that a
+    string is then simply quote to quote."""
+    brackets = _NOT_A_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
+    steps = (1 if c in "[{" else -1 for c in brackets)
+    return max(accumulate(steps), default=0)
 
 
 def parse_envelope(body: bytes) -> dict[str, Any] | None:
@@ -335,7 +383,7 @@ def _snapshot(result: dict[str, Any], *, sn: str, fetched_at: datetime) -> Snaps
         inverter_type=_enum(InverterType, result.get("inverterType")),
         inverter_status=_enum(InverterStatus, result.get("inverterStatus")),
         upload_time=_upload_time(upload_raw_text, fetched_at),
-        upload_time_raw=upload_raw_text,
+        upload_time_raw=_clean(upload_raw_text) if upload_raw_text is not None else None,
         utc_time=_utc_time(result.get("utcDateTime")),
         bat_power=_number(result.get("batPower")),
         pv_power=(
@@ -351,11 +399,16 @@ def _snapshot(result: dict[str, Any], *, sn: str, fetched_at: datetime) -> Snaps
 
 def _number(value: object) -> float | None:
     """A measured value as a float: floats, ints and numeric strings; None for null, empty,
-    booleans and anything that is not a finite number."""
+    booleans and anything that is not a finite number ("NaN" and "Infinity" are how some
+    firmware says "no value"). An integer too large for a float (309 digits or more) is no
+    marker but corrupt data: UnreadableValue."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise UnreadableValue("an integer beyond the range of a float") from None
     elif isinstance(value, str):
         try:
             number = float(value.strip())
@@ -367,7 +420,18 @@ def _number(value: object) -> float | None:
 
 
 def _int_code(value: object) -> int | None:
-    """A code that may come as an int, a float (14.0) or a string ("14", " 14 ")."""
+    """A code of an envelope that may come as an int, a float (14.0) or a string ("14", " 14 ");
+    None when it is none of these, or a number no code is (the failure is then told by its
+    words)."""
+    try:
+        return _whole(value)
+    except UnreadableValue:
+        return None
+
+
+def _whole(value: object) -> int | None:
+    """A code inside a reading (status, type): as ``_int_code``, but a number beyond a float's
+    range is an UnreadableValue, like any other field of the reading."""
     number = _number(value)
     if number is None or not number.is_integer():
         return None
@@ -375,15 +439,21 @@ def _int_code(value: object) -> int | None:
 
 
 def _enum(cls: type[_E], value: object) -> _E | None:
-    code = _int_code(value)
+    code = _whole(value)
     return None if code is None else cls(code)
 
 
 def _text(value: object) -> str | None:
     if isinstance(value, str):
-        stripped = value.strip()
+        stripped = _clean(value).strip()
         return stripped or None
     return None
+
+
+def _clean(text: str) -> str:
+    """The text with lone surrogates (which JSON's ``\\ud800`` escapes can produce) replaced by
+    U+FFFD: no UTF-8 stream, terminal or log file can take them, so printing one would fail."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _upload_time(raw: str | None, fetched_at: datetime) -> datetime | None:
@@ -413,13 +483,16 @@ def _utc_time(value: object) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is in year 10000 in UTC
+        raise UnreadableValue("a time beyond the calendar") from None
 
 
 def _extra(result: Mapping[str, Any]) -> dict[str, Any]:
     """Fields beyond the document, minus anything that could be a token (error bodies echo it)."""
     return {
-        key: _scrub(value)
+        _clean(key): _scrub(value)
         for key, value in result.items()
         if key not in _DOCUMENTED_FIELDS and not _is_token_key(key)
     }
@@ -429,13 +502,21 @@ def _is_token_key(key: object) -> bool:
     return isinstance(key, str) and "token" in key.lower()
 
 
-def _scrub(value: Any) -> Any:
+def _scrub(value: Any, depth: int = 0) -> Any:
+    """A kept value without token-named keys or secrets, its text printable; nesting beyond
+    ``MAX_NESTING`` is an UnreadableValue (a decoded answer never has it, other callers may)."""
+    if depth > MAX_NESTING:
+        raise UnreadableValue("nesting deeper than any SolaX answer")
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items() if not _is_token_key(k)}
+        return {
+            _clean(k) if isinstance(k, str) else k: _scrub(v, depth + 1)
+            for k, v in value.items()
+            if not _is_token_key(k)
+        }
     if isinstance(value, list):
-        return [_scrub(v) for v in value]
+        return [_scrub(v, depth + 1) for v in value]
     if isinstance(value, str):
-        return redact(value)
+        return redact(_clean(value))
     return value
 
 

@@ -19,7 +19,8 @@ may not read spoils the whole request (code 10500), and an expired or superseded
 with 10402. Its own quota (``dev_per_minute``, ``dev_per_day``) answers 10406 and 10405.
 
 ``inject`` (the tokenId simulator's transport faults) applies to these routes too; ``inject_code``
-makes the next requests of one route answer a given Developer API code.
+makes the next requests of one route answer a given Developer API code; ``edit_answers`` rewrites
+the answers of both routes (``"dev-token"``, ``"dev-realtime"``).
 """
 
 from __future__ import annotations
@@ -285,7 +286,7 @@ class DeveloperSimulator(CloudSimulator):
             "scope": "API",
             "grant_type": "client_credentials",
         }
-        h.reply(200, _envelope(0, result))
+        h.reply(200, self.edited(DEV_TOKEN_ENDPOINT, None, _envelope(0, result)))
 
     def _serve_realtime(self, h: _Exchange) -> None:
         if h.command == "POST":
@@ -340,7 +341,7 @@ class DeveloperSimulator(CloudSimulator):
             elif inv.has_battery:
                 items.append(battery_object(inv, reading))
         self.record(DEV_REALTIME_ENDPOINT, label, True, Outcome.OK)
-        h.reply(200, _envelope(10000, items))
+        h.reply(200, self.edited(DEV_REALTIME_ENDPOINT, label, _envelope(10000, items)))
 
     def _token_code(self, authorization: str) -> int | None:
         """None when the bearer token is the current one; else the code the refusal carries."""

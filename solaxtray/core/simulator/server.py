@@ -48,6 +48,9 @@ DEAD_PATH = "/proxy/api/getRealtimeInfo.do"
 REDIRECT_TARGET = "/redirected"
 _MAX_REQUEST_BODY = 64 * 1024
 
+AnswerEdit = Callable[[str, str | None, bytes], bytes]
+"""Rewrites a data answer before it is sent: ``(endpoint, serial, body) -> body``."""
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = False
@@ -178,6 +181,7 @@ class CloudSimulator(SimulatedCloud):
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._edit: AnswerEdit | None = None
 
     @classmethod
     def demo(
@@ -271,6 +275,25 @@ class CloudSimulator(SimulatedCloud):
     ) -> None:
         self.stop()
 
+    # -- hostile answers ------------------------------------------------------------------------
+
+    def edit_answers(self, edit: AnswerEdit | None) -> None:
+        """Pass every data answer through ``edit`` before it is sent; ``None`` stops that.
+
+        For what the cloud should never answer but one day may: a 400-digit number, a date
+        beyond the calendar, nesting 600 levels deep, random bytes. ``edit`` gets the endpoint
+        (``"v1"``, ``"v2"``, and on the ``DeveloperSimulator`` ``"dev-token"`` and
+        ``"dev-realtime"``), the serial asked for (the Developer API's comma-separated list, None
+        for a token request) and the body the simulator would send; what it returns is sent
+        instead, with the same status. It runs on the server's threads.
+        """
+        self._edit = edit
+
+    def edited(self, endpoint: str, sn: str | None, body: bytes) -> bytes:
+        """``body`` as ``edit_answers`` wants it sent."""
+        edit = self._edit
+        return body if edit is None else edit(endpoint, sn, body)
+
     # -- one request --------------------------------------------------------------------------
 
     def _handle(self, h: _Handler) -> None:
@@ -317,7 +340,7 @@ class CloudSimulator(SimulatedCloud):
         body, outcome = self.answer(token, sn, v2=v2)
         if fault is None:
             self.record(endpoint, sn, True, outcome)
-        h.reply(200, body)
+        h.reply(200, self.edited(endpoint, sn, body))
 
     def _serve_fault(self, h: _Handler, fault: Fault, sn: str | None, v2: bool) -> None:
         if fault is Fault.RESET:
