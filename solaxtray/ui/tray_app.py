@@ -316,6 +316,7 @@ class TrayApp(QObject):
         self.menu.quit.connect(self.quit)
         self.notifier.pause_changed.connect(self._on_pause_changed)
         self.tray.toggle_popup.connect(self.toggle_details)
+        self.notifier.clicked.connect(self.show_details)
         self.tray.unavailable.connect(self._on_no_tray)
         self.tray.shown.connect(self._on_tray_shown)
 
@@ -349,6 +350,7 @@ class TrayApp(QObject):
         if self._demo_dir is not None:
             shutil.rmtree(self._demo_dir, ignore_errors=True)
             self._demo_dir = None
+        self.notifier.close()
         self.tray.hide()
 
     def quit(self) -> None:

@@ -187,6 +187,14 @@ def test_pause_from_the_menu_reaches_the_notifier(qtbot: Any, make_app: Any) -> 
     assert not app.menu.resume_action.isEnabled()
 
 
+def test_a_click_on_a_notification_opens_the_details(qtbot: Any, make_app: Any) -> None:
+    """Where the tray's own balloon carried the alert (no notification service): its click."""
+    app = make_app(token_loader=lambda: None)
+    assert app.popup is None or not app.popup.isVisible()
+    app.tray.icon.messageClicked.emit()
+    qtbot.waitUntil(lambda: app.popup is not None and app.popup.isVisible(), timeout=WAIT_MS)
+
+
 def test_token_without_serials_opens_the_settings(qtbot: Any, make_app: Any) -> None:
     app = make_app(token_loader=lambda: DEMO_TOKEN)
     app.start()
