@@ -233,6 +233,16 @@ class FleetModel:
         )
 
 
+def _desktop_files_done(_written: object, error: BaseException | None) -> None:
+    """File-system problems are logged where they happen; anything else is logged here."""
+    if error is not None:
+        logger.warning(
+            "Could not install solaxtray's icon and desktop entry (%s), so notifications may "
+            "show a generic icon.",
+            type(error).__name__,
+        )
+
+
 class TrayApp(QObject):
     """The running application: owns every part and the signal wiring between them."""
 
@@ -337,7 +347,21 @@ class TrayApp(QObject):
         if self.options.demo:
             self._start_demo()
         else:
+            self._install_desktop_files()
             self._load_credentials()
+
+    def _install_desktop_files(self) -> None:
+        """The icon and desktop entry that notifications name, for a ``pip install`` that has
+        none; off the GUI thread (a slow home directory must not hold the icon up). Never in the
+        demo, which writes nothing of the user's."""
+        from solaxtray.core import desktop_files
+
+        if desktop_files.supported():
+            self._caller.call(
+                desktop_files.install_desktop_files,
+                _desktop_files_done,
+                name="solaxtray-desktop-files",
+            )
 
     def shutdown(self) -> None:
         if self.poller is not None:

@@ -4,6 +4,7 @@ the fallback window, and Quit stops everything."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -185,6 +186,25 @@ def test_pause_from_the_menu_reaches_the_notifier(qtbot: Any, make_app: Any) -> 
     app.menu.resume_action.trigger()
     assert not app.notifier.paused
     assert not app.menu.resume_action.isEnabled()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="freedesktop desktop files")
+def test_the_app_installs_its_icon_and_desktop_entry_but_the_demo_does_not(
+    qtbot: Any, make_app: Any, isolated_dirs: Path
+) -> None:
+    share = isolated_dirs / "data"
+    entry = share / "applications" / "solaxtray.desktop"
+    icon = share / "icons" / "hicolor" / "48x48" / "apps" / "solaxtray.png"
+    demo = make_app(AppOptions(demo=True, tray_wait_s=60.0))
+    demo.start()
+    qtbot.waitUntil(lambda: bool(demo.model.snapshots), timeout=WAIT_MS)
+    assert not (share / "applications").exists()
+    assert not (share / "icons").exists()
+
+    app = make_app(token_loader=lambda: None)
+    app.start()
+    qtbot.waitUntil(lambda: entry.exists() and icon.exists(), timeout=WAIT_MS)
+    assert "Icon=solaxtray\n" in entry.read_text(encoding="utf-8")
 
 
 def test_a_click_on_a_notification_opens_the_details(qtbot: Any, make_app: Any) -> None:
