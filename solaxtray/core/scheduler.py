@@ -80,6 +80,8 @@ MAX_CADENCE_S = 1800.0
 LEARN_AFTER = 3
 """Upload gaps seen before the cadence counts as learned."""
 _HISTORY = 9
+CADENCE_FIT = 0.15
+"""How far (a share of the cadence) a gap may be from a whole number of cadences: upload jitter."""
 BUCKET_FRACTION = 0.1
 """Part of the day's budget that may be saved up (at night, while inverters sleep) and spent
 faster than the steady rate (in the day, on retries)."""
@@ -141,15 +143,37 @@ class _Serial:
     cadence: float | None = None
     """The learned upload interval (``None`` until ``LEARN_AFTER`` gaps were seen)."""
 
-    def relearn_cadence(self) -> None:
+    def relearn_cadence(self, asked_every_s: float) -> None:
+        """The cadence from the gaps seen; ``asked_every_s`` is how often the serial is asked
+        while the cadence is unknown."""
         if len(self.gaps) < LEARN_AFTER:
             self.cadence = None
             return
         rough = statistics.median(self.gaps)
+        if min(self.gaps) < asked_every_s:
+            # Asked less often than the uploads come (the demo's 40 s cadence asked every 60 s):
+            # some uploads were never seen, so the gaps are multiples of the cadence and their
+            # median may be twice it, a rhythm that would then only ever see every other upload.
+            # Slower uploads are all seen, and the median's robustness is kept for them.
+            rough = _fundamental(self.gaps) or rough
         # Refine over the whole run of uploads: the jitter of one gap is divided by their number.
         span = self.plant_times[-1] - self.plant_times[0] if self.plant_times else 0.0
         steps = round(span / rough)
         self.cadence = span / steps if steps >= 2 else rough
+
+
+def _fundamental(gaps: Iterable[float]) -> float | None:
+    """The shortest gap of which every gap is a whole multiple (within ``CADENCE_FIT``), as the
+    median of the gaps divided by their multiples; ``None`` when no gap fits them all."""
+    seen = list(gaps)
+    for candidate in sorted(seen):
+        multiples = [max(1, round(gap / candidate)) for gap in seen]
+        if all(
+            abs(gap - m * candidate) <= CADENCE_FIT * candidate
+            for gap, m in zip(seen, multiples, strict=True)
+        ):
+            return statistics.median(gap / m for gap, m in zip(seen, multiples, strict=True))
+    return None
 
 
 def plant_seconds(upload_time: datetime) -> float:
@@ -473,7 +497,7 @@ class PollScheduler:
             if MIN_CADENCE_S <= gap <= MAX_CADENCE_S:
                 state.gaps.append(gap)
         state.plant_times.append(p)
-        state.relearn_cadence()
+        state.relearn_cadence(self.poll_interval_s)
         self._learn_offset(state, p, now)
 
     def _learn_offset(self, state: _Serial, p: float, now: float) -> None:

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,13 @@ KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 """The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 PAUSE_HOUR_S = 3600.0
 VIEW_REFRESH_MS = 30_000
+NO_TRAY_LINE = (
+    "No system tray was found, so SolaX Tray shows its status window instead; the icon moves to "
+    "the tray if one starts later."
+)
+TRAY_APPEARED_LINE = (
+    "A system tray appeared: SolaX Tray's icon is there now and its status window closed."
+)
 """While a window is open, its ages ("updated 40 s ago") are refreshed this often; with no window
 open nothing ticks between polls."""
 
@@ -225,6 +233,16 @@ class FleetModel:
         )
 
 
+def _desktop_files_done(_written: object, error: BaseException | None) -> None:
+    """File-system problems are logged where they happen; anything else is logged here."""
+    if error is not None:
+        logger.warning(
+            "Could not install solaxtray's icon and desktop entry (%s), so notifications may "
+            "show a generic icon.",
+            type(error).__name__,
+        )
+
+
 class TrayApp(QObject):
     """The running application: owns every part and the signal wiring between them."""
 
@@ -313,7 +331,9 @@ class TrayApp(QObject):
         self.menu.quit.connect(self.quit)
         self.notifier.pause_changed.connect(self._on_pause_changed)
         self.tray.toggle_popup.connect(self.toggle_details)
-        self.tray.unavailable.connect(self._show_fallback)
+        self.notifier.clicked.connect(self.show_details)
+        self.tray.unavailable.connect(self._on_no_tray)
+        self.tray.shown.connect(self._on_tray_shown)
 
     def _kind_enabled(self, kind: str) -> bool:
         """Read through ``self.settings`` on every alert, so a settings change applies at once."""
@@ -332,7 +352,21 @@ class TrayApp(QObject):
         if self.options.demo:
             self._start_demo()
         else:
+            self._install_desktop_files()
             self._load_credentials()
+
+    def _install_desktop_files(self) -> None:
+        """The icon and desktop entry that notifications name, for a ``pip install`` that has
+        none; off the GUI thread (a slow home directory must not hold the icon up). Never in the
+        demo, which writes nothing of the user's."""
+        from solaxtray.core import desktop_files
+
+        if desktop_files.supported():
+            self._caller.call(
+                desktop_files.install_desktop_files,
+                _desktop_files_done,
+                name="solaxtray-desktop-files",
+            )
 
     def shutdown(self) -> None:
         if self.poller is not None:
@@ -345,6 +379,7 @@ class TrayApp(QObject):
         if self._demo_dir is not None:
             shutil.rmtree(self._demo_dir, ignore_errors=True)
             self._demo_dir = None
+        self.notifier.close()
         self.tray.hide()
 
     def quit(self) -> None:
@@ -633,6 +668,23 @@ class TrayApp(QObject):
             from datetime import datetime
 
             self.menu.set_paused(datetime.fromtimestamp(until).strftime("%a %H:%M"))
+
+    def _on_no_tray(self) -> None:
+        """Say it on the terminal too: someone who started us there sees why no icon came."""
+        if sys.stderr is not None:  # a windowed Windows app has no terminal
+            print(NO_TRAY_LINE, file=sys.stderr, flush=True)
+        self._show_fallback()
+
+    def _on_tray_shown(self) -> None:
+        """The icon is in a tray (perhaps a new icon object, see ``Tray``): notifications go to
+        it, and the status window that stood in for it goes away."""
+        self.notifier.set_tray(self.tray.icon)
+        if self.fallback is not None and self.fallback.isVisible():
+            self.fallback.hide()
+            self._sync_ticker()
+            logger.info("a system tray appeared; status window closed")
+            if sys.stderr is not None:
+                print(TRAY_APPEARED_LINE, file=sys.stderr, flush=True)
 
     def _show_fallback(self) -> None:
         if self.fallback is None:

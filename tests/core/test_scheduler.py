@@ -329,3 +329,26 @@ def test_serials_due_together_are_batched_and_share_the_cost() -> None:
     plan = sched.next_due()
     assert plan is not None
     assert sched.due_with(plan[0], clock.now(), 10) == [plan[0]]
+
+
+@pytest.mark.parametrize("phase", [float(p) for p in range(0, 40, 3)])
+def test_uploads_faster_than_the_plain_interval_are_learned_at_their_own_cadence(
+    phase: float,
+) -> None:
+    """The demo's 40 s uploads asked every 60 s until learned: the gaps seen are 40 and 80 s,
+    and a cadence of 80 s would then see only every other upload for good."""
+    clock = FakeClock(START)
+    end = START + 900.0
+    plant = Plant("SN00000040", cadence=40.0, phase=phase, delay=0.5, jitter=0.0).build(end)
+    sched = PollScheduler([plant.sn], clock=clock, rng=random.Random(1))
+    log = drive(sched, {plant.sn: plant}, clock, end)
+    view = sched.view(plant.sn)
+    assert view is not None
+    assert view.cadence_s == pytest.approx(40.0, abs=2.0)
+    since = START + 600.0
+    polls = [t for t, _, _ in log]
+    uploads = [v for v in plant.visible if since <= v < end - 40.0]
+    seen = lags(plant, polls, since)
+    assert len(seen) >= len(uploads)
+    # Every upload of the last five minutes was fetched before the next one came.
+    assert max(seen[: len(uploads)]) < 40.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import queue
@@ -268,3 +269,36 @@ def test_watch_command_reports_a_scripted_fault_once(
     assert proc.returncode == 0, err  # Ctrl-C ends watch cleanly
     assert "Traceback" not in err
     assert DEMO_TOKEN not in err
+
+
+@pytest.mark.parametrize("late_s", [0.0, 30.0, 35.0])
+def test_a_ten_minute_demo_watch_fetches_each_inverter_once_per_upload(late_s: float) -> None:
+    """``watch --demo`` over HTTP on a fake clock, started ``late_s`` after the demo cloud: once
+    the 40 s rhythm is learned, each inverter is asked about every 40 s (not every 80 s, which
+    shows only every other upload and doubles the lag)."""
+    import statistics
+
+    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.simulator import DEMO_SERIALS, DEMO_UPLOAD_INTERVAL
+
+    clock = FakeClock(START)
+    with CloudSimulator.demo(clock) as sim:
+        clock.advance(late_s)
+        end = clock.now() + 600.0
+        with SolaxClient(DEMO_TOKEN, api_url=sim.v1_url, clock=clock) as client:
+            status = run_watch(
+                serials=list(DEMO_SERIALS),
+                backend=TokenBackend.from_fetch(client.fetch),
+                clock=clock,
+                sleep=clock.sleep,
+                emit=lambda _line: None,
+                should_stop=lambda: clock.now() >= end,
+            )
+        assert status == 0
+        for sn in DEMO_SERIALS:
+            late = sorted(r.time for r in sim.requests if r.sn == sn and r.time >= end - 240.0)
+            gaps = [b - a for a, b in itertools.pairwise(late)]
+            assert statistics.median(gaps) == pytest.approx(DEMO_UPLOAD_INTERVAL, abs=3.0), (
+                sn,
+                gaps,
+            )
