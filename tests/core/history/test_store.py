@@ -300,3 +300,10 @@ def test_two_writers_and_a_kill_9_lose_no_committed_row(tmp_path: Path) -> None:
     db.close()
     with HistoryStore.open(path) as store:
         assert store.warning is None
+
+
+def test_the_self_test_checks_the_history_database() -> None:
+    from solaxtray import selftest
+
+    (result,) = list(selftest.check_history())
+    assert result.line().startswith("ok   history database: SQLite 3.")
