@@ -87,8 +87,7 @@ def nearest_index(xs: Sequence[float], x: float) -> int | None:
     """The index of the sample nearest ``x`` (``xs`` ascending), for the hover cursor."""
     if not xs:
         return None
-    best = min(range(len(xs)), key=lambda i: abs(xs[i] - x))
-    return best
+    return min(range(len(xs)), key=lambda i: abs(xs[i] - x))
 
 
 def step_index(count: int, index: int | None, delta: int) -> int | None:

@@ -335,9 +335,7 @@ def _grid_tile(grid: float | None) -> Tile:
 
 
 def _battery_tile(snaps: Sequence[Snapshot]) -> Tile:
-    batteries = [
-        s for s in snaps if s.has_battery and s.soc is not None and math.isfinite(s.soc)
-    ]
+    batteries = [s for s in snaps if s.has_battery and s.soc is not None and math.isfinite(s.soc)]
     if not batteries:
         return Tile("battery", "Battery", "—", "none reported")
     power = _total([s.bat_power for s in batteries])
@@ -448,23 +446,34 @@ def fleet_day(figures: Sequence[DayTotals], day: date) -> DayTotals | None:
     return None
 
 
-def plant_today(view: TrayView, local_offset: Callable[[float], float] = machine_utc_offset) -> date:
-    """The plant's today: the newest upload's day moved on by its age (upload times are plant
-    wall time), else this machine's date."""
-    days: list[date] = []
+ZONE_STEP_S = 900.0
+"""Every time zone in use is a whole number of quarter hours from UTC."""
+
+
+def plant_offset(
+    view: TrayView, local_offset: Callable[[float], float] = machine_utc_offset
+) -> float:
+    """The plant's offset from UTC in seconds: an upload's plant wall time minus the moment its
+    age puts it at, to the quarter hour; this machine's offset when no upload is known."""
     for inv in view.inverters:
         snap = inv.snapshot
-        if snap is None or snap.upload_time is None or inv.upload_age_s is None:
+        age = inv.upload_age_s
+        if snap is None or snap.upload_time is None or age is None or not math.isfinite(age):
             continue
-        if not math.isfinite(inv.upload_age_s):
-            continue
-        try:
-            days.append((snap.upload_time + timedelta(seconds=max(0.0, inv.upload_age_s))).date())
-        except OverflowError:
-            continue
-    if days:
-        return max(days)
-    return datetime.fromtimestamp(view.now + local_offset(view.now), UTC).date()
+        wall = snap.upload_time.replace(tzinfo=UTC).timestamp()
+        return round((wall - (view.now - age)) / ZONE_STEP_S) * ZONE_STEP_S
+    return local_offset(view.now)
+
+
+def plant_today(
+    view: TrayView, local_offset: Callable[[float], float] = machine_utc_offset
+) -> date:
+    """The plant's today (upload times are plant wall time)."""
+    offset = plant_offset(view, local_offset)
+    try:
+        return datetime.fromtimestamp(view.now + offset, UTC).date()
+    except (OverflowError, OSError, ValueError):
+        return datetime.fromtimestamp(view.now, UTC).date()
 
 
 # --------------------------------------------------------------------------------------------
@@ -667,22 +676,16 @@ def _clock(seconds: float) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
 
-def day_curve_model(
-    points: Sequence[CurveSample],
-    day: date,
-    *,
-    local_offset: Callable[[float], float] = machine_utc_offset,
-) -> DayCurve:
-    """The chart model for ``points`` of ``day``. ``grid_w`` of the history is positive for
-    import; the chart draws import above the axis like consumption, export below."""
+def day_curve_model(points: Sequence[CurveSample], day: date, *, offset_s: float) -> DayCurve:
+    """The chart model for ``points`` of the plant day ``day``, the plant being ``offset_s``
+    seconds ahead of UTC. ``grid_w`` of the history is positive for import; the chart draws
+    import above the axis like consumption, export below."""
     xs: list[float] = []
     series: dict[str, list[float | None]] = {key: [] for key, _ in SERIES}
     soc: list[float | None] = []
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
     for p in points:
-        at = p.at.timestamp()
-        local = datetime.fromtimestamp(at + local_offset(at), UTC)
-        x = (local - midnight).total_seconds()
+        x = p.at.timestamp() + offset_s - midnight.timestamp()
         if not 0 <= x < 86_400:
             continue
         xs.append(x)

@@ -63,6 +63,7 @@ from solaxtray.ui.tray import Tray, TrayMenu
 if TYPE_CHECKING:
     from solaxtray.core.alerts import AlertEngine
     from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.simulator import CloudSimulator
     from solaxtray.core.watch import FleetWatch
@@ -290,6 +291,8 @@ class TrayApp(QObject):
         )
         self.fallback: FallbackWindow | None = None
         self.popup: PopupWindow | None = None
+        self.history: HistoryStore | None = None
+        """The open history database, which the popup reads its figures and charts from."""
         self.settings_dialog: QWidget | None = None
         self._view: TrayView | None = None
         self._starting = True
@@ -644,7 +647,7 @@ class TrayApp(QObject):
         if self.popup is None:
             from solaxtray.ui.popup import PopupWindow
 
-            popup = PopupWindow()
+            popup = PopupWindow(history=self.history)
             popup.refresh_requested.connect(self.refresh_now)
             popup.settings_requested.connect(self.show_settings)
             self.popup = popup
@@ -655,10 +658,7 @@ class TrayApp(QObject):
     def show_details(self) -> None:
         """From the menu or another launch: an ordinary window, which stays until closed."""
         popup = self._ensure_popup()
-        popup.set_popup_mode(False)
-        popup.show()
-        popup.raise_()
-        popup.activateWindow()
+        popup.show_window()
         self._sync_ticker()
 
     def toggle_details(self) -> None:

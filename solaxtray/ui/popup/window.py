@@ -30,9 +30,11 @@ from PySide6.QtGui import (
     QGuiApplication,
     QHideEvent,
     QImage,
+    QKeyEvent,
     QKeySequence,
     QPalette,
     QPixmap,
+    QResizeEvent,
     QShortcut,
     QShowEvent,
 )
@@ -62,6 +64,7 @@ from solaxtray.core.dashboard import (
     inverter_card,
     inverter_rows,
     now_tiles,
+    plant_offset,
     plant_today,
     today_tiles,
 )
@@ -114,6 +117,14 @@ def place_near(size: QSize, anchor: QRect, available: QRect, *, margin: int = 6)
     return QPoint(rect.x, rect.y)
 
 
+def _is_close_key(event: QKeyEvent) -> bool:
+    """Ctrl+W, and the platform's own close key (Ctrl+F4 on Windows)."""
+    if event.matches(QKeySequence.StandardKey.Close):
+        return True
+    ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+    return bool(ctrl) and event.key() == Qt.Key.Key_W
+
+
 def _caption(text: str) -> QLabel:
     label = QLabel(text)
     font = label.font()
@@ -151,6 +162,7 @@ class PopupWindow(QWidget):
         self._rows: dict[str, dict[str, str | None]] = {}
         self._view: TrayView | None = None
         self._anchor: QRect | None = None
+        self._placing = False
         self._monotonic = monotonic
         self._view_arrived = monotonic()
         self._history_key: object = None
@@ -219,9 +231,7 @@ class PopupWindow(QWidget):
         self._diagnostics_text = QLabel()
         self._diagnostics_text.setObjectName("diagnostics-text")
         self._diagnostics_text.setWordWrap(True)
-        self._diagnostics_text.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-        )
+        self._diagnostics_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._diagnostics = Disclosure("Diagnostics", self._diagnostics_text, name="diagnostics")
 
         self._body = body = QWidget()
@@ -245,6 +255,7 @@ class PopupWindow(QWidget):
         col.addStretch(1)
         self._scroll = scroll = QScrollArea()
         scroll.setObjectName("dashboard-scroll")
+        scroll.setAccessibleName("Dashboard")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -344,13 +355,13 @@ class PopupWindow(QWidget):
         """Move and size next to the tray icon's geometry, within the available area of its
         screen; StatusNotifierItem trays do not say where the icon is, so then the pointer (if it
         is on a panel) or the corner nearest the panel decides."""
+        return self._place(anchor, self.content_size())
+
+    def _place(self, anchor: QRect, wanted: QSize) -> QPoint:
         valid = not anchor.isNull() and anchor.isValid()
         pointer = QCursor.pos()
         screen = QGuiApplication.screenAt(anchor.center() if valid else pointer)
-        screen = screen or self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            return self.pos()
-        wanted = self.content_size()
+        screen = screen or self.screen()
         rect = place_popup(
             wanted.width(),
             wanted.height(),
@@ -359,17 +370,25 @@ class PopupWindow(QWidget):
             anchor=to_rect(anchor) if valid else None,
             pointer=(pointer.x(), pointer.y()),
         )
-        self.setGeometry(rect.x, rect.y, rect.width, rect.height)
+        self._placing = True
+        try:
+            self.setGeometry(rect.x, rect.y, rect.width, rect.height)
+        finally:
+            self._placing = False
         return QPoint(rect.x, rect.y)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        # A size that changes after placing (fonts and style settle at the first show, a
+        # minimum size grows) must not carry the popup off the screen: place it again.
+        if self._as_popup and self.isVisible() and self._anchor is not None and not self._placing:
+            self._place(self._anchor, event.size())
 
     def fit_window(self) -> None:
         """As an ordinary window: the content's size, but never taller than the screen leaves
         room for (with the window manager's title bar)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
+        screen = self.screen()
         wanted = self.content_size()
-        if screen is None:
-            self.resize(wanted)
-            return
         available = screen.availableGeometry()
         height = min(wanted.height(), available.height() - WINDOW_FRAME_ALLOWANCE)
         width = min(wanted.width(), available.width() - 16)
@@ -429,6 +448,14 @@ class PopupWindow(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
         self._age_timer.stop()
         super().hideEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        # The shortcuts catch these while the window is active; this catches them when a key
+        # reaches the window otherwise (a child that ignored it, or a test's key click).
+        if event.key() == Qt.Key.Key_Escape or _is_close_key(event):
+            self.hide()
+            return
+        super().keyPressEvent(event)
 
     def ages_ticking(self) -> bool:
         """Whether the relative times are being moved on (only while the window is visible)."""
@@ -588,7 +615,9 @@ class PopupWindow(QWidget):
             self._rows[inv.sn] = rows
             # One inverter: its problem is the headline's; saying it twice is noise.
             hide_problem = view.problem is not None and inv.problem == view.problem
-            card.set_card(inverter_card(shown, now, self._local_offset), rows, hide_problem=hide_problem)
+            card.set_card(
+                inverter_card(shown, now, self._local_offset), rows, hide_problem=hide_problem
+            )
         if ages and view.state is not TrayState.SETUP:
             age = age_text(min(ages), now, self._local_offset)
             self._updated.setText(f"Updated {age.relative}")
@@ -602,26 +631,21 @@ class PopupWindow(QWidget):
     # ----------------------------------------------------------------------------------------
     # History: today's totals, the curve and the bars
 
-    def _history_day(self) -> date:
-        if self._view is not None:
-            return plant_today(self._view, self._local_offset)
-        now = time.time()
-        return plant_today(
-            TrayView(TrayState.SETUP, None, None, None, (), None, now=now), self._local_offset
-        )
+    def _history_day(self) -> date | None:
+        """The plant's today, known once a view arrived."""
+        if self._view is None:
+            return None
+        return plant_today(self._view, self._local_offset)
 
     def _fill_history(self) -> None:
         """Read today's curve and the last 30 days from the store, when something may have
         changed: a new upload, another day, or the window opening."""
-        day = self._history_day()
-        uploads = (
-            tuple(
-                (inv.sn, inv.snapshot.upload_time)
-                for inv in self._view.inverters
-                if inv.snapshot is not None
-            )
-            if self._view is not None
-            else ()
+        view = self._view
+        if view is None:
+            return
+        day = plant_today(view, self._local_offset)
+        uploads = tuple(
+            (inv.sn, inv.snapshot.upload_time) for inv in view.inverters if inv.snapshot is not None
         )
         key = (id(self._history), day, uploads)
         if key == self._history_key:
@@ -640,18 +664,18 @@ class PopupWindow(QWidget):
                 logger.warning("History not readable: %s", exc.message)
                 self._show_status(exc.message)
             else:
-                curve = day_curve_model(points, day, local_offset=self._local_offset)
+                offset = plant_offset(view, self._local_offset)
+                curve = day_curve_model(points, day, offset_s=offset)
         self._figures = figures
         self._curve = curve
         self._today = fleet_day(figures, day)
         self._today_caption.setText(f"Today, {day.day} {day.strftime('%b')}")
-        if self._view is not None:
-            self._today_tiles.set_tiles(today_tiles(self._view, self._today))
+        self._today_tiles.set_tiles(today_tiles(view, self._today))
         self._curve_chart.set_model(curve)
         self._bars_chart.set_model(self._bars(day))
 
-    def _bars(self, day: date) -> DayBars | None:
-        if self._history is None:
+    def _bars(self, day: date | None) -> DayBars | None:
+        if self._history is None or day is None:
             return None
         return day_bars(self._figures, day, self._bar_days)
 
@@ -686,7 +710,9 @@ class PopupWindow(QWidget):
         if store is None:
             return None
         kind = "daily" if daily else "snapshots"
-        suggested = str(Path.home() / f"solaxtray-{kind}-{self._history_day().isoformat()}.csv")
+        day = self._history_day()
+        stamp = f"-{day.isoformat()}" if day is not None else ""
+        suggested = str(Path.home() / f"solaxtray-{kind}{stamp}.csv")
         title = "Export daily figures as CSV" if daily else "Export every snapshot as CSV"
         chosen = self._save_path(self, title, suggested)
         if not chosen:
