@@ -465,6 +465,26 @@ def plant_offset(
     return local_offset(view.now)
 
 
+class StoredMoment(Protocol):
+    """What the offset needs of a stored row (the history store's ``StoredRow``)."""
+
+    @property
+    def local(self) -> datetime: ...
+    @property
+    def at_utc(self) -> float: ...
+
+
+def history_offset(rows: Sequence[StoredMoment]) -> float | None:
+    """The plant's offset from UTC as the history recorded it (its newest row's plant wall time
+    minus its moment), to the quarter hour; ``None`` without rows. The curve is placed with this
+    offset, so it sits where the history's own days begin and end."""
+    if not rows:
+        return None
+    newest = max(rows, key=lambda r: r.at_utc)
+    wall = newest.local.replace(tzinfo=UTC).timestamp()
+    return round((wall - newest.at_utc) / ZONE_STEP_S) * ZONE_STEP_S
+
+
 def plant_today(
     view: TrayView, local_offset: Callable[[float], float] = machine_utc_offset
 ) -> date:

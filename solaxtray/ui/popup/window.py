@@ -61,6 +61,7 @@ from solaxtray.core.dashboard import (
     day_curve_model,
     diagnostics_lines,
     fleet_day,
+    history_offset,
     inverter_card,
     inverter_rows,
     now_tiles,
@@ -655,16 +656,20 @@ class PopupWindow(QWidget):
         figures: Sequence[DayTotals] = ()
         store = self._history
         if store is not None:
-            from solaxtray.core.history import daily_figures, day_curve
+            from solaxtray.core.history import daily_figures
+            from solaxtray.core.history.curve import curve_of_rows
 
             try:
-                points = day_curve(store, None, day)
+                rows = store.rows(None, first=day, last=day)
+                points = curve_of_rows(rows)
                 figures = daily_figures(store, None, day - timedelta(days=max(BAR_RANGES) - 1), day)
             except SolaxTrayError as exc:
                 logger.warning("History not readable: %s", exc.message)
                 self._show_status(exc.message)
             else:
-                offset = plant_offset(view, self._local_offset)
+                offset = history_offset(rows)
+                if offset is None:
+                    offset = plant_offset(view, self._local_offset)
                 curve = day_curve_model(points, day, offset_s=offset)
         self._figures = figures
         self._curve = curve
