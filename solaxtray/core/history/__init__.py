@@ -2,6 +2,15 @@
 
 from solaxtray.core.history.curve import CurvePoint, day_curve
 from solaxtray.core.history.daily import FLEET, DayFigures, daily_figures
+from solaxtray.core.history.export import (
+    DAY_FIELDS,
+    days_csv,
+    days_json,
+    export_days_csv,
+    export_rows_csv,
+    rows_csv,
+    rows_json,
+)
 from solaxtray.core.history.store import (
     HistoryError,
     HistoryStore,
@@ -10,6 +19,7 @@ from solaxtray.core.history.store import (
 )
 
 __all__ = [
+    "DAY_FIELDS",
     "FLEET",
     "CurvePoint",
     "DayFigures",
@@ -18,5 +28,11 @@ __all__ = [
     "StoredRow",
     "daily_figures",
     "day_curve",
+    "days_csv",
+    "days_json",
     "default_history_path",
+    "export_days_csv",
+    "export_rows_csv",
+    "rows_csv",
+    "rows_json",
 ]

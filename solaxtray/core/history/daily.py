@@ -34,7 +34,8 @@ How each figure is made, and why (never an invented number: a figure we cannot m
   production we did not see, or its grid counters could not be followed from yesterday; for a past day, the last
   upload more than ``GAP_S`` before midnight in the same conditions; for today, no upload for more
   than ``GAP_S`` while producing or metering; a gap longer than ``GAP_S`` in daylight (production on
-  either side, or the yield grew across it); a counter step not counted. Thinned old rows (one an
+  both sides, or the yield grew across it by more than its rounding: a sleeping inverter's dusk
+  and dawn uploads are not a gap); a counter step not counted. Thinned old rows (one an
   hour) widen the gap limit accordingly.
 """
 
@@ -57,6 +58,8 @@ STARTED_KWH = 0.1
 """A ``yieldtoday`` above this at the first upload means production began before we saw it."""
 CARRY_OVER_BEFORE = time(4, 0)
 """Yesterday's ``yieldtoday`` can linger after midnight only until the inverter resets."""
+GAP_GROWTH_KWH = 0.15
+"""``yieldtoday`` grown by more than this across a gap (beyond its 0.1 kWh rounding): daylight."""
 MAX_COUNTER_KW = 1000.0
 """A counter step implying more than this is a glitch, not energy."""
 _RESET_TOLERANCE_KWH = 0.05
@@ -170,8 +173,8 @@ def _one_day(
     for a, b in itertools.pairwise(rows):
         if b.at_utc - a.at_utc <= limit:
             continue
-        grew = (b.snapshot.yield_today or 0.0) - (a.snapshot.yield_today or 0.0) > STARTED_KWH
-        if grew or _producing(a) or _producing(b):
+        grew = (b.snapshot.yield_today or 0.0) - (a.snapshot.yield_today or 0.0) > GAP_GROWTH_KWH
+        if grew or (_producing(a) and _producing(b)):
             partial = True
 
     consumption = None

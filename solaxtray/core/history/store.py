@@ -26,6 +26,7 @@ import math
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -249,9 +250,10 @@ class _Damaged(Exception):
 class HistoryStore:
     """Stored uploads of every inverter this user polls; see the module docstring.
 
-    Use ``HistoryStore.open(path)``; one object per thread (``sqlite3`` connections are not shared
-    across threads here: ``check_same_thread`` stays on). ``warning`` holds the sentence for the user
-    when the file had to be set aside, ``None`` otherwise.
+    Use ``HistoryStore.open(path)``. One object may be used from several threads (the tray app's
+    poller writes on its worker thread while the popup reads on the GUI thread): every use of the
+    connection holds one lock, and a write is a few milliseconds. ``warning`` holds the sentence
+    for the user when the file had to be set aside, ``None`` otherwise.
     """
 
     def __init__(
@@ -267,6 +269,7 @@ class HistoryStore:
         self.warning = warning
         self._write_failed = False
         self._last_prune = -math.inf
+        self._lock = threading.RLock()
 
     # --- opening ----------------------------------------------------------------------------------
 
@@ -295,13 +298,14 @@ class HistoryStore:
                     f"The history database was damaged ({reason}), so solaxtray started a new "
                     f"one. The old file was moved to {target}."
                 )
-                logger.warning("History database damaged (%s); moved it to %s", reason, target)
+                # INFO: the caller shows ``warning`` to the user; said twice it would be noise.
+                logger.info("History database damaged (%s); moved it to %s", reason, target)
                 return store
         warning = (
             f"The history database {path} cannot be used ({reason}), so history is kept in "
             "memory only until solaxtray stops."
         )
-        logger.warning("%s", warning)
+        logger.info("%s", warning)
         return cls(_connect_memory(), None, clock, warning)
 
     @classmethod
@@ -310,7 +314,7 @@ class HistoryStore:
         return cls(_connect_memory(), None, clock if clock is not None else SystemClock())
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
+        with self._lock, contextlib.suppress(sqlite3.Error):
             self._db.close()
 
     def __enter__(self) -> Self:
@@ -334,13 +338,17 @@ class HistoryStore:
         """
         return self.add_many([snapshot]) == 1
 
-    def add_many(self, snapshots: Iterable[Snapshot]) -> int:
-        """Store several answers in one transaction; returns how many were new uploads."""
+    def add_many(self, snapshots: Iterable[Snapshot], *, resolution_s: int = 0) -> int:
+        """Store several answers in one transaction; returns how many were new uploads.
+
+        ``resolution_s``: 0 for answers as fetched; for rows that stand for a longer span (the
+        demo's hourly past days), that span, so the daily figures do not take it for gaps.
+        """
         added = 0
         try:
-            with self._transaction():
+            with self._lock, self._transaction():
                 for snapshot in snapshots:
-                    added += self._insert(snapshot)
+                    added += self._insert(snapshot, resolution_s)
         except sqlite3.Error as exc:
             raise HistoryError(_sentence_for(exc, self.path)) from exc
         self._maybe_prune()
@@ -351,9 +359,10 @@ class HistoryStore:
         recovers), never raised, because history must never stop fetching."""
         try:
             added = self.add_many(snapshots)
-        except HistoryError as exc:
+        except (HistoryError, sqlite3.Error, OSError, ValueError) as exc:
             if not self._write_failed:
-                logger.warning("Could not write the history: %s", exc.message)
+                text = exc.message if isinstance(exc, HistoryError) else _short(exc)
+                logger.warning("Could not write the history: %s", text)
             self._write_failed = True
             return 0
         if self._write_failed:
@@ -361,7 +370,7 @@ class HistoryStore:
             self._write_failed = False
         return added
 
-    def _insert(self, snapshot: Snapshot) -> int:
+    def _insert(self, snapshot: Snapshot, resolution_s: int = 0) -> int:
         moment = upload_moment(snapshot)
         if moment is None or snapshot.upload_time is None:
             return 0
@@ -370,7 +379,7 @@ class HistoryStore:
         values = _row_values(snapshot)
         columns = (
             "sn, upload_time, upload_time_raw, offset_min, at_utc, utc_known, fetched_at, "
-            + ", ".join(_FIELDS)
+            "resolution_s, " + ", ".join(_FIELDS)
         )
         params: list[Any] = [
             snapshot.sn,
@@ -380,6 +389,7 @@ class HistoryStore:
             at,
             int(known),
             snapshot.fetched_at.timestamp(),
+            int(resolution_s),
             *(values[name] for name in _FIELDS),
         ]
         marks = ", ".join("?" for _ in params)
@@ -422,7 +432,7 @@ class HistoryStore:
         so the last row of each hour keeps the day's totals."""
         cutoff = self._clock.now() - keep_days * 86400.0
         try:
-            with self._transaction():
+            with self._lock, self._transaction():
                 cursor = self._db.execute(
                     "DELETE FROM samples WHERE id IN (SELECT id FROM (SELECT id, row_number() "
                     "OVER (PARTITION BY sn, substr(upload_time, 1, 13) ORDER BY at_utc DESC) AS rn "
@@ -502,7 +512,8 @@ class HistoryStore:
 
     def _read(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
         try:
-            return self._db.execute(sql, params).fetchall()
+            with self._lock:
+                return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise HistoryError(_sentence_for(exc, self.path)) from exc
 
@@ -521,7 +532,7 @@ def _configure(db: sqlite3.Connection) -> None:
 
 
 def _connect_memory() -> sqlite3.Connection:
-    db = sqlite3.connect(":memory:", isolation_level=None)
+    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     _configure(db)
     _migrate(db)
     return db
@@ -539,7 +550,12 @@ def _connect(path: Path) -> sqlite3.Connection:
     except OSError as exc:
         raise _Damaged(f"its folder cannot be made: {exc.strerror or exc}") from exc
     try:
-        db = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        db = sqlite3.connect(
+            str(path),
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,  # guarded by the store's lock
+        )
     except sqlite3.Error as exc:
         raise _Damaged(_short(exc)) from exc
     try:
