@@ -177,7 +177,9 @@ def save_png(image: QImage, target: Path) -> None:
 def demo_simulator(clock: FakeClock) -> CloudSimulator:
     """The demo fleet with its sun where the clock says (the demo proper moves the sun so that a
     demo started at night shows production; a picture of a whole day needs the real one)."""
-    fleet = [replace(inv, solar_shift_hours=0.0, utc_offset_hours=0.0) for inv in demo_fleet(clock.now())]
+    fleet = [
+        replace(inv, solar_shift_hours=0.0, utc_offset_hours=0.0) for inv in demo_fleet(clock.now())
+    ]
     return CloudSimulator(
         inverters=fleet,
         clock=clock,
@@ -209,7 +211,9 @@ def record_history(
                     InverterInput(
                         sn=sn,
                         snapshot=snapshot,
-                        upload_age_s=None if reading is None else clock.now() - reading.upload_epoch,
+                        upload_age_s=None
+                        if reading is None
+                        else clock.now() - reading.upload_epoch,
                         upload_interval_s=FETCH_EVERY_S,
                         next_poll_at=clock.now() + 25.0,
                     )
@@ -219,7 +223,9 @@ def record_history(
             clock.advance(step)
 
 
-def demo_view(inputs: list[InverterInput], clock: FakeClock, requests: int, since: dict[str, float]) -> TrayView:
+def demo_view(
+    inputs: list[InverterInput], clock: FakeClock, requests: int, since: dict[str, float]
+) -> TrayView:
     """What the app would show for the demo fleet at the clock's present moment."""
     fleet = FleetInput(
         inverters=[replace(i, status_since=since.get(i.sn)) for i in inputs],
@@ -281,6 +287,7 @@ def grab_popup(
         scroll = popup.findChild(QScrollArea, "dashboard-scroll")
         assert scroll is not None
         body = scroll.widget()
+        assert body is not None
         top = card.mapTo(body, QPoint(0, 0)).y() - 30  # with the "Inverters" caption
         scroll.verticalScrollBar().setValue(top)
         QApplication.processEvents()
@@ -298,23 +305,24 @@ def popup_pictures(out: Path) -> list[Path]:
     hour, minute = (int(part) for part in QUIET_AT.split(":"))
     quiet_at = DAY_START + hour * 3600 + minute * 60
     clock = FakeClock(start=DAY_START - HISTORY_DAYS * 86_400.0)
-    with tempfile.TemporaryDirectory(prefix="solaxtray-screenshots-") as tmp:
-        with demo_simulator(clock) as sim, HistoryStore.open(
-            Path(tmp) / "history.sqlite3", clock=clock
-        ) as store:
-            inputs = record_history(sim, clock, store, quiet_at)
-            requests = sum(1 for r in sim.requests if r.time >= DAY_START)
-            grab_popup(demo_view(inputs, clock, requests, {}), store, written[0], dark=False)
-            # A fault on one inverter and a grid outage on another, from the next upload on.
-            sim.script_status(DEMO_FAULT_SN, [(0.0, 103)])
-            sim.script_status(DEMO_EPS_SN, [(0.0, 107)])
-            began = clock.now() + FETCH_EVERY_S
-            inputs = record_history(sim, clock, store, clock.now() + ALERTS_AFTER_S)
-            requests = sum(1 for r in sim.requests if r.time >= DAY_START)
-            since = {DEMO_FAULT_SN: began, DEMO_EPS_SN: began}
-            grab_popup(
-                demo_view(inputs, clock, requests, since), store, written[1], dark=True, cards=True
-            )
+    with (
+        tempfile.TemporaryDirectory(prefix="solaxtray-screenshots-") as tmp,
+        demo_simulator(clock) as sim,
+        HistoryStore.open(Path(tmp) / "history.sqlite3", clock=clock) as store,
+    ):
+        inputs = record_history(sim, clock, store, quiet_at)
+        requests = sum(1 for r in sim.requests if r.time >= DAY_START)
+        grab_popup(demo_view(inputs, clock, requests, {}), store, written[0], dark=False)
+        # A fault on one inverter and a grid outage on another, from the next upload on.
+        sim.script_status(DEMO_FAULT_SN, [(0.0, 103)])
+        sim.script_status(DEMO_EPS_SN, [(0.0, 107)])
+        began = clock.now() + FETCH_EVERY_S
+        inputs = record_history(sim, clock, store, clock.now() + ALERTS_AFTER_S)
+        requests = sum(1 for r in sim.requests if r.time >= DAY_START)
+        since = {DEMO_FAULT_SN: began, DEMO_EPS_SN: began}
+        grab_popup(
+            demo_view(inputs, clock, requests, since), store, written[1], dark=True, cards=True
+        )
     return written
 
 

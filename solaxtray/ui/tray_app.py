@@ -294,8 +294,6 @@ class TrayApp(QObject):
         )
         self.fallback: FallbackWindow | None = None
         self.popup: PopupWindow | None = None
-        self.history: HistoryStore | None = None
-        """The open history database, which the popup reads its figures and charts from."""
         self.settings_dialog: QWidget | None = None
         self._view: TrayView | None = None
         self._starting = True

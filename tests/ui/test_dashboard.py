@@ -265,3 +265,48 @@ def test_a_size_that_grows_after_the_first_show_stays_on_the_screen(qtbot: QtBot
     window.setMinimumWidth(window.width() + 150)  # the size settles late and wider
     qtbot.waitUntil(lambda: window.width() >= window.minimumWidth(), timeout=1000)
     assert area.contains(window.frameGeometry()), (window.frameGeometry(), area)
+
+
+def test_export_csv_writes_the_daily_figures_and_the_snapshots(
+    dashboard: PopupWindow, tmp_path: Path, store: HistoryStore
+) -> None:
+    asked: list[tuple[str, str]] = []
+    target = tmp_path / "export.csv"
+
+    def choose(_parent: QWidget, title: str, suggested: str) -> str:
+        asked.append((title, suggested))
+        return str(target)
+
+    window = PopupWindow(as_popup=False, history=store, save_path=choose)
+    window.update_view(dashboard.view)  # type: ignore[arg-type]
+    assert window.export_csv(daily=True) == target
+    assert asked[0][0] == "Export daily figures as CSV"
+    assert asked[0][1].endswith("solaxtray-daily-2026-06-15.csv")
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("date,sn,yield_kwh,")
+    assert any(line.startswith("2026-06-15,all,") for line in lines)
+    assert len(lines) == 1 + 30 * 3  # 30 days, two inverters and the fleet
+    assert window.status_text() == "Exported 90 lines to export.csv."
+
+    assert window.export_csv(daily=False) == target
+    rows = target.read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 1 + store.count()
+    assert "uploadTime" in rows[0]
+
+
+def test_export_csv_cancelled_or_failing_says_so(
+    dashboard: PopupWindow, tmp_path: Path, store: HistoryStore
+) -> None:
+    window = PopupWindow(as_popup=False, history=store, save_path=lambda *_: None)
+    window.update_view(dashboard.view)  # type: ignore[arg-type]
+    assert window.export_csv(daily=True) is None  # cancelled: nothing written, nothing said
+    assert window.status_text() is None
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    window = PopupWindow(as_popup=False, history=store, save_path=lambda *_: str(folder))
+    window.update_view(dashboard.view)  # type: ignore[arg-type]
+    assert window.export_csv(daily=False) is None
+    status = window.status_text()
+    assert status is not None
+    assert status == f"Could not export: {folder} cannot be written (Is a directory)."
+    assert "Traceback" not in status

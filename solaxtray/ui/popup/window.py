@@ -88,6 +88,8 @@ AGE_REFRESH_MS = 10_000
 """How often a visible window moves its relative times on ("45 s ago" counts in 10 s steps)."""
 WINDOW_FRAME_ALLOWANCE = 48
 """Room left for a window manager's title bar when the window is an ordinary one."""
+EXPORT_FIRST_DAY = date(1970, 1, 2)
+"""The export takes the whole history: every day from this one on."""
 NOW_KEYS = ("pv", "home", "grid", "battery")
 TODAY_KEYS = ("yield", "self_consumption", "autarky", "import", "export")
 
@@ -725,13 +727,26 @@ class PopupWindow(QWidget):
         target = Path(chosen)
         try:
             count = self._write_csv(store, target, daily=daily)
-        except (SolaxTrayError, OSError) as exc:
-            message = exc.message if isinstance(exc, SolaxTrayError) else str(exc)
-            logger.warning("CSV export failed: %s", message)
-            self._show_status(f"Could not export: {message}")
+        except SolaxTrayError as exc:
+            logger.warning("CSV export failed: %s", exc.message)
+            self._show_status(f"Could not export: {exc.message}")
+            return None
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            logger.warning("CSV export to %s failed: %s", target, reason)
+            self._show_status(f"Could not export: {target} cannot be written ({reason}).")
             return None
         self._show_status(f"Exported {count:,} lines to {target.name}.")
         return target
 
     def _write_csv(self, store: HistoryStore, target: Path, *, daily: bool) -> int:
-        raise NotImplementedError
+        """Write the CSV the ``history`` command prints for the whole history; returns how many
+        data lines it has."""
+        from solaxtray.core.history.export import export_days_csv, export_rows_csv
+
+        last = self._history_day() or date.today()
+        export = export_days_csv if daily else export_rows_csv
+        text = export(store, None, EXPORT_FIRST_DAY, last)
+        with target.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        return max(0, len(text.splitlines()) - 1)
