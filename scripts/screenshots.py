@@ -278,6 +278,8 @@ def grab_popup(
     popup.resize(POPUP_WIDTH, POPUP_HEIGHT)
     popup.show()
     QApplication.processEvents()
+    while not popup.bars_ready():  # the earlier days are read just after the first paint
+        QApplication.processEvents()
     if cards:
         # The second picture shows the inverter cards, one with its details open.
         card = popup.card(DEMO_FAULT_SN)

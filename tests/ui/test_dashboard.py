@@ -69,6 +69,7 @@ def dashboard(
     window.update_view(view_of(history_file[1], plant_moment(TODAY, "14:02")))
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(window.bars_ready, timeout=5000)
     return window
 
 
@@ -129,7 +130,7 @@ def test_the_curve_reads_out_on_hover(dashboard: PopupWindow) -> None:
     assert chart.toolTip() == model.readout(noon)
 
 
-def test_the_bars_switch_between_a_week_and_a_month(dashboard: PopupWindow) -> None:
+def test_the_bars_switch_between_a_week_and_a_month(dashboard: PopupWindow, qtbot: QtBot) -> None:
     bars = dashboard.bars_chart
     assert bars.model is not None
     assert len(bars.model.bars) == 7
@@ -138,6 +139,7 @@ def test_the_bars_switch_between_a_week_and_a_month(dashboard: PopupWindow) -> N
     assert month.accessibleName() == "Show the last 30 days"
     month.click()
     assert dashboard.bar_days == 30
+    qtbot.waitUntil(dashboard.bars_ready, timeout=5000)  # the earlier days arrive just after
     assert bars.model is not None
     assert len(bars.model.bars) == 30
     assert not bars.model.empty

@@ -171,6 +171,13 @@ class PopupWindow(QWidget):
         self._history_key: object = None
         self._today: DayTotals | None = None
         self._figures: Sequence[DayTotals] = ()
+        """Today's figures (per inverter and the fleet)."""
+        self._past: Sequence[DayTotals] = ()
+        """The bar chart's earlier days, read once per plant day (see ``_want_past``)."""
+        self._past_day: date | None = None
+        self._past_days = 0
+        self._past_pending = False
+        self._today_day: date | None = None
         self._curve: DayCurve | None = None
         self._bar_days = BAR_RANGES[0]
         self._age_timer = QTimer(self)
@@ -443,7 +450,6 @@ class PopupWindow(QWidget):
             # The style and fonts are final only now: place again with the real size, so the
             # first opening is as whole on the screen as every later one.
             self.position_near(self._anchor)
-        self._history_key = None
         self._fill_history()
         self.refresh_ages()
         self._age_timer.start()
@@ -641,12 +647,18 @@ class PopupWindow(QWidget):
         return plant_today(self._view, self._local_offset)
 
     def _fill_history(self) -> None:
-        """Read today's curve and the last 30 days from the store, when something may have
-        changed: a new upload, another day, or the window opening."""
+        """Today's figures and curve, read again when something may have changed: a new upload,
+        another day, or the window opening (one day of rows: milliseconds)."""
         view = self._view
         if view is None:
             return
         day = plant_today(view, self._local_offset)
+        if not self.isVisible():
+            # Nobody looks: the figures are read when the window opens.
+            self._today_tiles.set_tiles(
+                today_tiles(view, self._today if day == self._today_day else None)
+            )
+            return
         uploads = tuple(
             (inv.sn, inv.snapshot.upload_time) for inv in view.inverters if inv.snapshot is not None
         )
@@ -663,8 +675,7 @@ class PopupWindow(QWidget):
 
             try:
                 rows = store.rows(None, first=day, last=day)
-                points = curve_of_rows(rows)
-                figures = daily_figures(store, None, day - timedelta(days=max(BAR_RANGES) - 1), day)
+                figures = daily_figures(store, None, day, day)
             except SolaxTrayError as exc:
                 logger.warning("History not readable: %s", exc.message)
                 self._show_status(exc.message)
@@ -672,19 +683,62 @@ class PopupWindow(QWidget):
                 offset = history_offset(rows)
                 if offset is None:
                     offset = plant_offset(view, self._local_offset)
-                curve = day_curve_model(points, day, offset_s=offset)
+                curve = day_curve_model(curve_of_rows(rows), day, offset_s=offset)
         self._figures = figures
         self._curve = curve
         self._today = fleet_day(figures, day)
+        self._today_day = day
         self._today_caption.setText(f"Today, {day.day} {day.strftime('%b')}")
         self._today_tiles.set_tiles(today_tiles(view, self._today))
         self._curve_chart.set_model(curve)
         self._bars_chart.set_model(self._bars(day))
+        self._want_past(day)
+
+    def _want_past(self, day: date) -> None:
+        """The earlier days of the bar chart do not change: they are read once per day and range,
+        and only after the window has drawn, since a month of rows takes a while to read."""
+        if self._history is None or not self.isVisible() or self._past_pending:
+            return
+        if self._past_day == day and self._past_days >= self._bar_days - 1:
+            return
+        self._past_pending = True
+        QTimer.singleShot(0, self._load_past)
+
+    def _load_past(self) -> None:
+        self._past_pending = False
+        store = self._history
+        day = self._history_day()
+        if store is None or day is None:
+            return
+        wanted = self._bar_days - 1
+        if self._past_day == day and self._past_days >= wanted:
+            return
+        from solaxtray.core.history import daily_figures
+
+        try:
+            past = daily_figures(store, None, day - timedelta(days=wanted), day - timedelta(days=1))
+        except SolaxTrayError as exc:
+            logger.warning("History not readable: %s", exc.message)
+            self._show_status(exc.message)
+            return
+        self._past = past
+        self._past_day = day
+        self._past_days = wanted
+        self._bars_chart.set_model(self._bars(day))
+
+    def bars_ready(self) -> bool:
+        """Whether the bar chart holds every day of its range that the history has (the earlier
+        days arrive just after the window draws)."""
+        day = self._history_day()
+        if self._history is None or day is None:
+            return True
+        return self._past_day == day and self._past_days >= self._bar_days - 1
 
     def _bars(self, day: date | None) -> DayBars | None:
         if self._history is None or day is None:
             return None
-        return day_bars(self._figures, day, self._bar_days)
+        past = self._past if self._past_day == day else ()
+        return day_bars([*past, *self._figures], day, self._bar_days)
 
     @property
     def bar_days(self) -> int:
@@ -698,7 +752,10 @@ class PopupWindow(QWidget):
         button = self._range_group.button(days)
         if button is not None and not button.isChecked():
             button.setChecked(True)
-        self._bars_chart.set_model(self._bars(self._history_day()))
+        day = self._history_day()
+        self._bars_chart.set_model(self._bars(day))
+        if day is not None:
+            self._want_past(day)
 
     # ----------------------------------------------------------------------------------------
     # Export
