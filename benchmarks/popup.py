@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from solaxtray.core.clock import FakeClock  # noqa: E402
 from solaxtray.core.history import HistoryStore  # noqa: E402
+from solaxtray.core.models import Snapshot  # noqa: E402
 from solaxtray.core.presentation import FleetInput, InverterInput, TrayView, build_view  # noqa: E402
 from solaxtray.ui.popup import PopupWindow  # noqa: E402
 from tests.dashboard_history import filled_history, plant_moment  # noqa: E402
@@ -47,14 +48,17 @@ SERIALS = ("SWBENCH0001", "SWBENCH0002", "SWBENCH0003")
 NOW = plant_moment(TODAY, "14:02")
 
 
-def view_for(newest: dict[str, object]) -> TrayView:
+def view_for(newest: dict[str, Snapshot]) -> TrayView:
     inverters = []
     for sn, snap in newest.items():
-        fetched = snap.fetched_at.timestamp()  # type: ignore[attr-defined]
-        inverters.append(
-            InverterInput(sn=sn, snapshot=snap, upload_age_s=NOW - fetched + 20.0)  # type: ignore[arg-type]
-        )
+        age = NOW - snap.fetched_at.timestamp() + 20.0
+        inverters.append(InverterInput(sn=sn, snapshot=snap, upload_age_s=age))
     return build_view(FleetInput(inverters=inverters, now=NOW, local_offset=lambda _: 3600.0))
+
+
+def _later(snap: Snapshot) -> Snapshot:
+    assert snap.upload_time is not None
+    return replace(snap, upload_time=snap.upload_time + timedelta(minutes=5))
 
 
 def open_popup(store: HistoryStore, view: TrayView) -> PopupWindow:
@@ -121,14 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = full.count()
         size = (Path(tmp) / "year.sqlite3").stat().st_size
         empty = HistoryStore.open(Path(tmp) / "empty.sqlite3", clock=FakeClock(NOW))
-        view = view_for(newest)  # type: ignore[arg-type]
+        view = view_for(newest)
         # The poll after: another upload of each inverter (so the popup reads today again).
-        later = view_for(
-            {
-                sn: replace(snap, upload_time=snap.upload_time + timedelta(minutes=5))
-                for sn, snap in newest.items()
-            }  # type: ignore[union-attr]
-        )
+        later = view_for({sn: _later(snap) for sn, snap in newest.items()})
         print(
             f"history: {rows:,} rows ({len(SERIALS)} inverters x {args.days + 1} days, every 5 min), "
             f"{size / 1e6:.1f} MB, filled in {fill_s:.1f} s"
