@@ -13,6 +13,8 @@ Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
   the worker thread, in the same call as the request: the ledger takes a file lock and reads a
   file, which must never freeze the GUI (another process holding the lock, $HOME on NFS); the
   day's count comes back with the round's outcomes;
+- every answer is stored in the history (``core.history``) on the worker thread, in the same call
+  as the request: a write may wait for another process's, and must not freeze the GUI either;
 - "refresh now" is debounced and still goes through the ledger;
 - a jump of the wall clock against the monotonic clock (suspend and resume) is reported to the
   scheduler, which shows cached values and holds back "offline" alerts for a grace period.

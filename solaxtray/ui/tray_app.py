@@ -413,7 +413,8 @@ class TrayApp(QObject):
             logger.exception("Could not open the history database %s", path)
             return
         if self.history.warning:
-            self._warn("History was reset", self.history.warning)
+            title = "History was reset" if self.history.path is not None else "History not saved"
+            self._warn(title, self.history.warning)
 
     def _seed_demo_history(self, cloud: CloudSimulator, *, developer: bool) -> None:
         """The demo opens on a plausible day so far and past month, from the same plant model."""

@@ -47,7 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from solaxtray.core.history.store import HistoryStore, StoredRow
+from solaxtray.core.history.store import EnergyRow, HistoryStore
 
 FLEET = "all"
 GAP_S = 1800.0
@@ -88,10 +88,10 @@ def daily_figures(
     days, both included), plus the fleet per day; ordered by date then serial, "all" last."""
     if last < first:
         return []
-    rows = store.rows(sns, first=first - timedelta(days=1), last=last)
-    by_sn: dict[str, list[StoredRow]] = defaultdict(list)
+    rows = store.energy_rows(sns, first=first - timedelta(days=1), last=last)
+    by_sn: dict[str, list[EnergyRow]] = defaultdict(list)
     for row in rows:
-        by_sn[row.snapshot.sn].append(row)
+        by_sn[row.sn].append(row)
     now = store.now()
     per_day: dict[date, list[DayFigures]] = defaultdict(list)
     for sn in sorted(by_sn):
@@ -110,7 +110,7 @@ def daily_figures(
 
 
 def _inverter_days(
-    sn: str, series: list[StoredRow], first: date, last: date, now: float
+    sn: str, series: list[EnergyRow], first: date, last: date, now: float
 ) -> list[DayFigures]:
     days: dict[date, list[int]] = defaultdict(list)
     for index, row in enumerate(series):
@@ -127,7 +127,7 @@ def _inverter_days(
     return out
 
 
-def _plant_today(series: list[StoredRow], now: float) -> date:
+def _plant_today(series: list[EnergyRow], now: float) -> date:
     """Today at the plant, from the plant's offset as its newest row gives it."""
     newest = series[-1]
     offset = newest.local.replace(tzinfo=UTC).timestamp() - newest.at_utc
@@ -137,8 +137,8 @@ def _plant_today(series: list[StoredRow], now: float) -> date:
 def _one_day(
     sn: str,
     day: date,
-    rows: list[StoredRow],
-    before: StoredRow | None,
+    rows: list[EnergyRow],
+    before: EnergyRow | None,
     *,
     is_today: bool,
     now: float,
@@ -152,16 +152,12 @@ def _one_day(
     export, export_ok = _counter(rows, before, "feedin_energy")
     imported, import_ok = _counter(rows, before, "consume_energy")
     partial = not (export_ok and import_ok)
-    metered = any(
-        r.snapshot.feedin_energy is not None or r.snapshot.consume_energy is not None for r in rows
-    )
+    metered = any(r.feedin_energy is not None or r.consume_energy is not None for r in rows)
 
     first, last_row = rows[0], rows[-1]
     midnight = datetime.combine(day, time())
     if before is None and (first.local - midnight).total_seconds() > limit:
-        started = (first.snapshot.yield_today or 0.0) > STARTED_KWH and not _is_carry_over(
-            rows, before
-        )
+        started = (first.yield_today or 0.0) > STARTED_KWH and not _is_carry_over(rows, before)
         if metered or started:
             partial = True
     if not is_today:
@@ -173,7 +169,7 @@ def _one_day(
     for a, b in itertools.pairwise(rows):
         if b.at_utc - a.at_utc <= limit:
             continue
-        grew = (b.snapshot.yield_today or 0.0) - (a.snapshot.yield_today or 0.0) > GAP_GROWTH_KWH
+        grew = (b.yield_today or 0.0) - (a.yield_today or 0.0) > GAP_GROWTH_KWH
         if grew or (_producing(a) and _producing(b)):
             partial = True
 
@@ -195,10 +191,9 @@ def _one_day(
     )
 
 
-def _producing(row: StoredRow) -> bool:
-    s = row.snapshot
-    pv = s.pv_total
-    return (pv is not None and pv > PRODUCING_W) or (s.ac_power or 0.0) > PRODUCING_W
+def _producing(row: EnergyRow) -> bool:
+    pv = row.pv_w
+    return (pv is not None and pv > PRODUCING_W) or (row.ac_power or 0.0) > PRODUCING_W
 
 
 def _without_glitches(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -213,9 +208,9 @@ def _without_glitches(points: list[tuple[float, float]]) -> list[tuple[float, fl
     return out
 
 
-def _runs(rows: list[StoredRow]) -> list[list[tuple[datetime, float]]]:
+def _runs(rows: list[EnergyRow]) -> list[list[tuple[datetime, float]]]:
     """``yieldtoday`` split into runs at each reset (a fall), glitches removed."""
-    raw = [(r.at_utc, r.snapshot.yield_today, r.local) for r in rows]
+    raw = [(r.at_utc, r.yield_today, r.local) for r in rows]
     known = [(at, value, local) for at, value, local in raw if value is not None]
     kept = _without_glitches([(at, value) for at, value, _ in known])
     kept_at = {at for at, _ in kept}
@@ -229,22 +224,22 @@ def _runs(rows: list[StoredRow]) -> list[list[tuple[datetime, float]]]:
     return runs
 
 
-def _is_carry_over(rows: list[StoredRow], before: StoredRow | None) -> bool:
+def _is_carry_over(rows: list[EnergyRow], before: EnergyRow | None) -> bool:
     runs = _runs(rows)
     return bool(runs) and _leading_carry_over(runs, before)
 
 
-def _leading_carry_over(runs: list[list[tuple[datetime, float]]], before: StoredRow | None) -> bool:
+def _leading_carry_over(runs: list[list[tuple[datetime, float]]], before: EnergyRow | None) -> bool:
     lead = runs[0]
     if lead[-1][0].time() >= CARRY_OVER_BEFORE or lead[0][1] <= _RESET_TOLERANCE_KWH:
         return False
     if len(runs) > 1:
         return True
-    yesterday = before.snapshot.yield_today if before is not None else None
+    yesterday = before.yield_today if before is not None else None
     return yesterday is not None and abs(lead[0][1] - yesterday) <= _RESET_TOLERANCE_KWH
 
 
-def _yield(rows: list[StoredRow], before: StoredRow | None) -> float | None:
+def _yield(rows: list[EnergyRow], before: EnergyRow | None) -> float | None:
     runs = _runs(rows)
     if not runs:
         return None
@@ -256,13 +251,13 @@ def _yield(rows: list[StoredRow], before: StoredRow | None) -> float | None:
 
 
 def _counter(
-    rows: list[StoredRow], before: StoredRow | None, name: str
+    rows: list[EnergyRow], before: EnergyRow | None, name: str
 ) -> tuple[float | None, bool]:
     """The sum of a lifetime counter's steps into this day, and whether every step counted."""
     chain = ([before] if before is not None else []) + rows
-    points = [(r.at_utc, getattr(r.snapshot, name)) for r in chain]
+    points = [(r.at_utc, getattr(r, name)) for r in chain]
     known = [(at, float(v)) for at, v in points if v is not None]
-    if all(getattr(r.snapshot, name) is None for r in rows) or (len(known) == 1 and before is None):
+    if all(getattr(r, name) is None for r in rows) or (len(known) == 1 and before is None):
         return None, True
     known = _without_glitches(known)
     total = 0.0

@@ -47,9 +47,9 @@ def seed_demo_history(
         start = live[0].upload_epoch
         past = _past(inv, start - days * 86400.0, start)
         added += store.add_many(
-            (_snapshot(inv, r, name(inv)) for r in past), resolution_s=PAST_STEP_S
+            (snapshot_of_reading(inv, r, name(inv)) for r in past), resolution_s=PAST_STEP_S
         )
-        added += store.add_many(_snapshot(inv, r, name(inv)) for r in live)
+        added += store.add_many(snapshot_of_reading(inv, r, name(inv)) for r in live)
     return added
 
 
@@ -83,8 +83,9 @@ def _past(inv: SimInverter, begin: float, end: float) -> list[Reading]:
     return readings
 
 
-def _snapshot(inv: SimInverter, reading: Reading, sn: str) -> Snapshot:
-    """The reading as the demo's client would have parsed it, fetched ten seconds after it."""
+def snapshot_of_reading(inv: SimInverter, reading: Reading, sn: str) -> Snapshot:
+    """The reading as the demo's client would have parsed it (the tokenId API, v2), fetched ten
+    seconds after it, under the serial ``sn``."""
     body = wire.success(wire.result_object(inv, reading, v2=True), v2=True)
     fetched = datetime.fromtimestamp(reading.upload_epoch + 10.0, tz=UTC)
     snapshot = parse_realtime(body, sn=inv.sn, fetched_at=fetched)

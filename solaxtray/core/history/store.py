@@ -13,9 +13,10 @@ one, else estimated from when it was fetched) and its offset; an upload is "alre
 row has the same serial and wall-clock time within half an hour of the same moment (or when either
 moment is only estimated: then the wall-clock time alone decides).
 
-A database that cannot be opened or read as ours (garbage, a directory, a FIFO, a locked or
-unreadable file) is renamed aside with a sentence, as the settings are, and a new one is made; when
-even that fails the store works in memory for this run, so history never stops fetching.
+A database that cannot be opened or read as ours (garbage, a directory, a FIFO, an unreadable or
+truncated file) is renamed aside with a sentence, as the settings are, and a new one is made; one
+that is locked by another program or written by a newer solaxtray is left alone. When no database
+can be had, the store works in memory for this run, with a sentence: history never stops fetching.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import SolaxTrayError
@@ -138,6 +139,23 @@ class StoredRow:
         return self.snapshot.upload_time
 
 
+class EnergyRow(NamedTuple):
+    """The few values of a stored upload that the daily figures need, read without building a
+    whole ``Snapshot`` (a month of figures reads tens of thousands of rows for the popup)."""
+
+    sn: str
+    local: datetime
+    """The plant's wall-clock time of the upload (naive)."""
+    at_utc: float
+    resolution_s: int
+    yield_today: float | None
+    feedin_energy: float | None
+    consume_energy: float | None
+    ac_power: float | None
+    pv_w: float | None
+    """The sum of the MPPT powers present, ``None`` when none is."""
+
+
 def _plain(value: datetime) -> str:
     return value.replace(tzinfo=None, microsecond=0).isoformat(timespec="seconds")
 
@@ -208,6 +226,12 @@ _SELECT = (
 )
 
 
+_SELECT_ENERGY = (
+    "SELECT sn, upload_time, at_utc, resolution_s, yield_today, feedin_energy, consume_energy, "
+    "ac_power, powerdc1, powerdc2, powerdc3, powerdc4 FROM samples"
+)
+
+
 def _snapshot_of(row: sqlite3.Row) -> StoredRow:
     def code(enum_type: Any, value: Any) -> Any:
         return enum_type(int(value)) if value is not None else None
@@ -245,6 +269,11 @@ class _Damaged(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class _InUse(_Damaged):
+    """The file is fine but not ours to take now (locked by another program, or written by a
+    newer solaxtray that may still be running): left where it is, never renamed."""
 
 
 class HistoryStore:
@@ -287,7 +316,8 @@ class HistoryStore:
             return cls(_connect(path), path, clock)
         except _Damaged as damaged:
             reason = damaged.reason
-        target = _set_aside(path)
+            in_use = isinstance(damaged, _InUse)
+        target = None if in_use else _set_aside(path)
         if target is not None:
             try:
                 store = cls(_connect(path), path, clock)
@@ -484,27 +514,76 @@ class HistoryStore:
     ) -> list[StoredRow]:
         """Stored rows filtered by plant-local day range and/or UTC range, ordered by serial then
         moment."""
+        clause, params = self._where(
+            sns, first=first, last=last, start_utc=start_utc, end_utc=end_utc
+        )
+        if clause is None:
+            return []
+        sql = _SELECT + clause + " ORDER BY sn, at_utc"
+        return [_snapshot_of(r) for r in self._read(sql, params)]
+
+    @staticmethod
+    def _where(
+        sns: Sequence[str] | None,
+        *,
+        first: date | None = None,
+        last: date | None = None,
+        start_utc: float | None = None,
+        end_utc: float | None = None,
+    ) -> tuple[str | None, list[Any]]:
+        """The WHERE clause (with a leading space, or empty) and its parameters; ``None`` when
+        nothing can match (an empty list of serials)."""
         where: list[str] = []
         params: list[Any] = []
         if sns is not None:
             if not sns:
-                return []
+                return None, []
             where.append(f"sn IN ({', '.join('?' for _ in sns)})")
             params.extend(sns)
+        # Plant days are filtered on the wall-clock text; the moment (indexed) narrows the scan
+        # first: no plant is more than a day away from UTC.
         if first is not None:
-            where.append("upload_time >= ?")
+            where.append("upload_time >= ? AND at_utc >= ?")
             params.append(first.isoformat())
+            params.append(_epoch_of_naive(datetime.combine(first, datetime.min.time())) - 86400)
         if last is not None:
-            where.append("upload_time < ?")
-            params.append((last + timedelta(days=1)).isoformat())
+            end = last + timedelta(days=1)
+            where.append("upload_time < ? AND at_utc < ?")
+            params.append(end.isoformat())
+            params.append(_epoch_of_naive(datetime.combine(end, datetime.min.time())) + 86400)
         if start_utc is not None:
             where.append("at_utc >= ?")
             params.append(start_utc)
         if end_utc is not None:
             where.append("at_utc < ?")
             params.append(end_utc)
-        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY sn, at_utc"
-        return [_snapshot_of(r) for r in self._read(sql, params)]
+        return (" WHERE " + " AND ".join(where) if where else ""), params
+
+    def energy_rows(self, sns: Sequence[str] | None, *, first: date, last: date) -> list[EnergyRow]:
+        """``rows`` for the daily figures: plant days ``first`` to ``last``, ordered by serial
+        then moment, as ``EnergyRow``."""
+        where, params = self._where(sns, first=first, last=last)
+        if where is None:
+            return []
+        sql = _SELECT_ENERGY + where + " ORDER BY sn, at_utc"
+        out = []
+        parse = datetime.fromisoformat
+        for r in self._read(sql, params):
+            pvs = [p for p in (r[8], r[9], r[10], r[11]) if p is not None]
+            out.append(
+                EnergyRow(
+                    r[0],
+                    parse(r[1]),
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    sum(pvs) if pvs else None,
+                )
+            )
+        return out
 
     def count(self) -> int:
         """How many rows the store holds."""
@@ -572,7 +651,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     except sqlite3.OperationalError as exc:
         db.close()
         if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-            raise _Damaged("another program holds it locked") from exc
+            raise _InUse("another program holds it locked") from exc
         raise _Damaged(_short(exc)) from exc
     except sqlite3.DatabaseError as exc:
         db.close()
@@ -600,15 +679,15 @@ def _check_kind(path: Path) -> None:
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Bring the schema to ``SCHEMA_VERSION``, one step per transaction; a newer file is refused
-    (set aside would lose a newer app's data, so it is reported as unusable instead)."""
+    """Bring the schema to ``SCHEMA_VERSION``, one step per transaction; a newer file is left
+    alone (a newer solaxtray may be running on it) and this run keeps history in memory."""
     version = int(db.execute("PRAGMA user_version").fetchone()[0])
     if version == 0:
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if tables:
             raise _Damaged("it is a database of some other program")
     if version > SCHEMA_VERSION:
-        raise _Damaged(f"it was written by a newer solaxtray (schema {version})")
+        raise _InUse(f"it was written by a newer version of solaxtray (schema {version})")
     while version < SCHEMA_VERSION:
         db.execute("BEGIN IMMEDIATE")
         try:

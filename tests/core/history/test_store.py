@@ -83,17 +83,43 @@ def test_the_file_is_wal_and_versioned(tmp_path: Path) -> None:
     db.close()
 
 
-def test_a_newer_schema_is_set_aside_not_misread(tmp_path: Path) -> None:
+def test_a_newer_schema_is_left_alone_and_history_kept_in_memory(tmp_path: Path) -> None:
+    """A newer solaxtray may still be running on it: neither misread nor renamed."""
     path = tmp_path / "h.sqlite3"
-    HistoryStore.open(path).close()
+    with HistoryStore.open(path) as store:
+        store.add(snap("SWAAAAAAA1", "2026-06-01 12:00:00"))
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     db.close()
     with HistoryStore.open(path) as store:
         assert store.warning is not None
-        assert "newer solaxtray" in store.warning
+        assert "newer version of solaxtray" in store.warning
+        assert "kept in memory only" in store.warning
+        assert store.path is None
         assert store.count() == 0
-    assert list(tmp_path.glob("h.sqlite3.corrupt-*"))
+    assert not list(tmp_path.glob("h.sqlite3.corrupt-*"))
+    assert path.exists()
+
+
+def test_an_exclusively_locked_database_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("solaxtray.core.history.store.BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "h.sqlite3"
+    HistoryStore.open(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA locking_mode = EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with HistoryStore.open(path) as store:
+            assert store.warning is not None
+            assert "locked" in store.warning
+            assert store.path is None
+            assert store.add(snap("SWAAAAAAA1", "2026-06-01 12:00:00"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not list(tmp_path.glob("h.sqlite3.corrupt-*"))
 
 
 def _garbage(path: Path) -> None:
