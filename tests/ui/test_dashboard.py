@@ -312,3 +312,21 @@ def test_export_csv_cancelled_or_failing_says_so(
     assert status is not None
     assert status == f"Could not export: {folder} cannot be written (Is a directory)."
     assert "Traceback" not in status
+
+
+def test_an_unreadable_history_is_one_sentence_not_a_crash(
+    qtbot: QtBot, tmp_path: Path, history_file: tuple[Path, dict[str, Snapshot]]
+) -> None:
+    store = HistoryStore.open(tmp_path / "closed.sqlite3")
+    store.close()  # every read now fails inside SQLite
+    window = PopupWindow(as_popup=False, history=store, local_offset=lambda _: UTC_PLUS_ONE)
+    qtbot.addWidget(window)
+    window.update_view(view_of(history_file[1], plant_moment(TODAY, "14:02")))
+    window.show()
+    qtbot.waitExposed(window)
+    status = window.status_text()
+    assert status is not None
+    assert "Traceback" not in status
+    assert status.endswith(".")
+    assert window.curve_chart.model is None
+    assert window.tile_text("yield") == "49.0 kWh"  # the live figures stay

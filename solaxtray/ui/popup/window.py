@@ -178,6 +178,7 @@ class PopupWindow(QWidget):
         self._past_days = 0
         self._past_pending = False
         self._today_day: date | None = None
+        self._status_from_history = False
         self._curve: DayCurve | None = None
         self._bar_days = BAR_RANGES[0]
         self._age_timer = QTimer(self)
@@ -678,8 +679,10 @@ class PopupWindow(QWidget):
                 figures = daily_figures(store, None, day, day)
             except SolaxTrayError as exc:
                 logger.warning("History not readable: %s", exc.message)
-                self._show_status(exc.message)
+                self._show_status(exc.message, from_history=True)
             else:
+                if self._status_from_history:
+                    self._show_status("")
                 offset = history_offset(rows)
                 if offset is None:
                     offset = plant_offset(view, self._local_offset)
@@ -719,7 +722,7 @@ class PopupWindow(QWidget):
             past = daily_figures(store, None, day - timedelta(days=wanted), day - timedelta(days=1))
         except SolaxTrayError as exc:
             logger.warning("History not readable: %s", exc.message)
-            self._show_status(exc.message)
+            self._show_status(exc.message, from_history=True)
             return
         self._past = past
         self._past_day = day
@@ -760,9 +763,12 @@ class PopupWindow(QWidget):
     # ----------------------------------------------------------------------------------------
     # Export
 
-    def _show_status(self, text: str) -> None:
+    def _show_status(self, text: str, *, from_history: bool = False) -> None:
+        """One line above the buttons: an export's outcome, or why the history cannot be read
+        (cleared by the next good read)."""
         self._status.setText(text)
         self._status.setVisible(bool(text))
+        self._status_from_history = from_history and bool(text)
 
     def status_text(self) -> str | None:
         return self._status.text() if not self._status.isHidden() else None
