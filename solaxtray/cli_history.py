@@ -55,13 +55,23 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"first day (default: {DEFAULT_DAYS - 1} days before --to)",
     )
     history.add_argument(
-        "--to", dest="last", metavar="YYYY-MM-DD", help="last day, included (default: today)"
+        "--to",
+        dest="last",
+        metavar="YYYY-MM-DD",
+        help="last day, included (default: today at the plant)",
     )
     history.add_argument(
         "--daily",
         action="store_true",
         help="one line per day and inverter plus the fleet (sn 'all'): yield, export, import, "
         "consumption (kWh), self-consumption and autarky (%%), samples, partial",
+    )
+    history.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the demo's made-up history (the past month of the built-in simulated plants) "
+        "instead of yours",
     )
     history.add_argument(
         "--format",
@@ -117,24 +127,39 @@ def _match(store: HistoryStore, wanted: list[str] | None) -> list[str] | None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Print the history as ``args`` asks; 0 even when nothing is stored (an empty result)."""
-    from solaxtray.core.history import HistoryStore, daily_figures, default_history_path
+    from solaxtray.core.history import (
+        HistoryStore,
+        daily_figures,
+        default_history_path,
+        plant_today,
+    )
 
     out = out if out is not None else sys.stdout
-    last = _day(args.last, "--to") or date.today()
-    first = _day(args.first, "--from") or last - timedelta(days=DEFAULT_DAYS - 1)
-    if first > last:
+    last_given = _day(args.last, "--to")
+    first_given = _day(args.first, "--from")
+    if first_given is not None and last_given is not None and first_given > last_given:
         raise HistoryUsageError(
-            f"The first day ({first.isoformat()}) is after the last day ({last.isoformat()}); "
-            "give --from a day before --to."
+            f"The first day ({first_given.isoformat()}) is after the last day "
+            f"({last_given.isoformat()}); give --from a day before --to."
         )
     wanted = _serials(getattr(args, "sn", None))
-    path = default_history_path()
-    # Reading must not create a database: no file means no history yet.
-    store = HistoryStore.open(path) if path.exists() else HistoryStore.in_memory()
+    if getattr(args, "demo", False):
+        store = _demo_store(getattr(args, "backend", None) == "developer")
+    else:
+        path = default_history_path()
+        # Reading must not create a database: no file means no history yet.
+        store = HistoryStore.open(path) if path.exists() else HistoryStore.in_memory()
     with store:
         if store.warning:
             print(f"Warning: {store.warning}", file=sys.stderr)
         sns = _match(store, wanted)
+        last = last_given or plant_today(store, sns)
+        first = first_given or last - timedelta(days=DEFAULT_DAYS - 1)
+        if first > last:
+            raise HistoryUsageError(
+                f"The first day ({first.isoformat()}) is after the last day ({last.isoformat()}); "
+                "give --from a day before --to."
+            )
         if args.daily:
             days = daily_figures(store, sns, first, last)
             _print_days(days, args.format, out, first, last)
@@ -142,6 +167,21 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             rows = store.rows(sns, first=first, last=last)
             _print_rows(rows, args.format, out, first, last)
     return 0
+
+
+def _demo_store(developer: bool) -> HistoryStore:
+    """A throwaway store with the demo's past month, as the tray app's demo opens on."""
+    from solaxtray.core.history import HistoryStore
+    from solaxtray.core.history.demo import seed_demo_history
+    from solaxtray.core.simulator import CloudSimulator
+
+    store = HistoryStore.in_memory()
+    seed_demo_history(
+        store,
+        CloudSimulator.demo(),  # never started: only its plant model is used
+        serial_of=(lambda inv: inv.inverter_sn) if developer else None,
+    )
+    return store
 
 
 def _print_rows(rows: list[StoredRow], fmt: str, out: TextIO, first: date, last: date) -> None:

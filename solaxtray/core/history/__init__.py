@@ -1,7 +1,7 @@
 """The local history of every snapshot: store, daily figures, today's curve, export. Qt-free."""
 
 from solaxtray.core.history.curve import CurvePoint, day_curve
-from solaxtray.core.history.daily import FLEET, DayFigures, daily_figures
+from solaxtray.core.history.daily import FLEET, DayFigures, daily_figures, plant_today
 from solaxtray.core.history.export import (
     DAY_FIELDS,
     days_csv,
@@ -33,6 +33,7 @@ __all__ = [
     "default_history_path",
     "export_days_csv",
     "export_rows_csv",
+    "plant_today",
     "rows_csv",
     "rows_json",
 ]

@@ -81,6 +81,16 @@ class DayFigures:
     partial: bool
 
 
+def plant_today(store: HistoryStore, sns: Sequence[str] | None = None) -> date:
+    """Today at the plant (the day ``uploadTime`` says), from the newest stored upload's offset
+    and the store's clock; the machine's local date when nothing is stored yet."""
+    offset = store.plant_offset_min(sns)
+    now = store.now()
+    if offset is None:
+        return datetime.fromtimestamp(now).date()
+    return datetime.fromtimestamp(now + offset * 60, tz=UTC).date()
+
+
 def daily_figures(
     store: HistoryStore, sns: Sequence[str] | None, first: date, last: date
 ) -> list[DayFigures]:

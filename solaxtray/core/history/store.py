@@ -226,6 +226,7 @@ _SELECT = (
 )
 
 
+_SELECT_OFFSET = "SELECT offset_min FROM samples"
 _SELECT_ENERGY = (
     "SELECT sn, upload_time, at_utc, resolution_s, yield_today, feedin_energy, consume_energy, "
     "ac_power, powerdc1, powerdc2, powerdc3, powerdc4 FROM samples"
@@ -584,6 +585,15 @@ class HistoryStore:
                 )
             )
         return out
+
+    def plant_offset_min(self, sns: Sequence[str] | None = None) -> int | None:
+        """The plant's offset from UTC in minutes, from the newest stored upload (of ``sns``);
+        ``None`` when nothing is stored."""
+        where, params = self._where(sns)
+        if where is None:
+            return None
+        found = self._read(_SELECT_OFFSET + where + " ORDER BY at_utc DESC LIMIT 1", params)
+        return int(found[0][0]) if found else None
 
     def count(self) -> int:
         """How many rows the store holds."""

@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from solaxtray.core.history import (
     default_history_path,
     export_days_csv,
     export_rows_csv,
+    plant_today,
 )
 from tests.core.history.helpers import full_snap, snap
 from tests.core.history.test_daily import DAY, SN, plain_day
@@ -190,3 +191,27 @@ def test_works_offline_without_credentials(stored: None, isolated_dirs: Path) ->
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["days"][0]["yield_kwh"] == 24.0
     assert date.fromisoformat(json.loads(result.stdout)["days"][0]["date"]) == DAY
+
+
+def test_the_demo_history_is_made_up_and_never_written(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "--demo", "--daily", "--format", "json")
+    assert (status, err) == (0, "")
+    days = json.loads(out)["days"]
+    fleet = [d for d in days if d["sn"] == "all"]
+    assert len(fleet) == 7  # the default: a week up to today at the plant
+    assert all(d["yield_kwh"] > 0 for d in fleet)
+    assert not any(d["partial"] for d in fleet[:-1])
+    assert not default_history_path().exists()
+
+
+def test_without_to_the_last_day_is_today_at_the_plant(capsys: pytest.CaptureFixture[str]) -> None:
+    """A plant 14 hours ahead of UTC is already in tomorrow: its day, not the machine's."""
+    now = datetime.now(UTC)
+    plant_now = now + timedelta(hours=14)
+    with HistoryStore.open(default_history_path()) as store:
+        store.add(snap(SN, plant_now.strftime("%Y-%m-%d %H:%M:%S"), offset_h=14.0, yield_today=1.0))
+        assert plant_today(store) == plant_now.date()
+        assert plant_today(HistoryStore.in_memory()) == datetime.now().date()
+    status, out, _ = run(capsys, "--daily", "--format", "json")
+    assert status == 0
+    assert {d["date"] for d in json.loads(out)["days"]} == {plant_now.date().isoformat()}
