@@ -3,8 +3,10 @@ card per inverter, and the polling internals folded away under "Diagnostics".
 
 It shows a :class:`TrayView` plus what the history store holds, and decides nothing itself:
 the texts and chart models come from :mod:`solaxtray.core.dashboard`, the placement from
-:mod:`solaxtray.core.placement`. It never polls; ``update_view`` sets label texts, and reads the
-history only when a new upload arrived or the day changed (a few small indexed queries).
+:mod:`solaxtray.core.placement`. It never polls; ``update_view`` sets label texts. While the
+window is shown it reads today's rows and figures from the history when it opens and when a new
+upload arrives (milliseconds), and the bar chart's earlier days once per day, just after its first
+paint (a month of rows takes longer: see ``benchmarks/popup.py``).
 
 Relative times ("2 min ago", "in 40 s") would go stale between polls, which come every five
 minutes when idle; so while the window is visible, and only then, a timer moves them on by the
@@ -179,7 +181,6 @@ class PopupWindow(QWidget):
         self._past_pending = False
         self._today_day: date | None = None
         self._status_from_history = False
-        self._curve: DayCurve | None = None
         self._bar_days = BAR_RANGES[0]
         self._age_timer = QTimer(self)
         self._age_timer.setInterval(AGE_REFRESH_MS)
@@ -688,7 +689,7 @@ class PopupWindow(QWidget):
                     offset = plant_offset(view, self._local_offset)
                 curve = day_curve_model(curve_of_rows(rows), day, offset_s=offset)
         self._figures = figures
-        self._curve = curve
+
         self._today = fleet_day(figures, day)
         self._today_day = day
         self._today_caption.setText(f"Today, {day.day} {day.strftime('%b')}")
