@@ -352,6 +352,30 @@ def check_simulator_fetch() -> Iterator[CheckResult]:
     yield _ok("simulator started and stopped")
 
 
+def check_history() -> Iterator[CheckResult]:
+    """The history database: SQLite with write-ahead logging on a real file, one row written and
+    read back (a frozen build without the sqlite3 library would fail here, not at the first poll)."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from solaxtray.core.history import HistoryStore
+    from solaxtray.core.models import Snapshot
+
+    with tempfile.TemporaryDirectory(prefix="solaxtray-selftest-") as folder:
+        with HistoryStore.open(Path(folder) / "history.sqlite3") as store:
+            if store.warning:
+                yield _fail(f"history database: {store.warning}")
+                return
+            now = datetime.now(UTC)
+            upload = now.replace(tzinfo=None, microsecond=0)
+            store.add(Snapshot(sn="SELFTEST01", fetched_at=now, upload_time=upload, ac_power=1.0))
+            rows = store.rows(["SELFTEST01"])
+        if len(rows) != 1 or rows[0].snapshot.ac_power != 1.0:
+            yield _fail("history database: a stored row did not come back")
+            return
+    yield _ok(f"history database: SQLite {sqlite3.sqlite_version}, write-ahead log")
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("environment", check_environment),
     ("imports", check_imports),
@@ -360,6 +384,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("keyring", check_keyring),
     ("TLS", check_tls),
     ("simulator", check_simulator_fetch),
+    ("history", check_history),
 )
 
 

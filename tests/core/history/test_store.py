@@ -300,3 +300,57 @@ def test_two_writers_and_a_kill_9_lose_no_committed_row(tmp_path: Path) -> None:
     db.close()
     with HistoryStore.open(path) as store:
         assert store.warning is None
+
+
+def test_the_self_test_checks_the_history_database() -> None:
+    from solaxtray import selftest
+
+    (result,) = list(selftest.check_history())
+    assert result.line().startswith("ok   history database: SQLite 3.")
+
+
+BATCH_WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, {root!r})
+    from solaxtray.core.history import HistoryStore
+    from tests.core.history.helpers import snap
+    store = HistoryStore.open(Path({path!r}))
+    batch = 0
+    while True:
+        day = f"2026-{{1 + batch // 28 % 12:02d}}-{{1 + batch % 28:02d}}"
+        store.add_many(
+            snap("SWBATCH001", f"{{day}} {{i // 12:02d}}:{{i % 12 * 5:02d}}:00", ac_power=float(batch),
+                 offset_h=float(batch // 336))
+            for i in range(200)
+        )
+        print(batch, flush=True)
+        batch += 1
+    """
+)
+
+
+def test_a_kill_9_inside_a_transaction_leaves_whole_batches_only(tmp_path: Path) -> None:
+    """``add_many`` is one transaction: after a SIGKILL at any moment, each batch is all there
+    (200 rows) or not at all, and every batch reported committed is there."""
+    if sys.platform == "win32":
+        pytest.skip("SIGKILL is POSIX")
+    root = str(Path(__file__).resolve().parents[3])
+    path = tmp_path / "h.sqlite3"
+    code = BATCH_WRITER.format(root=root, path=str(path))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    reported = [int(proc.stdout.readline()) for _ in range(8)]
+    time.sleep(0.013)  # somewhere inside a later transaction
+    proc.kill()
+    proc.wait()
+    reported.extend(int(line) for line in proc.stdout.read().split())
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    counts = dict(
+        db.execute("SELECT CAST(ac_power AS INTEGER), count(*) FROM samples GROUP BY ac_power")
+    )
+    db.close()
+    assert set(reported) <= set(counts)
+    assert set(counts.values()) == {200}

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from solaxtray import cli
 from solaxtray.core import paths
 from solaxtray.core.backend import make_backend
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.history import HistoryStore, default_history_path
+from solaxtray.core.history import HistoryStore, daily_figures, default_history_path
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.core.simulator import DEMO_TOKEN, CloudSimulator, SimInverter
 from solaxtray.core.watch import run_watch
@@ -227,3 +227,74 @@ def test_two_concurrent_watch_commands_store_each_upload_once(
         {first[0]["uploadTime"], second[0]["uploadTime"]}
     )
     assert all(p.returncode == 0 for p in procs)
+
+
+# --- a whole day watched through the simulator ------------------------------------------------------
+
+
+def _watched_day(tmp_path: Path, offline_hours: tuple[float, float] | None) -> HistoryStore:
+    """``run_watch`` from ten minutes before the plant's midnight (UTC+2) to ten after the next."""
+    start = datetime(2026, 6, 9, 21, 50, tzinfo=UTC).timestamp()
+    clock = FakeClock(start)
+    store = HistoryStore.open(tmp_path / "day.sqlite3", clock=clock)
+    with CloudSimulator(inverters=_fleet()[:1], clock=clock) as sim:
+        if offline_hours is not None:
+            sim.script_offline(SN, offline_hours[0] * 3600, offline_hours[1] * 3600)
+        backend = make_backend("token", api_url=sim.v2_url, token=DEMO_TOKEN, clock=clock)
+        try:
+            run_watch(
+                serials=[SN],
+                backend=backend,
+                clock=clock,
+                sleep=clock.sleep,
+                emit=lambda line: None,
+                should_stop=lambda: clock.now() >= start + 24 * 3600 + 20 * 60,
+                history=store,
+            )
+        finally:
+            backend.close()
+    return store
+
+
+def test_a_watched_day_gives_the_inverters_own_totals(tmp_path: Path) -> None:
+    """The day's yield is the inverter's last ``yieldtoday``; export and import are the lifetime
+    counters' rise from the last upload before midnight to the last one of the day."""
+    day = date(2026, 6, 10)
+    with _watched_day(tmp_path, None) as store:
+        (figures, _fleet_day) = daily_figures(store, [SN], day, day)
+        rows = store.rows([SN])
+    before = [r.snapshot for r in rows if r.local.date() < day][-1]
+    during = [r.snapshot for r in rows if r.local.date() == day]
+    last = during[-1]
+    assert len(during) >= 280  # an upload every five minutes, each stored once
+    assert figures.samples == len(during)
+    assert not figures.partial
+    assert last.feedin_energy is not None
+    assert before.feedin_energy is not None
+    assert last.consume_energy is not None
+    assert before.consume_energy is not None
+    assert figures.yield_kwh == last.yield_today
+    assert figures.export_kwh == pytest.approx(last.feedin_energy - before.feedin_energy, abs=0.011)
+    assert figures.import_kwh == pytest.approx(
+        last.consume_energy - before.consume_energy, abs=0.011
+    )
+    assert figures.yield_kwh is not None
+    assert figures.yield_kwh > 1.0
+    assert figures.import_kwh is not None
+    assert figures.export_kwh is not None
+    assert figures.consumption_kwh == pytest.approx(
+        figures.yield_kwh + figures.import_kwh - figures.export_kwh, abs=0.011
+    )
+
+
+def test_an_inverter_offline_in_daylight_makes_the_day_partial(tmp_path: Path) -> None:
+    """Offline from 11:10 to 13:10 plant time: no uploads, the day is partial, yet the yield is
+    still the inverter's own count (it kept counting while its dongle was away)."""
+    day = date(2026, 6, 10)
+    with _watched_day(tmp_path, (13.0, 15.0)) as store:
+        (figures, fleet) = daily_figures(store, [SN], day, day)
+        during = [r.snapshot for r in store.rows([SN]) if r.local.date() == day]
+    assert figures.partial
+    assert fleet.partial
+    assert figures.yield_kwh == during[-1].yield_today
+    assert figures.samples < 288 - 20
