@@ -751,7 +751,7 @@ class TrayApp(QObject):
         if self.popup is None:
             from solaxtray.ui.popup import PopupWindow
 
-            popup = PopupWindow()
+            popup = PopupWindow(history=self.history)
             popup.refresh_requested.connect(self.refresh_now)
             popup.settings_requested.connect(self.show_settings)
             self.popup = popup
@@ -762,10 +762,7 @@ class TrayApp(QObject):
     def show_details(self) -> None:
         """From the menu or another launch: an ordinary window, which stays until closed."""
         popup = self._ensure_popup()
-        popup.set_popup_mode(False)
-        popup.show()
-        popup.raise_()
-        popup.activateWindow()
+        popup.show_window()
         self._sync_ticker()
 
     def toggle_details(self) -> None:
