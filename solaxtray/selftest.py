@@ -5,17 +5,21 @@ imported lazily), a Qt platform plugin the slim spec dropped, keyring finding no
 entry points are gone, no CA bundle for HTTPS. Each check here exercises one of those for real and
 prints one line, ``ok   …``, ``WARN …`` or ``FAIL …``; the exit status is 1 when anything failed.
 
-No keyring secret is read or written (a locked keyring would prompt), and no real server is
-contacted: the fetch goes to the built-in simulator on 127.0.0.1 with its demo token.
+The keyring check stores, reads back and removes a throwaway entry under its own service name
+(``SELFTEST_KEYRING_SERVICE``, never the app's), on a thread with a time limit: a backend that is
+merely detected says nothing about whether the token can be kept. No real server is contacted: the
+fetch goes to the built-in simulator on 127.0.0.1 with its demo token.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib
 import os
 import pkgutil
 import platform
+import secrets
 import sys
 import tempfile
 import threading
@@ -285,6 +289,73 @@ def _probe_keyring(fresh: bool) -> tuple[str | None, BaseException | None]:
     return (result[0] if result else None), (error[0] if error else None)
 
 
+SELFTEST_KEYRING_SERVICE = "solaxtray-self-test"
+"""The keyring service of the self-test's throwaway entry: apart from the app's own ("solaxtray"),
+so the round trip can never overwrite or delete the user's token."""
+SELFTEST_KEYRING_USERNAME = "round-trip"
+
+
+class _RoundTripMismatch(Exception):
+    """The keyring answered with something other than what was just stored."""
+
+
+def _keyring_round_trip() -> None:
+    """Store a random value, read it back and delete it; raises whatever the keyring raises."""
+    import keyring
+    import keyring.errors
+
+    value = secrets.token_urlsafe(16)
+    keyring.set_password(SELFTEST_KEYRING_SERVICE, SELFTEST_KEYRING_USERNAME, value)
+    try:
+        read_back = keyring.get_password(SELFTEST_KEYRING_SERVICE, SELFTEST_KEYRING_USERNAME)
+    finally:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            keyring.delete_password(SELFTEST_KEYRING_SERVICE, SELFTEST_KEYRING_USERNAME)
+    if read_back != value:
+        raise _RoundTripMismatch
+
+
+def _timed_round_trip(seconds: float) -> tuple[bool, BaseException | None]:
+    """``(finished, error)`` of the round trip on a daemon thread: a locked keyring or a service
+    that never answers D-Bus can block for ever, and the self-test must still end."""
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _keyring_round_trip()
+        except Exception as exc:
+            error.append(exc)
+
+    worker = threading.Thread(target=work, name="selftest-keyring-round-trip", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        return False, None
+    return True, (error[0] if error else None)
+
+
+def _round_trip_result(backend: str) -> CheckResult:
+    seconds = keyring_timeout_s()
+    finished, error = _timed_round_trip(seconds)
+    if not finished:
+        return _fail(
+            f"keyring: {backend} did not answer a test write within {seconds:g} s (locked, or "
+            "its service is not running), so the app could not keep a token there."
+        )
+    if isinstance(error, _RoundTripMismatch):
+        return _fail(
+            f"keyring: {backend} returned something else than the test entry just stored, so "
+            "the app could not rely on it to keep a token."
+        )
+    if error is not None:
+        # The type only: the library's own text is not ours to vouch for.
+        return _fail(
+            f"keyring: {backend} is detected but a test entry could not be stored, read back "
+            f"and removed ({type(error).__name__}), so the app could not keep a token there."
+        )
+    return _ok(f"keyring: {backend} (a test entry was stored, read back and removed)")
+
+
 def check_keyring() -> Iterator[CheckResult]:
     # First as the app does it (keyring's own discovery), because that is what must work.
     found, error = _probe_keyring(fresh=False)
@@ -302,19 +373,25 @@ def check_keyring() -> Iterator[CheckResult]:
                 "keyring's own discovery found nothing (missing entry points in the build?)"
             )
             return
-    if found is None and error is None:
-        yield _warn(
-            f"keyring: no answer within {keyring_timeout_s():.0f} s from the keyring service"
+    if found is None:
+        if error is not None:
+            # The type only: the library's own text is not ours to vouch for.
+            yield _fail(
+                f"keyring: the keyring backend could not be started ({type(error).__name__}), "
+                "so the app could not keep a token there."
+            )
+            return
+        yield _fail(
+            f"keyring: the keyring service did not answer within {keyring_timeout_s():g} s, so "
+            "the app could not keep a token there."
         )
-    elif error is not None:
-        yield _warn(f"keyring: {_describe(error)}")
     elif found == "none available":
         yield _warn(
             "keyring: no secure store available here (the app will ask for one, or use "
             "SOLAXTRAY_TOKEN); backends in the build: " + ", ".join(platform_backends)
         )
     else:
-        yield _ok(f"keyring: {found}")
+        yield _round_trip_result(found)
 
 
 def check_tls() -> Iterator[CheckResult]:

@@ -436,6 +436,83 @@ def test_self_test_names_a_real_secret_service() -> None:
     assert "ok   keyring: Secret Service" in out.stdout
 
 
+def _self_test_with_no_secret_service_running() -> subprocess.CompletedProcess[str]:
+    """The self-test where keyring is told to use the Secret Service but nothing answers on
+    D-Bus: the backend is there, the service is not."""
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHON_KEYRING_BACKEND="keyring.backends.SecretService.Keyring",
+        DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/solaxtray-no-bus",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "solaxtray", "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+    )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Secret Service backend")
+def test_self_test_fails_when_the_keyring_backend_cannot_store_anything() -> None:
+    out = _self_test_with_no_secret_service_running()
+    keyring_lines = [line for line in out.stdout.splitlines() if " keyring: " in line]
+    assert len(keyring_lines) == 1, out.stdout
+    assert keyring_lines[0].startswith("FAIL keyring: "), keyring_lines
+    assert keyring_lines[0].endswith("so the app could not keep a token there.")
+    assert out.returncode == 1
+    assert out.stdout.splitlines()[-1].startswith("self-test FAILED")
+    assert "Traceback" not in out.stderr + out.stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Secret Service backend")
+def test_keyring_check_fails_without_a_service_behind_the_backend(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import keyring
+    from keyring.backends import SecretService
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/solaxtray-no-bus")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(SecretService.Keyring())  # type: ignore[no-untyped-call]
+    try:
+        results = list(selftest.check_keyring())
+    finally:
+        keyring.set_keyring(previous)
+    assert [r.level for r in results] == [selftest.Level.FAIL], results
+    assert "could not be stored, read back and removed" in results[0].text
+
+
+@pytest.mark.keyring
+def test_keyring_check_round_trips_through_a_real_secret_service(secret_service: Any) -> None:
+    """The test entry lives under its own service name: the app's token is never touched."""
+    import keyring
+
+    keyring.set_password("solaxtray", "tokenId", "202001010000000000000042")
+    results = list(selftest.check_keyring())
+    assert [r.line() for r in results] == [
+        "ok   keyring: Secret Service (GNOME Keyring, KWallet) "
+        "(a test entry was stored, read back and removed)"
+    ]
+    assert keyring.get_password("solaxtray", "tokenId") == "202001010000000000000042"
+    service = selftest.SELFTEST_KEYRING_SERVICE
+    assert keyring.get_password(service, selftest.SELFTEST_KEYRING_USERNAME) is None
+
+
+@pytest.mark.keyring
+def test_keyring_check_fails_on_a_locked_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A collection that is locked with no one to type its password: detected, yet unusable; the
+    check ends (at the latest at its time limit) with one FAIL sentence."""
+    from tests.keyring_fixture import running_secret_service, using_bus
+
+    monkeypatch.setattr(selftest, "keyring_timeout_s", lambda: 2.0)
+    with running_secret_service(unlock=False) as bus, using_bus(bus, monkeypatch):
+        results = list(selftest.check_keyring())
+    assert [r.level for r in results] == [selftest.Level.FAIL], results
+    assert results[0].text.endswith("so the app could not keep a token there.")
+
+
 def test_self_test_reports_a_missing_module(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(selftest, "REQUIRED_MODULES", ("json", "solaxtray.no_such_module"))
     monkeypatch.setattr(selftest, "LINUX_MODULES", ())

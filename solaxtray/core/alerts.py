@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 BATTERY_ACTIVE_W = 50.0
 """Battery power at or above this (either direction) means the battery was working."""
+GRID_SHOWN_W = 50.0
+"""Grid power at or above this (either direction) is worth a sentence in an EPS alert."""
 PV_FADED_W = 50.0
 PV_FADED_FRACTION = 0.1
 """Production under max(50 W, 10 % of the peak we have seen) counts as faded (dusk)."""
@@ -157,7 +159,16 @@ class _Inverter:
     peak_w: float = 0.0
     alarm: AlertKind | None = None
     """FAULT or EPS while one is unresolved."""
+    alarm_upload: datetime | None = None
+    """The plant time of the upload that began the alarm (or first showed it)."""
+    alarm_raised_at: float = 0.0
+    """Our clock when the alarm was raised: the duration when the plant time is missing."""
+    alarm_start_known: bool = False
+    """False when the alarm was already on at the first upload we saw: its start is unknown."""
+    statuses_seen: int = 0
     normal_run: int = 0
+    normal_upload: datetime | None = None
+    """The plant time of the first Normal Mode upload of the current run."""
     stale: Health | None = None
     """ASLEEP or OFFLINE while the data is stale."""
     stale_since: float = 0.0
@@ -357,6 +368,8 @@ class AlertEngine:
         status = snap.inverter_status
         if status is None:
             return []
+        first_status = inv.statuses_seen == 0
+        inv.statuses_seen += 1
         name = inverter_name(snap)
         if status.is_fault or status.is_eps:
             inv.normal_run = 0
@@ -364,18 +377,20 @@ class AlertEngine:
             if inv.alarm is kind:
                 return []
             inv.alarm = kind
+            inv.alarm_upload = snap.upload_time
+            inv.alarm_raised_at = now
+            inv.alarm_start_known = not first_status
             severity = Severity.CRITICAL if status.is_fault else Severity.WARNING
-            body = (
-                f"The inverter SN {snap.sn} reports {status.label} (code {int(status)})"
-                f"{_plant_time(snap)}."
-            )
+            body = _status_sentence(snap, status)
             if status.is_eps:
-                body += " The grid is down; the house runs on the battery."
+                body = " ".join([body, *_eps_facts(snap)])
             return [self._alert(kind, severity, snap.sn, f"{status.label} — {name}", body, now=now)]
         if status is InverterStatus.NORMAL and inv.alarm is not None:
+            if inv.normal_run == 0:
+                inv.normal_upload = snap.upload_time
             inv.normal_run += 1
             if inv.normal_run >= self.recovery_uploads:
-                was = "fault" if inv.alarm is AlertKind.FAULT else "EPS mode"
+                body = self._recovery_sentence(inv, snap, now)
                 inv.alarm = None
                 inv.normal_run = 0
                 return [
@@ -383,15 +398,34 @@ class AlertEngine:
                         AlertKind.RECOVERY,
                         Severity.INFO,
                         snap.sn,
-                        f"Back to Normal Mode — {name}",
-                        f"The inverter SN {snap.sn} is in Normal Mode again after {was}"
-                        f"{_plant_time(snap)}.",
+                        _BACK_TO_NORMAL_TITLE.format(name=name),
+                        body,
                         now=now,
                     )
                 ]
         elif status is not InverterStatus.NORMAL:
             inv.normal_run = 0
         return []
+
+    @staticmethod
+    def _recovery_sentence(inv: _Inverter, snap: Snapshot, now: float) -> str:
+        """How long the fault or EPS mode lasted, from the plant's own upload times when it
+        gave them (our clock otherwise), and when it began if that is known."""
+        fault = inv.alarm is AlertKind.FAULT
+        began = inv.alarm_upload
+        ended = inv.normal_upload
+        if began is not None and ended is not None and ended >= began:
+            seconds = (ended - began).total_seconds()
+        else:
+            seconds = max(0.0, now - inv.alarm_raised_at)
+        fields = {"sn": snap.sn, "duration": duration_words(seconds)}
+        if began is None:
+            template = _RECOVERED_LASTED if fault else _RECOVERED_EPS_LASTED
+        elif inv.alarm_start_known:
+            template = _RECOVERED_STARTED if fault else _RECOVERED_EPS_STARTED
+        else:
+            template = _RECOVERED_SEEN if fault else _RECOVERED_EPS_SEEN
+        return template.format(start=began.strftime("%H:%M") if began else "", **fields)
 
     def _soc_rules(self, inv: _Inverter, snap: Snapshot, now: float) -> list[Alert]:
         threshold = self.low_soc_percent
@@ -551,6 +585,88 @@ def summarize(alerts: Sequence[Alert], now: float) -> list[Alert]:
             now,
         )
     ]
+
+
+# Whole sentences with placeholders, so that they can be translated as they are.
+_BACK_TO_NORMAL_TITLE = "Back to normal — {name}"
+_RECOVERED_STARTED = (
+    "The inverter SN {sn} is back to normal after a fault that started at {start} plant time "
+    "and lasted {duration}."
+)
+_RECOVERED_EPS_STARTED = (
+    "The inverter SN {sn} is back to normal after EPS mode that started at {start} plant time "
+    "and lasted {duration}."
+)
+_RECOVERED_SEEN = (
+    "The inverter SN {sn} is back to normal after a fault that was already on at {start} plant "
+    "time, when solaxtray began watching, and lasted at least {duration}."
+)
+_RECOVERED_EPS_SEEN = (
+    "The inverter SN {sn} is back to normal after EPS mode that was already on at {start} plant "
+    "time, when solaxtray began watching, and lasted at least {duration}."
+)
+_RECOVERED_LASTED = "The inverter SN {sn} is back to normal after a fault that lasted {duration}."
+_RECOVERED_EPS_LASTED = (
+    "The inverter SN {sn} is back to normal after EPS mode that lasted {duration}."
+)
+_STATUS_AT = "The inverter SN {sn} reports {status} (code {code}) at {time} plant time."
+_STATUS = "The inverter SN {sn} reports {status} (code {code})."
+_EPS_OUTPUT = "Its EPS (backup) output delivers {power}."
+_BATTERY_CHARGING = "The battery is at {soc} and charging at {power}."
+_BATTERY_DISCHARGING = "The battery is at {soc} and discharging at {power}."
+_BATTERY_IDLE = "The battery is at {soc} and neither charging nor discharging."
+_GRID_IMPORT = "The meter shows {power} drawn from the grid."
+_GRID_EXPORT = "The meter shows {power} fed into the grid."
+
+
+def duration_words(seconds: float) -> str:
+    """A past span for a sentence: "less than a minute", "1 minute", "12 minutes", "2.5 hours";
+    never "0 s" (a fault seen on one upload lasted up to an upload interval, not nothing)."""
+    if seconds < 60:
+        return "less than a minute"
+    minutes = round(seconds / 60)
+    if minutes == 1:
+        return "1 minute"
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{minutes / 60:.1f} hours"
+
+
+def _status_sentence(snap: Snapshot, status: InverterStatus) -> str:
+    fields = {"sn": snap.sn, "status": status.label, "code": int(status)}
+    if snap.upload_time is None:
+        return _STATUS.format(**fields)
+    return _STATUS_AT.format(time=snap.upload_time.strftime("%H:%M"), **fields)
+
+
+def _watts(value: float) -> str:
+    if abs(value) < 1000:
+        return f"{value:.0f} W"
+    return f"{value / 1000:.1f} kW"
+
+
+def _eps_facts(snap: Snapshot) -> list[str]:
+    """What the upload says about the EPS output, the battery and the grid, and nothing more:
+    EPS mode does not prove that the grid is down or that the battery carries the house."""
+    facts: list[str] = []
+    eps = [p for p in snap.eps_power if p is not None]
+    if eps:
+        facts.append(_EPS_OUTPUT.format(power=_watts(sum(eps))))
+    if snap.has_battery and snap.soc is not None:
+        soc = f"{snap.soc:.0f} %"
+        charge = snap.battery_charge or 0.0
+        discharge = snap.battery_discharge or 0.0
+        if charge >= BATTERY_ACTIVE_W:
+            facts.append(_BATTERY_CHARGING.format(soc=soc, power=_watts(charge)))
+        elif discharge >= BATTERY_ACTIVE_W:
+            facts.append(_BATTERY_DISCHARGING.format(soc=soc, power=_watts(discharge)))
+        else:
+            facts.append(_BATTERY_IDLE.format(soc=soc))
+    if (snap.grid_import or 0.0) >= GRID_SHOWN_W:
+        facts.append(_GRID_IMPORT.format(power=_watts(snap.grid_import or 0.0)))
+    elif (snap.grid_export or 0.0) >= GRID_SHOWN_W:
+        facts.append(_GRID_EXPORT.format(power=_watts(snap.grid_export or 0.0)))
+    return facts
 
 
 def _production(snap: Snapshot) -> float | None:

@@ -157,3 +157,9 @@ class SecretStoreLocked(SecretStoreError):
     """The keyring exists but is locked (or its unlock prompt was dismissed or timed out)."""
 
     title = "Keyring locked"
+
+
+class NotificationError(SolaxTrayError):
+    """The desktop could not show a notification (no service, a refusal, no answer)."""
+
+    title = "Notifications not shown"

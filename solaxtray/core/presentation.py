@@ -531,16 +531,26 @@ def _error_problem(error: ApiError) -> Problem:
     return Problem(error.title, action, error.message)
 
 
+_STATUS_SINCE_FOR = "{status} since {time} ({duration})"
+_STATUS_SINCE = "{status} since {time}"
+
+
 def _inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Problem | None:
     snap = inv.snapshot
     if state is TrayState.FAULT and snap is not None:
         status = snap.inverter_status
         if status is not None and status.is_fault:
-            since = ""
+            title = status.label
             if inv.status_since is not None and now >= inv.status_since:
-                since = f" for {format_duration(now - inv.status_since)}"
+                # "since 21:43 (12 min)"; under a minute the time alone, never "for 0 s".
+                fields = {"status": status.label, "time": format_local_clock(inv.status_since)}
+                if now - inv.status_since >= 60:
+                    fields["duration"] = format_duration(now - inv.status_since)
+                    title = _STATUS_SINCE_FOR.format(**fields)
+                else:
+                    title = _STATUS_SINCE.format(**fields)
             return Problem(
-                f"{status.label}{since}",
+                title,
                 "look at the inverter's display; call your installer if it does not clear.",
             )
         return Problem(

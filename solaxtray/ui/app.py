@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 APP_ID = "solaxtray"
 WINDOWS_APP_USER_MODEL_ID = "io.github.solaxtray.SolaXTray"
 ALREADY_RUNNING = "solaxtray is already running; its window was brought up."
+DEMO_ALREADY_RUNNING = (
+    "The solaxtray demo is already running; its window was brought up instead of a second demo."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,17 @@ class AppOptions:
     backend: str | None = None
     """``token`` or ``developer`` for this run (``--backend``); ``None``: the settings decide. The
     serials and the API URL given with it are in that API's terms."""
+
+
+def single_instance_name(options: AppOptions) -> str:
+    """The single-instance name of this launch: the demo and the real app each have their own,
+    so that either can run beside the other and neither is taken for the other."""
+    return instance_name(paths.data_dir(), demo=options.demo)
+
+
+def already_running_text(options: AppOptions) -> str:
+    """The sentence a second launch prints before it gives way to the first."""
+    return DEMO_ALREADY_RUNNING if options.demo else ALREADY_RUNNING
 
 
 # --- process-level set-up ---------------------------------------------------------------------------
@@ -194,7 +208,7 @@ class _Launch(QObject):
             # moment can have taken it since, and then this one gives way.
             self._claimed = True
             if not self._single.claim():
-                print(ALREADY_RUNNING, file=sys.stderr)
+                print(already_running_text(self.options), file=sys.stderr)
                 self.stopped_as_duplicate = True
                 self.tray.hide()
                 self._app.quit()
@@ -236,11 +250,11 @@ def run_app(options: AppOptions) -> int:
     app.setOrganizationName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
 
-    single = SingleInstance(instance_name(paths.data_dir()), app)
+    single = SingleInstance(single_instance_name(options), app)
     claimed = False
     if single.probe() is not False:  # another instance, or no cheap way to tell (Windows)
         if not single.claim():
-            print(ALREADY_RUNNING, file=sys.stderr)
+            print(already_running_text(options), file=sys.stderr)
             return 0
         claimed = True
 

@@ -10,14 +10,23 @@ Delivery:
   session bus never freezes the tray.
 - macOS and Windows: ``desktop-notifier`` (native notification centre) when importable.
 - Anywhere the above fails: ``QSystemTrayIcon.showMessage``.
+
+A click on a notification opens the detail window (``Notifier.clicked``): on Linux the daemon's
+``ActionInvoked`` signal with the ``"default"`` action, heard on the same long-lived bus connection
+that sent the notification (some daemons send it to that connection only); elsewhere the tray
+balloon's ``messageClicked``. A failure to notify is one sentence in the log, written once until
+notifying works again, never the D-Bus error as it came.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import logging
+import queue
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -25,6 +34,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from solaxtray.core.clock import Clock
+from solaxtray.core.errors import NotificationError, SolaxTrayError
 from solaxtray.ui.background import BackgroundCaller, emit
 
 logger = logging.getLogger(__name__)
@@ -80,29 +90,183 @@ def urgency_of(alert: AlertLike) -> Urgency:
 # --- delivery -------------------------------------------------------------------------------------
 
 
-def dbus_notify(summary: str, body: str, urgency: Urgency, *, app_icon: str = "solaxtray") -> int:
-    """One Notify call on the session bus; returns the notification id. Blocking: call it off the
-    GUI thread."""
-    from jeepney import DBusAddress, MessageType, new_method_call
-    from jeepney.io.blocking import open_dbus_connection
+NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
+NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
+DEFAULT_ACTION = "default"
+"""The freedesktop action key of a click on the notification itself."""
+
+_NO_SESSION_BUS = (
+    "There is no desktop session bus here, so desktop notifications cannot be shown; alerts "
+    "appear only in SolaX Tray itself."
+)
+_NO_SERVICE = (
+    "No notification service is running on this desktop, so alerts appear only in SolaX Tray "
+    "itself."
+)
+_REFUSED = (
+    "The desktop's notification service refused a notification ({error}), so alerts appear only "
+    "in SolaX Tray itself."
+)
+_NO_ANSWER = (
+    "The desktop's notification service did not answer within {seconds:g} seconds, so alerts "
+    "appear only in SolaX Tray itself."
+)
+_NO_OWNER_ERRORS = frozenset(
+    {"org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"}
+)
+
+
+def notify_message(
+    summary: str, body: str, urgency: Urgency, *, app_icon: str = "solaxtray"
+) -> Any:
+    """The Notify call, with the exact signature real daemons want and a default action (a
+    click on the notification)."""
+    from jeepney import DBusAddress, new_method_call
 
     address = DBusAddress(
-        "/org/freedesktop/Notifications",
-        bus_name="org.freedesktop.Notifications",
-        interface="org.freedesktop.Notifications",
+        NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS_NAME, interface=NOTIFICATIONS_NAME
     )
     hints = {"urgency": ("y", int(urgency)), "desktop-entry": ("s", "solaxtray")}
-    message = new_method_call(
+    actions = [DEFAULT_ACTION, "Open details"]
+    return new_method_call(
         address,
         "Notify",
         NOTIFY_SIGNATURE,
-        (APP_NAME, 0, app_icon, summary, body, [], hints, EXPIRE_MS[int(urgency)]),
+        (APP_NAME, 0, app_icon, summary, body, actions, hints, EXPIRE_MS[int(urgency)]),
     )
-    with open_dbus_connection(bus="SESSION") as connection:
-        reply = connection.send_and_get_reply(message, timeout=DBUS_TIMEOUT_S)
+
+
+def _notification_id(reply: Any) -> int:
+    """The id from a Notify reply, or the sentence for the error the bus or daemon sent."""
+    from jeepney import HeaderFields, MessageType
+
     if reply.header.message_type == MessageType.error:
-        raise RuntimeError(f"the notification service refused the notification: {reply.body!r}")
+        name = str(reply.header.fields.get(HeaderFields.error_name, "unknown error"))
+        if name in _NO_OWNER_ERRORS:
+            raise NotificationError(_NO_SERVICE)
+        raise NotificationError(_REFUSED.format(error=name[:80]))
     return int(reply.body[0])
+
+
+def dbus_notify(summary: str, body: str, urgency: Urgency, *, app_icon: str = "solaxtray") -> int:
+    """One Notify call on a connection of its own; returns the notification id. Blocking: call
+    it off the GUI thread. Clicks are not heard: see :class:`DBusNotifications`."""
+    from jeepney.io.blocking import open_dbus_connection
+
+    message = notify_message(summary, body, urgency, app_icon=app_icon)
+    try:
+        connection = open_dbus_connection(bus="SESSION")
+    except (OSError, KeyError, ValueError) as exc:
+        raise NotificationError(_NO_SESSION_BUS) from exc
+    with connection:
+        try:
+            reply = connection.send_and_get_reply(message, timeout=DBUS_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise NotificationError(_NO_ANSWER.format(seconds=DBUS_TIMEOUT_S)) from exc
+    return _notification_id(reply)
+
+
+class DBusNotifications:
+    """Sends notifications and hears their clicks on one session-bus connection, opened at the
+    first notification and kept: a click comes as ``ActionInvoked``, which some daemons send only
+    to the connection that sent the notification.
+
+    ``on_default_action(id)`` runs on the listening thread when one of our notifications was
+    clicked. Calls are thread-safe (jeepney's threading router)."""
+
+    def __init__(self) -> None:
+        self.on_default_action: Callable[[int], None] | None = None
+        self._lock = threading.Lock()
+        self._router: Any = None
+        self._sent: set[int] = set()
+        self._stop = threading.Event()
+
+    def __call__(self, summary: str, body: str, urgency: Urgency) -> int:
+        router = self._open()
+        try:
+            reply = router.send_and_get_reply(
+                notify_message(summary, body, urgency), timeout=DBUS_TIMEOUT_S
+            )
+        except TimeoutError as exc:
+            raise NotificationError(_NO_ANSWER.format(seconds=DBUS_TIMEOUT_S)) from exc
+        except Exception as exc:  # the connection broke (the session ended): start afresh
+            self._drop(router)
+            raise NotificationError(_NO_SESSION_BUS) from exc
+        notification_id = _notification_id(reply)
+        with self._lock:
+            self._sent.add(notification_id)
+        return notification_id
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            router, self._router = self._router, None
+        if router is not None:
+            self._close_router(router)
+
+    def _open(self) -> Any:
+        from jeepney import MatchRule, message_bus
+        from jeepney.io.threading import DBusRouter, Proxy, open_dbus_connection
+
+        with self._lock:
+            if self._router is not None:
+                return self._router
+            try:
+                router = DBusRouter(open_dbus_connection(bus="SESSION"))
+            except (OSError, KeyError, ValueError) as exc:
+                raise NotificationError(_NO_SESSION_BUS) from exc
+            rule = MatchRule(
+                type="signal",
+                interface=NOTIFICATIONS_NAME,
+                path=NOTIFICATIONS_PATH,
+                member="ActionInvoked",
+            )
+            events: queue.Queue[Any] = queue.Queue(maxsize=64)
+            handle = router.filter(rule, queue=events)
+            try:
+                Proxy(message_bus, router, timeout=DBUS_TIMEOUT_S).AddMatch(rule)
+            except Exception as exc:  # no match rule: notifications still work, clicks do not
+                logger.info("clicks on notifications will not be heard (%s)", type(exc).__name__)
+            self._router = router
+            threading.Thread(
+                target=self._listen,
+                args=(events, handle),
+                name="solaxtray-notification-clicks",
+                daemon=True,
+            ).start()
+            return router
+
+    def _listen(self, events: queue.Queue[Any], handle: Any) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    message = events.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                body = message.body
+                if len(body) != 2 or body[1] != DEFAULT_ACTION:
+                    continue
+                with self._lock:
+                    ours = int(body[0]) in self._sent
+                callback = self.on_default_action
+                if ours and callback is not None:
+                    callback(int(body[0]))
+        finally:
+            handle.close()
+
+    def _drop(self, router: Any) -> None:
+        with self._lock:
+            if self._router is router:
+                self._router = None
+        self._close_router(router)
+
+    @staticmethod
+    def _close_router(router: Any) -> None:
+        try:
+            router.close()
+            router.conn.close()
+        except Exception:  # closing a broken connection may fail again; nothing is lost
+            logger.debug("closing the notification bus connection failed", exc_info=True)
 
 
 def desktop_notifier_send(summary: str, body: str, urgency: Urgency) -> None:  # pragma: no cover
@@ -131,7 +295,7 @@ def default_sender(platform: str | None = None) -> Sender | None:
     """The native sender of this platform, or ``None`` to use the tray's own balloon."""
     platform = platform or sys.platform
     if platform.startswith("linux") or platform.startswith("freebsd"):
-        return dbus_notify
+        return DBusNotifications()
     try:
         import desktop_notifier  # noqa: F401
     except ImportError:
@@ -152,6 +316,10 @@ class Notifier(QObject):
     pause_changed = Signal()
     delivered = Signal(str, str, int)
     """(summary, body, urgency) after the platform accepted a notification; for tests and logs."""
+    clicked = Signal()
+    """The user clicked one of our notifications (its default action): open the details."""
+    _clicked_elsewhere = Signal()
+    """Emitted on the listening thread; Qt queues it to ``clicked`` on the GUI thread."""
 
     def __init__(
         self,
@@ -169,9 +337,30 @@ class Notifier(QObject):
         self._sender = sender
         self._caller = BackgroundCaller(self)
         self._paused_until: float | None = None
+        self._failure: str | None = None
+        """The sentence of the last failure to notify, logged once until a notification works."""
+        self._clicked_elsewhere.connect(self._on_clicked)
+        if isinstance(sender, DBusNotifications):
+            sender.on_default_action = lambda _id: emit(self._clicked_elsewhere)
+        self.set_tray(tray)
 
     def set_tray(self, tray: QSystemTrayIcon | None) -> None:
+        if self._tray is not None and self._tray is not tray:
+            # Never connected, or the old icon is gone already.
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._tray.messageClicked.disconnect(self._on_clicked)
         self._tray = tray
+        if tray is not None:
+            tray.messageClicked.connect(self._on_clicked)
+
+    def close(self) -> None:
+        """Let go of the notification service's connection (at quit)."""
+        if isinstance(self._sender, DBusNotifications):
+            self._sender.close()
+
+    def _on_clicked(self) -> None:
+        logger.info("a notification was clicked")
+        emit(self.clicked)
 
     # --- pausing ----------------------------------------------------------------------------------
 
@@ -231,9 +420,10 @@ class Notifier(QObject):
 
         def done(_result: object, error: BaseException | None) -> None:
             if error is None:
+                self._failure = None
                 emit(self.delivered, summary, body, int(urgency))
                 return
-            logger.warning("desktop notification failed (%s); using the tray balloon", error)
+            self._log_failure(error)
             self._show_in_tray(summary, body, urgency)
 
         self._caller.call(
@@ -243,10 +433,26 @@ class Notifier(QObject):
             name="solaxtray-notify",
         )
 
+    def _log_failure(self, error: BaseException) -> None:
+        """One sentence, once: the same failure on every alert would fill the terminal."""
+        if isinstance(error, SolaxTrayError):
+            sentence = error.message
+        else:
+            sentence = (
+                f"A desktop notification could not be shown ({type(error).__name__}), so alerts "
+                "appear only in SolaX Tray itself."
+            )
+        if sentence == self._failure:
+            logger.debug("notification failed again: %s", sentence)
+            return
+        self._failure = sentence
+        logger.warning("%s", sentence)
+
     def _show_in_tray(self, summary: str, body: str, urgency: Urgency) -> None:
         tray = self._tray
         if tray is None or not tray.isVisible():
-            logger.warning("no way to show a notification: %s", summary)
+            # INFO: the reason (no notification service) was logged once as a warning.
+            logger.info("no way to show a notification: %s", summary)
             return
         icon = {
             Urgency.CRITICAL: QSystemTrayIcon.MessageIcon.Critical,

@@ -5,7 +5,9 @@ the check happens before anything polls. QLocalServer/QLocalSocket (a Unix socke
 Windows) carry one line from the newcomer to the running instance.
 
 The name is derived from the user's data directory, so it is per user and, in the tests, per
-isolated set of XDG directories (two test apps must not find each other).
+isolated set of XDG directories (two test apps must not find each other). The demo has a name of
+its own: a demo launch must neither be taken for the real app (and bring up its window) nor keep
+the real app from starting.
 
 Start-up speed: on Unix, :meth:`SingleInstance.probe` asks with a plain socket whether anyone
 listens, so a first launch can put its tray icon up before loading QtNetwork and claim the name a
@@ -36,9 +38,9 @@ CONNECT_TIMEOUT_MS = 500
 SHOW_MESSAGE = b"show\n"
 
 
-def instance_name(data_dir: Path) -> str:
+def instance_name(data_dir: Path, *, demo: bool = False) -> str:
     """A short socket name unique to this user and data directory (Unix socket paths are limited
-    to about 100 bytes, so the directory is hashed rather than embedded)."""
+    to about 100 bytes, so the directory is hashed rather than embedded), and to the demo."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers): the data dir still separates users
@@ -46,7 +48,8 @@ def instance_name(data_dir: Path) -> str:
     # Two 32-bit checksums from zlib, which Python has loaded already: hashlib would cost some
     # milliseconds of start-up, and this name needs no cryptographic strength.
     key = f"{user}\0{data_dir}".encode()
-    return f"solaxtray-{zlib.crc32(key):08x}{zlib.adler32(key):08x}"
+    kind = "solaxtray-demo" if demo else "solaxtray"
+    return f"{kind}-{zlib.crc32(key):08x}{zlib.adler32(key):08x}"
 
 
 class SingleInstance(QObject):

@@ -45,10 +45,13 @@ STARTING_PLATE = "#607d8b"
 STARTING_SIZES = (16, 22, 32)
 """Drawn sizes (others are scaled from these): few, because Python draws them at start."""
 
-TRAY_RETRY_INTERVAL_MS = 2000
-TRAY_WAIT_S = 60.0
-"""How long to wait for a tray at start before the fallback window: long enough for a panel that
-starts after us at login (autostart races the panel)."""
+TRAY_RETRY_INTERVAL_MS = 500
+TRAY_WAIT_S = 3.0
+"""How long to wait for a tray at start before the fallback window: a few seconds, so a desktop
+without a tray gets the status window at once instead of nothing for a minute."""
+TRAY_LATE_POLL_MS = 5000
+"""After the fallback window: how often to look for a tray that started after us (autostart races
+the panel at login). Slow, because it costs a wake-up and a D-Bus query each time."""
 
 
 class TrayMenu(QObject):
@@ -166,7 +169,13 @@ def _argb(rgb: tuple[float, ...], alpha: float) -> int:
 
 class Tray(QObject):
     """The system tray icon. ``unavailable`` fires when no tray appeared within the wait; the app
-    then shows the fallback window. ``shown`` fires once the icon is in a tray."""
+    then shows the fallback window. ``shown`` fires once the icon is in a tray, also when a tray
+    appears after ``unavailable`` (it is looked for every ``late_poll_ms`` until then).
+
+    A tray that appears late gets a new ``QSystemTrayIcon``: Qt picks the D-Bus
+    (StatusNotifierItem) or the XEmbed path when the icon object is created, so an icon created
+    before the StatusNotifierWatcher existed would never register with it. Read ``icon`` afresh
+    rather than keeping it."""
 
     shown = Signal()
     unavailable = Signal()
@@ -179,6 +188,7 @@ class Tray(QObject):
         *,
         wait_s: float = TRAY_WAIT_S,
         retry_ms: int = TRAY_RETRY_INTERVAL_MS,
+        late_poll_ms: int = TRAY_LATE_POLL_MS,
         tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
         parent: QObject | None = None,
     ) -> None:
@@ -194,6 +204,10 @@ class Tray(QObject):
         self._retry.setInterval(retry_ms)
         self._retry.timeout.connect(self._try_show)
         self._attempts_left = max(1, round(wait_s * 1000 / retry_ms))
+        self._late_poll_ms = late_poll_ms
+        self._missed = False
+        self._gave_up = False
+        """True once a look found no tray: the icon object then predates the tray."""
         self._started = False
         self.icon_updates = 0
         """How many times ``setIcon`` ran: the icon is only replaced when its pixels change."""
@@ -230,16 +244,33 @@ class Tray(QObject):
     def _try_show(self) -> bool:
         if self._tray_available():
             self._retry.stop()
+            if self._missed:
+                self._replace_icon()
             self.icon.show()
             logger.info("tray icon shown")
             emit(self.shown)
             return True
+        self._missed = True
         self._attempts_left -= 1
-        if self._attempts_left <= 0 and self._retry.isActive():
-            self._retry.stop()
+        if self._attempts_left <= 0 and not self._gave_up and self._retry.isActive():
+            self._gave_up = True
+            # Keep looking, slowly: a panel may still start (autostart races it at login).
+            self._retry.setInterval(self._late_poll_ms)
             logger.warning("no system tray appeared; showing a status window instead")
             emit(self.unavailable)
         return False
+
+    def _replace_icon(self) -> None:
+        """A new QSystemTrayIcon with the old one's picture, tooltip and menu (see the class)."""
+        old = self.icon
+        icon = QSystemTrayIcon(self)
+        icon.setIcon(old.icon())
+        icon.setToolTip(self._tooltip)
+        icon.setContextMenu(self._menu.menu)
+        icon.activated.connect(self._on_activated)
+        old.hide()
+        old.deleteLater()
+        self.icon = icon
 
     def update_view(self, view: TrayView) -> None:
         """``render`` returns a new icon only when the pixels change (``ui/icon.IconCache``), so

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,13 @@ KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 """The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 PAUSE_HOUR_S = 3600.0
 VIEW_REFRESH_MS = 30_000
+NO_TRAY_LINE = (
+    "No system tray was found, so SolaX Tray shows its status window instead; the icon moves to "
+    "the tray if one starts later."
+)
+TRAY_APPEARED_LINE = (
+    "A system tray appeared: SolaX Tray's icon is there now and its status window closed."
+)
 """While a window is open, its ages ("updated 40 s ago") are refreshed this often; with no window
 open nothing ticks between polls."""
 
@@ -308,7 +316,9 @@ class TrayApp(QObject):
         self.menu.quit.connect(self.quit)
         self.notifier.pause_changed.connect(self._on_pause_changed)
         self.tray.toggle_popup.connect(self.toggle_details)
-        self.tray.unavailable.connect(self._show_fallback)
+        self.notifier.clicked.connect(self.show_details)
+        self.tray.unavailable.connect(self._on_no_tray)
+        self.tray.shown.connect(self._on_tray_shown)
 
     def _kind_enabled(self, kind: str) -> bool:
         """Read through ``self.settings`` on every alert, so a settings change applies at once."""
@@ -340,6 +350,7 @@ class TrayApp(QObject):
         if self._demo_dir is not None:
             shutil.rmtree(self._demo_dir, ignore_errors=True)
             self._demo_dir = None
+        self.notifier.close()
         self.tray.hide()
 
     def quit(self) -> None:
@@ -628,6 +639,23 @@ class TrayApp(QObject):
             from datetime import datetime
 
             self.menu.set_paused(datetime.fromtimestamp(until).strftime("%a %H:%M"))
+
+    def _on_no_tray(self) -> None:
+        """Say it on the terminal too: someone who started us there sees why no icon came."""
+        if sys.stderr is not None:  # a windowed Windows app has no terminal
+            print(NO_TRAY_LINE, file=sys.stderr, flush=True)
+        self._show_fallback()
+
+    def _on_tray_shown(self) -> None:
+        """The icon is in a tray (perhaps a new icon object, see ``Tray``): notifications go to
+        it, and the status window that stood in for it goes away."""
+        self.notifier.set_tray(self.tray.icon)
+        if self.fallback is not None and self.fallback.isVisible():
+            self.fallback.hide()
+            self._sync_ticker()
+            logger.info("a system tray appeared; status window closed")
+            if sys.stderr is not None:
+                print(TRAY_APPEARED_LINE, file=sys.stderr, flush=True)
 
     def _show_fallback(self) -> None:
         if self.fallback is None:

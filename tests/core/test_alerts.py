@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -344,3 +345,97 @@ def test_sun_position_for_a_known_place_and_day() -> None:
     assert is_daylight(NOON_UTC, *berlin)
     assert not is_daylight(MIDNIGHT_UTC, *berlin)
     assert sun_times(NOON_UTC, 80.0, 0.0) is None  # midnight sun: no sunset at all
+
+
+def test_eps_alert_says_only_what_the_upload_shows() -> None:
+    """EPS Mode with the battery charging and power drawn from the grid: no claim that the grid
+    is down or that the house runs on the battery."""
+    from dataclasses import replace
+
+    engine, clock, plant = make()
+    plant.fresh(102)
+    clock.advance(300)
+    plant.upload = clock.now()
+    snap = replace(
+        plant.snapshot(107, bat=800.0, soc=64.0),
+        eps_power=(1200.0, None, None),
+        feedin_power=-938.0,
+    )
+    (eps,) = engine.observe(snap)
+    assert eps.kind is AlertKind.EPS
+    assert "runs on the battery" not in eps.body
+    assert "grid is down" not in eps.body
+    assert "EPS Mode (code 107)" in eps.body
+    assert "Its EPS (backup) output delivers 1.2 kW." in eps.body
+    assert "The battery is at 64 % and charging at 800 W." in eps.body
+    assert "The meter shows 938 W drawn from the grid." in eps.body
+
+
+def test_eps_alert_with_the_battery_discharging_says_so() -> None:
+    engine, clock, plant = make()
+    plant.fresh(102)
+    clock.advance(300)
+    plant.upload = clock.now()
+    (eps,) = engine.observe(plant.snapshot(107, bat=-1500.0, soc=40.0))
+    assert "The battery is at 40 % and discharging at 1.5 kW." in eps.body
+    assert "drawn from the grid" not in eps.body
+
+
+def _plant_clock(plant: Plant) -> str:
+    return datetime.fromtimestamp(plant.upload + 7200, tz=UTC).strftime("%H:%M")
+
+
+def test_recovery_names_when_the_fault_started_and_how_long_it_lasted() -> None:
+    engine, clock, plant = make()
+    plant.fresh(102)
+    alerts: list[Any] = []
+    clock.advance(300)
+    plant.upload = clock.now()
+    started = _plant_clock(plant)
+    alerts += engine.observe(plant.snapshot(103))
+    for _ in range(2):  # the fault holds for two more uploads
+        clock.advance(300)
+        plant.upload = clock.now()
+        alerts += engine.observe(plant.snapshot(103))
+    for _ in range(3):
+        clock.advance(300)
+        plant.upload = clock.now()
+        alerts += engine.observe(plant.snapshot(102))
+    recovery = [a for a in alerts if a.kind is AlertKind.RECOVERY]
+    assert len(recovery) == 1
+    assert recovery[0].title == "Back to normal — X3-Hybrid-G4"
+    assert recovery[0].body == (
+        f"The inverter SN {SN} is back to normal after a fault that started at {started} "
+        "plant time and lasted 15 minutes."
+    )
+
+
+def test_recovery_from_a_fault_found_at_start_up_does_not_claim_its_start() -> None:
+    engine, clock, plant = make()
+    clock.advance(300)
+    plant.upload = clock.now()
+    first_seen = _plant_clock(plant)
+    alerts = list(engine.observe(plant.snapshot(103)))
+    for _ in range(2):
+        clock.advance(300)
+        plant.upload = clock.now()
+        alerts += engine.observe(plant.snapshot(102))
+    (recovery,) = [a for a in alerts if a.kind is AlertKind.RECOVERY]
+    assert f"already on at {first_seen} plant time" in recovery.body
+    assert "at least 5 minutes" in recovery.body
+
+
+def test_an_eps_episode_of_one_upload_is_never_zero_seconds() -> None:
+    engine, clock, plant = make(recovery_uploads=1)
+    plant.fresh(102)
+    clock.advance(300)
+    plant.upload = clock.now()
+    alerts = list(engine.observe(plant.snapshot(107)))
+    # The next upload is already normal, and carries the same plant minute.
+    clock.advance(20)
+    plant.upload = clock.now()
+    alerts += engine.observe(plant.snapshot(102))
+    (recovery,) = [a for a in alerts if a.kind is AlertKind.RECOVERY]
+    assert "after EPS mode that started at" in recovery.body
+    assert "lasted less than a minute." in recovery.body
+    assert "0 s" not in recovery.body

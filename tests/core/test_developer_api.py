@@ -598,3 +598,32 @@ def test_outcomes_come_back_in_the_order_asked_without_duplicates(
         outcomes = client.fetch_many(asked)
     assert _serials(outcomes) == [DEMO_DEVICE_SERIALS[2], DEMO_DEVICE_SERIALS[0]]
     assert realtime_lists(sim)[0] == [DEMO_DEVICE_SERIALS[2], DEMO_DEVICE_SERIALS[0]]
+
+
+@pytest.mark.parametrize("endpoint", ["v1", "v2"])
+def test_the_demo_tells_one_upload_instant_on_both_apis(clock: FakeClock, endpoint: str) -> None:
+    """The same demo upload read through the tokenId API and the Developer API: one instant, and
+    the plant's wall clock is that instant in the plant's zone."""
+    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.simulator import DEMO_TOKEN
+
+    with DeveloperSimulator.demo(clock, per_minute=1000) as sim:
+        clock.advance(100.0)  # past the first uploads of every demo inverter
+        api_url = sim.v2_url if endpoint == "v2" else sim.v1_url
+        with SolaxClient(DEMO_TOKEN, api_url=api_url, clock=clock) as token_client:
+            by_token = {inv.inverter_sn: token_client.fetch(inv.sn) for inv in sim.inverters}
+        with client_for(sim, clock) as dev_client:
+            by_dev = dev_client.fetch_many(DEMO_DEVICE_SERIALS)
+        for inv in sim.inverters:
+            reading = sim.current_reading(inv.sn)
+            assert reading is not None
+            instant = datetime.fromtimestamp(reading.upload_epoch, tz=UTC)
+            token_snap = by_token[inv.inverter_sn]
+            dev_snap = by_dev[inv.inverter_sn]
+            assert isinstance(dev_snap, Snapshot)
+            assert token_snap.utc_time == instant
+            assert dev_snap.utc_time == instant
+            assert token_snap.upload_time is not None
+            plant_clock = token_snap.upload_time.replace(tzinfo=UTC)
+            offset = (plant_clock - instant).total_seconds()
+            assert offset == inv.utc_offset_hours * 3600.0

@@ -32,6 +32,7 @@ from solaxtray.core.presentation import (
     format_age,
     format_duration,
     format_energy,
+    format_local_clock,
     format_power,
     format_power_compact,
     inverter_state,
@@ -322,7 +323,15 @@ def test_fault_problem_says_since_when() -> None:
     fault = producing(inverter_status=InverterStatus.FAULT)
     view = build_view(fleet(inv(fault, status_since=NOW - 600)))
     assert view.problem is not None
-    assert view.problem.title == "Fault Mode for 10 min"
+    assert view.problem.title == f"Fault Mode since {format_local_clock(NOW - 600)} (10 min)"
+
+
+def test_a_fault_that_just_began_has_a_start_time_not_zero_seconds() -> None:
+    fault = producing(inverter_status=InverterStatus.FAULT)
+    view = build_view(fleet(inv(fault, status_since=NOW)))
+    assert view.problem is not None
+    assert view.problem.title == f"Fault Mode since {format_local_clock(NOW)}"
+    assert "0 s" not in view.problem.title
 
 
 def test_fault_outranks_another_inverters_server_error() -> None:

@@ -3,6 +3,7 @@ what arrives on the wire is what the field notes say the real cloud sends."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import logging
@@ -198,11 +199,22 @@ def test_v2_success_says_operation_success_with_real_utc(sim: CloudSimulator) ->
     assert res["powerdc4"] is None
 
 
-def test_v1_utc_date_time_is_eight_hours_off_as_seen_in_the_wild(sim: CloudSimulator) -> None:
-    res = result(v1(sim, GRID.sn))
+def test_v1_utc_date_time_is_eight_hours_off_when_a_plant_asks_for_it(clock: FakeClock) -> None:
+    skewed = dataclasses.replace(GRID, v1_utc_skew_hours=8.0)
+    with CloudSimulator(inverters=(skewed,), clock=clock, per_minute=1000) as sim:
+        res = result(v1(sim, GRID.sn))
     utc = datetime.strptime(res["utcDateTime"], "%Y-%m-%dT%H:%M:%SZ")
     local = datetime.strptime(res["uploadTime"], "%Y-%m-%d %H:%M:%S")
     assert round((utc - local).total_seconds()) == 8 * 3600
+
+
+def test_v1_utc_date_time_is_the_upload_instant_in_the_plants_zone(sim: CloudSimulator) -> None:
+    # HYB3's clock is two hours ahead of UTC: both fields name one instant.
+    res = result(v1(sim, HYB3.sn))
+    utc = datetime.strptime(res["utcDateTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    local = datetime.strptime(res["uploadTime"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert round((local - utc).total_seconds()) == 2 * 3600
+    assert utc.timestamp() <= sim.clock.now()
 
 
 def test_micro_inverter_sends_null_for_every_battery_and_grid_field(sim: CloudSimulator) -> None:

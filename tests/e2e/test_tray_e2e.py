@@ -339,3 +339,63 @@ def test_classic_xembed_tray_shows_the_icon(bare_desktop: Desktop, cloud: CloudS
 
 def _distance(a: Any, b: Any) -> int:
     return int(abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue()))
+
+
+def _viewable_windows_titled(desktop: Desktop, title: str) -> list[str]:
+    """Ids of the top-level windows named ``title`` that are mapped on screen now."""
+    ids = re.findall(rf'^\s+(0x[0-9a-f]+) "{re.escape(title)}":', desktop.window_tree(), re.M)
+    viewable = []
+    for window_id in ids:
+        info = subprocess.run(
+            ["xwininfo", "-id", window_id],
+            env=desktop.env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+        if "IsViewable" in info:
+            viewable.append(window_id)
+    return viewable
+
+
+def _wait_until(what: str, app: AppProcess, timeout: float, predicate: Any) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if app.proc.poll() is not None:
+            raise DesktopError(f"the app exited ({app.proc.returncode})\n{app.output()}")
+        if time.monotonic() > deadline:
+            raise DesktopError(f"no {what} within {timeout} s\n{app.output()}")
+        time.sleep(0.1)
+
+
+def test_no_tray_shows_the_status_window_at_once_then_moves_to_a_tray_that_starts_later(
+    bare_desktop: Desktop, cloud: CloudSimulator
+) -> None:
+    """No StatusNotifierWatcher and no XEmbed tray: one line on the terminal and the status window
+    within seconds (not after a minute); then a panel starts, and the icon registers with it and
+    the status window goes."""
+    from solaxtray.ui.tray_app import NO_TRAY_LINE, TRAY_APPEARED_LINE
+
+    app = _start(bare_desktop, cloud)
+
+    def stderr() -> str:
+        return app.stderr_path.read_text(encoding="utf-8", errors="replace")
+
+    _wait_until("line about the missing tray", app, 15.0, lambda: NO_TRAY_LINE in stderr())
+    _wait_until(
+        "status window", app, 10.0, lambda: _viewable_windows_titled(bare_desktop, "SolaX Tray")
+    )
+    assert not [e for e in bare_desktop.events() if e["event"] == "item_registered"]
+
+    bare_desktop.start_fake_desktop()
+    bare_desktop.wait_registered(app, timeout=20.0)
+    _wait_until(
+        "status window closed",
+        app,
+        10.0,
+        lambda: not _viewable_windows_titled(bare_desktop, "SolaX Tray"),
+    )
+    assert TRAY_APPEARED_LINE in stderr()
+    assert stderr().count(NO_TRAY_LINE) == 1
+    assert app.proc.poll() is None

@@ -32,7 +32,13 @@ from solaxtray.core.simulator.developer import (
     DEV_REALTIME_ENDPOINT,
     DeveloperSimulator,
 )
-from solaxtray.ui.app import AppOptions, ErrorDialogHook, _Launch
+from solaxtray.ui.app import (
+    AppOptions,
+    ErrorDialogHook,
+    _Launch,
+    already_running_text,
+    single_instance_name,
+)
 from solaxtray.ui.settings_dialog import SettingsDialog
 from solaxtray.ui.single_instance import SingleInstance, instance_name
 from solaxtray.ui.tray import STARTING_TOOLTIP
@@ -179,6 +185,14 @@ def test_pause_from_the_menu_reaches_the_notifier(qtbot: Any, make_app: Any) -> 
     app.menu.resume_action.trigger()
     assert not app.notifier.paused
     assert not app.menu.resume_action.isEnabled()
+
+
+def test_a_click_on_a_notification_opens_the_details(qtbot: Any, make_app: Any) -> None:
+    """Where the tray's own balloon carried the alert (no notification service): its click."""
+    app = make_app(token_loader=lambda: None)
+    assert app.popup is None or not app.popup.isVisible()
+    app.tray.icon.messageClicked.emit()
+    qtbot.waitUntil(lambda: app.popup is not None and app.popup.isVisible(), timeout=WAIT_MS)
 
 
 def test_token_without_serials_opens_the_settings(qtbot: Any, make_app: Any) -> None:
@@ -357,6 +371,34 @@ def test_a_launch_that_lost_the_race_gives_way(
     finally:
         launch.shutdown()
         first.release()
+
+
+def test_a_demo_beside_the_real_app_starts_on_its_own_and_leaves_the_real_app_alone(
+    qtbot: Any, qapp: Any, isolated_dirs: Path
+) -> None:
+    real = SingleInstance(single_instance_name(AppOptions()))
+    assert real.claim()  # the real app runs
+    demo_options = AppOptions(demo=True, tray_wait_s=60.0)
+    demo_single = SingleInstance(single_instance_name(demo_options))
+    launch = _Launch(qapp, demo_options, demo_single, claimed=False)
+    second_demo = SingleInstance(single_instance_name(demo_options))
+    try:
+        assert demo_single.probe() is False
+        with qtbot.assertNotEmitted(real.activated, wait=300):
+            launch.show_icon()
+            launch.build()
+        assert not launch.stopped_as_duplicate
+        assert launch.tray_app is not None
+        # A second demo is the one that gives way, to the first demo.
+        with qtbot.waitSignal(demo_single.activated, timeout=WAIT_MS):
+            assert second_demo.claim() is False
+        assert "demo" in already_running_text(demo_options)
+        assert "demo" not in already_running_text(AppOptions())
+    finally:
+        launch.shutdown()
+        second_demo.release()
+        demo_single.release()
+        real.release()
 
 
 class _QuitRecorder:

@@ -3,6 +3,7 @@ org.freedesktop.Notifications server written here (jeepney), which records every
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -15,7 +16,13 @@ import pytest
 
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.settings import NotifySettings
-from solaxtray.ui.notifier import NOTIFY_SIGNATURE, Notifier, Urgency, dbus_notify
+from solaxtray.ui.notifier import (
+    NOTIFY_SIGNATURE,
+    DBusNotifications,
+    Notifier,
+    Urgency,
+    dbus_notify,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -32,6 +39,13 @@ class FakeNotificationServer:
     _stop: threading.Event = field(default_factory=threading.Event)
     _ready: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _clicks: list[tuple[int, str, bool]] = field(default_factory=list)
+    _senders: dict[int, str] = field(default_factory=dict)
+
+    def click(self, notification_id: int, action: str = "default", *, unicast: bool) -> None:
+        """Send ``ActionInvoked`` as a daemon does when the user clicks: to every listener, or
+        (``unicast``) only to the connection that sent the notification, as some daemons do."""
+        self._clicks.append((notification_id, action, unicast))
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -44,7 +58,7 @@ class FakeNotificationServer:
             self._thread.join(5)
 
     def _serve(self) -> None:
-        from jeepney import HeaderFields, MessageType
+        from jeepney import DBusAddress, HeaderFields, MessageType, new_signal
         from jeepney.bus_messages import message_bus
         from jeepney.io.blocking import open_dbus_connection
         from jeepney.wrappers import new_error, new_method_return
@@ -55,6 +69,19 @@ class FakeNotificationServer:
             self._ready.set()
             next_id = 0
             while not self._stop.is_set():
+                while self._clicks:
+                    notification_id, action, unicast = self._clicks.pop(0)
+                    signal = new_signal(
+                        DBusAddress("/org/freedesktop/Notifications", interface=NAME),
+                        "ActionInvoked",
+                        "us",
+                        (notification_id, action),
+                    )
+                    if unicast:
+                        signal.header.fields[HeaderFields.destination] = self._senders[
+                            notification_id
+                        ]
+                    conn.send(signal)
                 try:
                     msg = conn.receive(timeout=0.1)
                 except TimeoutError:
@@ -65,10 +92,13 @@ class FakeNotificationServer:
                 member = fields_.get(HeaderFields.member)
                 signature = fields_.get(HeaderFields.signature)
                 if member == "Notify" and signature == NOTIFY_SIGNATURE:
-                    app, _replaces, _icon, summary, body, _actions, hints, timeout = msg.body
+                    app, _replaces, _icon, summary, body, actions, hints, timeout = msg.body
                     next_id += 1
+                    self._senders[next_id] = str(fields_.get(HeaderFields.sender))
                     self.calls.append(
                         {
+                            "id": next_id,
+                            "actions": list(actions),
                             "app": app,
                             "summary": summary,
                             "body": body,
@@ -229,3 +259,48 @@ def test_no_notification_service_does_not_break_the_app(qtbot: Any, session_bus:
         notifier.notify(FAULT)
         qtbot.waitUntil(done.is_set, timeout=WAIT_MS)
     assert os.environ["DBUS_SESSION_BUS_ADDRESS"] == session_bus
+
+
+@pytest.mark.parametrize("unicast", [False, True], ids=["broadcast", "to-the-sender"])
+def test_a_click_on_a_notification_asks_for_the_details(
+    qtbot: Any, notifications: FakeNotificationServer, unicast: bool
+) -> None:
+    sender = DBusNotifications()
+    notifier = Notifier(clock=FakeClock(), sender=sender)
+    try:
+        with qtbot.waitSignal(notifier.delivered, timeout=WAIT_MS):
+            notifier.notify(FAULT)
+        call = notifications.calls[-1]
+        assert call["actions"][0] == "default"
+        with qtbot.assertNotEmitted(notifier.clicked, wait=500):
+            notifications.click(call["id"] + 100, unicast=False)  # someone else's notification
+            notifications.click(call["id"], "dismissed-button", unicast=False)
+        with qtbot.waitSignal(notifier.clicked, timeout=WAIT_MS):
+            notifications.click(call["id"], unicast=unicast)
+    finally:
+        sender.close()
+
+
+def test_no_notification_service_is_one_sentence_logged_once(
+    qtbot: Any, session_bus: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nobody owns org.freedesktop.Notifications: one plain sentence, once, not the bus's error
+    tuple on every alert."""
+    caplog.set_level(logging.INFO, logger="solaxtray.ui.notifier")
+    sender = DBusNotifications()
+    notifier = Notifier(clock=FakeClock(), sender=sender)
+    try:
+        with qtbot.assertNotEmitted(notifier.delivered):
+            notifier.notify(FAULT)
+            notifier.notify(EPS)
+            qtbot.waitUntil(
+                lambda: caplog.text.count("no way to show a notification") == 2, timeout=WAIT_MS
+            )
+    finally:
+        sender.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        "No notification service is running on this desktop, so alerts appear only in SolaX "
+        "Tray itself."
+    ]
+    assert "org.freedesktop.DBus.Error" not in caplog.text

@@ -95,6 +95,33 @@ def test_a_tray_appearing_late_is_used(qtbot: Any, caplog: pytest.LogCaptureFixt
     assert "tray icon shown" in caplog.text
 
 
+def test_a_tray_appearing_after_the_fallback_gets_a_new_icon_object(qtbot: Any) -> None:
+    """Qt chooses the D-Bus or XEmbed path when a QSystemTrayIcon is created: an icon made while
+    there was no tray would never reach the tray that starts later."""
+    tray_exists = False
+    menu = TrayMenu()
+    tray = Tray(
+        menu,
+        lambda _v: None,
+        wait_s=0.2,
+        retry_ms=100,
+        late_poll_ms=200,
+        tray_available=lambda: tray_exists,
+    )
+    tray.show_starting()
+    with qtbot.waitSignal(tray.unavailable, timeout=10_000):
+        pass
+    before = tray.icon
+    tray_exists = True
+    with qtbot.waitSignal(tray.shown, timeout=10_000):
+        pass
+    assert tray.icon is not before
+    assert tray.icon.contextMenu() is menu.menu
+    assert tray.icon.toolTip() == STARTING_TOOLTIP
+    assert not tray.icon.icon().isNull()
+    tray.hide()
+
+
 def test_icon_is_replaced_only_when_the_picture_changes(qtbot: Any) -> None:
     cache = IconCache(sizes=(16, 22), dprs=(1.0,))
     tray = Tray(TrayMenu(), lambda v: cache.update(v, dark_panel=True))

@@ -58,6 +58,9 @@ class SimInverter:
     """True: the dongle stops uploading once PV is gone, as many grid-tie inverters do after dusk."""
     solar_shift_hours: float = 0.0
     """Moves the sun against the plant clock (the demo uses it to show production at any hour)."""
+    v1_utc_skew_hours: float = 0.0
+    """How far the v1 endpoint's ``utcDateTime`` is off. Real UTC (0) unless a test asks for the
+    8 hours seen in the wild: the demo must tell the same instant on every API."""
 
     def __post_init__(self) -> None:
         if len(self.sn) != 10:

@@ -7,7 +7,8 @@ misreading of the protocol would pass every test. What the real service does and
 - v1 answers put ``exception`` first and ``success`` last, v2 answers ``success`` first and say
   "operation success";
 - numbers are floats on v1 (``575.0``) and integers on v2; type and status codes are strings;
-- ``utcDateTime`` is real UTC on v2 and 8 hours off on v1;
+- ``utcDateTime`` is real UTC on v2; on v1 it is real UTC too unless the plant asks for the
+  8 hours off seen in the wild (``SimInverter.v1_utc_skew_hours``);
 - the token-rejected answer echoes the ``tokenId`` it was sent and has no ``result`` key;
 - "no auth!" and "this sn did not access!" come as a string ``result`` beside "Query success!".
 """
@@ -103,8 +104,9 @@ def result_object(inv: SimInverter, reading: Reading, *, v2: bool) -> dict[str, 
     if v2:
         result["utcDateTime"] = _utc_iso(reading.upload_epoch, millis=True)
     else:
-        # Seen on the v1 endpoint: Beijing time labelled as UTC.
-        result["utcDateTime"] = _utc_iso(reading.upload_epoch + 8 * 3600.0, millis=False)
+        # Beijing time labelled as UTC has been seen here, but only a plant that asks for it gets it.
+        skew = inv.v1_utc_skew_hours * 3600.0
+        result["utcDateTime"] = _utc_iso(reading.upload_epoch + skew, millis=False)
     return result
 
 
