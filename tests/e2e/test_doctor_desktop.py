@@ -1,0 +1,95 @@
+"""The doctor's tray and notification checks against real desktop services on a private bus and
+X server: the fake StatusNotifierWatcher and notification server (with and without them), and
+trayer as a classic XEmbed tray."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from solaxtray.core.doctor.desktop import SessionProbe, check_notifications, check_tray
+from solaxtray.core.doctor.model import Status
+from tests.e2e.desktop import FAKE_DESKTOP, Desktop, missing_tools, open_desktop
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Iterator[Desktop]:
+    """Xvfb and a private bus, nothing on it yet."""
+    missing = missing_tools("Xvfb", "dbus-daemon")
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (apt: xvfb dbus)")
+    desk = open_desktop(tmp_path / "desktop", fake_desktop=False)
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+def start_fake_services(desk: Desktop, *flags: str) -> None:
+    err = (desk.workdir / "fake.stderr").open("wb")
+    desk._files.append(err)
+    proc = subprocess.Popen(
+        [sys.executable, str(FAKE_DESKTOP), "--log", str(desk.events_path), *flags],
+        env=desk.env,
+        stdout=subprocess.DEVNULL,
+        stderr=err,
+        start_new_session=True,
+    )
+    desk._procs.append(proc)
+    desk.wait_for(lambda evs: any(e["event"] == "READY" for e in evs), 10, "fake desktop")
+
+
+def probe(desk: Desktop) -> SessionProbe:
+    return SessionProbe(bus_address=desk.bus_address, display=desk.display)
+
+
+def test_status_notifier_host_and_notification_server_pass(bare: Desktop) -> None:
+    start_fake_services(bare)
+    tray = check_tray(probe(bare), platform="linux")
+    assert tray.status is Status.OK
+    assert "org.kde.StatusNotifierWatcher" in tray.message
+    notes = check_notifications(probe(bare), platform="linux")
+    assert notes.status is Status.OK
+    assert "fake-desktop (solaxtray-tests)" in notes.message
+    assert "actions" in notes.message
+
+
+def test_no_tray_and_no_notification_service_fail_with_fixes(bare: Desktop) -> None:
+    start_fake_services(bare, "--no-watcher", "--no-notifications")
+    tray = check_tray(probe(bare), platform="linux")
+    assert tray.status is Status.FAIL
+    assert "AppIndicator" in tray.fix
+    notes = check_notifications(probe(bare), platform="linux")
+    assert notes.status is Status.FAIL
+    assert "org.freedesktop.Notifications" in notes.message
+
+
+def test_notification_service_alone_is_found_without_a_tray(bare: Desktop) -> None:
+    start_fake_services(bare, "--no-watcher")
+    assert check_tray(probe(bare), platform="linux").status is Status.FAIL
+    assert check_notifications(probe(bare), platform="linux").status is Status.OK
+
+
+def test_an_xembed_tray_is_found_by_its_selection_owner(bare: Desktop) -> None:
+    if missing_tools("trayer", "xwininfo"):
+        pytest.skip("needs trayer and xwininfo (apt: trayer x11-utils)")
+    assert check_tray(probe(bare), platform="linux").status is Status.FAIL
+    bare.start_trayer()
+    tray = check_tray(probe(bare), platform="linux")
+    assert tray.status is Status.OK, tray
+    assert "XEmbed" in tray.message
+
+
+def test_a_dead_bus_is_a_sentence_within_the_time_limit(tmp_path: Path) -> None:
+    dead = SessionProbe(bus_address=f"unix:path={tmp_path}/no-bus", display=":9999", timeout=1.0)
+    tray = check_tray(dead, platform="linux")
+    notes = check_notifications(dead, platform="linux")
+    assert tray.status is Status.FAIL
+    assert notes.status is Status.FAIL
+    assert notes.message.endswith("shown.")
