@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -20,7 +19,7 @@ from solaxtray.core import paths
 
 if TYPE_CHECKING:
     from solaxtray.core.discovery import DeviceInfo
-    from solaxtray.core.doctor import CheckResult, DoctorSetup
+    from solaxtray.core.doctor import CheckResult
     from solaxtray.core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -71,67 +70,10 @@ def run(args: argparse.Namespace) -> int:
 # --- doctor --------------------------------------------------------------------------------------
 
 
-def doctor_setup(
-    settings: Settings, backend: str, serials: Sequence[str], server: str
-) -> DoctorSetup:
-    """The checks of this machine and account: what the CLI and the settings dialog run."""
-    from solaxtray.core import autostart
-    from solaxtray.core.clock import SystemClock
-    from solaxtray.core.doctor import CloudTarget, DoctorSetup
-    from solaxtray.core.doctor.credentials import Credentials
-    from solaxtray.core.doctor.desktop import SessionProbe
-    from solaxtray.core.ledger import RequestLedger
-    from solaxtray.core.secrets import DEFAULT_TIMEOUT_S, KeyringTokenCache
-    from solaxtray.core.settings import BACKEND_DEVELOPER
-
-    clock = SystemClock()
-
-    def token_cache_for(creds: Credentials) -> KeyringTokenCache | None:
-        # Share the tray app's access token: signing in anew would make it invalid.
-        if backend != BACKEND_DEVELOPER or creds.from_env or not creds.client_id:
-            return None
-        return KeyringTokenCache(client_id=creds.client_id)
-
-    return DoctorSetup(
-        target=CloudTarget(
-            backend=backend,
-            serials=tuple(serials),
-            server=server,
-            stale_minutes=settings.stale_minutes,
-        ),
-        clock=clock,
-        probe=SessionProbe(),
-        autostart=autostart.for_platform(),
-        start_at_login=settings.start_at_login,
-        folders=[
-            ("writable-settings", "Settings folder", paths.config_dir()),
-            ("writable-ledger", "Request ledger folder", paths.data_dir()),
-            ("writable-log", "Log folder", paths.log_dir()),
-        ],
-        ledger=RequestLedger(
-            paths.ledger_path(backend),
-            clock=clock,
-            per_minute=settings.per_minute,
-            per_day=settings.per_day,
-        ),
-        keyring_timeout=DEFAULT_TIMEOUT_S,
-        token_cache_for=token_cache_for,
-    )
-
-
-def saved_server(settings: Settings, backend: str) -> str:
-    """The server the app would use: the environment, then the settings (tokenId API); the
-    settings' region (Developer API). Empty means the default."""
-    from solaxtray.core.settings import BACKEND_DEVELOPER
-
-    if backend == BACKEND_DEVELOPER:
-        return settings.developer_host or ""
-    return os.environ.get("SOLAXTRAY_API_URL", "").strip() or (settings.api_url or "")
-
-
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from solaxtray.cli import _chosen_backend, _load_settings, _UsageError
     from solaxtray.core.doctor import exit_status, run_doctor
+    from solaxtray.core.doctor.factory import doctor_setup, saved_server
 
     if args.demo:
         raise _UsageError(
@@ -201,9 +143,7 @@ def _cmd_inverters(args: argparse.Namespace) -> int:
         return 0
     devices = discover(args, settings)
     if args.json:
-        _dump(
-            {"inverters": [{**d.to_json(), "watched": d.device_sn in watched} for d in devices]}
-        )
+        _dump({"inverters": [{**d.to_json(), "watched": d.device_sn in watched} for d in devices]})
     else:
         _print_devices(devices, watched, sys.stdout)
     return 0

@@ -15,13 +15,19 @@ restatement of SolaX's reference names the endpoint but not its paging fields): 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from solaxtray.core.errors import MalformedResponse, RateLimited
+from solaxtray.core.errors import MalformedResponse, RateLimited, SecretStoreError
 from solaxtray.core.parsing import as_number
 from solaxtray.core.redact import looks_like_token
+
+if TYPE_CHECKING:
+    from solaxtray.core.clock import Clock
+    from solaxtray.core.ledger import RequestLedger
+    from solaxtray.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +188,7 @@ def discover_inverters(
 
 
 def ledger_hooks(
-    ledger: Any, label: str = "discover"
+    ledger: RequestLedger, label: str = "discover"
 ) -> tuple[Callable[[int], None], Callable[[int], None]]:
     """``before_page``/``after_page`` that count every page in a ``RequestLedger``: one request
     taken before each page (refused pages raise ``RateLimited``), the token request charged."""
@@ -207,3 +213,46 @@ def ledger_hooks(
 def registration_map(devices: Sequence[DeviceInfo]) -> dict[str, str]:
     """Registration number -> inverter serial, for telling a user which number to use."""
     return {d.registration_no: d.device_sn for d in devices if d.registration_no}
+
+
+def discover_saved(settings: Settings, *, clock: Clock | None = None) -> list[DeviceInfo]:
+    """The account's inverters with the saved Developer API region and the stored credentials,
+    each page counted in the Developer API's ledger (the settings dialog's "Find my inverters").
+    Raises SecretStoreError when the credentials are missing or unreadable, an ApiError when the
+    cloud refuses."""
+    from solaxtray.core import paths
+    from solaxtray.core.clock import SystemClock
+    from solaxtray.core.developer_api import DeveloperClient
+    from solaxtray.core.ledger import RequestLedger
+    from solaxtray.core.secrets import (
+        CLIENT_ID_ENV,
+        CLIENT_SECRET_ENV,
+        DEFAULT_TIMEOUT_S,
+        DeveloperCredentials,
+        KeyringTokenCache,
+    )
+    from solaxtray.core.settings import BACKEND_DEVELOPER
+
+    client_id, client_secret = DeveloperCredentials().get_with_timeout(DEFAULT_TIMEOUT_S)
+    if client_id is None or client_secret is None:
+        raise SecretStoreError(
+            "No Developer API client id and secret are set. Save them in the settings first.",
+            title="No credentials",
+        )
+    from_env = bool(os.environ.get(CLIENT_ID_ENV) or os.environ.get(CLIENT_SECRET_ENV))
+    ledger = RequestLedger(
+        paths.ledger_path(BACKEND_DEVELOPER),
+        clock=clock or SystemClock(),
+        per_minute=settings.per_minute,
+        per_day=settings.per_day,
+    )
+    before, after = ledger_hooks(ledger)
+    with DeveloperClient(
+        client_id,
+        client_secret,
+        host=settings.developer_host,
+        battery=False,
+        clock=clock,
+        token_cache=None if from_env else KeyringTokenCache(client_id=client_id),
+    ) as client:
+        return discover_inverters(client, before_page=before, after_page=after)
