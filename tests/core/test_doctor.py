@@ -13,9 +13,17 @@ import pytest
 
 from solaxtray.core.autostart import XdgAutostart
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.doctor import MAX_REQUESTS, CheckResult, Status, exit_status
+from solaxtray.core.doctor import (
+    MAX_REQUESTS,
+    CheckResult,
+    DoctorSetup,
+    Status,
+    exit_status,
+    run_doctor,
+)
 from solaxtray.core.doctor.cloud import CloudTarget, check_cloud
 from solaxtray.core.doctor.credentials import Credentials, check_keyring, read_credentials
+from solaxtray.core.doctor.desktop import SessionProbe
 from solaxtray.core.doctor.local import check_autostart, check_requests_today, check_writable
 from solaxtray.core.doctor.model import RequestBudget
 from solaxtray.core.ledger import RequestLedger
@@ -400,3 +408,57 @@ def test_exit_status_is_one_only_when_a_check_failed() -> None:
     passing = [CheckResult("a", Status.OK, "A", "fine"), CheckResult("b", Status.WARN, "B", "m")]
     assert exit_status(passing) == 0
     assert exit_status([*passing, CheckResult("c", Status.FAIL, "C", "bad", "fix")]) == 1
+
+
+def test_a_private_server_is_never_swapped_for_solax_own(
+    sim: CloudSimulator, ledger: RequestLedger, clock: FakeClock
+) -> None:
+    target = CloudTarget("token", DEMO_SERIALS[:1], server=sim.v1_url)  # default alternatives
+    results, budget = run_token(target, ledger, clock, token=OTHER_TOKEN)
+    assert results["credentials-accepted"].status is Status.FAIL
+    assert budget.spent == 1
+
+
+@pytest.mark.usefixtures("no_keyring")
+def test_the_whole_run_in_order_with_the_json_shape(
+    sim: CloudSimulator,
+    ledger: RequestLedger,
+    clock: FakeClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    setup = DoctorSetup(
+        target=token_target(sim, DEMO_SERIALS[0]),
+        clock=clock,
+        probe=SessionProbe(bus_address="", display=""),
+        autostart=XdgAutostart(tmp_path / "autostart"),
+        start_at_login=False,
+        folders=[("writable-settings", "Settings folder", tmp_path / "config")],
+        ledger=ledger,
+        keyring_timeout=5.0,
+        platform="linux",
+    )
+    results = run_doctor(setup)
+    ids = [r.id for r in results]
+    assert ids == [
+        "keyring",
+        "credentials",
+        "credentials-accepted",
+        "server",
+        "serials",
+        f"serial-shape:{DEMO_SERIALS[0]}",
+        f"serial-known:{DEMO_SERIALS[0]}",
+        f"upload-age:{DEMO_SERIALS[0]}",
+        f"plant-clock:{DEMO_SERIALS[0]}",
+        "tray",
+        "notifications",
+        "autostart",
+        "writable-settings",
+        "requests",
+    ]
+    assert exit_status(results) == 0
+    assert "sent 1 request" in results[-1].message
+    encoded = json.dumps({"checks": [r.to_json() for r in results]}, ensure_ascii=False)
+    assert DEMO_TOKEN not in encoded
+    assert {c["status"] for c in json.loads(encoded)["checks"]} <= {"ok", "warn"}

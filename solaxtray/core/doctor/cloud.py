@@ -79,7 +79,9 @@ class CloudTarget:
     """The tokenId API's server name or address, or the Developer API's region or address;
     empty for the default."""
     alternatives: tuple[str, ...] | None = None
-    """Other servers to try when the credentials are refused (None: the known regions)."""
+    """Other servers to try when the credentials are refused. None: the known regions, and only
+    when the configured server is one of them (a white-label or private address is never
+    swapped for SolaX's own)."""
     stale_minutes: int = 15
     timeout: float = 10.0
     token_cache: TokenCache | None = None
@@ -412,7 +414,9 @@ def _token_cloud(
     tried = [configured]
     found_on: str | None = None
     if isinstance(first, TokenRejected):
-        alts = target.alternatives if target.alternatives is not None else TOKEN_API_ALTERNATIVES
+        alts = target.alternatives
+        if alts is None:
+            alts = TOKEN_API_ALTERNATIVES if configured in KNOWN_SERVERS.values() else ()
         for alt in _alternatives(configured, [resolve_api_url(a) for a in alts]):
             answer = ask(alt, probe)
             if answer is None:
@@ -505,7 +509,9 @@ def _dev_cloud(
     tried = [configured]
     found_on: str | None = None
     if isinstance(first, TokenRejected):
-        alts = target.alternatives if target.alternatives is not None else DEVELOPER_ALTERNATIVES
+        alts = target.alternatives
+        if alts is None:
+            alts = DEVELOPER_ALTERNATIVES if configured in REGION_HOSTS.values() else ()
         for alt in _alternatives(configured, [resolve_developer_host(a) for a in alts]):
             with client_for(alt, None) as other:
                 listed = inventory(other)
