@@ -270,7 +270,9 @@ def test_developer_api_wrong_region_is_found(clock: FakeClock, ledger: RequestLe
         right_url = right.base_url
     assert results["server"].status is Status.FAIL
     assert right_url in results["server"].fix
-    assert budget.spent <= 4
+    assert results[f"serial-known:{DEMO_DEVICE_SERIALS[0]}"].status is Status.OK
+    # the refused sign-in, then sign-in, inventory page and the serial on the right region
+    assert budget.spent == 4 == ledger.used_today()
 
 
 def test_developer_api_rejected_credentials_fail(

@@ -481,18 +481,21 @@ def _dev_cloud(
 
         return measured(client, 2, page)
 
+    def ask(client: DeveloperClient) -> dict[str, Outcome]:
+        # Worst case: sign-in, the batch, a renewal and its repeat, then each serial alone.
+        batch = good[: max(0, min(10, budget.left - 4))]
+        if not batch:
+            return {}
+        return dict(measured(client, 4 + len(batch), lambda: client.fetch_many(batch)) or {})
+
     outcomes: dict[str, Outcome | None] = {}
     devices: list[DeviceInfo] = []
     client = client_for(configured, target.token_cache)
     first: Answer | None
     with client:
         if good:
-            # Worst case: sign-in, the batch, a renewal and its repeat, then each serial alone.
-            batch = good[: max(0, min(10, budget.left - 4))]
-            answers = measured(client, 4 + len(batch), lambda: client.fetch_many(batch))
-            answers = answers or {}
-            outcomes.update(answers)
-            first = answers.get(batch[0]) if batch else None
+            outcomes.update(ask(client))
+            first = outcomes.get(good[0])
         else:
             listed = inventory(client)
             first = listed if isinstance(listed, ApiError) else None
@@ -512,9 +515,12 @@ def _dev_cloud(
         alts = target.alternatives
         if alts is None:
             alts = DEVELOPER_ALTERNATIVES if configured in REGION_HOSTS.values() else ()
+        outcomes = {}  # refused on the wrong server: what it said about each serial says nothing
         for alt in _alternatives(configured, [resolve_developer_host(a) for a in alts]):
             with client_for(alt, None) as other:
                 listed = inventory(other)
+                if isinstance(listed, list):
+                    outcomes.update(ask(other))
             if listed is None:
                 break
             tried.append(alt)
@@ -524,8 +530,7 @@ def _dev_cloud(
                 first = _Answered()
                 break
     results = _verdicts(target.backend, configured, first, found_on, tried)
-    if found_on is not None or results[0].status is not Status.OK:
-        # Asked on the wrong server: what it said about each serial says nothing.
+    if results[0].status is not Status.OK:
         outcomes = {}
     return results, outcomes, devices
 
@@ -573,13 +578,6 @@ def check_cloud(
             )
             mapping = registration_map(devices)
             shapes = [check_serial_shape(target.backend, sn, mapping) for sn in target.serials]
-            for sn, outcome in list(outcomes.items()):
-                if isinstance(outcome, SerialUnknown | SerialNotReporting) and sn in mapping:
-                    outcomes[sn] = type(outcome)(
-                        f"{outcome.message} This is a dongle's registration number: the inverter "
-                        f"behind it is {mapping[sn]}.",
-                        sn=sn,
-                    )
         else:
             head, outcomes = _token_cloud(target, creds, good, budget, clock)
     except ConfigError as exc:
