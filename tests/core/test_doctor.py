@@ -166,6 +166,16 @@ def test_an_inverter_serial_given_to_the_token_api_fails_its_shape_without_a_req
     assert budget.spent == 1
 
 
+def test_an_inverter_serial_carried_by_another_answer_names_the_registration_number(
+    sim: CloudSimulator, ledger: RequestLedger, clock: FakeClock
+) -> None:
+    inverter_sn = sim.inverters[0].inverter_sn
+    results, _ = run_token(token_target(sim, DEMO_SERIALS[0], inverter_sn), ledger, clock)
+    assert results[f"serial-shape:{inverter_sn}"].fix.startswith(
+        f"Replace it by {DEMO_SERIALS[0]},"
+    )
+
+
 def test_a_stale_upload_warns(sim: CloudSimulator, ledger: RequestLedger, clock: FakeClock) -> None:
     sn = DEMO_SERIALS[2]
     sim.set_online(sn, False)

@@ -117,8 +117,9 @@ def check_serial_shape(
 ) -> tuple[CheckResult, str | None]:
     """The serial's shape for the API in use, and its canonical form when it has the right one.
 
-    ``mapping`` (registration number -> inverter serial, from the Developer API's inventory)
-    lets a refusal name the serial to use instead.
+    ``mapping`` (the wrong kind of number -> the right one: from the Developer API's inventory,
+    or from the tokenId API's answers, which carry the inverter's serial) lets a refusal name
+    the number to use instead.
     """
     cid = f"serial-shape:{sn}"
     title = f"Serial number {sn}"
@@ -146,16 +147,14 @@ def check_serial_shape(
             normalize_serial(sn)
         )
     except ConfigError as exc:
-        return (
-            fail(
-                cid,
-                title,
-                exc.message,
-                "Enter the 10-character registration number printed on the dongle (Pocket "
-                "WiFi, LAN or 4G) or shown in the SolaX app's device list.",
-            ),
-            None,
+        better = (mapping or {}).get("".join(sn.split()).upper())
+        fix = (
+            f"Replace it by {better}, the registration number of the dongle on that inverter."
+            if better is not None
+            else "Enter the 10-character registration number printed on the dongle (Pocket "
+            "WiFi, LAN or 4G) or shown in the SolaX app's device list."
         )
+        return fail(cid, title, exc.message, fix), None
 
 
 # -- per serial results ---------------------------------------------------------------------------
@@ -580,6 +579,12 @@ def check_cloud(
             shapes = [check_serial_shape(target.backend, sn, mapping) for sn in target.serials]
         else:
             head, outcomes = _token_cloud(target, creds, good, budget, clock)
+            carried = {
+                o.inverter_sn.upper(): o.sn
+                for o in outcomes.values()
+                if isinstance(o, Snapshot) and o.inverter_sn
+            }
+            shapes = [check_serial_shape(target.backend, sn, carried) for sn in target.serials]
     except ConfigError as exc:
         results = [
             _not_checked(

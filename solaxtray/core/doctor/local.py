@@ -113,7 +113,7 @@ def check_requests_today(ledger: RequestLedger | None, spent: int, cap: int) -> 
         return ok(REQUESTS_ID, title, own)
     used = ledger.used_today()
     budget = ledger.per_day
-    text = f"{used} of {budget} requests used in the last 24 hours. {own}"
+    text = f"{used:,} of {budget:,} requests used in the last 24 hours. {own}"
     if used >= budget:
         return fail(
             REQUESTS_ID,
