@@ -4,6 +4,7 @@ trayer as a classic XEmbed tray."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ import pytest
 
 from solaxtray.core.doctor.desktop import SessionProbe, check_notifications, check_tray
 from solaxtray.core.doctor.model import Status
-from tests.e2e.desktop import FAKE_DESKTOP, Desktop, missing_tools, open_desktop
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+from tests.e2e.desktop import FAKE_DESKTOP, Desktop, app_command, missing_tools, open_desktop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
@@ -93,3 +95,25 @@ def test_a_dead_bus_is_a_sentence_within_the_time_limit(tmp_path: Path) -> None:
     assert tray.status is Status.FAIL
     assert notes.status is Status.FAIL
     assert notes.message.endswith("shown.")
+
+
+def test_solaxtray_doctor_run_as_a_user_on_the_fake_desktop(desktop: Desktop) -> None:
+    """The command as a user runs it, inside a desktop session with a tray host and a
+    notification service, against the simulated cloud: every check in the JSON, the desktop
+    ones passing, the token nowhere in the output."""
+    with CloudSimulator() as sim:
+        env = {**desktop.env, "SOLAXTRAY_TOKEN": DEMO_TOKEN}
+        app = desktop.spawn(
+            app_command("doctor", "--json", "--api-url", sim.v1_url, "--sn", DEMO_SERIALS[0]),
+            name="doctor",
+            env=env,
+        )
+        status = app.proc.wait(timeout=60)
+    out = app.stdout_path.read_text(encoding="utf-8")
+    checks = {c["id"]: c for c in json.loads(out)["checks"]}
+    assert checks["tray"]["status"] == "ok", app.output()
+    assert checks["notifications"]["status"] == "ok"
+    assert "fake-desktop" in checks["notifications"]["message"]
+    assert checks[f"serial-known:{DEMO_SERIALS[0]}"]["status"] == "ok"
+    assert status == (1 if any(c["status"] == "fail" for c in checks.values()) else 0)
+    assert DEMO_TOKEN not in out + app.stderr_path.read_text(encoding="utf-8")
