@@ -474,3 +474,16 @@ def test_the_whole_run_in_order_with_the_json_shape(
     encoded = json.dumps({"checks": [r.to_json() for r in results]}, ensure_ascii=False)
     assert DEMO_TOKEN not in encoded
     assert {c["status"] for c in json.loads(encoded)["checks"]} <= {"ok", "warn"}
+
+
+def test_a_token_pasted_as_a_serial_is_masked_everywhere(
+    sim: CloudSimulator, ledger: RequestLedger, clock: FakeClock
+) -> None:
+    pasted = "2020010100000000000012345"[:24]
+    results, budget = run_token(token_target(sim, pasted, "SW\nBAD"), ledger, clock)
+    encoded = json.dumps([r.to_json() for r in results.values()])
+    assert pasted not in encoded
+    assert DEMO_TOKEN not in encoded
+    assert "serial-shape:***" in results
+    assert "serial-shape:SW?BAD" in results
+    assert budget.spent == 0

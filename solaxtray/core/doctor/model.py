@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from solaxtray.core.ledger import RequestLedger
+from solaxtray.core.redact import redact, shown
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,14 @@ class CheckResult:
     title: str
     message: str
     fix: str = ""
+
+    def __post_init__(self) -> None:
+        # A serial field may hold a pasted token, and any text may quote a server's words: what
+        # is shown passes the same masking as the log files, and quoted values are cut short.
+        object.__setattr__(self, "id", shown(self.id))
+        object.__setattr__(self, "title", shown(self.title))
+        object.__setattr__(self, "message", redact(self.message))
+        object.__setattr__(self, "fix", redact(self.fix))
 
     @property
     def symbol(self) -> str:
