@@ -1,8 +1,9 @@
 """``solaxtray doctor``: every set-up check in one run, each a typed result. Qt-free.
 
 One small module per group: ``credentials`` (keyring round trip, credentials set),
-``cloud`` (accepted, server, each serial), ``desktop`` (tray host, notification service),
-``local`` (start at login, writable folders, requests today). ``run_doctor`` runs them in that
+``cloud`` (accepted, server), ``serials`` (each serial's shape, account, upload age, plant
+clock), ``desktop`` (tray host, notification service), ``local`` (start at login, writable
+folders, requests today); ``factory`` builds the set-up of this machine and its settings. ``run_doctor`` runs them in that
 order; the CLI and the settings dialog both call it (the dialog off the GUI thread).
 """
 
