@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +118,47 @@ def test_solaxtray_doctor_run_as_a_user_on_the_fake_desktop(desktop: Desktop) ->
     assert checks[f"serial-known:{DEMO_SERIALS[0]}"]["status"] == "ok"
     assert status == (1 if any(c["status"] == "fail" for c in checks.values()) else 0)
     assert DEMO_TOKEN not in out + app.stderr_path.read_text(encoding="utf-8")
+
+
+def test_a_notification_service_without_actions_is_a_warning(bare: Desktop) -> None:
+    """A minimal notification service of our own on the private bus, as dunst without actions
+    configured answers: its name is reported, and the missing "actions" is a warning."""
+    from jeepney import HeaderFields, MessageType
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import new_error, new_method_return
+
+    conn = open_dbus_connection(bus=bare.bus_address)
+    reply = conn.send_and_get_reply(
+        message_bus.RequestName("org.freedesktop.Notifications", 0x4), timeout=5
+    )
+    assert reply.body[0] == 1
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                msg = conn.receive(timeout=0.2)
+            except TimeoutError:
+                continue
+            if msg.header.message_type != MessageType.method_call:
+                continue
+            member = msg.header.fields.get(HeaderFields.member)
+            if member == "GetServerInformation":
+                conn.send(new_method_return(msg, "ssss", ("plain-notes", "tests", "0.1", "1.2")))
+            elif member == "GetCapabilities":
+                conn.send(new_method_return(msg, "as", (["body"],)))
+            else:
+                conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod"))
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    try:
+        notes = check_notifications(probe(bare), platform="linux")
+    finally:
+        stop.set()
+        worker.join(5)
+        conn.close()
+    assert notes.status is Status.WARN
+    assert "plain-notes (tests)" in notes.message
+    assert "actions" in notes.message
