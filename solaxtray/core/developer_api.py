@@ -81,6 +81,8 @@ DEFAULT_REGION = "eu"
 
 TOKEN_PATH = "/openapi/auth/oauth/token"  # noqa: S105 - a path, not a secret
 REALTIME_PATH = "/openapi/v2/device/realtime_data"
+DEVICE_PAGE_PATH = "/openapi/v2/device/page_device_info"
+"""The inventory: the application's devices, one page per request (see ``core/discovery.py``)."""
 
 MAX_SERIALS_PER_REQUEST = 10
 """The most serials one realtime request may name (field notes)."""
@@ -571,15 +573,52 @@ class DeveloperClient:
             )
         return [item for item in result if isinstance(item, dict)]
 
-    def _get(self, params: Mapping[str, str], token: str, label: str) -> Reply:
+    def _get(
+        self, params: Mapping[str, str], token: str, label: str, path: str = REALTIME_PATH
+    ) -> Reply:
         self._requests += 1
         return self._transport.send(
             "GET",
-            self.base_url + REALTIME_PATH,
+            self.base_url + path,
             sn=label,
             params=params,
             headers={"Authorization": f"bearer {token}"},
         )
+
+    def device_page(self, page: int, size: int) -> object:
+        """The ``result`` of one page of the application's inverters (``page_device_info``), one
+        request (plus a token request when none is held), with the realtime requests' token
+        handling. Raises an ApiError; reading the page is ``discovery.parse_device_page``'s job.
+
+        The paging parameter names are not documented publicly: both common spellings are sent.
+        """
+        params = {
+            "deviceType": DEVICE_TYPE_INVERTER,
+            "businessType": BUSINESS_TYPE_RESIDENTIAL,
+            "current": str(page),
+            "size": str(size),
+            "pageNo": str(page),
+            "pageSize": str(size),
+        }
+        with self._lock:
+            state = _Round()
+            token = self._current_token(state)
+            reply = self._get(params, token, "", DEVICE_PAGE_PATH)
+            envelope, code = _read(reply, "")
+            if _token_refused(reply, code):
+                renewed = self._renewed_token(token, state)
+                if renewed is None:
+                    self._cache.clear()
+                    raise token_still_rejected("")
+                reply = self._get(params, renewed, "", DEVICE_PAGE_PATH)
+                envelope, code = _read(reply, "")
+                if _token_refused(reply, code):
+                    self._cache.clear()
+                    raise token_still_rejected("")
+            if code != DATA_OK_CODE:
+                raise data_error(envelope, code, "")
+            result: object = envelope.get("result")
+            return result
 
     def _serial_problem(self, sn: str) -> ApiError | None:
         """Refuse, without spending a request, what cannot be an inverter serial."""
