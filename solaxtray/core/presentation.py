@@ -30,6 +30,7 @@ from solaxtray.core.errors import (
     SolaxTrayError,
     TokenRejected,
 )
+from solaxtray.core.locale_format import format_number, format_time
 from solaxtray.core.models import BatteryStatus, InverterStatus, Snapshot
 
 DEFAULT_UPLOAD_INTERVAL_S = 300.0
@@ -352,12 +353,12 @@ def format_power_compact(watts: float) -> str:
         return f"{sign}{round(w):d}"
     kw = w / 1000.0
     if round(kw, 1) < 10:
-        return f"{sign}{kw:.1f}k"
+        return f"{sign}{format_number(kw, 1)}k"
     if round(kw) < 1000:
         return f"{sign}{round(kw):d}k"
     mw = kw / 1000.0
     if round(mw, 1) < 10:
-        return f"{sign}{mw:.1f}M"
+        return f"{sign}{format_number(mw, 1)}M"
     return f"{sign}{round(mw):d}M"
 
 
@@ -366,10 +367,10 @@ def format_power(watts: float | None) -> str:
     if watts is None or not math.isfinite(watts):
         return "—"
     if abs(watts) < 1000:
-        return f"{watts:.0f} W"
+        return f"{format_number(watts)} W"
     if abs(watts) < 1_000_000:
-        return f"{watts / 1000:.1f} kW"
-    return f"{watts / 1_000_000:.2f} MW"
+        return f"{format_number(watts / 1000, 1)} kW"
+    return f"{format_number(watts / 1_000_000, 2, grouping=False)} MW"
 
 
 def format_energy(kwh: float | None) -> str:
@@ -377,16 +378,16 @@ def format_energy(kwh: float | None) -> str:
     if kwh is None or not math.isfinite(kwh):
         return "—"
     if abs(kwh) < 1000:
-        return f"{kwh:.1f} kWh"
+        return f"{format_number(kwh, 1)} kWh"
     if abs(kwh) < 1_000_000:
-        return f"{kwh / 1000:.2f} MWh"
-    return f"{kwh / 1_000_000:.2f} GWh"
+        return f"{format_number(kwh / 1000, 2)} MWh"
+    return f"{format_number(kwh / 1_000_000, 2, grouping=False)} GWh"
 
 
 def format_percent(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "—"
-    return f"{value:.0f} %"
+    return f"{format_number(value, grouping=False)} %"
 
 
 def format_age(seconds: float | None) -> str:
@@ -421,7 +422,7 @@ def format_local_clock(
         wall = datetime.fromtimestamp(at + local_offset(at), UTC)
     except (OverflowError, OSError, ValueError):
         return "unknown"
-    return wall.strftime("%H:%M")
+    return format_time(wall)
 
 
 def format_duration(seconds: float | None) -> str:
