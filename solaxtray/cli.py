@@ -52,6 +52,7 @@ from solaxtray.core.redact import RedactingWriter, shorten_words
 
 if TYPE_CHECKING:
     from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.models import Snapshot
     from solaxtray.core.settings import Settings
@@ -235,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     credential_commands = credentials.add_subparsers(dest="credentials_command", metavar="ACTION")
     for name, words in CREDENTIALS_ACTIONS:
         credential_commands.add_parser(name, help=words)
+
+    from solaxtray import cli_history
+
+    cli_history.add_parser(commands)
 
     simulate = commands.add_parser(
         "simulate",
@@ -486,6 +491,28 @@ def _acquire(ledger: RequestLedger, sn: str, count: int = 1) -> None:
         time.sleep(max(wait, 0.1))
 
 
+def _open_history(target: _Target, stack: ExitStack) -> HistoryStore | None:
+    """The history database every fetching process writes (closed by ``stack``); the demo gets
+    a throwaway one, never the user's. ``None`` when it cannot be had at all: history must never
+    stop a fetch."""
+    from solaxtray.core.history import HistoryStore, default_history_path
+
+    try:
+        if target.demo:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            path = folder / "history.sqlite3"
+        else:
+            path = default_history_path()
+        store = HistoryStore.open(path)
+    except Exception:  # history is a bonus: log it and fetch on
+        logger.warning("Could not open the history database", exc_info=True)
+        return None
+    stack.callback(store.close)
+    if store.warning:
+        print(f"Warning: {store.warning}", file=sys.stderr)
+    return store
+
+
 # --- fetch ---------------------------------------------------------------------------------------
 
 
@@ -499,6 +526,9 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         # The demo cloud has its own quota; it must not spend the user's real budget.
         ledger = None if target.demo else _make_ledger(settings, backend, target.backend)
         results = _fetch_all(backend, list(target.serials), ledger)
+        history = _open_history(target, stack)
+        if history is not None:
+            history.record(item for item in results if not isinstance(item, ApiError))
 
     status = EXIT_OK
     for item in results:
@@ -649,6 +679,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
                     else None,
                 ),
                 out=sys.stdout,
+                history=_open_history(target, stack),
             )
         except KeyboardInterrupt:
             # Ctrl-C is how a user ends watch: not an error.
@@ -987,6 +1018,10 @@ def exit_status_for(exc: SolaxTrayError) -> int:
         return EXIT_AUTH
     if isinstance(exc, ConfigError | _UsageError):
         return EXIT_USAGE
+    from solaxtray.cli_history import HistoryUsageError
+
+    if isinstance(exc, HistoryUsageError):
+        return EXIT_USAGE
     return EXIT_UNEXPECTED
 
 
@@ -1048,6 +1083,10 @@ def _main(args: argparse.Namespace) -> int:
             return _cmd_credentials(args)
         if args.command == "simulate":
             return _cmd_simulate(args)
+        if args.command == "history":
+            from solaxtray import cli_history
+
+            return cli_history.run(args)
         return _cmd_tray(args)
     except SolaxTrayError as exc:
         if _log_state.early is not None:  # the tray app failed before its icon

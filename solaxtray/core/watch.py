@@ -22,7 +22,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from solaxtray.core.alerts import Alert, AlertEngine, Health
@@ -73,6 +73,12 @@ class LedgerLike(Protocol):
     def wait_time(self, count: int = 1) -> float: ...
 
     def charge(self, sn: str, count: int) -> None: ...
+
+
+class HistoryLike(Protocol):
+    """What ``run_watch`` needs of the ``HistoryStore``: a write that never raises."""
+
+    def record(self, snapshots: Iterable[Snapshot]) -> int: ...
 
 
 class FleetWatch:
@@ -236,6 +242,7 @@ def run_watch(
     emit: Callable[[dict[str, Any]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     watch: FleetWatch | None = None,
+    history: HistoryLike | None = None,
 ) -> int:
     """Poll ``serials`` until interrupted, emitting a dict per fresh snapshot and per alert.
 
@@ -252,6 +259,8 @@ def run_watch(
         emit: Receives each line as a dict instead of printing it.
         should_stop: Checked before each step; True ends the loop with status 0.
         watch: A ready ``FleetWatch`` (tests); built from ``settings`` otherwise.
+        history: Where every answer is stored (one row per upload; repeats are ignored there),
+            before its line is printed, so a reader of the line finds it in the history.
 
     Returns:
         0 when stopped by ``should_stop``; the exit status of the error that made polling
@@ -302,6 +311,8 @@ def run_watch(
         if ledger is not None and spent > need:
             ledger.charge(sn, spent - need)
         cost = spent / len(batch)
+        if history is not None:
+            history.record(o for o in outcomes.values() if isinstance(o, Snapshot))
         for name in batch:
             outcome = outcomes.get(name.strip())
             if outcome is None:

@@ -13,6 +13,8 @@ Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
   the worker thread, in the same call as the request: the ledger takes a file lock and reads a
   file, which must never freeze the GUI (another process holding the lock, $HOME on NFS); the
   day's count comes back with the round's outcomes;
+- every answer is stored in the history (``core.history``) on the worker thread, in the same call
+  as the request: a write may wait for another process's, and must not freeze the GUI either;
 - "refresh now" is debounced and still goes through the ledger;
 - a jump of the wall clock against the monotonic clock (suspend and resume) is reported to the
   scheduler, which shows cached values and holds back "offline" alerts for a grace period.
@@ -21,7 +23,7 @@ Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -94,6 +96,12 @@ class Ledger(Protocol):
     def used_today(self) -> int: ...
 
 
+class History(Protocol):
+    """Where every answer is stored (``core.history.HistoryStore``): ``record`` never raises."""
+
+    def record(self, snapshots: Iterable[Snapshot]) -> int: ...
+
+
 class Source(Protocol):
     """Where the answers come from: a ``core.backend.RealtimeBackend`` (either SolaX API)."""
 
@@ -150,10 +158,12 @@ class Poller(QObject):
         *,
         clock: Clock,
         ledger: Ledger | None = None,
+        history: History | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._source = _as_source(source)
+        self._history = history
         self._planner = planner
         self._ledger = ledger
         self._clock = clock
@@ -295,6 +305,7 @@ class Poller(QObject):
         emit(self.state_changed)
         source = self._source
         ledger = self._ledger
+        history = self._history
 
         def run() -> _Round:
             if ledger is not None and not ledger.try_acquire(batch[0], need):
@@ -304,6 +315,8 @@ class Poller(QObject):
             spent = source.requests_made - before
             if ledger is not None and spent > need:
                 ledger.charge(batch[0], spent - need)
+            if history is not None:  # here, off the GUI thread: a write may wait on a lock
+                history.record(o for o in outcomes.values() if isinstance(o, Snapshot))
             return _Round(outcomes, spent, used_today=_used(ledger))
 
         self._caller.call(

@@ -63,6 +63,7 @@ from solaxtray.ui.tray import Tray, TrayMenu
 if TYPE_CHECKING:
     from solaxtray.core.alerts import AlertEngine
     from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.simulator import CloudSimulator
     from solaxtray.core.watch import FleetWatch
@@ -261,6 +262,9 @@ class TrayApp(QObject):
         """The alert rules outlive a rebuild (and a moment with no serials): what they announced
         is not announced again."""
         self.ledger: RequestLedger | None = None
+        self.history: HistoryStore | None = None
+        """Every answer is stored here (the popup reads today's figures from it); opened at
+        start: the user's database, or the demo's throwaway one."""
         self.credentials: Credentials | None = None
         self.model = FleetModel(self.clock)
         self.model.stale_after_s = self.settings.stale_minutes * 60.0
@@ -324,6 +328,7 @@ class TrayApp(QObject):
     def _start_work(self) -> None:
         if self._settings_warning:
             self._warn("Settings were reset", self._settings_warning)
+        self._open_history()
         if self.options.demo:
             self._start_demo()
         else:
@@ -333,6 +338,9 @@ class TrayApp(QObject):
         if self.poller is not None:
             self.poller.stop()
         self._close_backend()
+        if self.history is not None:
+            self.history.close()
+            self.history = None
         if self._simulator is not None:
             with contextlib.suppress(Exception):
                 self._simulator.stop()
@@ -370,6 +378,7 @@ class TrayApp(QObject):
             dev = DeveloperSimulator.demo(clock=self.clock)
             dev.start()
             self._simulator = dev
+            self._seed_demo_history(dev, developer=True)
             logger.info("demo mode: simulated SolaX Developer API at %s", dev.base_url)
             credentials = Credentials(
                 DEVELOPER, client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET
@@ -381,9 +390,43 @@ class TrayApp(QObject):
         sim = CloudSimulator.demo(clock=self.clock)
         sim.start()
         self._simulator = sim
+        self._seed_demo_history(sim, developer=False)
         logger.info("demo mode: simulated SolaX Cloud at %s", sim.base_url)
         credentials = Credentials(TOKEN, token=DEMO_TOKEN)
         self._configure(credentials, given or tuple(DEMO_SERIALS), sim.v2_url, demo=True)
+
+    def _open_history(self) -> None:
+        """Open the history database; a damaged one is set aside with a notification, and the
+        app runs on without history rather than not at all."""
+        from solaxtray.core.history import HistoryStore, default_history_path
+
+        if self.options.demo:
+            # The demo never touches the user's history: its own database, deleted at quit.
+            if self._demo_dir is None:
+                self._demo_dir = Path(tempfile.mkdtemp(prefix="solaxtray-demo-"))
+            path = self._demo_dir / "history.sqlite3"
+        else:
+            path = default_history_path()
+        try:
+            self.history = HistoryStore.open(path, clock=self.clock)
+        except Exception:  # history is a bonus: the tray must start without it
+            logger.exception("Could not open the history database %s", path)
+            return
+        if self.history.warning:
+            title = "History was reset" if self.history.path is not None else "History not saved"
+            self._warn(title, self.history.warning)
+
+    def _seed_demo_history(self, cloud: CloudSimulator, *, developer: bool) -> None:
+        """The demo opens on a plausible day so far and past month, from the same plant model."""
+        if self.history is None:
+            return
+        from solaxtray.core.history.demo import seed_demo_history
+
+        seed_demo_history(
+            self.history,
+            cloud,
+            serial_of=(lambda inv: inv.inverter_sn) if developer else None,
+        )
 
     def _load_credentials(self) -> None:
         """Read the chosen API's secrets on a worker thread with a time limit: a locked keyring
@@ -544,7 +587,14 @@ class TrayApp(QObject):
         self._kept_alerts = self.planner.alerts
         self.model.planner = self.planner
         self.model.daily_quota = min(self.settings.per_day, backend.per_day)
-        self.poller = Poller(backend, self.planner, clock=self.clock, ledger=ledger, parent=self)
+        self.poller = Poller(
+            backend,
+            self.planner,
+            clock=self.clock,
+            ledger=ledger,
+            history=self.history,
+            parent=self,
+        )
         self.poller.snapshot.connect(self._on_snapshot)
         self.poller.failed.connect(self._on_failed)
         self.poller.alerts.connect(self._on_alerts)

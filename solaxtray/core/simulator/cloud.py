@@ -86,6 +86,8 @@ class _Unit:
     script_period: float | None = None
     offline: list[tuple[float, float]] = field(default_factory=list)
     extra_uploads: list[float] = field(default_factory=list)
+    warm_up: tuple[Reading, ...] = ()
+    """The uploads it made in the day before the simulator started (``warm_up_readings``)."""
 
 
 class SimulatedCloud:
@@ -141,12 +143,17 @@ class SimulatedCloud:
         state = PlantState.fresh(inv)
         t = first - 86400.0
         previous = t - _WARM_UP_STEP
+        lived: list[Reading] = []
         while t < first:
-            if state.upload(t, None, t - previous) is not None:
+            if (reading := state.upload(t, None, t - previous)) is not None:
                 previous = t
+                lived.append(reading)
             t += _WARM_UP_STEP
-        state.upload(first, None, first - previous)
-        return _Unit(inv=inv, state=state, phase=phase, last_k=k, last_upload=first)
+        if (reading := state.upload(first, None, first - previous)) is not None:
+            lived.append(reading)
+        return _Unit(
+            inv=inv, state=state, phase=phase, last_k=k, last_upload=first, warm_up=tuple(lived)
+        )
 
     # -- the upload schedule ------------------------------------------------------------------
 
@@ -284,6 +291,13 @@ class SimulatedCloud:
     def clear_faults(self) -> None:
         with self._lock:
             self._injections.clear()
+
+    def warm_up_readings(self, sn: str) -> tuple[Reading, ...]:
+        """The uploads ``sn`` made (every 15 minutes) in the day before the simulator started,
+        ending with the one it answers first: the demo's history of the day so far joins the live
+        uploads without a jump in any counter."""
+        with self._lock:
+            return self._unit(sn).warm_up
 
     def current_reading(self, sn: str) -> Reading | None:
         """The upload the cloud holds for ``sn`` now (for tests that check the physics)."""

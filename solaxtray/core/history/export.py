@@ -1,0 +1,132 @@
+"""History as CSV and JSON text: the rows of ``solaxtray history`` and of the popup's "Export CSV…".
+Qt-free.
+
+Why one module for both: the command line and the popup must export the same columns, so a
+spreadsheet made from either reads the same. Rows use the field names of ``fetch --json``
+(``snapshot_to_json``) plus ``uploadTime`` (the plant's wall clock, ISO 8601, no zone) and
+``utcTime`` (the upload's moment, ISO 8601 UTC: from ``utcDateTime`` when the cloud sent one, else
+estimated from when it was fetched). In CSV the code tables become two columns (``inverterType``
+is the number, ``inverterTypeName`` the table's words); an absent value is an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from solaxtray.core.history.daily import DayFigures, daily_figures
+from solaxtray.core.history.store import HistoryStore, StoredRow
+from solaxtray.core.snapshot_json import snapshot_to_json
+
+DAY_FIELDS: tuple[str, ...] = (
+    "date",
+    "sn",
+    "yield_kwh",
+    "export_kwh",
+    "import_kwh",
+    "consumption_kwh",
+    "self_consumption_pct",
+    "autarky_pct",
+    "samples",
+    "partial",
+)
+_CODES = ("inverterType", "inverterStatus", "batStatus")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def row_to_json(row: StoredRow) -> dict[str, Any]:
+    """One stored upload as a JSON-ready dict: ``sn``, ``uploadTime``, ``utcTime``, then the fields
+    of ``fetch --json`` (without its ``ok``)."""
+    item = snapshot_to_json(row.snapshot)
+    del item["ok"]
+    utc = datetime.fromtimestamp(row.at_utc, tz=UTC).isoformat()
+    return {"sn": item.pop("sn"), "uploadTime": item.pop("uploadTime"), "utcTime": utc, **item}
+
+
+def day_to_json(day: DayFigures) -> dict[str, Any]:
+    """One day's figures as a JSON-ready dict with the ``DAY_FIELDS`` names."""
+    item = asdict(day)
+    item["date"] = day.date.isoformat()
+    return {name: item[name] for name in DAY_FIELDS}
+
+
+def rows_json(rows: Iterable[StoredRow]) -> dict[str, Any]:
+    """``{"rows": [...]}``."""
+    return {"rows": [row_to_json(r) for r in rows]}
+
+
+def days_json(days: Iterable[DayFigures]) -> dict[str, Any]:
+    """``{"days": [...]}``."""
+    return {"days": [day_to_json(d) for d in days]}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        # Text from the cloud (an inverter serial) must not run as a spreadsheet formula.
+        return "'" + value
+    return str(value)
+
+
+def _flat(item: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        if key in _CODES:
+            out[key] = value["code"] if value is not None else None
+            out[key + "Name"] = value["name"] if value is not None else None
+        else:
+            out[key] = value
+    return out
+
+
+def rows_csv(rows: Iterable[StoredRow]) -> str:
+    """Stored uploads as CSV text (header line included, even with no rows)."""
+    items = [_flat(row_to_json(r)) for r in rows]
+    header = list(_flat(_header_template()).keys())
+    return _csv(header, items)
+
+
+def days_csv(days: Iterable[DayFigures]) -> str:
+    """Daily figures as CSV text with the ``DAY_FIELDS`` columns."""
+    return _csv(list(DAY_FIELDS), [day_to_json(d) for d in days])
+
+
+def _csv(header: Sequence[str], items: Iterable[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for item in items:
+        writer.writerow([_cell(item.get(name)) for name in header])
+    return buffer.getvalue()
+
+
+def _header_template() -> dict[str, Any]:
+    """The column order of a row, from an empty snapshot's JSON."""
+    from solaxtray.core.models import Snapshot
+
+    empty = StoredRow(Snapshot(sn="", fetched_at=datetime.fromtimestamp(0, tz=UTC)), 0.0, False, 0)
+    item = row_to_json(empty)
+    for code in _CODES:
+        item[code] = {"code": None, "name": None}
+    return item
+
+
+def export_rows_csv(store: HistoryStore, sns: Sequence[str] | None, first: date, last: date) -> str:
+    """Every stored upload of the plant days ``first`` to ``last`` (``sns=None``: all serials),
+    as CSV text ordered by serial then time: what ``solaxtray history --format csv`` prints."""
+    return rows_csv(store.rows(sns, first=first, last=last))
+
+
+def export_days_csv(store: HistoryStore, sns: Sequence[str] | None, first: date, last: date) -> str:
+    """The daily figures of ``first`` to ``last`` per serial and for the fleet (``sn`` "all"), as
+    CSV text: what ``solaxtray history --daily --format csv`` prints."""
+    return days_csv(daily_figures(store, sns, first, last))

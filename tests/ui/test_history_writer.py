@@ -1,0 +1,89 @@
+"""The tray app stores every answer in the history, off the GUI thread; the demo opens on a
+plausible day so far in its own throwaway database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solaxtray.core.client import SolaxClient
+from solaxtray.core.clock import SystemClock
+from solaxtray.core.history import HistoryStore, daily_figures, day_curve, default_history_path
+from solaxtray.core.models import Snapshot
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+from solaxtray.core.watch import FleetWatch
+from solaxtray.ui.app import AppOptions
+from solaxtray.ui.poller import Poller
+from solaxtray.ui.tray_app import TrayApp
+
+pytestmark = pytest.mark.gui
+
+WAIT_MS = 15_000
+
+
+class ThreadRecordingHistory:
+    """A real store behind the poller's ``History`` seam, noting on which thread each write came."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self.store = store
+        self.threads: list[str] = []
+
+    def record(self, snapshots: Iterable[Snapshot]) -> int:
+        self.threads.append(threading.current_thread().name)
+        return self.store.record(snapshots)
+
+
+def test_the_poller_stores_each_answer_off_the_gui_thread(
+    qtbot: Any, simulator: CloudSimulator, tmp_path: Path
+) -> None:
+    store = ThreadRecordingHistory(HistoryStore.open(tmp_path / "h.sqlite3"))
+    clock = SystemClock()
+    sn = DEMO_SERIALS[0]
+    client = SolaxClient(DEMO_TOKEN, api_url=simulator.v1_url, timeout=(2.0, 10.0))
+    poller = Poller(client.fetch, FleetWatch([sn], clock=clock), clock=clock, history=store)
+    with qtbot.waitSignal(poller.snapshot, timeout=WAIT_MS) as got:
+        poller.start()
+    poller.stop()
+    client.close()
+    fetched: Snapshot = got.args[1]
+    assert store.threads
+    assert threading.main_thread().name not in store.threads
+    (row,) = store.store.rows([sn])
+    assert row.snapshot.upload_time == fetched.upload_time
+    assert row.snapshot.ac_power == fetched.ac_power
+    store.store.close()
+
+
+def test_the_demo_opens_on_a_day_so_far_in_its_own_database(qtbot: Any) -> None:
+    app = TrayApp(AppOptions(demo=True, tray_wait_s=60.0), tray_available=lambda: False)
+    try:
+        app.start()
+        qtbot.waitUntil(lambda: bool(app.model.snapshots), timeout=WAIT_MS)
+        store = app.history
+        assert store is not None
+        assert store.path is not None
+        assert store.path.parent != default_history_path().parent
+        assert not default_history_path().exists()
+        offset = app._simulator.inverters[0].utc_offset_hours  # type: ignore[union-attr]
+        today = (datetime.now(UTC) + timedelta(hours=offset)).date()
+        curve = day_curve(store, None, today)
+        assert len(curve) >= 4  # the day so far, every 15 minutes (more after midnight)
+        assert any(p.pv_w for p in curve)
+        days = [
+            f
+            for f in daily_figures(store, None, today - timedelta(days=30), today)
+            if f.sn == "all"
+        ]
+        assert len(days) >= 30
+        assert all(f.yield_kwh and f.yield_kwh > 0 for f in days)
+        assert not any(f.partial for f in days[:-1])
+        assert isinstance(days[-1].date, date)
+        demo_file = store.path
+    finally:
+        app.shutdown()
+    assert not demo_file.exists()  # thrown away at quit
