@@ -582,6 +582,7 @@ class TrayApp(QObject):
             ledger_path=ledger_path,
             backend=backend,
             alerts=old_alerts,
+            history=self.history,
         )
         self.ledger = ledger
         self._kept_alerts = self.planner.alerts
