@@ -31,6 +31,7 @@ from solaxtray.core.alarms import (
     FaultReason,
     FaultReasons,
     alarm_source,
+    display_reason,
     faults_beginning,
     look_up_faults,
     with_reasons,
@@ -198,6 +199,8 @@ class FleetWatch:
         for alert in out:
             if alert.kind is AlertKind.FAULT and alert.sn is not None:
                 reason = self._pending_reasons.pop(alert.sn, None)
+                if reason is None and not self._alarms_asked:
+                    reason = display_reason(alert.sn)
                 if reason is not None:
                     self.fault_reasons.note({alert.sn: reason})
         self.fault_reasons.note_alerts(out)

@@ -64,6 +64,7 @@ logger = logging.getLogger(__name__)
 
 FIELDS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
+    ("notes", "Details"),
     ("type", "Type"),
     ("ac", "AC power"),
     ("pv", "PV"),
@@ -96,6 +97,7 @@ def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
     status = view.status_label or ("No data yet" if snap is None else "Unknown")
     since = format_since(view.status_since, now)
     rows["status"] = f"{status} · {since}" if since else status
+    rows["notes"] = "\n".join(view.notes) if view.notes else None  # core.notes: alarm, EPS, PV
     rows["type"] = view.type_label
     if view.retrying:
         rows["next_poll"] = format_next_try(view.next_poll_at, now)
