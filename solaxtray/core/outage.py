@@ -188,6 +188,11 @@ class Episode:
     start_soc: float | None = None
     last: Snapshot | None = None
     follow_up_sent: bool = False
+    normal_uploads: int = 0
+    """Uploads out of EPS mode since its last EPS upload."""
+    end_soc: float | None = None
+    ended: datetime | None = None
+    """The charge and the plant time of the first upload out of EPS mode."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,13 +235,19 @@ class OutageTracker:
     Args:
         low_soc_percent: The low-battery threshold; ``None``: no follow-up.
         capacity_kwh: The battery's usable capacity, if the user gave it.
+        recovery_uploads: Uploads out of EPS mode that end an episode (the alert rules' own).
     """
 
     def __init__(
-        self, *, low_soc_percent: float | None = None, capacity_kwh: float | None = None
+        self,
+        *,
+        low_soc_percent: float | None = None,
+        capacity_kwh: float | None = None,
+        recovery_uploads: int = 2,
     ) -> None:
         self.low_soc_percent = low_soc_percent
         self.capacity_kwh = capacity_kwh
+        self.recovery_uploads = recovery_uploads
         self._episodes: dict[str, Episode] = {}
         self._ended: dict[str, Episode] = {}
 
@@ -247,10 +258,15 @@ class OutageTracker:
         status = snap.inverter_status
         episode = self._episodes.get(snap.sn)
         if status is not None and status.is_eps:
+            if episode is not None and episode.normal_uploads >= self.recovery_uploads:
+                # Over for the rules, though its recovery alert never reached us (held in a
+                # "while you were away" summary): this is a new episode.
+                episode = None
             if episode is None:
                 episode = Episode(snap.sn, snap.upload_time, now, start_soc=_soc(snap))
                 self._episodes[snap.sn] = episode
             self._ended.pop(snap.sn, None)
+            episode.normal_uploads = 0
             episode.last = snap
             soc = _soc(snap)
             if soc is not None:
@@ -260,6 +276,10 @@ class OutageTracker:
             return self._follow_up(episode, snap, now)
         if episode is not None and status is not None and not status.is_eps:
             # Kept until the rules call it a recovery (a flicker back to EPS resumes it).
+            if episode.normal_uploads == 0:
+                episode.end_soc = _soc(snap)  # the charge when EPS mode ended, and when
+                episode.ended = snap.upload_time
+            episode.normal_uploads += 1
             self._ended[snap.sn] = episode
         return []
 
@@ -318,7 +338,11 @@ class OutageTracker:
         episode = self._episodes.pop(alert.sn)
         self._ended.pop(alert.sn, None)
         duration = _duration(episode, now)
-        end_soc = episode.points[-1].soc if episode.points else None
+        if episode.since is not None and episode.ended is not None:
+            duration = max(duration, (episode.ended - episode.since).total_seconds())
+        end_soc = episode.end_soc
+        if end_soc is None and episode.points:
+            end_soc = episode.points[-1].soc
         facts: dict[str, object] = {
             "since": None if episode.since is None else episode.since.isoformat(),
             "duration_s": round(duration),

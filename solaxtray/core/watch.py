@@ -139,6 +139,7 @@ class FleetWatch:
         self.outages = OutageTracker(
             low_soc_percent=alerts.low_soc_percent,
             capacity_kwh=getattr(settings, "battery_capacity_kwh", None),
+            recovery_uploads=alerts.recovery_uploads,
         )
         self.fault_reasons = FaultReasons()
         self._pending_reasons: dict[str, FaultReason] = {}
@@ -255,7 +256,10 @@ class FleetWatch:
 
     def flush(self) -> list[Alert]:
         """Alerts held for a "While you were away" summary whose window has closed."""
-        return self.alerts.flush()
+        held = self.alerts.flush()
+        if not held:
+            return held
+        return self._explained(self.outages.with_outage(held, self._clock.now()))
 
     def view(self, sn: str) -> SerialView | None:
         return self.scheduler.view(sn)

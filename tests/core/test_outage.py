@@ -185,11 +185,11 @@ def test_an_episode_is_told_with_its_numbers_then_once_more_when_the_battery_is_
         told = watch.on_snapshot(SN, snap(k, 102, 13, bat=800))
     assert [a.kind for a in told] == [AlertKind.RECOVERY]
     recovery = told[0]
-    assert "During EPS mode the battery went from 55 % to 12 %." in recovery.body
+    assert "During EPS mode the battery went from 55 % to 13 %." in recovery.body
     assert recovery.details is not None
     facts = json_of(recovery)["details"]["eps"]
-    assert facts["soc_used"] == 43
-    assert facts["duration_s"] == 9 * STEP
+    assert facts["soc_used"] == 42
+    assert facts["duration_s"] == 10 * STEP  # to the first Normal upload
     assert watch.outage(SN) is None
 
 
@@ -222,3 +222,26 @@ def test_a_charging_battery_in_eps_mode_gets_no_time_left() -> None:
 def json_of(alert: Alert) -> Any:
     """The alert's ``watch`` line, read back as JSON: what a script gets."""
     return json.loads(json.dumps(alert.to_json()))
+
+
+def test_an_episode_after_a_recovery_held_for_a_summary_starts_afresh() -> None:
+    clock = FakeClock(START)
+    watch = FleetWatch([SN, "SWTEST0002"], clock=clock, settings=Settings())
+    clock.advance(STEP)
+    watch.on_snapshot(SN, snap(0, 107, 60))
+    watch.on_wall_gap(3600)  # the machine slept: what comes next is merged into a summary
+    told = []
+    for k in (1, 2):
+        clock.advance(30)  # within the merge window, the other inverter not heard yet
+        told.extend(watch.on_snapshot(SN, snap(k, 102, 58)))
+    assert told == []  # the recovery is held for the summary
+    clock.advance(STEP)
+    told = watch.flush()
+    assert [a.kind for a in told] == [AlertKind.RECOVERY]  # released by flush, later
+    assert "During EPS mode the battery went from 60 % to 58 %." in told[0].body
+    for k in (3, 4):
+        clock.advance(STEP)
+        watch.on_snapshot(SN, snap(k, 107, 50 - k))
+    view = watch.outage(SN)
+    assert view is not None
+    assert view.since == datetime(2026, 6, 1, 10, 15)
