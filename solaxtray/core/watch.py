@@ -170,7 +170,10 @@ class FleetWatch:
         alerts = self.outages.with_outage([*self.alerts.observe(snapshot), *follow_up], now)
         if fresh and self.weak_strings is not None:
             alerts.extend(self.weak_strings.check(snapshot, now))
-        return fresh, self._explained(alerts)
+        explained = self._explained(alerts)
+        # A reason looked up for this answer belongs to it alone: never to a later fault.
+        self._pending_reasons.pop(sn, None)
+        return fresh, explained
 
     # --- fault reasons ------------------------------------------------------------------------------
 

@@ -96,3 +96,17 @@ def test_a_fault_without_a_looked_up_reason_says_where_the_code_is() -> None:
 
 def test_no_source_no_notes() -> None:
     assert inverter_notes(None, SN).lines == ()
+
+
+def test_a_reason_not_used_by_its_answer_is_not_kept_for_a_later_fault() -> None:
+    clock = FakeClock(START)
+    watch = FleetWatch([SN], clock=clock)
+    alarm = InverterAlarm("IE 03", "Grid Volt Fault")
+    watch.note_fault_reasons(
+        {SN: FaultReason(SN, "solax_cloud", reason_sentence(alarm), alarm, requested=True)}
+    )
+    clock.advance(300)
+    assert watch.on_snapshot(SN, snap(0, 102)) == []  # no fault after all
+    clock.advance(300)
+    told = watch.on_snapshot(SN, snap(1, 103))
+    assert "IE 03" not in told[0].body
