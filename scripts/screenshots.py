@@ -2,12 +2,16 @@
 
     python scripts/screenshots.py [--out docs]
 
-Runs offscreen (no display needed). The icon sheet draws each state at 16, 22, 24, 32, 48 and 64 px
-on a light and a dark panel, with the same renderer the app uses. The popups show real demo data: the
-built-in simulator runs in this process on a fake clock, the app's own client fetches from it over
-HTTP on 127.0.0.1, and the app's own presentation rules turn the answers into what the popup shows:
-once in a quiet moment of the demo story, once while one inverter is in Fault Mode and another runs
-on EPS. Re-run it after changing how the icon or the popup looks.
+Runs offscreen (no display needed). The icon sheet draws each state at 16, 22, 24, 32, 48 and 64 px on a
+light and a dark panel, with the same renderer the app uses. The popups show real demo data: the
+demo fleet of the built-in simulator runs in this process on a fake clock (a fixed June day, in
+UTC, so every run draws the same pixels), the app's own client fetches from it over HTTP on
+127.0.0.1 every five minutes from a week before until the afternoon, every answer goes into a real
+history database, and the popup reads its curve, bars and totals from there: once on a quiet
+afternoon in the light palette, once in the dark palette while one inverter is in Fault Mode and
+another runs on EPS, scrolled to the inverter cards. Both are drawn at a size that fits a 1366x768
+screen. ``tests/ui/test_screenshots.py`` fails when the committed pictures are not what this script
+draws, so re-run it after changing how the icon or the popup looks.
 """
 
 from __future__ import annotations
@@ -15,21 +19,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The popup writes clock times in the machine's zone: one zone for every run, so the same pixels.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 from PySide6.QtCore import QPoint, QRect, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QFont, QImage, QPainter  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette  # noqa: E402
+from PySide6.QtWidgets import QApplication, QScrollArea, QStyleFactory  # noqa: E402
 
 from solaxtray.core.client import SolaxClient  # noqa: E402
 from solaxtray.core.clock import FakeClock  # noqa: E402
+from solaxtray.core.history import HistoryStore  # noqa: E402
 from solaxtray.core.presentation import (  # noqa: E402
     FleetInput,
     InverterInput,
@@ -41,8 +51,13 @@ from solaxtray.core.presentation import (  # noqa: E402
 from solaxtray.core.simulator import (  # noqa: E402
     DEMO_SERIALS,
     DEMO_TOKEN,
-    DEMO_UPLOAD_INTERVAL,
     CloudSimulator,
+)
+from solaxtray.core.simulator.demo import (  # noqa: E402
+    DEMO_EPS_SN,
+    DEMO_FAULT_SN,
+    DEMO_PHASES,
+    demo_fleet,
 )
 from solaxtray.ui.icon import render_icon  # noqa: E402
 from solaxtray.ui.popup import PopupWindow  # noqa: E402
@@ -52,12 +67,21 @@ PANELS = (("light panel", "#ececec", False), ("dark panel", "#2b2b2b", True))
 CELL = 76
 LABEL_W = 190
 HEADER_H = 48
-POPUP_WIDTH = 420
-POPUP_HEIGHT = 1060
-QUIET_AT_S = 15.0
-"""A moment of the demo story with every inverter in Normal Mode."""
-ALERTS_AT_S = 55.0
-"""A moment with SWDEMOHYB3 in Fault Mode (upload at 42 s) and SWDEMOHYB1 on EPS (upload at 52 s)."""
+POPUP_WIDTH = 440
+POPUP_HEIGHT = 720
+"""The popup as it opens on a 1366x768 screen with a panel: its body scrolls below this."""
+DAY_START = datetime(2026, 6, 15, tzinfo=UTC).timestamp()
+"""The pictured day (a Monday in June, UTC): fixed, so every run draws the same pixels."""
+HISTORY_DAYS = 7
+"""Days of history before the pictured day, for the bar chart."""
+FETCH_EVERY_S = 300.0
+"""The demo fleet uploads every five minutes here, and is fetched once per upload."""
+EARLIER_FETCH_EVERY_S = 900.0
+"""Earlier days are fetched every quarter hour: enough for their daily figures, four times faster."""
+QUIET_AT = "14:30"
+"""The quiet picture: every inverter in Normal Mode on a June afternoon."""
+ALERTS_AFTER_S = 20 * 60.0
+"""The second picture: twenty minutes later, with one inverter in Fault Mode and one on EPS."""
 
 
 @dataclass(frozen=True)
@@ -152,42 +176,158 @@ def save_png(image: QImage, target: Path) -> None:
         raise OSError(f"could not write {target}")
 
 
-def demo_view(sim: CloudSimulator, clock: FakeClock) -> TrayView:
-    """What the app would show for the demo fleet at the clock's present moment."""
-    inverters = []
+def demo_simulator(clock: FakeClock) -> CloudSimulator:
+    """The demo fleet with its sun where the clock says (the demo proper moves the sun so that a
+    demo started at night shows production; a picture of a whole day needs the real one)."""
+    fleet = [
+        replace(inv, solar_shift_hours=0.0, utc_offset_hours=0.0) for inv in demo_fleet(clock.now())
+    ]
+    return CloudSimulator(
+        inverters=fleet,
+        clock=clock,
+        upload_interval=FETCH_EVERY_S,
+        phases=DEMO_PHASES,
+        jitter=0.0,
+        per_day=100_000,
+    )
+
+
+def record_history(
+    sim: CloudSimulator, clock: FakeClock, store: HistoryStore, until: float
+) -> list[InverterInput]:
+    """Fetch every inverter from the clock's present moment to ``until`` (epoch) and store every
+    answer; returns what the app would know at ``until``."""
+    inputs: list[InverterInput] = []
     with SolaxClient(DEMO_TOKEN, api_url=sim.v1_url, clock=clock) as client:
-        for sn in DEMO_SERIALS:
-            snapshot = client.fetch(sn)
-            reading = sim.current_reading(sn)
-            age = None if reading is None else clock.now() - reading.upload_epoch
-            inverters.append(
-                InverterInput(
-                    sn=sn,
-                    snapshot=snapshot,
-                    upload_age_s=age,
-                    upload_interval_s=DEMO_UPLOAD_INTERVAL,
-                    next_poll_at=clock.now() + 25.0,
-                    status_since=None if reading is None else reading.upload_epoch,
+        while True:
+            step = EARLIER_FETCH_EVERY_S if clock.now() < DAY_START else FETCH_EVERY_S
+            last = clock.now() + step > until
+            if last:
+                clock.advance(max(0.0, until - clock.now()))
+            inputs = []
+            for sn in DEMO_SERIALS:
+                snapshot = client.fetch(sn)
+                store.add(snapshot)
+                reading = sim.current_reading(sn)
+                inputs.append(
+                    InverterInput(
+                        sn=sn,
+                        snapshot=snapshot,
+                        upload_age_s=None
+                        if reading is None
+                        else clock.now() - reading.upload_epoch,
+                        upload_interval_s=FETCH_EVERY_S,
+                        next_poll_at=clock.now() + 25.0,
+                    )
                 )
-            )
+            if last:
+                return inputs
+            clock.advance(step)
+
+
+def demo_view(
+    inputs: list[InverterInput], clock: FakeClock, requests: int, since: dict[str, float]
+) -> TrayView:
+    """What the app would show for the demo fleet at the clock's present moment."""
     fleet = FleetInput(
-        inverters=inverters,
+        inverters=[replace(i, status_since=since.get(i.sn)) for i in inputs],
         now=clock.now(),
-        requests_today=len(sim.requests),
-        daily_quota=10_000,
+        requests_today=requests,
+        daily_quota=9_000,
+        local_offset=lambda _at: 0.0,
     )
     return build_view(fleet)
 
 
-def grab_popup(view: TrayView, target: Path) -> None:
-    popup = PopupWindow(as_popup=False)
+def _palette(dark: bool) -> QPalette:
+    """Fusion's own light palette, or a dark one as a dark desktop theme gives it."""
+    style = QStyleFactory.create("Fusion")
+    palette = style.standardPalette()
+    if not dark:
+        return palette
+    colours = {
+        QPalette.ColorRole.Window: "#2b2b2b",
+        QPalette.ColorRole.WindowText: "#e8e8e8",
+        QPalette.ColorRole.Base: "#1f1f1f",
+        QPalette.ColorRole.AlternateBase: "#2b2b2b",
+        QPalette.ColorRole.Text: "#e8e8e8",
+        QPalette.ColorRole.Button: "#3a3a3a",
+        QPalette.ColorRole.ButtonText: "#e8e8e8",
+        QPalette.ColorRole.Highlight: "#3d8fd6",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#3a3a3a",
+        QPalette.ColorRole.ToolTipText: "#e8e8e8",
+        QPalette.ColorRole.PlaceholderText: "#9a9a9a",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#808080"))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#808080"))
+    return palette
+
+
+def grab_popup(
+    view: TrayView, store: HistoryStore, target: Path, *, dark: bool, cards: bool = False
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    app.setPalette(_palette(dark))
+    popup = PopupWindow(
+        as_popup=False, history=store, monotonic=lambda: 0.0, local_offset=lambda _at: 0.0
+    )
     popup.update_view(view)
-    popup.resize(POPUP_WIDTH, POPUP_HEIGHT)  # tall enough for all three demo inverters
+    popup.resize(POPUP_WIDTH, POPUP_HEIGHT)
     popup.show()
     QApplication.processEvents()
+    while not popup.bars_ready():  # the earlier days are read just after the first paint
+        QApplication.processEvents()
+    if cards:
+        # The second picture shows the inverter cards, one with its details open.
+        card = popup.card(DEMO_FAULT_SN)
+        assert card is not None
+        card.details.set_open(True)
+        QApplication.processEvents()
+        scroll = popup.findChild(QScrollArea, "dashboard-scroll")
+        assert scroll is not None
+        body = scroll.widget()
+        assert body is not None
+        top = card.mapTo(body, QPoint(0, 0)).y() - 30  # with the "Inverters" caption
+        scroll.verticalScrollBar().setValue(top)
+        QApplication.processEvents()
     save_png(popup.grab().toImage(), target)
     popup.close()
     popup.deleteLater()
+    QApplication.processEvents()
+
+
+def popup_pictures(out: Path) -> list[Path]:
+    """Draw ``popup.png`` and ``popup-fault-eps.png`` into ``out``; returns their paths."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    del app
+    written = [out / "popup.png", out / "popup-fault-eps.png"]
+    hour, minute = (int(part) for part in QUIET_AT.split(":"))
+    quiet_at = DAY_START + hour * 3600 + minute * 60
+    clock = FakeClock(start=DAY_START - HISTORY_DAYS * 86_400.0)
+    with (
+        tempfile.TemporaryDirectory(prefix="solaxtray-screenshots-") as tmp,
+        demo_simulator(clock) as sim,
+        HistoryStore.open(Path(tmp) / "history.sqlite3", clock=clock) as store,
+    ):
+        inputs = record_history(sim, clock, store, quiet_at)
+        requests = sum(1 for r in sim.requests if r.time >= DAY_START)
+        grab_popup(demo_view(inputs, clock, requests, {}), store, written[0], dark=False)
+        # A fault on one inverter and a grid outage on another, from the next upload on.
+        sim.script_status(DEMO_FAULT_SN, [(0.0, 103)])
+        sim.script_status(DEMO_EPS_SN, [(0.0, 107)])
+        began = clock.now() + FETCH_EVERY_S
+        inputs = record_history(sim, clock, store, clock.now() + ALERTS_AFTER_S)
+        requests = sum(1 for r in sim.requests if r.time >= DAY_START)
+        since = {DEMO_FAULT_SN: began, DEMO_EPS_SN: began}
+        grab_popup(
+            demo_view(inputs, clock, requests, since), store, written[1], dark=True, cards=True
+        )
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,15 +341,7 @@ def main(argv: list[str] | None = None) -> int:
 
     written = [out / "icon-states.png"]
     save_png(icon_sheet(icon_samples()), written[0])
-
-    clock = FakeClock(start=float(int(time.time())))
-    with CloudSimulator.demo(clock=clock) as sim:
-        clock.advance(QUIET_AT_S)
-        written.append(out / "popup.png")
-        grab_popup(demo_view(sim, clock), written[-1])
-        clock.advance(ALERTS_AT_S - QUIET_AT_S)
-        written.append(out / "popup-fault-eps.png")
-        grab_popup(demo_view(sim, clock), written[-1])
+    written.extend(popup_pictures(out))
 
     for path in written:
         print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")

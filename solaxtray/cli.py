@@ -1,5 +1,6 @@
 """The ``solaxtray`` command: the tray app by default, and ``fetch``, ``watch``, ``token``,
-``credentials`` and ``simulate`` for scripts, servers and first steps.
+``credentials``, ``simulate``, ``doctor`` and ``inverters`` (the last two in ``cli_doctor.py``)
+for scripts, servers and first steps.
 
 Two SolaX APIs are supported (``--backend`` or the ``backend`` setting): ``token``, the tokenId API
 (one request per dongle registration number), and ``developer``, the Developer API of accounts made
@@ -279,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--port", type=int, default=0, help=_("TCP port on 127.0.0.1 (default: any free port)")
     )
+    from solaxtray import cli_doctor
+
+    cli_doctor.add_commands(commands, _add_target_options)
     _add_lang_option(parser, top=True)
     return parser
 
@@ -1228,6 +1232,10 @@ def _main(args: argparse.Namespace) -> int:
             from solaxtray import cli_history
 
             return cli_history.run(args)
+        if args.command in ("doctor", "inverters"):
+            from solaxtray import cli_doctor
+
+            return cli_doctor.run(args)
         return _cmd_tray(args)
     except SolaxTrayError as exc:
         if _log_state.early is not None:  # the tray app failed before its icon

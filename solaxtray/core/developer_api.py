@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from solaxtray.core.alarms import InverterAlarm, parse_alarm_page
 from solaxtray.core.clock import Clock, SystemClock, to_datetime
 from solaxtray.core.developer_parsing import (
     CREDENTIAL_WORDS,
@@ -81,6 +82,8 @@ DEFAULT_REGION = "eu"
 
 TOKEN_PATH = "/openapi/auth/oauth/token"  # noqa: S105 - a path, not a secret
 REALTIME_PATH = "/openapi/v2/device/realtime_data"
+DEVICE_PAGE_PATH = "/openapi/v2/device/page_device_info"
+"""The inventory: the application's devices, one page per request (see ``core/discovery.py``)."""
 
 MAX_SERIALS_PER_REQUEST = 10
 """The most serials one realtime request may name (field notes)."""
@@ -89,6 +92,10 @@ DEVICE_TYPE_BATTERY = "2"
 BUSINESS_TYPE_RESIDENTIAL = "1"
 REQUEST_SN_TYPE_INVERTER = "1"
 """With ``deviceType=2``: the serials in ``snList`` are inverters, answer with their batteries."""
+ALARM_PATH = "/openapi/v2/alarm/page_alarm_info"
+"""SolaX's alarm list, asked once when an inverter goes into fault (``core/alarms.py``)."""
+ALARM_STATE_OPEN = "1"
+ALARM_PAGE_SIZE = "10"
 
 
 PER_MINUTE = 9
@@ -211,6 +218,8 @@ class DeveloperClient:
     max_serials_per_request = MAX_SERIALS_PER_REQUEST
     per_minute = PER_MINUTE
     per_day = PER_DAY
+    supports_alarms = True
+    """This API lists an inverter's alarms (``alarms``); the tokenId API does not."""
 
     def __init__(
         self,
@@ -302,6 +311,44 @@ class DeveloperClient:
         if isinstance(outcome, ApiError):
             raise outcome
         return outcome
+
+    def alarms(self, sn: str) -> list[InverterAlarm]:
+        """The open alarms of one inverter, newest first: one request to the alarm list (plus
+        a token request when none is held), with the realtime requests' token handling. Raises
+        an ApiError. Only the first page is read: the newest open alarm is what a fault needs.
+
+        SolaX's public sources disagree on whether ``plantId`` is required; we know only the
+        serial, so a refusal is an ApiError and the caller says where else the code is shown.
+        """
+        sn = sn.strip()
+        problem = self._serial_problem(sn)
+        if problem is not None:
+            raise problem
+        params = {
+            "deviceSn": sn,
+            "businessType": BUSINESS_TYPE_RESIDENTIAL,
+            "alarmState": ALARM_STATE_OPEN,
+            "pageNo": "1",
+            "pageSize": ALARM_PAGE_SIZE,
+        }
+        with self._lock:
+            state = _Round()
+            token = self._current_token(state)
+            reply = self._get(params, token, sn, ALARM_PATH)
+            envelope, code = _read(reply, sn)
+            if _token_refused(reply, code):
+                renewed = self._renewed_token(token, state)
+                if renewed is None:
+                    self._cache.clear()
+                    raise token_still_rejected(sn)
+                reply = self._get(params, renewed, sn, ALARM_PATH)
+                envelope, code = _read(reply, sn)
+                if _token_refused(reply, code):
+                    self._cache.clear()
+                    raise token_still_rejected(sn)
+            if code != DATA_OK_CODE:
+                raise data_error(envelope, code, sn)
+        return parse_alarm_page(envelope.get("result"), sn)
 
     def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
         """One outcome per serial (whitespace stripped, duplicates once), in the order given.
@@ -571,15 +618,52 @@ class DeveloperClient:
             )
         return [item for item in result if isinstance(item, dict)]
 
-    def _get(self, params: Mapping[str, str], token: str, label: str) -> Reply:
+    def _get(
+        self, params: Mapping[str, str], token: str, label: str, path: str = REALTIME_PATH
+    ) -> Reply:
         self._requests += 1
         return self._transport.send(
             "GET",
-            self.base_url + REALTIME_PATH,
+            self.base_url + path,
             sn=label,
             params=params,
             headers={"Authorization": f"bearer {token}"},
         )
+
+    def device_page(self, page: int, size: int) -> object:
+        """The ``result`` of one page of the application's inverters (``page_device_info``), one
+        request (plus a token request when none is held), with the realtime requests' token
+        handling. Raises an ApiError; reading the page is ``discovery.parse_device_page``'s job.
+
+        The paging parameter names are not documented publicly: both common spellings are sent.
+        """
+        params = {
+            "deviceType": DEVICE_TYPE_INVERTER,
+            "businessType": BUSINESS_TYPE_RESIDENTIAL,
+            "current": str(page),
+            "size": str(size),
+            "pageNo": str(page),
+            "pageSize": str(size),
+        }
+        with self._lock:
+            state = _Round()
+            token = self._current_token(state)
+            reply = self._get(params, token, "", DEVICE_PAGE_PATH)
+            envelope, code = _read(reply, "")
+            if _token_refused(reply, code):
+                renewed = self._renewed_token(token, state)
+                if renewed is None:
+                    self._cache.clear()
+                    raise token_still_rejected("")
+                reply = self._get(params, renewed, "", DEVICE_PAGE_PATH)
+                envelope, code = _read(reply, "")
+                if _token_refused(reply, code):
+                    self._cache.clear()
+                    raise token_still_rejected("")
+            if code != DATA_OK_CODE:
+                raise data_error(envelope, code, "")
+            result: object = envelope.get("result")
+            return result
 
     def _serial_problem(self, sn: str) -> ApiError | None:
         """Refuse, without spending a request, what cannot be an inverter serial."""

@@ -651,3 +651,51 @@ class KeyringTokenCache:
     def _keyring_failed(self, exc: SecretStoreError) -> None:
         logger.info("Keeping the access token in memory only: %s", exc.title)
         self._keyring_ok = False
+
+
+ROUND_TRIP_SERVICE = "solaxtray-self-test"
+"""The keyring service of the round trip's throwaway entry: apart from the app's own
+("solaxtray"), so a check can never overwrite or delete the user's token."""
+ROUND_TRIP_USERNAME = "round-trip"
+
+
+def keyring_round_trip(seconds: float = DEFAULT_TIMEOUT_S) -> None:
+    """Store a random value in the keyring, read it back and delete it, within ``seconds``.
+
+    Why a write and not only a read: a keyring that answers reads can still refuse to store
+    (a read-only or locked collection), and the token must be storable. Raises
+    ``SecretStoreLocked`` when the keyring does not answer in time, ``SecretStoreError`` with a
+    sentence for every other failure (no backend, a refused write, a different value read back).
+    """
+    import secrets as random_source
+
+    store = SecretStore(ROUND_TRIP_SERVICE, ROUND_TRIP_USERNAME, None, what=N_("test entry"))
+    value = random_source.token_urlsafe(16)
+
+    def trip() -> str | None:
+        store._call(
+            N_("store a {what}"),
+            lambda: keyring.set_password(store.service, store.username, value),
+        )
+        try:
+            return store._call(
+                N_("read a {what} back"),
+                lambda: keyring.get_password(store.service, store.username),
+            )
+        finally:
+            try:
+                keyring.delete_password(store.service, store.username)
+            except (
+                Exception
+            ) as exc:  # the entry is harmless; the round trip's verdict is what counts
+                logger.info("Keyring test entry not removed: %s", type(exc).__name__)
+
+    read_back = run_with_timeout(trip, seconds, what="round-trip")
+    if read_back != value:
+        raise SecretStoreError(
+            _(
+                "The keyring ({backend}) returned something else than the test entry just "
+                "stored, so it cannot be relied on to keep a token. Check your keyring service "
+                "and retry, or set the environment variable {env} instead."
+            ).format(backend=backend_description(), env=TOKEN_ENV)
+        )

@@ -72,6 +72,7 @@ from solaxtray.core.settings import (
     normalize_serials,
 )
 from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
+from solaxtray.ui.setup_tools import SetupButtons
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ NOTIFY_LABELS: dict[str, str] = {
     "token_rejected": N_("Token or credentials rejected"),
     "rate_limited": N_("Too many requests"),
     "low_soc": N_("Low battery"),
+    "weak_string": N_("Weak PV string"),
 }
 
 
@@ -442,6 +444,9 @@ class SettingsDialog(QDialog):
         serial_layout.addWidget(self.serial_edit_label)
         serial_layout.addLayout(row)
         serial_layout.addWidget(self.serial_error)
+        # "Check set-up…" and "Find my inverters…": their own windows (ui/setup_tools.py).
+        self.setup_tools = SetupButtons(self, demo=self._demo, parent=self.serial_box)
+        serial_layout.addWidget(self.setup_tools)
         layout.addWidget(self.serial_box)
         layout.addStretch(1)
 

@@ -84,6 +84,29 @@ def test_demo_mode_shows_live_data(qtbot: Any, make_app: Any) -> None:
     assert app._simulator is None
 
 
+def test_the_demo_opens_details_on_a_day_of_history(qtbot: Any, make_app: Any) -> None:
+    """The popup reads the app's history: in the demo, today's curve and the daily bars are
+    there from the first opening, and its window fits the screen."""
+    app = make_app(AppOptions(demo=True, tray_wait_s=60.0))
+    app.start()
+    qtbot.waitUntil(lambda: bool(app.model.snapshots), timeout=WAIT_MS)
+    app.menu.open_details.emit()
+    popup = app.popup
+    assert popup is not None
+    assert popup.isVisible()
+    qtbot.waitUntil(popup.bars_ready, timeout=WAIT_MS)
+    curve = popup.curve_chart.model
+    assert curve is not None
+    assert len(curve.xs) > 10
+    bars = popup.bars_chart.model
+    assert bars is not None
+    assert not bars.empty
+    assert popup.tile_text("autarky").endswith(" %")
+    area = popup.screen().availableGeometry()
+    assert popup.height() <= area.height()
+    app.shutdown()
+
+
 def test_first_run_without_token_is_setup_and_opens_settings(qtbot: Any, make_app: Any) -> None:
     app = make_app(token_loader=lambda: None)
     app.start()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QGroupBox, QPushButton, QScrollArea
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from solaxtray.core.errors import SerialUnknown
@@ -17,6 +17,7 @@ from solaxtray.core.models import InverterStatus, InverterType, Snapshot
 from solaxtray.core.parsing import parse_realtime
 from solaxtray.core.presentation import FleetInput, InverterInput, TrayView, build_view
 from solaxtray.ui.popup import PopupWindow, inverter_rows, place_near
+from solaxtray.ui.popup.cards import InverterCard
 from solaxtray.ui.text import (
     format_battery,
     format_grid,
@@ -68,7 +69,7 @@ def test_hybrid_with_battery_from_a_recorded_answer(popup: PopupWindow) -> None:
     assert status is not None
     assert status.startswith("Normal Mode · since ")
     assert status.endswith("(1 h)")
-    assert f("type") == "X3-Hybrid-G4"
+    assert f("type") is None  # the title names the type already
     assert f("ac") == "2.9 kW"
     assert f("pv") == "1.7 kW = 1.0 kW (MPPT1) + 640 W (MPPT2)"
     assert f("battery") == "Discharging 1.2 kW · 76 %"
@@ -81,8 +82,13 @@ def test_hybrid_with_battery_from_a_recorded_answer(popup: PopupWindow) -> None:
     assert f("problem") is None
     assert f("battery_status") is None
     assert popup.problem_text() is None
-    assert popup.headline_text() == "Producing · 2.9 kW · 76 %"
+    assert popup.headline_text() == "Producing"
+    assert popup.tile_text("pv") == "1.7 kW"
+    assert popup.tile_text("battery") == "76 %"
+    assert popup.tile_text("grid") == "412 W"
     assert popup.quota_text() == "Requests: 123 of 10,000 today (1 %)"
+    assert popup.quota_text() in popup.diagnostics_text()
+    assert not popup.diagnostics.is_open  # polling internals are not on the face
     assert popup.section_sns() == ["SWABCDEFGH"]
     assert popup.flow.values.battery == -1250.0
     assert popup.flow.values.grid == -412.0
@@ -91,7 +97,10 @@ def test_hybrid_with_battery_from_a_recorded_answer(popup: PopupWindow) -> None:
 def test_micro_inverter_hides_battery_and_grid_it_does_not_have(popup: PopupWindow) -> None:
     snap = recorded("micro_inverter_nulls.json", "SMICRO0001")
     popup.update_view(fleet_view(InverterInput(sn="SMICRO0001", snapshot=snap, upload_age_s=30)))
-    assert popup.field_text("SMICRO0001", "type") == "X1-Boost/Mini-G4"
+    assert popup.field_text("SMICRO0001", "type") is None
+    card = popup.card("SMICRO0001")
+    assert card is not None
+    assert card.title.text() == "X1-Boost/Mini-G4 · SN SMICRO0001"
     assert popup.field_text("SMICRO0001", "battery") is None
     assert popup.field_text("SMICRO0001", "grid") == "not measured"
     assert popup.field_text("SMICRO0001", "energy") is None
@@ -112,7 +121,9 @@ def test_eps_episode_shows_phases_and_battery_fault(popup: PopupWindow) -> None:
 def test_unknown_codes_are_named_by_number(popup: PopupWindow) -> None:
     snap = recorded("unknown_type_status_extras.json", "SXKLMNOPQR")
     popup.update_view(fleet_view(InverterInput(sn="SXKLMNOPQR", snapshot=snap, upload_age_s=30)))
-    assert popup.field_text("SXKLMNOPQR", "type") == "Type 105"
+    card = popup.card("SXKLMNOPQR")
+    assert card is not None
+    assert card.title.text().startswith("Type 105 · ")
     assert popup.field_text("SXKLMNOPQR", "status") == "Status 131"
     assert popup.field_text("SXKLMNOPQR", "grid") == "Exporting 1.6 kW"
     assert popup.field_text("SXKLMNOPQR", "battery_status") == "Disconnected"
@@ -138,7 +149,7 @@ def test_live_update_changes_texts_without_rebuilding(popup: PopupWindow) -> Non
         InverterInput("SNA0000001", make_snapshot("SNA0000001", 850.0), upload_age_s=60.0)
     )
     popup.update_view(first)
-    box = popup.findChild(QGroupBox, "inverter-SNA0000001")
+    box = popup.findChild(InverterCard, "inverter-SNA0000001")
     assert box is not None
     assert popup.field_text("SNA0000001", "ac") == "850 W"
     second = fleet_view(
@@ -152,7 +163,7 @@ def test_live_update_changes_texts_without_rebuilding(popup: PopupWindow) -> Non
     problem = popup.problem_text()
     assert problem is not None
     assert problem.startswith("Fault Mode")
-    assert popup.findChild(QGroupBox, "inverter-SNA0000001") is box
+    assert popup.findChild(InverterCard, "inverter-SNA0000001") is box
     assert popup.headline_text().startswith("Fault")
 
 
@@ -188,7 +199,7 @@ def test_sections_follow_the_serials(popup: PopupWindow) -> None:
     problem = popup.field_text("SNB0000002", "problem")
     assert problem is not None
     assert "registration number printed on the dongle" in problem
-    box = popup.findChild(QGroupBox, "inverter-SNA0000001")
+    box = popup.findChild(InverterCard, "inverter-SNA0000001")
     assert box is not None
     host = box.parentWidget()
     assert host is not None
@@ -199,7 +210,7 @@ def test_sections_follow_the_serials(popup: PopupWindow) -> None:
     assert popup.section_sns() == ["SNB0000002"]
     # One box fewer, and no stretch left behind by the rebuild.
     assert layout.count() == items_before - 1
-    visible = [b for b in popup.findChildren(QGroupBox) if not b.isHidden()]
+    visible = [b for b in popup.findChildren(InverterCard) if not b.isHidden()]
     assert [b.objectName() for b in visible] == ["inverter-SNB0000002"]
 
 
@@ -313,11 +324,10 @@ def test_position_near_uses_the_screen_the_icon_is_on(qtbot: QtBot) -> None:
     screen = window.screen()
     assert screen is not None
     area = screen.availableGeometry()
-    window.resize(300, 200)
     icon = QRect(area.right() - 30, area.bottom() - 24, 22, 22)
     point = window.position_near(icon)
     assert window.pos() == point
-    assert area.contains(QRect(point, window.size()))
+    assert area.contains(window.geometry())
     assert point.y() + window.height() <= icon.top()  # above an icon at the bottom
 
 
@@ -332,21 +342,25 @@ def test_popup_with_many_inverters_fits_the_screen(qtbot: QtBot) -> None:
     screen = window.screen()
     assert screen is not None
     available = screen.availableGeometry()
-    # The buttons at the bottom stay reachable: the inverter list scrolls instead.
-    assert window.height() <= available.height()
-    assert window.sizeHint().height() <= available.height()
+    assert window.content_size().height() > available.height()  # more than fits
+    window.show_near(QRect(available.right() - 30, available.top(), 22, 22))
+    # The buttons at the bottom stay reachable: the dashboard scrolls instead.
+    assert available.contains(window.geometry())
+    settings = window.findChild(QPushButton, "settings")
+    assert settings is not None
+    corner = settings.mapTo(window, settings.rect().bottomRight())
+    assert window.rect().contains(corner)
 
 
 def test_first_run_popup_has_no_dash_and_no_empty_list(popup: PopupWindow) -> None:
     view = build_view(FleetInput(inverters=(), now=NOW))
     popup.update_view(view)
     assert popup.headline_text() == "Setup needed"
-    scroll = popup.findChild(QScrollArea)
-    assert scroll is not None
-    assert scroll.isHidden()
+    assert popup.section_sns() == []
+    assert popup.tile_text("pv") == "—"
     popup.update_view(fleet_view(InverterInput("SNA0000001", make_snapshot("SNA0000001", 850.0))))
-    assert not scroll.isHidden()
-    assert popup.headline_text().startswith("Producing · 850 W")
+    assert popup.headline_text() == "Producing"
+    assert popup.tile_text("pv") == "850 W"
 
 
 def test_yield_of_an_upload_from_an_earlier_day_is_not_called_today(qapp: Any) -> None:

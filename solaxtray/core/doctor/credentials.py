@@ -1,0 +1,186 @@
+"""Checks of the secrets: the keyring keeps a value within a time limit, and the API's
+credentials are set and readable. Qt-free; no request to the cloud."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from solaxtray.core import secrets
+from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
+from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
+from solaxtray.core.redact import register_secret
+from solaxtray.core.settings import BACKEND_DEVELOPER
+
+logger = logging.getLogger(__name__)
+
+KEYRING_ID = "keyring"
+CREDENTIALS_ID = "credentials"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """The secrets one doctor run uses; never shown (``repr`` leaves them out)."""
+
+    backend: str
+    token: str | None = field(default=None, repr=False)
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+    from_env: bool = False
+
+
+def _env_names(backend: str) -> tuple[str, ...]:
+    if backend == BACKEND_DEVELOPER:
+        return (secrets.CLIENT_ID_ENV, secrets.CLIENT_SECRET_ENV)
+    return (secrets.TOKEN_ENV,)
+
+
+def _env_provides(backend: str) -> bool:
+    return all(os.environ.get(name, "").strip() for name in _env_names(backend))
+
+
+def check_keyring(backend: str, seconds: float = secrets.DEFAULT_TIMEOUT_S) -> CheckResult:
+    """A throwaway entry stored, read back and removed within ``seconds``.
+
+    A keyring that fails is a warning only when the environment already provides the
+    credentials (a headless machine): then nothing needs it.
+    """
+    title = "Keyring"
+    env_names = " and ".join(_env_names(backend))
+    try:
+        secrets.keyring_round_trip(seconds)
+    except SecretStoreLocked:
+        message = (
+            f"The keyring did not answer a test write within {seconds:g} seconds: it is locked "
+            "or its service does not respond."
+        )
+        fix = (
+            "Unlock your keyring (log in to the desktop again) or start its service, then run "
+            f"the check again; on a machine without a desktop set {env_names} instead."
+        )
+    except SecretStoreError as exc:
+        message = exc.message
+        fix = _keyring_fix(env_names)
+    else:
+        backend_name = secrets.backend_description()
+        return ok(
+            KEYRING_ID,
+            title,
+            f"The keyring ({backend_name}) stored, read back and removed a test entry.",
+        )
+    if _env_provides(backend):
+        return warn(
+            KEYRING_ID,
+            title,
+            f"{message} The credentials come from {env_names}, so solaxtray does not need it.",
+            fix,
+        )
+    return fail(KEYRING_ID, title, message, fix)
+
+
+def read_credentials(
+    backend: str, seconds: float = secrets.DEFAULT_TIMEOUT_S
+) -> tuple[CheckResult, Credentials | None]:
+    """Whether the API's credentials are set and readable, and the credentials themselves."""
+    if backend == BACKEND_DEVELOPER:
+        return _developer_credentials(seconds)
+    return _token(seconds)
+
+
+def _keyring_fix(env_names: str) -> str:
+    if secrets.backend_description() == "none available":
+        return (
+            "Install and start a Secret Service (GNOME Keyring or KWallet) and log in again; on "
+            f"a machine without a desktop set {env_names} instead."
+        )
+    return (
+        "Unlock your keyring and check that its service is running, then run the check again; "
+        f"on a machine without a desktop set {env_names} instead."
+    )
+
+
+def _unreadable(exc: SecretStoreError, backend: str) -> CheckResult:
+    return fail(
+        CREDENTIALS_ID, "Credentials", exc.message, _keyring_fix(" and ".join(_env_names(backend)))
+    )
+
+
+def _token(seconds: float) -> tuple[CheckResult, Credentials | None]:
+    title = "Credentials"
+    from_env = _env_provides("token")
+    try:
+        token = secrets.TokenStore().get_with_timeout(seconds)
+    except SecretStoreError as exc:
+        return _unreadable(exc, "token"), None
+    if token is None:
+        return (
+            fail(
+                CREDENTIALS_ID,
+                title,
+                "No tokenId is set.",
+                "Copy the tokenId from Service → API on solaxcloud.com and store it with "
+                "'solaxtray token set' or in the settings (accounts made since September 2026 "
+                "have none: use the Developer API instead).",
+            ),
+            None,
+        )
+    register_secret(token)
+    where = f"the environment variable {secrets.TOKEN_ENV}" if from_env else "the keyring"
+    creds = Credentials("token", token=token, from_env=from_env)
+    try:
+        _, shape_warning = secrets.check_token(token)
+    except SecretStoreError as exc:
+        return (
+            fail(
+                CREDENTIALS_ID,
+                title,
+                f"The tokenId in {where} cannot be a SolaX Cloud token: {exc.message}",
+                "Store the tokenId again with 'solaxtray token set'.",
+            ),
+            None,
+        )
+    if shape_warning is not None:
+        return (
+            warn(
+                CREDENTIALS_ID,
+                title,
+                f"A tokenId is set in {where}. {shape_warning}",
+                "If the cloud rejects it, copy it again from Service → API on solaxcloud.com.",
+            ),
+            creds,
+        )
+    return ok(CREDENTIALS_ID, title, f"A tokenId is set in {where}."), creds
+
+
+def _developer_credentials(seconds: float) -> tuple[CheckResult, Credentials | None]:
+    title = "Credentials"
+    from_env = _env_provides(BACKEND_DEVELOPER)
+    try:
+        client_id, client_secret = secrets.DeveloperCredentials().get_with_timeout(seconds)
+    except SecretStoreError as exc:
+        return _unreadable(exc, BACKEND_DEVELOPER), None
+    if client_id is None or client_secret is None:
+        missing = "client id and secret"
+        if client_id is not None:
+            missing = "client secret"
+        elif client_secret is not None:
+            missing = "client id"
+        return (
+            fail(
+                CREDENTIALS_ID,
+                title,
+                f"No Developer API {missing} is set.",
+                "Create an application with the client_credentials grant on "
+                "https://developer.solaxcloud.com/ and store its client id and secret with "
+                "'solaxtray credentials set' or in the settings.",
+            ),
+            None,
+        )
+    register_secret(client_id)
+    register_secret(client_secret)
+    where = "the environment" if from_env else "the keyring"
+    creds = Credentials(
+        BACKEND_DEVELOPER, client_id=client_id, client_secret=client_secret, from_env=from_env
+    )
+    return ok(CREDENTIALS_ID, title, f"A client id and secret are set in {where}."), creds

@@ -1,0 +1,71 @@
+"""The doctor's set-up for this machine and the saved settings: what ``solaxtray doctor`` and the
+settings dialog's "Check set-up" both run. Qt-free."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from solaxtray.core import autostart, paths
+from solaxtray.core.clock import SystemClock
+from solaxtray.core.doctor import CloudTarget, DoctorSetup
+from solaxtray.core.doctor.credentials import Credentials
+from solaxtray.core.doctor.desktop import SessionProbe
+from solaxtray.core.ledger import RequestLedger
+from solaxtray.core.secrets import DEFAULT_TIMEOUT_S, KeyringTokenCache
+from solaxtray.core.settings import BACKEND_DEVELOPER, Settings
+
+
+def doctor_setup(
+    settings: Settings, backend: str, serials: Sequence[str], server: str
+) -> DoctorSetup:
+    """The checks of this machine and account for ``backend``, ``serials`` and ``server`` (as
+    given, unvalidated: their validity is what the checks report)."""
+    clock = SystemClock()
+
+    def token_cache_for(creds: Credentials) -> KeyringTokenCache | None:
+        # Share the tray app's access token: signing in anew would make it invalid.
+        if backend != BACKEND_DEVELOPER or creds.from_env or not creds.client_id:
+            return None
+        return KeyringTokenCache(client_id=creds.client_id)
+
+    return DoctorSetup(
+        target=CloudTarget(
+            backend=backend,
+            serials=tuple(serials),
+            server=server,
+            stale_minutes=settings.stale_minutes,
+        ),
+        clock=clock,
+        probe=SessionProbe(),
+        autostart=autostart.for_platform(),
+        start_at_login=settings.start_at_login,
+        folders=[
+            ("writable-settings", "Settings folder", paths.config_dir()),
+            ("writable-ledger", "Request ledger folder", paths.data_dir()),
+            ("writable-log", "Log folder", paths.log_dir()),
+        ],
+        ledger=RequestLedger(
+            paths.ledger_path(backend),
+            clock=clock,
+            per_minute=settings.per_minute,
+            per_day=settings.per_day,
+        ),
+        keyring_timeout=DEFAULT_TIMEOUT_S,
+        token_cache_for=token_cache_for,
+    )
+
+
+def saved_server(settings: Settings, backend: str) -> str:
+    """The server the app would use: the environment, then the settings (tokenId API); the
+    settings' region (Developer API). Empty means the default."""
+    if backend == BACKEND_DEVELOPER:
+        return settings.developer_host or ""
+    return os.environ.get("SOLAXTRAY_API_URL", "").strip() or (settings.api_url or "")
+
+
+def saved_setup(settings: Settings, backend: str | None = None) -> DoctorSetup:
+    """The set-up of the saved settings (the settings dialog's button)."""
+    kind = backend or settings.backend
+    serials = settings.serials if kind == settings.backend else ()
+    return doctor_setup(settings, kind, serials, saved_server(settings, kind))

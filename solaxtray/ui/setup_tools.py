@@ -1,0 +1,88 @@
+"""Two buttons for the settings dialog, "Check set-up…" and "Find my inverters…", each opening
+its own window (``doctor_dialog``, ``discover_dialog``). Kept out of ``settings_dialog.py`` so
+the dialog needs one line to show them; they use only its public face (``SettingsHost``)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
+
+from solaxtray.core.discovery import DeviceInfo, discover_saved
+from solaxtray.core.doctor import CheckResult, run_doctor
+from solaxtray.core.doctor.factory import saved_setup
+from solaxtray.core.settings import BACKEND_DEVELOPER, Settings
+from solaxtray.ui.discover_dialog import DiscoverDialog
+from solaxtray.ui.doctor_dialog import DoctorDialog
+
+logger = logging.getLogger(__name__)
+
+
+class SettingsHost(Protocol):
+    """What the buttons need of the settings dialog."""
+
+    settings: Settings
+    serial_edit: QLineEdit
+
+    @property
+    def backend(self) -> str: ...
+
+    def add_serial(self) -> None: ...
+
+
+class SetupButtons(QWidget):
+    """``run_checks`` and ``find`` default to the real ones for the saved settings; tests pass
+    their own. In the demo both are off: the demo never touches the user's keyring or ledger."""
+
+    def __init__(
+        self,
+        host: SettingsHost,
+        *,
+        demo: bool = False,
+        run_checks: Callable[[Settings, str], Sequence[CheckResult]] | None = None,
+        find: Callable[[Settings], Sequence[DeviceInfo]] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._host = host
+        self._run_checks = run_checks or (lambda s, kind: run_doctor(saved_setup(s, kind)))
+        self._find = find or discover_saved
+        self.doctor_window: DoctorDialog | None = None
+        self.discover_window: DiscoverDialog | None = None
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.check_button = QPushButton("Check set-up…", self)
+        self.check_button.setAccessibleName("Check the whole set-up and show what to fix")
+        self.check_button.clicked.connect(self.open_doctor)
+        self.find_button = QPushButton("Find my inverters…", self)
+        self.find_button.setAccessibleName("List the inverters of the account")
+        self.find_button.clicked.connect(self.open_discover)
+        row.addWidget(self.check_button)
+        row.addWidget(self.find_button)
+        row.addStretch(1)
+        if demo:
+            for button in (self.check_button, self.find_button):
+                button.setEnabled(False)
+                button.setToolTip("Not in the demo: it checks your own set-up.")
+
+    def open_doctor(self) -> None:
+        settings, kind = self._host.settings, self._host.backend
+        self.doctor_window = DoctorDialog(lambda: self._run_checks(settings, kind), self.window())
+        self.doctor_window.show()
+
+    def open_discover(self) -> None:
+        settings = self._host.settings
+        find: Callable[[], Sequence[DeviceInfo]] | None = None
+        if self._host.backend == BACKEND_DEVELOPER:
+            find = functools.partial(self._find, settings)
+        known = settings.serials if settings.backend == self._host.backend else ()
+        self.discover_window = DiscoverDialog(find, self._add, known=known, parent=self.window())
+        self.discover_window.show()
+
+    def _add(self, serials: list[str]) -> None:
+        for sn in serials:
+            self._host.serial_edit.setText(sn)
+            self._host.add_serial()

@@ -1,0 +1,198 @@
+"""``solaxtray doctor`` and ``solaxtray inverters`` end to end in-process, against the simulators
+over real HTTP: the JSON shape, exit statuses, the ledger, and no secret in any output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from solaxtray.cli import main
+from solaxtray.core import paths
+from solaxtray.core.clock import SystemClock
+from solaxtray.core.ledger import RequestLedger
+from solaxtray.core.logsetup import reset_logging
+from solaxtray.core.settings import Settings, SettingsStore
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+from solaxtray.core.simulator.developer import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_DEVICE_SERIALS,
+    DEV_DEVICES_ENDPOINT,
+    DeveloperSimulator,
+)
+from solaxtray.core.simulator.plant import SimInverter
+
+WRONG_TOKEN = "202001010000000000007777"
+
+
+@pytest.fixture(autouse=True)
+def _headless(monkeypatch: pytest.MonkeyPatch, no_keyring: None) -> Iterator[None]:
+    """No desktop and no keyring: what a server sees; the credentials come from the
+    environment."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    reset_logging()
+
+
+def doctor(
+    capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, dict[str, dict[str, str]], str]:
+    status = main(["doctor", "--json", *args])
+    out, err = capsys.readouterr()
+    checks = json.loads(out)["checks"]
+    for check in checks:
+        assert set(check) == {"id", "status", "title", "message", "fix"}
+        assert check["status"] in ("ok", "warn", "fail")
+    return status, {c["id"]: c for c in checks}, out + err
+
+
+def test_a_sound_headless_set_up_exits_0_with_warnings_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    with CloudSimulator() as sim:
+        status, checks, text = doctor(
+            capsys, "--api-url", sim.v1_url, *[a for s in DEMO_SERIALS for a in ("--sn", s)]
+        )
+        sent = len(sim.requests)
+    assert status == 0, checks
+    assert checks["keyring"]["status"] == "warn"
+    assert checks["tray"]["status"] == "warn"
+    assert checks["server"]["status"] == "ok"
+    assert all(checks[f"serial-known:{sn}"]["status"] == "ok" for sn in DEMO_SERIALS)
+    assert f"sent {sent} request" in checks["requests"]["message"]
+    ledger = RequestLedger(paths.ledger_path("token"), clock=SystemClock())
+    assert ledger.used_today() == sent == len(DEMO_SERIALS)
+    assert DEMO_TOKEN not in text
+
+
+def test_a_rejected_token_exits_1_and_the_token_is_nowhere_in_the_output(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", WRONG_TOKEN)
+    with CloudSimulator() as sim:
+        status, checks, text = doctor(capsys, "--api-url", sim.v1_url, "--sn", DEMO_SERIALS[0])
+    assert status == 1
+    assert checks["credentials-accepted"]["status"] == "fail"
+    assert WRONG_TOKEN not in text
+
+
+def test_the_text_output_marks_each_check_and_gives_the_fix(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    with CloudSimulator() as sim:
+        status = main(["doctor", "--api-url", sim.v1_url, "--sn", "H34A10I9012345"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "✗ Serial number H34A10I9012345:" in out
+    assert "⚠ Keyring:" in out
+    assert "    Fix: " in out
+    assert "failed." in out.splitlines()[-1]
+
+
+def test_a_bad_server_address_is_a_failed_check_not_a_crash(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    status, checks, _ = doctor(capsys, "--api-url", "http://example.com/", "--sn", "SWDEMOHYB3")
+    assert status == 1
+    assert checks["server"]["status"] == "fail"
+
+
+def test_the_doctor_refuses_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--demo"]) == 2
+    assert "own set-up" in capsys.readouterr().err
+
+
+# --- inverters -----------------------------------------------------------------------------------
+
+
+FLEET = [
+    SimInverter(sn=f"SWPAGE{i:04d}", inverter_sn=f"H4PAGE{i:08d}", type_code=14, pv_peak_w=4000)
+    for i in range(25)
+]
+
+
+@pytest.fixture
+def dev_creds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOLAXTRAY_CLIENT_ID", DEMO_CLIENT_ID)
+    monkeypatch.setenv("SOLAXTRAY_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+
+
+def test_discover_lists_every_page_as_json_counted_in_the_developer_ledger(
+    capsys: pytest.CaptureFixture[str], dev_creds: None
+) -> None:
+    SettingsStore(paths.settings_path()).save(
+        Settings(backend="developer", serials=(FLEET[4].inverter_sn,))
+    )
+    with DeveloperSimulator(inverters=FLEET, dev_per_minute=100) as sim:
+        sim.max_page_size = 10
+        status = main(["inverters", "--discover", "--json", "--api-url", sim.base_url])
+        pages = sum(1 for r in sim.requests if r.endpoint == DEV_DEVICES_ENDPOINT)
+    out = capsys.readouterr().out
+    assert status == 0
+    listed = json.loads(out)["inverters"]
+    assert [d["deviceSn"] for d in listed] == [inv.inverter_sn for inv in FLEET]
+    assert [d["watched"] for d in listed].count(True) == 1
+    assert pages == 3
+    ledger = RequestLedger(paths.ledger_path("developer"), clock=SystemClock())
+    assert ledger.used_today() == 4  # three pages and the sign-in
+    assert DEMO_CLIENT_SECRET not in out
+
+
+def test_discover_with_rejected_credentials_exits_3_with_one_sentence(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_CLIENT_ID", DEMO_CLIENT_ID)
+    monkeypatch.setenv("SOLAXTRAY_CLIENT_SECRET", "not-the-secret-4242")
+    with DeveloperSimulator() as sim:
+        status = main(
+            ["inverters", "--discover", "--backend", "developer", "--api-url", sim.base_url]
+        )
+    err = capsys.readouterr().err
+    assert status == 3
+    assert len(err.strip().splitlines()) == 1
+    assert "not-the-secret-4242" not in err
+
+
+def test_discover_on_a_malformed_page_exits_7(
+    capsys: pytest.CaptureFixture[str], dev_creds: None
+) -> None:
+    with DeveloperSimulator(inverters=FLEET) as sim:
+        sim.max_page_size = 10
+        sim.malformed_pages = {2}
+        status = main(
+            ["inverters", "--discover", "--backend", "developer", "--api-url", sim.base_url]
+        )
+    assert status == 7
+    assert "could not be read" in capsys.readouterr().err
+
+
+def test_discover_demo_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inverters", "--discover", "--demo", "--backend", "developer"]) == 0
+    out = capsys.readouterr().out
+    for sn in DEMO_DEVICE_SERIALS:
+        assert sn in out
+    assert not paths.ledger_path("developer").exists()
+
+
+def test_discover_on_the_token_api_says_where_the_numbers_are(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["inverters", "--discover", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["inverters"] == []
+    assert "dongle" in answer["message"]
+
+
+def test_inverters_without_discover_lists_the_saved_ones(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    SettingsStore(paths.settings_path()).save(Settings(serials=("SWDEMOHYB3",)))
+    assert main(["inverters"]) == 0
+    assert capsys.readouterr().out == "SWDEMOHYB3\n"
