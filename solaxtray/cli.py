@@ -704,7 +704,7 @@ def _print_table(results: Sequence[Snapshot | ApiError], out: TextIO) -> None:
         rows.append(
             (
                 item.sn,
-                item.inverter_status.label if item.inverter_status is not None else "–",
+                _(item.inverter_status.label) if item.inverter_status is not None else "–",
                 item.inverter_type.label if item.inverter_type is not None else "–",
                 _fmt(item.ac_power),
                 _fmt(item.pv_total),

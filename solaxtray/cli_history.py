@@ -235,7 +235,7 @@ def _print_rows(rows: list[StoredRow], fmt: str, out: TextIO, first: date, last:
                 (
                     s.sn,
                     format_datetime(row.local),
-                    s.inverter_status.label if s.inverter_status is not None else "–",
+                    _(s.inverter_status.label) if s.inverter_status is not None else "–",
                     _fmt(s.ac_power),
                     _fmt(s.pv_total),
                     _fmt(s.feedin_power),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from solaxtray.core import i18n
+from solaxtray.core.i18n import N_, _
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -93,3 +94,64 @@ def format_date(value: date, *, language: str | None = None) -> str:
 def format_datetime(value: datetime, *, seconds: bool = True, language: str | None = None) -> str:
     """Date and time: "2026-11-29 14:05:09" (en), "29.11.2026 14:05:09" (de)."""
     return f"{format_date(value, language=language)} {format_time(value, seconds=seconds, language=language)}"
+
+
+WEEKDAYS_SHORT = (
+    N_("Mon"),
+    N_("Tue"),
+    N_("Wed"),
+    N_("Thu"),
+    N_("Fri"),
+    N_("Sat"),
+    N_("Sun"),
+)
+MONTHS_SHORT = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    # TRANSLATORS: the short name of the month of May (as "Jan", "Feb"...).
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
+"""Short day and month names in English, marked for translation: ``strftime("%a")`` would
+follow the C library's locale (English on most systems that run us), not the chosen language."""
+
+
+def weekday_short(value: date) -> str:
+    """ "Sun" in the language in force."""
+    return _(WEEKDAYS_SHORT[value.weekday()])
+
+
+def month_short(value: date) -> str:
+    """ "Nov" in the language in force."""
+    return _(MONTHS_SHORT[value.month - 1])
+
+
+def format_day_month(value: date) -> str:
+    """ "29 Nov" (the order and words of the language in force)."""
+    return _("{day} {month}").format(day=value.day, month=month_short(value))
+
+
+def format_weekday_day_month(value: date) -> str:
+    """ "Sun 29 Nov"."""
+    return _("{weekday} {day} {month}").format(
+        weekday=weekday_short(value), day=value.day, month=month_short(value)
+    )
+
+
+def format_long_datetime(value: datetime) -> str:
+    """ "Sun 29 Nov 2026 14:05:09"."""
+    return _("{weekday} {day} {month} {year} {time}").format(
+        weekday=weekday_short(value),
+        day=value.day,
+        month=month_short(value),
+        year=value.year,
+        time=format_time(value, seconds=True),
+    )

@@ -240,9 +240,13 @@ def _default_credentials_store() -> Any:
 
 def describe_snapshot(snap: Snapshot) -> str:
     """The test result in words: "Connected: X3-Hybrid-G4 · SN ABC1234567 — Normal Mode, 2.4 kW"."""
-    kind = snap.inverter_type.label if snap.inverter_type is not None else "Inverter"
-    status = snap.inverter_status.label if snap.inverter_status is not None else "status unknown"
-    return f"Connected: {kind} · SN {snap.sn} — {status}, {format_power(snap.ac_power)}"
+    kind = snap.inverter_type.label if snap.inverter_type is not None else _("Inverter")
+    status = (
+        _(snap.inverter_status.label) if snap.inverter_status is not None else _("status unknown")
+    )
+    return _("Connected: {kind} · SN {sn} — {status}, {power}").format(
+        kind=kind, sn=snap.sn, status=status, power=format_power(snap.ac_power)
+    )
 
 
 class SettingsDialog(QDialog):
