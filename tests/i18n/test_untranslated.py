@@ -24,30 +24,8 @@ SKIP_PARTS = {"simulator"}
 SKIP_FILES = {"selftest.py"}
 """Diagnostics for a bug report, read by developers, in English on purpose."""
 PENDING: set[str] = {
-    "cli_doctor.py",
-    "core/discovery.py",
-    "core/doctor/desktop.py",
-    "ui/discover_dialog.py",
-    "ui/doctor_dialog.py",
-    "ui/setup_tools.py",
     "core/watch.py",
-    "core/scheduler.py",
-    "core/backend.py",
-    "core/client.py",
-    "core/developer_api.py",
-    "core/ledger.py",
-    "core/redact.py",
-    "core/snapshot_json.py",
-    "ui/popup.py",
-    "ui/notifier.py",
-    "ui/tray_app.py",
-    "ui/flow.py",
-    "ui/icon.py",
     "ui/poller.py",
-    "ui/text.py",
-    "ui/background.py",
-    "ui/sni_status.py",
-    "ui/planning.py",
 }
 """Files whose wording is still being wrapped (emptied when they are)."""
 
