@@ -142,8 +142,8 @@ class DenyingLedger:
     def wait_time(self, count: int = 1) -> float:
         return 3600.0
 
-    def charge(self, sn: str, count: int) -> None:
-        raise AssertionError("nothing was sent, so nothing more to charge")
+    def finish(self, sn: str, extra: int = 0) -> None:
+        raise AssertionError("nothing was sent, so nothing to finish")
 
     def used_today(self) -> int:
         return 42
@@ -164,9 +164,9 @@ class ThreadRecordingLedger(RequestLedger):
         self.threads.append(threading.current_thread().name)
         return super().wait_time(count)
 
-    def charge(self, sn: str, count: int) -> None:
+    def finish(self, sn: str, extra: int = 0) -> None:
         self.threads.append(threading.current_thread().name)
-        super().charge(sn, count)
+        super().finish(sn, extra)
 
     def used_today(self) -> int:
         self.threads.append(threading.current_thread().name)
