@@ -257,9 +257,8 @@ class RequestLedger:
         several requests on one round (the Developer API: its batch and battery requests).
         """
         count = max(1, int(count))
-        now = self._clock.now()
 
-        def act(state: _State) -> bool:
+        def act(state: _State, now: float) -> bool:
             if self._allowed(state, now, count):
                 owner = self._owner()
                 new = [_Record(now, sn, owner) for _ in range(count)]
@@ -275,16 +274,15 @@ class RequestLedger:
                 self._drop_ticket(state)
             return False
 
-        return self._transact(now, act, busy=False, note="waiting")
+        return self._transact(act, busy=False, note="waiting")
 
     def finish(self, sn: str, extra: int = 0) -> None:
         """The round reserved by ``try_acquire`` on this thread is over (answered, failed or
         given up): its requests count from now. ``extra`` more requests that the round really
         sent (a token renewal, a split batch) are recorded as well, whatever the budget says."""
-        now = self._clock.now()
         owner = self._owner()
 
-        def act(state: _State) -> None:
+        def act(state: _State, now: float) -> None:
             for record in state.records:
                 if record.owner == owner:
                     record.t, record.owner = now, None
@@ -293,21 +291,20 @@ class RequestLedger:
             state.records.extend(new)
             state.appended.extend(new)
 
-        self._transact(now, act, busy=None, note="a finished request was not recorded")
+        self._transact(act, busy=None, note="a finished request was not recorded")
 
     def finish_all(self) -> None:
         """Every reservation this ledger still holds, on any thread, is over now (at exit)."""
-        now = self._clock.now()
         prefix = self._id + "."
 
-        def act(state: _State) -> None:
+        def act(state: _State, now: float) -> None:
             for record in state.records:
                 if record.owner is not None and record.owner.startswith(prefix):
                     record.t, record.owner = now, None
                     state.rewrite = True
             self._drop_ticket(state)
 
-        self._transact(now, act, busy=None, note="finished requests were not recorded")
+        self._transact(act, busy=None, note="finished requests were not recorded")
         _open_ledgers.discard(self)
 
     def charge(self, sn: str, count: int) -> None:
@@ -315,23 +312,21 @@ class RequestLedger:
         wait for them (``finish(sn, extra)`` does the same for a round's extra requests)."""
         if count < 1:
             return
-        now = self._clock.now()
 
-        def act(state: _State) -> None:
+        def act(state: _State, now: float) -> None:
             new = [_Record(now, sn) for _ in range(count)]
             state.records.extend(new)
             state.appended.extend(new)
 
-        self._transact(now, act, busy=None, note=f"{count} request(s) not recorded")
+        self._transact(act, busy=None, note=f"{count} request(s) not recorded")
 
     def wait_time(self, count: int = 1) -> float:
         """Seconds until ``try_acquire`` (of ``count`` requests) may succeed: 0 when it would
         now. It includes this caller's place in the queue and a little jitter; a caller that
         holds a place keeps it by coming back within this wait."""
         count = max(1, int(count))
-        now = self._clock.now()
 
-        def act(state: _State) -> float:
+        def act(state: _State, now: float) -> float:
             if self._allowed(state, now, count):
                 return 0.0
             wait = self._estimate(state, now, count)
@@ -343,17 +338,15 @@ class RequestLedger:
             return wait + self._jitter()
 
         # Being unable to look counts as "full for a moment": never guess in the unsafe way.
-        return self._transact(now, act, busy=MINUTE_S, note="waiting")
+        return self._transact(act, busy=MINUTE_S, note="waiting")
 
     def used_last_minute(self) -> int:
         """Requests in the last 60 s (those in flight included), by every process of the user."""
-        now = self._clock.now()
-        return self._count_since(now, now - MINUTE_S)
+        return self._count_within(MINUTE_S)
 
     def used_today(self) -> int:
         """Requests in the last 24 h (those in flight included), by every process of the user."""
-        now = self._clock.now()
-        return self._count_since(now, now - DAY_S)
+        return self._count_within(DAY_S)
 
     # --- the rules -------------------------------------------------------------------------------
 
@@ -429,25 +422,29 @@ class RequestLedger:
         if len(state.tickets) != before:
             state.rewrite = True
 
-    def _count_since(self, now: float, start: float) -> int:
-        def act(state: _State) -> int:
-            return sum(1 for r in state.records if r.end(now, strict=True) > start)
+    def _count_within(self, span: float) -> int:
+        def act(state: _State, now: float) -> int:
+            return sum(1 for r in state.records if r.end(now, strict=True) > now - span)
 
-        return self._transact(now, act, busy=self.per_minute, note="counting")
+        return self._transact(act, busy=self.per_minute, note="counting")
 
     # --- storage ---------------------------------------------------------------------------------
 
-    def _transact(self, now: float, act: Callable[[_State], _T], *, busy: _T, note: str) -> _T:
-        """Run ``act`` on the ledger's state under the lock and store what it changed. ``busy``
-        is the answer when another process holds the lock too long."""
+    def _transact(self, act: Callable[[_State, float], _T], *, busy: _T, note: str) -> _T:
+        """Run ``act`` on the ledger's state under the lock and store what it changed. The time
+        it gets is read once the lock is held: a time read before waiting for the lock would be
+        stale, and records written meanwhile would look as if they came from the future.
+        ``busy`` is the answer when another process holds the lock too long."""
         if self._memory is not None:
             with self._mutex:
+                now = self._clock.now()
                 self._prune(self._memory, now)
-                return act(self._memory)
+                return act(self._memory, now)
         try:
             with self._lock:
+                now = self._clock.now()
                 state = self._load(now)
-                result = act(state)
+                result = act(state, now)
                 self._store(state)
                 return result
         except Timeout:
@@ -455,7 +452,7 @@ class RequestLedger:
             return busy
         except OSError as exc:
             self._fall_back_to_memory(exc)
-            return self._transact(now, act, busy=busy, note=note)
+            return self._transact(act, busy=busy, note=note)
 
     def _load(self, now: float) -> _State:
         raw = self._read_file()

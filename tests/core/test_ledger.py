@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import LedgerUnusable
@@ -272,6 +273,24 @@ def test_a_process_that_exits_without_finishing_frees_its_reservation(path: Path
     assert "KeyboardInterrupt" in proc.stderr
     (line,) = path.read_text().splitlines()
     assert "+" not in line  # finished at exit, not left in flight for HOLD_S
+
+
+def test_the_time_is_read_once_the_lock_is_held(path: Path) -> None:
+    """A caller that waited for the lock must not take what was written meanwhile for records
+    from the future (which count as made now after the clock was set back): moved earlier, they
+    would leave the window early."""
+    clock = FakeClock()
+    ledger = _ledger(path, clock, per_minute=1)
+    answers: list[bool] = []
+    with FileLock(str(path) + ".lock"):  # another process holds the ledger for a while
+        waiter = threading.Thread(target=lambda: answers.append(ledger.try_acquire("SN00000002")))
+        waiter.start()
+        time.sleep(0.3)  # it is waiting for the lock now
+        clock.advance(30)
+        path.write_text(f"{clock.now():.3f} SN00000001\n")  # that process's request, just answered
+    waiter.join(10)
+    assert answers == [False]
+    assert path.read_text().splitlines()[0] == f"{clock.now():.3f} SN00000001"
 
 
 # --- fair order: a queue of waiters in the file -----------------------------------------------------
