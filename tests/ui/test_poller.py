@@ -262,6 +262,27 @@ def test_ledger_refusal_sends_nothing(qtbot: Any, simulator: CloudSimulator) -> 
     client.close()
 
 
+def test_an_unusable_ledger_is_shown_in_words_and_sends_nothing(
+    qtbot: Any, simulator: CloudSimulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Something that is not a file where the ledger should be: the tray says so per inverter,
+    in the ledger's own sentence (not "Internal error" with a traceback), and asks nothing."""
+    path = tmp_path / "ledger"
+    path.mkdir()
+    poller, _planner, client = _poller(simulator, ledger=RequestLedger(path, clock=SystemClock()))
+    with qtbot.waitSignal(poller.failed, timeout=WAIT_MS) as failed:
+        poller.start()
+    sn, error = failed.args
+    assert sn == DEMO_SERIALS[0]
+    assert error.title == "Request ledger unusable"
+    assert error.message.startswith(f"The request ledger {path} is a directory")
+    assert simulator.requests == ()
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    poller.stop()
+    client.close()
+
+
 def test_the_ledger_file_is_never_touched_on_the_gui_thread(
     qtbot: Any, simulator: CloudSimulator, tmp_path: Path
 ) -> None:
