@@ -12,9 +12,8 @@ the Developer API up to ten: serials due together are asked together), and print
 per fresh snapshot and one per alert. The ledger reserves the backend's ``requests_for(n)``
 before a round and is told when the round is over (``finish``), with whatever more it really sent
 (``requests_made``: a token renewal, a batch split after a refusal), so the backend's own quota is
-never exceeded. It
-ends on its own only when polling cannot go on (a rejected token, every serial unknown), with that
-error's exit status; Ctrl-C is the caller's to turn into exit 0.
+never exceeded. It ends on its own only when polling cannot go on (a rejected token, every serial
+unknown), with that error's exit status; Ctrl-C is the caller's to turn into exit 0.
 """
 
 from __future__ import annotations
