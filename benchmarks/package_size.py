@@ -1,7 +1,7 @@
 """Package size and frozen start-up, against a default PyInstaller build of a bare PySide6 tray app.
 
     python benchmarks/package_size.py [--no-build [--dist DIR]] [--no-baseline] [--runs 5]
-                                      [--compare-noarchive]
+                                      [--compare-archive]
 
 1. Builds solaxtray for Linux with ``packaging/build.py linux`` (into build/bench-dist; skipped
    with ``--no-build``, which measures ``dist/`` instead): onedir, .tar.gz and .deb sizes, and what
@@ -13,8 +13,9 @@
    the time for ``--version`` to exit. The baseline pair is the bare tray frozen by default
    PyInstaller against the same script from source (``--help`` stands in for ``--version``: it
    starts the interpreter and argparse, and no Qt).
-4. ``--compare-noarchive`` also freezes the app with its modules as .pyc files beside the executable
-   instead of in the PYZ archive (``SOLAXTRAY_NOARCHIVE=1``) and prints its size and start-up.
+4. ``--compare-archive`` also freezes the app with its modules in PyInstaller's PYZ archive inside
+   the executable (``SOLAXTRAY_NOARCHIVE=0``) instead of as .pyc files beside it (the spec's
+   default), and prints its size and start-up next to the default build's.
 
 The summary prints each figure of the issue's table next to its target and the baseline. Takes
 several minutes (two or three PyInstaller builds and xz compression): run by hand, not in CI.
@@ -266,9 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline build")
     parser.add_argument(
-        "--compare-noarchive",
+        "--compare-archive",
         action="store_true",
-        help="also measure a build with the modules outside the PYZ archive",
+        help="also measure a build with the modules in the PYZ archive",
     )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
@@ -341,18 +342,19 @@ def main(argv: list[str] | None = None) -> int:
                 base_tray.show()
         baseline_mb = tree_size(bare) / MB if bare is not None else None
 
-    if args.compare_noarchive:
-        with tempfile.TemporaryDirectory(prefix="noarchive-") as tmp:
-            env = dict(os.environ, SOLAXTRAY_NOARCHIVE="1")
+    if args.compare_archive:
+        with tempfile.TemporaryDirectory(prefix="archive-") as tmp:
+            env = dict(os.environ, SOLAXTRAY_NOARCHIVE="0")
             seconds = freeze_only(Path(tmp) / "dist", Path(tmp) / "work", env)
             variant = Path(tmp) / "dist" / "solaxtray"
             print(
-                f"\nmodules outside the archive (SOLAXTRAY_NOARCHIVE=1, {seconds:.0f} s): onedir "
-                f"{tree_size(variant) / MB:.1f} MB vs {onedir_mb:.1f} MB with the PYZ archive"
+                f"\nmodules in the PYZ archive (SOLAXTRAY_NOARCHIVE=0, {seconds:.0f} s): onedir "
+                f"{tree_size(variant) / MB:.1f} MB vs {onedir_mb:.1f} MB with .pyc files "
+                "(in each pair below 'frozen' is the archive build, 'source' the default build)"
             )
             exe = str(variant / "solaxtray")
             exit_pair(
-                "--version, no archive vs archive",
+                "--version, archive vs .pyc files",
                 [exe, "--version"],
                 [*frozen, "--version"],
                 args.runs,
@@ -360,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             if timer is not None:
                 tray_pair(
                     timer,
-                    "time to tray, no archive vs archive",
+                    "time to tray, archive vs .pyc files",
                     [exe, "--demo"],
                     [*frozen, "--demo"],
                     args.runs,
