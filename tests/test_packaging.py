@@ -671,7 +671,7 @@ def test_a_crashing_check_is_a_fail_line_and_exit_1(monkeypatch: pytest.MonkeyPa
 @pytest.mark.timeout(900)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux build")
 @pytest.mark.skipif(bool(os.environ.get("SOLAXTRAY_SKIP_FREEZE")), reason="SOLAXTRAY_SKIP_FREEZE")
-def test_linux_build_and_frozen_self_test(build: Any, tmp_path: Path) -> None:
+def test_linux_build_and_frozen_self_test(build: Any, icu_data: Any, tmp_path: Path) -> None:
     missing = [t for t in ("dpkg-deb", "objdump") if shutil.which(t) is None]
     if importlib.util.find_spec("PyInstaller") is None:
         missing.append("pyinstaller")
@@ -694,9 +694,15 @@ def test_linux_build_and_frozen_self_test(build: Any, tmp_path: Path) -> None:
     assert set(sizes) == {str(onedir), str(deb), str(tarball)}
     onedir_mb, deb_mb = float(sizes[str(onedir)]), float(sizes[str(deb)])
     print(f"onedir {onedir_mb} MB, .deb {deb_mb} MB, .tar.gz {sizes[str(tarball)]} MB")
-    # The size targets: sizes of a given tree are deterministic, unlike timings.
-    assert onedir_mb <= 110.0
-    assert deb_mb <= 32.0
+    # The size targets: sizes of a given tree are deterministic, unlike timings. They hold with the
+    # trimmed ICU data; a machine without icupkg or a C compiler builds with the full 32 MB.
+    if icu_data.missing_tools():
+        print(f"full ICU data bundled (no {', '.join(icu_data.missing_tools())})")
+        assert onedir_mb <= 137.0
+        assert deb_mb <= 40.0
+    else:
+        assert onedir_mb <= 110.0
+        assert deb_mb <= 32.0
 
     internal = onedir / "_internal"
     catalogs = {p.name for p in internal.rglob("*.qm")}
