@@ -236,10 +236,10 @@ def check_icon() -> Iterator[CheckResult]:
 
     app = _qt_app()
     image = _render_with_app_renderer()
-    how = "the app's renderer"
+    how = _("the app's renderer")
     if image is None:
         image = _render_smoke()
-        how = "a QPainter smoke render (no app renderer in this build)"
+        how = _("a QPainter smoke render (no app renderer in this build)")
     assert isinstance(image, QImage)
     painted = sum(
         1
