@@ -176,8 +176,6 @@ class TestLedger(Protocol):
 
     def finish(self, sn: str, extra: int = 0) -> None: ...
 
-    def charge(self, sn: str, count: int) -> None: ...
-
 
 LedgerFor = Callable[[str, int, int], TestLedger | None]
 """(API kind, the backend's per-minute and per-day budget) -> the ledger the app keeps for that
@@ -1156,8 +1154,8 @@ class SettingsDialog(QDialog):
             except SolaxTrayError as exc:
                 return exc
             finally:
-                if ledger is not None:
-                    ledger.charge("", int(backend.requests_made) - before)
+                if ledger is not None:  # nothing reserved: records what was really sent
+                    ledger.finish("", max(0, int(backend.requests_made) - before))
             return _(SIGNED_IN if sent else SIGNED_IN_BEFORE)
 
         self.test_button.setEnabled(False)
