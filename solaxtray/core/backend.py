@@ -18,6 +18,7 @@ from solaxtray.core.client import SolaxClient
 from solaxtray.core.clock import Clock
 from solaxtray.core.developer_api import DEFAULT_REGION, DeveloperClient, TokenCache
 from solaxtray.core.errors import ApiError, ConfigError, NetworkError, RateLimited, TokenRejected
+from solaxtray.core.i18n import _
 from solaxtray.core.ledger import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.models import Snapshot
 from solaxtray.core.servers import DEFAULT_API_URL
@@ -93,6 +94,8 @@ class TokenBackend:
     per_minute = MAX_PER_MINUTE
     per_day = MAX_PER_DAY
     """The document's 10 a minute and 10,000 a day, with a margin (``ledger.py``)."""
+    supports_alarms = False
+    """The tokenId API has no alarm list: a fault's code is only on the inverter's display."""
 
     def __init__(self, source: SolaxClient | FetchFn, *, name: str | None = None) -> None:
         self.client: SolaxClient | None = source if isinstance(source, SolaxClient) else None
@@ -162,8 +165,10 @@ def normalise_backend_kind(kind: str) -> str:
     key = _ALIASES.get(key, key)
     if key not in BACKEND_KINDS:
         raise ConfigError(
-            "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
-            "“developer” (a client id and secret from the SolaX Developer Platform)."
+            _(
+                "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
+                "“developer” (a client id and secret from the SolaX Developer Platform)."
+            )
         )
     return key
 
@@ -186,7 +191,9 @@ def make_backend(
     if kind == TOKEN_BACKEND:
         if not token:
             raise ConfigError(
-                "No token is set. Copy the tokenId from the API page of your SolaX Cloud account."
+                _(
+                    "No token is set. Copy the tokenId from the API page of your SolaX Cloud account."
+                )
             )
         client = SolaxClient(
             token, api_url=api_url or DEFAULT_API_URL, timeout=timeout, clock=clock
@@ -194,8 +201,10 @@ def make_backend(
         return TokenBackend(client)
     if not client_id or not client_secret:
         raise ConfigError(
-            "The Developer API needs both a client id and a client secret. Copy them from your "
-            "application on the SolaX Developer Platform (developer.solaxcloud.com)."
+            _(
+                "The Developer API needs both a client id and a client secret. Copy them from "
+                "your application on the SolaX Developer Platform (developer.solaxcloud.com)."
+            )
         )
     return DeveloperClient(
         client_id,

@@ -39,7 +39,10 @@ from solaxtray.core.errors import (
     SecretStoreLocked,
     TokenRejected,
 )
+from solaxtray.core.i18n import N_, _
+from solaxtray.core.locale_format import format_time, weekday_short
 from solaxtray.core.models import Snapshot
+from solaxtray.core.notes import inverter_notes
 from solaxtray.core.presentation import (
     AppCondition,
     Availability,
@@ -79,11 +82,11 @@ KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 """The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 PAUSE_HOUR_S = 3600.0
 VIEW_REFRESH_MS = 30_000
-NO_TRAY_LINE = (
+NO_TRAY_LINE = N_(
     "No system tray was found, so SolaX Tray shows its status window instead; the icon moves to "
     "the tray if one starts later."
 )
-TRAY_APPEARED_LINE = (
+TRAY_APPEARED_LINE = N_(
     "A system tray appeared: SolaX Tray's icon is there now and its status window closed."
 )
 """While a window is open, its ages ("updated 40 s ago") are refreshed this often; with no window
@@ -207,6 +210,7 @@ class FleetModel:
         inverters = []
         for sn in self.serials:
             next_poll_at, retrying = self._next_poll(sn)
+            notes = inverter_notes(self.planner, sn)
             inverters.append(
                 InverterInput(
                     sn=sn,
@@ -217,6 +221,8 @@ class FleetModel:
                     retrying=retrying,
                     availability=self._availability(sn),
                     status_since=self.status.since(sn),
+                    notes=notes.lines,
+                    short_note=notes.short,
                 )
             )
         return build_view(
@@ -352,7 +358,7 @@ class TrayApp(QObject):
 
     def _start_work(self) -> None:
         if self._settings_warning:
-            self._warn("Settings were reset", self._settings_warning)
+            self._warn(_("Settings were reset"), self._settings_warning)
         self._open_history()
         if self.options.demo:
             self._start_demo()
@@ -453,7 +459,9 @@ class TrayApp(QObject):
             logger.exception("Could not open the history database %s", path)
             return
         if self.history.warning:
-            title = "History was reset" if self.history.path is not None else "History not saved"
+            title = (
+                _("History was reset") if self.history.path is not None else _("History not saved")
+            )
             self._warn(title, self.history.warning)
 
     def _seed_demo_history(self, cloud: CloudSimulator, *, developer: bool) -> None:
@@ -513,7 +521,9 @@ class TrayApp(QObject):
             else:
                 self._set_condition(
                     AppCondition.KEYRING_LOCKED,
-                    "The keyring did not answer in time. Unlock it, then choose Retry in Settings.",
+                    _(
+                        "The keyring did not answer in time. Unlock it, then choose Retry in Settings."
+                    ),
                 )
             logger.warning("%s not available: %s", what, error)
             return
@@ -521,7 +531,7 @@ class TrayApp(QObject):
             logger.info("no %s set: opening the settings", what)
             detail = None
             if kind == DEVELOPER:
-                detail = (
+                detail = _(
                     "Open Settings, choose the Developer API and enter the client id and secret "
                     "of your application on the SolaX Developer Platform."
                 )
@@ -605,7 +615,10 @@ class TrayApp(QObject):
                 if not demo:
                     self.show_settings()
             else:
-                self._set_condition(AppCondition.SERVER_TROUBLE, f"{exc.title}: {exc.message}")
+                self._set_condition(
+                    AppCondition.SERVER_TROUBLE,
+                    _("{title}: {message}").format(title=exc.title, message=exc.message),
+                )
                 self._warn(exc.title, exc.message)
             return
         self.backend = backend
@@ -622,6 +635,7 @@ class TrayApp(QObject):
             ledger_path=ledger_path,
             backend=backend,
             alerts=old_alerts,
+            history=self.history,
         )
         self.ledger = ledger
         self._kept_alerts = self.planner.alerts
@@ -717,12 +731,17 @@ class TrayApp(QObject):
         else:
             from datetime import datetime
 
-            self.menu.set_paused(datetime.fromtimestamp(until).strftime("%a %H:%M"))
+            moment = datetime.fromtimestamp(until)
+            self.menu.set_paused(
+                _("{weekday} {time}").format(
+                    weekday=weekday_short(moment), time=format_time(moment)
+                )
+            )
 
     def _on_no_tray(self) -> None:
         """Say it on the terminal too: someone who started us there sees why no icon came."""
         if sys.stderr is not None:  # a windowed Windows app has no terminal
-            print(NO_TRAY_LINE, file=sys.stderr, flush=True)
+            print(_(NO_TRAY_LINE), file=sys.stderr, flush=True)
         self._show_fallback()
 
     def _on_tray_shown(self) -> None:
@@ -734,7 +753,7 @@ class TrayApp(QObject):
             self._sync_ticker()
             logger.info("a system tray appeared; status window closed")
             if sys.stderr is not None:
-                print(TRAY_APPEARED_LINE, file=sys.stderr, flush=True)
+                print(_(TRAY_APPEARED_LINE), file=sys.stderr, flush=True)
 
     def _show_fallback(self) -> None:
         if self.fallback is None:

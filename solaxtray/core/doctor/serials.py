@@ -7,6 +7,7 @@ from datetime import UTC
 
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
 from solaxtray.core.errors import ApiError, ConfigError, SerialNotReporting, SerialUnknown
+from solaxtray.core.i18n import _
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_age
 from solaxtray.core.settings import BACKEND_DEVELOPER, normalize_device_serial, normalize_serial
@@ -36,34 +37,38 @@ def check_serial_shape(
     title = f"Serial number {sn}"
     if backend == BACKEND_DEVELOPER:
         try:
-            return ok(cid, title, "It has the shape of an inverter serial number."), (
+            return ok(cid, title, _("It has the shape of an inverter serial number.")), (
                 normalize_device_serial(sn)
             )
         except ConfigError as exc:
             cleaned = "".join(sn.split()).upper()
             better = (mapping or {}).get(cleaned)
             if better is not None:
-                fix = (
-                    f"Replace {cleaned} by {better}, the serial number of the inverter behind "
-                    "that dongle, in the settings or on the command line."
-                )
+                fix = _(
+                    "Replace {given} by {better}, the serial number of the inverter behind that "
+                    "dongle, in the settings or on the command line."
+                ).format(given=cleaned, better=better)
             else:
-                fix = (
+                fix = _(
                     "Enter the inverter's own serial number (on the inverter's label, usually 14 "
                     "characters), or use 'solaxtray inverters --discover' to list them."
                 )
             return fail(cid, title, exc.message, fix), None
     try:
-        return ok(cid, title, "It has the shape of a dongle registration number."), (
+        return ok(cid, title, _("It has the shape of a dongle registration number.")), (
             normalize_serial(sn)
         )
     except ConfigError as exc:
         better = (mapping or {}).get("".join(sn.split()).upper())
         fix = (
-            f"Replace it by {better}, the registration number of the dongle on that inverter."
+            _(
+                "Replace it by {better}, the registration number of the dongle on that inverter."
+            ).format(better=better)
             if better is not None
-            else "Enter the 10-character registration number printed on the dongle (Pocket "
-            "WiFi, LAN or 4G) or shown in the SolaX app's device list."
+            else _(
+                "Enter the 10-character registration number printed on the dongle (Pocket WiFi, "
+                "LAN or 4G) or shown in the SolaX app's device list."
+            )
         )
         return fail(cid, title, exc.message, fix), None
 
@@ -74,24 +79,33 @@ def check_serial_shape(
 def check_known(backend: str, sn: str, outcome: Outcome | None, why_not: str) -> CheckResult:
     """Whether the account knows the serial, from the answer about it."""
     cid = f"serial-known:{sn}"
-    title = f"{sn} in the account"
+    title = _("{sn} in the account").format(sn=sn)
     if outcome is None:
-        return warn(cid, title, f"Not checked: {why_not}", "Run the check again later.")
+        return warn(
+            cid,
+            title,
+            _("Not checked: {why_not}").format(why_not=why_not),
+            _("Run the check again later."),
+        )
     if isinstance(outcome, Snapshot):
-        message = "SolaX Cloud knows it and answered with its data."
+        message = _("SolaX Cloud knows it and answered with its data.")
         if backend != BACKEND_DEVELOPER and outcome.inverter_sn:
-            message = (
-                f"SolaX Cloud knows it and answered with its data; the inverter behind it has "
-                f"the serial number {outcome.inverter_sn} (the one the Developer API would want)."
-            )
+            message = _(
+                "SolaX Cloud knows it and answered with its data; the inverter behind it has the "
+                "serial number {inverter_sn} (the one the Developer API would want)."
+            ).format(inverter_sn=outcome.inverter_sn)
         return ok(cid, title, message)
     if isinstance(outcome, SerialUnknown):
         fix = (
-            "Check the inverter's serial number on its label, or list the account's inverters "
-            "with 'solaxtray inverters --discover'."
+            _(
+                "Check the inverter's serial number on its label, or list the account's "
+                "inverters with 'solaxtray inverters --discover'."
+            )
             if backend == BACKEND_DEVELOPER
-            else "Check the 10-character registration number on the dongle, or the device list "
-            "in the SolaX app; the number must belong to the account of this tokenId."
+            else _(
+                "Check the 10-character registration number on the dongle, or the device list in "
+                "the SolaX app; the number must belong to the account of this tokenId."
+            )
         )
         return fail(cid, title, outcome.message, fix)
     if isinstance(outcome, SerialNotReporting):
@@ -99,9 +113,14 @@ def check_known(backend: str, sn: str, outcome: Outcome | None, why_not: str) ->
             cid,
             title,
             outcome.message,
-            "Check that the dongle is powered and online (its LED, or the SolaX app).",
+            _("Check that the dongle is powered and online (its LED, or the SolaX app)."),
         )
-    return warn(cid, title, f"Not checked: {outcome.message}", "Run the check again later.")
+    return warn(
+        cid,
+        title,
+        _("Not checked: {message}").format(message=outcome.message),
+        _("Run the check again later."),
+    )
 
 
 def upload_age_s(snap: Snapshot, now: float) -> float | None:
@@ -124,18 +143,22 @@ def check_upload_age(sn: str, snap: Snapshot, now: float, stale_minutes: int) ->
         return warn(
             cid,
             title,
-            "The answer held no upload time, so its age is unknown.",
-            "Check the inverter in the SolaX app.",
+            _("The answer held no upload time, so its age is unknown."),
+            _("Check the inverter in the SolaX app."),
         )
     if age <= stale_minutes * 60.0:
-        return ok(cid, title, f"Its last upload was {format_age(age)}.")
+        return ok(cid, title, _("Its last upload was {age}.").format(age=format_age(age)))
     return warn(
         cid,
         title,
-        f"Its last upload was {format_age(age)}, longer than the {stale_minutes} minutes after "
-        "which solaxtray calls data stale.",
-        "Check that the dongle is powered and online (its LED, or the SolaX app); at night some "
-        "inverters stop uploading, which is normal.",
+        _(
+            "Its last upload was {age}, longer than the {stale_minutes} minutes after which "
+            "solaxtray calls data stale."
+        ).format(age=format_age(age), stale_minutes=stale_minutes),
+        _(
+            "Check that the dongle is powered and online (its LED, or the SolaX app); at "
+            "night some inverters stop uploading, which is normal."
+        ),
     )
 
 
@@ -145,22 +168,26 @@ def check_plant_clock(sn: str, snap: Snapshot) -> CheckResult:
     cid = f"plant-clock:{sn}"
     title = f"{sn} clock"
     if snap.upload_time is None or snap.utc_time is None:
-        return ok(cid, title, "The answer carries no UTC time to compare the plant's clock with.")
+        return ok(
+            cid, title, _("The answer carries no UTC time to compare the plant's clock with.")
+        )
     utc = snap.utc_time.astimezone(UTC).replace(tzinfo=None)
     offset = (snap.upload_time - utc).total_seconds()
     zone = round(offset / ZONE_STEP_S) * ZONE_STEP_S
     drift = offset - zone
     if abs(zone) <= MAX_ZONE_S and abs(drift) <= CLOCK_TOLERANCE_S:
         hours = zone / 3600.0
-        return ok(cid, title, f"The plant's clock runs at UTC{hours:+g} h.")
+        return ok(cid, title, _("The plant's clock runs at UTC{hours:+g} h.").format(hours=hours))
     minutes = round(abs(drift if abs(zone) <= MAX_ZONE_S else offset) / 60.0)
     return warn(
         cid,
         title,
-        f"The plant's clock is about {minutes} minutes off (its upload time is "
-        f"{snap.upload_time:%Y-%m-%d %H:%M}, UTC {utc:%Y-%m-%d %H:%M}), so upload times and "
-        "ages look wrong.",
-        "Set the inverter's date and time (on its display or in the SolaX app).",
+        _(
+            "The plant's clock is about {minutes} minutes off (its upload time is "
+            "{upload_time:%Y-%m-%d %H:%M}, UTC {utc:%Y-%m-%d %H:%M}), so upload times and "
+            "ages look wrong."
+        ).format(minutes=minutes, upload_time=snap.upload_time, utc=utc),
+        _("Set the inverter's date and time (on its display or in the SolaX app)."),
     )
 
 
