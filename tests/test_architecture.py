@@ -37,7 +37,11 @@ def test_core_sources_never_import_qt() -> None:
 
 
 def test_importing_every_core_module_loads_no_qt() -> None:
-    modules = ["solaxtray.core." + p.stem for p in CORE.glob("*.py") if p.stem != "__init__"]
+    modules = [
+        ".".join(("solaxtray", "core", *p.relative_to(CORE).with_suffix("").parts))
+        for p in CORE.rglob("*.py")
+        if p.stem != "__init__"
+    ]
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
