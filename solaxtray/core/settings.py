@@ -36,7 +36,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -1094,9 +1094,3 @@ def scrub_settings_bytes(raw: bytes) -> bytes:
             return _dumps(cleaned).encode("utf-8")
     masked = _SECRET_VALUE_RE.sub(r"\1***", redact(text))
     return raw if masked == text else masked.encode("utf-8", errors="surrogateescape")
-
-
-def with_serials(settings: Settings, serials: Iterable[str]) -> Settings:
-    """A copy with new serials, validated as the settings' API names inverters (a convenience for
-    the CLI and the settings dialog)."""
-    return replace(settings, serials=normalize_serials(serials, settings.backend))

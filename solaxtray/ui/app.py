@@ -283,14 +283,4 @@ def run_app(options: AppOptions) -> int:
     return int(status)
 
 
-def __getattr__(name: str) -> Any:
-    """``TrayApp``, ``FleetModel`` and ``Credentials`` moved to ``ui/tray_app.py`` (loaded only
-    after the icon is up); this keeps ``from solaxtray.ui.app import TrayApp`` working."""
-    if name in ("TrayApp", "FleetModel", "Credentials"):
-        from solaxtray.ui import tray_app
-
-        return getattr(tray_app, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = ["AppOptions", "ErrorDialogHook", "run_app"]

@@ -48,7 +48,7 @@ EXPIRE_MS = {2: 0, 1: 15_000, 0: 8_000}
 
 
 class AlertLike(Protocol):
-    """The fields of engineer C's ``Alert`` this module reads."""
+    """The fields of ``core.alerts.Alert`` this module reads."""
 
     @property
     def kind(self) -> Any: ...

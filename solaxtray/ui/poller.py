@@ -1,7 +1,7 @@
 """The Qt face of the polling core: when to ask is decided by the scheduler; this module only waits
 for that moment, runs the blocking request off the GUI thread and hands the answers back as signals.
 
-Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
+Rules kept here (after Home Assistant's update coordinator):
 - one single-shot QTimer, re-armed after every result from the scheduler's next decision, never a
   free-running timer (so an idle app wakes only when a poll is due);
 - one request round in flight per account: the poller owns one backend, so at most one

@@ -144,7 +144,6 @@ class FleetModel:
         self.requests_today: int | None = None
         self.daily_quota = 10_000
         self.planner: FleetWatch | None = None
-        self.recent_alerts: list[Any] = []
         self._aged: set[str] = set()
 
     def set_serials(self, serials: tuple[str, ...]) -> None:
@@ -535,7 +534,7 @@ class TrayApp(QObject):
                     "Open Settings, choose the Developer API and enter the client id and secret "
                     "of your application on the SolaX Developer Platform."
                 )
-            self._set_condition(AppCondition.NO_TOKEN, detail)
+            self._set_condition(AppCondition.NO_CREDENTIALS, detail)
             self.show_settings()
             return
         self._configure(result, self._serials(), self._api_url(), demo=False)
@@ -677,7 +676,6 @@ class TrayApp(QObject):
             logger.info(
                 "alert: %s — %s", getattr(alert, "title", alert), getattr(alert, "body", "")
             )
-        self.model.recent_alerts = (self.model.recent_alerts + list(alerts))[-20:]
         self.notifier.notify_all(alerts)
 
     def _on_poll_state(self) -> None:
@@ -807,7 +805,7 @@ class TrayApp(QObject):
         elif not self.options.demo and self.model.condition in (
             AppCondition.KEYRING_LOCKED,
             AppCondition.KEYRING_MISSING,
-            AppCondition.NO_TOKEN,
+            AppCondition.NO_CREDENTIALS,
         ):
             self._load_credentials()
 

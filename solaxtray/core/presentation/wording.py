@@ -94,7 +94,7 @@ def condition_problem(
         title, action = _DEVELOPER_TEXTS[condition]
         return Problem(_(title), _(action), detail or "")
     texts: dict[AppCondition, tuple[str, str]] = {
-        AppCondition.NO_TOKEN: (
+        AppCondition.NO_CREDENTIALS: (
             N_("Setup needed"),
             N_("open Settings and paste the tokenId from SolaX Cloud (Service → API)."),
         ),
@@ -138,7 +138,7 @@ def condition_problem(
 
 
 _DEVELOPER_TEXTS: dict[AppCondition, tuple[str, str]] = {
-    AppCondition.NO_TOKEN: (
+    AppCondition.NO_CREDENTIALS: (
         N_("Setup needed"),
         N_("open Settings and enter the client id and secret from the SolaX Developer Platform."),
     ),
