@@ -30,6 +30,9 @@ The rules:
 - After the computer slept (``resumed``), offline alerts are held back for ``resume_grace_s`` (the
   network needs a moment), and alerts that arrive in the first ``merge_window_s`` (or until every
   inverter answered once) are merged into one "While you were away" summary.
+
+Over 500 lines: one ``AlertEngine`` whose rules share the state of each inverter (open episodes,
+hold-offs, the last fresh upload); split by rule, every part would reach into that state.
 """
 
 from __future__ import annotations

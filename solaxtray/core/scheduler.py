@@ -39,6 +39,9 @@ Use (the Qt poller and the ``watch`` loop)::
         sched.record_result(sn, snapshot_or_api_error)
 
 ``view(sn)`` / ``views()`` give a read-only picture per serial for the popup.
+
+Over 500 lines: one planner: learning the upload phases, the request budget and the backoff decide
+together when each request goes.
 """
 
 from __future__ import annotations

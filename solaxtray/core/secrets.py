@@ -31,6 +31,9 @@ The same store, under other keyring user names, holds the Developer API's client
 environment ``SOLAXTRAY_CLIENT_ID`` / ``SOLAXTRAY_CLIENT_SECRET``) and, optionally, its current
 access token (``KeyringTokenCache``), so the tray app and ``solaxtray watch`` share one token instead
 of invalidating each other's at every renewal.
+
+Over 500 lines: the one keyring boundary for every secret of both APIs (the tokenId, the client id
+and secret, the shared access token), so every keyring failure is translated in one place.
 """
 
 from __future__ import annotations

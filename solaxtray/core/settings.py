@@ -22,6 +22,10 @@ Why this shape:
   ``Infinity``, ``1e400``, thousand-digit integers and deep nesting make the one field that holds
   them invalid, never the whole load; and a value is echoed in a sentence only in a short, redacted
   form, so a megabyte setting never becomes a megabyte line on a terminal.
+
+Over 500 lines: the settings file's dataclasses, the serial rules of both APIs, the migrations, the
+loader of hostile files and the atomic store of one file format; the serial rules are to move to
+the API packages.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ replaced there by shape: problem states get a filled plate with the text cut out
 
 Why we render for explicit sizes instead of scaling one big image: at 16 and 22 px a scaled-down 64 px
 drawing turns the text to mush; drawing each size lets the font and strokes snap to whole pixels.
+
+Over 500 lines: the drawing of each layout at each size, pixel decisions that are compared side by
+side; what to draw is decided in ``core.icon_rules``.
 """
 
 from __future__ import annotations

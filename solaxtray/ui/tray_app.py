@@ -9,6 +9,9 @@ Why a module of its own: ``ui/app.py`` puts the tray icon up first, with only Qt
 and imports this module (and through it the HTTP clients, the keyring, the polling core and the
 windows) once the event loop runs, so the icon appears about as fast as a bare Qt tray icon's.
 The popup and the fallback window are built the first time they are needed.
+
+Over 500 lines: the wiring of the tray app (the one module that builds the objects and connects the
+signals) and the fleet model it keeps; the fleet model is to move to the core.
 """
 
 from __future__ import annotations
