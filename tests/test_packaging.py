@@ -521,6 +521,12 @@ def test_workflows() -> None:
         "windows-latest",
         "macos-latest",
     }
+    # Every Python the package supports, on every platform.
+    supported = ["3.11", "3.12", "3.13"]
+    for job in ("linux", "other"):
+        assert tests["jobs"][job]["strategy"]["matrix"]["python-version"] == supported
+        setup = [s for s in tests["jobs"][job]["steps"] if "setup-python" in s.get("uses", "")]
+        assert setup[0]["with"]["python-version"] == "${{ matrix.python-version }}"
     assert release[True]["push"]["tags"] == ["v*"]
     runs = " ".join(
         step.get("run", "") for job in release["jobs"].values() for step in job["steps"]
