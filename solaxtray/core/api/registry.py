@@ -132,6 +132,10 @@ class BackendSpec:
     default_server: str
     resolve_server: Callable[[str], str]
     """A name or address to the address the client uses; ConfigError in words otherwise."""
+    server_setting: str
+    """The ``Settings`` field that holds this API's server."""
+    server_env: str | None
+    """The environment variable that overrides the saved server, if any."""
     ledger_file: str
     """The shared request ledger's file name: each API's quota is its own."""
     per_minute: int
@@ -143,6 +147,9 @@ class BackendSpec:
     """``factory(server, credentials mapping, clock=, timeout=, token_cache=)``."""
     demo: Callable[..., DemoCloud] = field(repr=False)
     """``demo(clock)``: a started demo simulator of this API (stopped by the caller)."""
+    load_secrets: Callable[[float], Mapping[str, str | None]] = field(repr=False)
+    """``load_secrets(timeout_s)``: the credentials from the environment, else the keyring
+    (attribute -> value); raises ``SecretStoreError``. Blocks: call it off the GUI thread."""
 
     @property
     def name(self) -> str:
@@ -194,23 +201,35 @@ def _developer_demo(clock: Clock | None = None) -> DemoCloud:
     )
 
 
-def _make_token(server: str, credentials: Mapping[str, str | None], **options: Any) -> Any:
-    from solaxtray.core.backend import TokenBackend
-    from solaxtray.core.client import SolaxClient
+def _factory(kind: BackendKind) -> Callable[..., RealtimeBackend]:
+    """``make_backend`` for one API: the same checks and sentences for every caller."""
 
-    options.pop("token_cache", None)  # a tokenId is not renewed
-    return TokenBackend(SolaxClient(credentials.get("token") or "", api_url=server, **options))
+    def make(server: str, credentials: Mapping[str, str | None], **options: Any) -> Any:
+        from solaxtray.core.backend import make_backend
+
+        return make_backend(
+            kind.value,
+            api_url=server,
+            token=credentials.get("token"),
+            client_id=credentials.get("client_id"),
+            client_secret=credentials.get("client_secret"),
+            **options,
+        )
+
+    return make
 
 
-def _make_developer(server: str, credentials: Mapping[str, str | None], **options: Any) -> Any:
-    from solaxtray.core.developer_api import DeveloperClient
+def _token_secrets(timeout_s: float) -> dict[str, str | None]:
+    from solaxtray.core.secrets import TokenStore
 
-    return DeveloperClient(
-        credentials.get("client_id") or "",
-        credentials.get("client_secret") or "",
-        host=server,
-        **options,
-    )
+    return {"token": TokenStore().get_with_timeout(timeout_s)}
+
+
+def _developer_secrets(timeout_s: float) -> dict[str, str | None]:
+    from solaxtray.core.secrets import DeveloperCredentials
+
+    client_id, client_secret = DeveloperCredentials().get_with_timeout(timeout_s)
+    return {"client_id": client_id, "client_secret": client_secret}
 
 
 TOKEN_SPEC = BackendSpec(
@@ -237,13 +256,16 @@ TOKEN_SPEC = BackendSpec(
     server_names=("www", "global", "qcells", "v2-global", "v2-in", "v2-na"),
     default_server="https://www.solaxcloud.com/proxyApp/proxy/api/",
     resolve_server=_lazy("solaxtray.core.servers:resolve_api_url"),
+    server_setting="api_url",
+    server_env="SOLAXTRAY_API_URL",
     ledger_file="request-ledger.json",
     per_minute=MAX_PER_MINUTE,
     per_day=MAX_PER_DAY,
     batch_size=1,
     capabilities=frozenset(),
-    factory=_make_token,
+    factory=_factory(BackendKind.TOKEN),
     demo=_token_demo,
+    load_secrets=_token_secrets,
 )
 
 DEVELOPER_SPEC = BackendSpec(
@@ -276,6 +298,8 @@ DEVELOPER_SPEC = BackendSpec(
     server_names=("eu", "cn", "in"),
     default_server="eu",
     resolve_server=_lazy("solaxtray.core.developer_api:resolve_developer_host"),
+    server_setting="developer_host",
+    server_env=None,
     ledger_file="request-ledger-developer.json",
     per_minute=MAX_PER_MINUTE,
     per_day=MAX_PER_DAY,
@@ -288,8 +312,9 @@ DEVELOPER_SPEC = BackendSpec(
             Capability.SHARED_ACCESS_TOKEN,
         }
     ),
-    factory=_make_developer,
+    factory=_factory(BackendKind.DEVELOPER),
     demo=_developer_demo,
+    load_secrets=_developer_secrets,
 )
 
 SPECS: Mapping[BackendKind, BackendSpec] = {
