@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -79,6 +79,7 @@ class AlertKind(enum.StrEnum):
     SERIAL_UNKNOWN = "serial_unknown"
     LOW_SOC = "low_soc"
     AWAY_SUMMARY = "away_summary"
+    WEAK_STRING = "weak_string"
 
     @property
     def setting(self) -> str | None:
@@ -123,9 +124,12 @@ class Alert:
     title: str
     body: str
     at: float
+    details: Mapping[str, object] | None = None
+    """Facts beside the words (a fault's alarm code, an outage's figures) for ``watch`` lines
+    and the detail window; JSON-ready values."""
 
     def to_json(self) -> dict[str, object]:
-        """The ``watch`` command's line for this alert."""
+        """The ``watch`` command's line for this alert (``details`` is always an object)."""
         return {
             "type": "alert",
             "kind": str(self.kind),
@@ -134,6 +138,7 @@ class Alert:
             "title": self.title,
             "body": self.body,
             "at": datetime.fromtimestamp(self.at, tz=UTC).isoformat(),
+            "details": dict(self.details or {}),
         }
 
 
@@ -361,6 +366,11 @@ class AlertEngine:
         if inv.alarm is AlertKind.EPS:
             return Health.EPS
         return Health.OK
+
+    def in_fault(self, sn: str) -> bool:
+        """Whether a fault of ``sn`` is unresolved: a fault answer now is no new transition."""
+        inv = self._inverters.get(sn)
+        return inv is not None and inv.alarm is AlertKind.FAULT
 
     # --- rules -----------------------------------------------------------------------------------
 

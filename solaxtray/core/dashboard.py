@@ -147,6 +147,7 @@ def age_text(
 
 FIELDS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
+    ("notes", "Notes"),
     ("type", "Type"),
     ("ac", "AC power"),
     ("pv", "PV"),
@@ -172,6 +173,7 @@ def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
     status = view.status_label or ("No data yet" if snap is None else "Unknown")
     since = format_since(view.status_since, now)
     rows["status"] = f"{status} · {since}" if since else status
+    rows["notes"] = "\n".join(view.notes) if view.notes else None
     # The title names the type already unless the user gave the inverter a name.
     if view.type_label is not None and view.type_label not in view.title:
         rows["type"] = view.type_label
@@ -514,6 +516,9 @@ class Card:
     yield_today: str
     age: Age | None
     problem: str | None
+    notes: tuple[str, ...] = ()
+    """What the alert rules add: a fault's reason, an outage's figures, a weak string's evidence.
+    On the face, not behind "Details": they are what a person looks at the card for."""
 
 
 STATE_SYMBOLS: dict[TrayState, str] = {
@@ -564,6 +569,7 @@ def inverter_card(
         yield_today=yield_text,
         age=age,
         problem=view.problem.sentence if view.problem is not None else None,
+        notes=tuple(view.notes),
     )
 
 

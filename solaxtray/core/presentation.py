@@ -151,6 +151,11 @@ class InverterInput:
     """Epoch seconds since which the inverter has had its present status (see StatusTracker)."""
     name: str | None = None
     """A user-given name, shown instead of the inverter type in titles."""
+    notes: tuple[str, ...] = ()
+    """The alert rules' facts in sentences (fault reason, EPS figures, weak string), from
+    ``core.notes.inverter_notes``: the popup shows them under the status."""
+    short_note: str | None = None
+    """Their few words for the tooltip and the menu's status line ("EPS 52 %, ~40 min left")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +251,8 @@ class InverterView:
     problem: Problem | None
     retrying: bool = False
     """``next_poll_at`` ends a pause or backoff (see ``InverterInput.retrying``)."""
+    notes: tuple[str, ...] = ()
+    """See ``InverterInput.notes``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +275,8 @@ class TrayView:
     condition: AppCondition = AppCondition.OK
     yield_today_kwh: float | None = None
     """The fleet's yield so far today, kWh (see :func:`fleet_yield_today`)."""
+    short_notes: tuple[str, ...] = ()
+    """The inverters' short notes, for the status line (see ``InverterInput.short_note``)."""
 
     @property
     def needs_attention(self) -> bool:
@@ -280,8 +289,10 @@ class TrayView:
         """The fleet now and today in one line, for the menu: "2.3 kW · 28 % · 25.6 kWh today";
         the state in words ("Setup needed") while no figure is known."""
         if self.power_w is None and self.yield_today_kwh is None:
-            return self.state.label
-        return fleet_status_line(self.power_w, self.soc, self.yield_today_kwh)
+            line = self.state.label
+        else:
+            line = fleet_status_line(self.power_w, self.soc, self.yield_today_kwh)
+        return " · ".join([line, *self.short_notes])
 
     @property
     def power_text(self) -> str:
@@ -624,7 +635,7 @@ def _inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Probl
         )
     if state is TrayState.EPS:
         return Problem(
-            "Grid outage: running on battery (EPS)",
+            "Grid outage: the inverter is in EPS mode",
             "keep the load low until the grid returns.",
         )
     if inv.error is not None and condition_for_error(inv.error) is AppCondition.OK:
@@ -780,6 +791,7 @@ def build_view(fleet: FleetInput) -> TrayView:
                 next_poll_at=inv.next_poll_at,
                 problem=_inverter_problem(inv, state, now),
                 retrying=inv.retrying,
+                notes=inv.notes,
             )
         )
 
@@ -816,6 +828,12 @@ def build_view(fleet: FleetInput) -> TrayView:
                 break
 
     yield_today = fleet_yield_today(fleet.inverters)
+    multiple = len(fleet.inverters) > 1
+    short_notes = tuple(
+        f"{inv.sn}: {inv.short_note}" if multiple else inv.short_note
+        for inv in fleet.inverters
+        if inv.short_note
+    )
     tooltip = _tooltip(
         state,
         power,
@@ -826,6 +844,8 @@ def build_view(fleet: FleetInput) -> TrayView:
         local_offset=fleet.local_offset,
         yield_today=yield_today,
     )
+    if short_notes:  # after the state line: what an outage leaves, an alarm's code
+        tooltip = (*tooltip[:2], *short_notes, *tooltip[2:])
     return TrayView(
         state=state,
         power_w=power,
@@ -839,6 +859,7 @@ def build_view(fleet: FleetInput) -> TrayView:
         now=now,
         condition=condition,
         yield_today_kwh=yield_today,
+        short_notes=short_notes,
     )
 
 

@@ -309,6 +309,7 @@ class NotifySettings:
     token_rejected: bool = True
     rate_limited: bool = True
     low_soc: bool = True
+    weak_string: bool = True
 
     def enabled(self, kind: str) -> bool:
         """Whether an alert of this kind (its string value) should notify. Kinds this version does
@@ -353,6 +354,9 @@ class Settings:
     """Which SolaX API to use: ``token`` (tokenId) or ``developer`` (client id and secret)."""
     developer_host: str = DEFAULT_DEVELOPER_HOST
     """The Developer API's region (``eu``, ``cn``, ``in``) or address; unused with ``token``."""
+    battery_capacity_kwh: float | None = None
+    """The usable capacity of each inverter's battery, if the user gives it: the EPS time left
+    then follows the measured discharge; ``None``: estimated from the charge's slope alone."""
 
     def validated(self) -> Settings:
         """Return the same settings in canonical form, or raise ConfigError naming the first bad field."""
@@ -412,6 +416,16 @@ def _check_low_soc(value: Any) -> int | None:
     if value is None:
         return None
     return _int_in("The low battery threshold (%)", value, 1, 99)
+
+
+def _check_capacity(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError("The battery capacity must be a number of kWh.")
+    if not 0.5 <= float(value) <= 1000.0:
+        raise ConfigError("The battery capacity must be between 0.5 and 1000 kWh.")
+    return float(value)
 
 
 def _check_per_minute(value: Any) -> int:
@@ -516,6 +530,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "per_day": _check_per_day,
     "backend": check_backend,
     "developer_host": check_developer_host,
+    "battery_capacity_kwh": _check_capacity,
 }
 
 

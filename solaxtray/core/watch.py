@@ -22,14 +22,27 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from solaxtray.core.alerts import Alert, AlertEngine, Health
+from solaxtray.core.alarms import (
+    BudgetGate,
+    FaultReason,
+    FaultReasons,
+    alarm_source,
+    display_reason,
+    faults_beginning,
+    look_up_faults,
+    with_reasons,
+)
+from solaxtray.core.alerts import Alert, AlertEngine, AlertKind, Health
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import EXIT_STATUS, ApiError, ErrorKind
 from solaxtray.core.models import Snapshot
+from solaxtray.core.outage import OutageTracker, OutageView
 from solaxtray.core.scheduler import PollScheduler, SerialView
+from solaxtray.core.weak_string import RowsFn, WeakString, WeakStringMonitor
 
 if TYPE_CHECKING:
     from solaxtray.core.backend import RealtimeBackend
@@ -93,6 +106,8 @@ class FleetWatch:
         settings: Any object with the ``WatchSettings`` fields (the app's ``Settings``).
         per_minute, per_day: The backend's own budget (``RealtimeBackend.per_minute`` /
             ``.per_day``); the scheduler keeps the lower of these and the settings' budget.
+        history_rows: Reads one serial's stored uploads of a range of days (the history
+            store), for the weak-string rule; ``None``: that rule is off.
     """
 
     def __init__(
@@ -105,6 +120,7 @@ class FleetWatch:
         alerts: AlertEngine | None = None,
         per_minute: int | None = None,
         per_day: int | None = None,
+        history_rows: RowsFn | None = None,
     ) -> None:
         self._clock = clock
         if scheduler is None:
@@ -120,6 +136,15 @@ class FleetWatch:
         self.alerts = alerts
         self.scheduler.set_serials(serials)
         self.alerts.set_serials(serials)
+        self.outages = OutageTracker(
+            low_soc_percent=alerts.low_soc_percent,
+            capacity_kwh=getattr(settings, "battery_capacity_kwh", None),
+            recovery_uploads=alerts.recovery_uploads,
+        )
+        self.fault_reasons = FaultReasons()
+        self._pending_reasons: dict[str, FaultReason] = {}
+        self._alarms_asked = False
+        self.weak_strings = WeakStringMonitor(history_rows) if history_rows is not None else None
 
     # --- the poller's Planner protocol ------------------------------------------------------------
 
@@ -139,8 +164,65 @@ class FleetWatch:
     ) -> tuple[bool, list[Alert]]:
         """``on_snapshot`` that also says whether the answer brought a new upload. ``cost``: this
         serial's share of the requests spent (see ``PollScheduler.record_result``)."""
+        now = self._clock.now()
         fresh = self.scheduler.record_result(sn, snapshot, cost=cost)
-        return fresh, self.alerts.observe(snapshot)
+        follow_up = self.outages.observe(snapshot, now, fresh=fresh)
+        alerts = self.outages.with_outage([*self.alerts.observe(snapshot), *follow_up], now)
+        if fresh and self.weak_strings is not None:
+            alerts.extend(self.weak_strings.check(snapshot, now))
+        explained = self._explained(alerts)
+        # A reason looked up for this answer belongs to it alone: never to a later fault.
+        self._pending_reasons.pop(sn, None)
+        return fresh, explained
+
+    # --- fault reasons ------------------------------------------------------------------------------
+
+    def fault_lookups(
+        self,
+        backend: object,
+        outcomes: Mapping[str, Snapshot | ApiError],
+        ledger: BudgetGate | None,
+    ) -> dict[str, FaultReason]:
+        """Before a round's answers are recorded: one alarm request (through ``ledger``) per
+        inverter whose answer begins a fault, when ``backend`` has an alarm list. Blocking: the
+        tray calls it on its worker thread, then ``note_fault_reasons`` with the result."""
+        self._alarms_asked = self._alarms_asked or alarm_source(backend) is not None
+        serials = faults_beginning(outcomes, self.alerts.in_fault)
+        return look_up_faults(backend, serials, ledger) if serials else {}
+
+    def note_fault_reasons(self, reasons: Mapping[str, FaultReason]) -> None:
+        """The reasons ``fault_lookups`` found, for the fault alerts the answers will raise."""
+        self._pending_reasons.update(reasons)
+        if any(r.requested for r in reasons.values()):
+            self._alarms_asked = True
+
+    def _explained(self, alerts: list[Alert]) -> list[Alert]:
+        if not alerts:
+            return alerts
+        out = with_reasons(alerts, self._pending_reasons, supports_alarms=self._alarms_asked)
+        for alert in out:
+            if alert.kind is AlertKind.FAULT and alert.sn is not None:
+                reason = self._pending_reasons.pop(alert.sn, None)
+                if reason is None and not self._alarms_asked:
+                    reason = display_reason(alert.sn)
+                if reason is not None:
+                    self.fault_reasons.note({alert.sn: reason})
+        self.fault_reasons.note_alerts(out)
+        return out
+
+    # --- what the detail window shows ---------------------------------------------------------------
+
+    def fault_reason(self, sn: str) -> FaultReason | None:
+        """Why ``sn`` is in fault, as far as SolaX said (or where to read it)."""
+        return self.fault_reasons.get(sn)
+
+    def outage(self, sn: str) -> OutageView | None:
+        """The EPS episode of ``sn`` now, with its numbers, if it is in EPS mode."""
+        return self.outages.view(sn, self._clock.now())
+
+    def weak_string(self, sn: str) -> WeakString | None:
+        """Today's weak-string evidence for ``sn``, if any."""
+        return None if self.weak_strings is None else self.weak_strings.finding(sn)
 
     def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Alert]:
         """Record a failed request for ``sn``; returns its alerts."""
@@ -168,6 +250,8 @@ class FleetWatch:
     def set_serials(self, serials: Sequence[str]) -> None:
         self.scheduler.set_serials(serials)
         self.alerts.set_serials(serials)
+        self.outages.forget_others(serials)
+        self.fault_reasons.forget_others(serials)
 
     def token_changed(self) -> None:
         self.scheduler.token_changed()
@@ -175,7 +259,10 @@ class FleetWatch:
 
     def flush(self) -> list[Alert]:
         """Alerts held for a "While you were away" summary whose window has closed."""
-        return self.alerts.flush()
+        held = self.alerts.flush()
+        if not held:
+            return held
+        return self._explained(self.outages.with_outage(held, self._clock.now()))
 
     def view(self, sn: str) -> SerialView | None:
         return self.scheduler.view(sn)
@@ -192,6 +279,19 @@ class FleetWatch:
         if self.scheduler.all_stopped:
             return ErrorKind.DEVICE
         return None
+
+
+def rows_reader(history: object) -> RowsFn | None:
+    """One serial's stored uploads of a range of days, when ``history`` can read them."""
+    read = getattr(history, "snapshots_between_days", None)
+    if read is None:
+        return None
+
+    def rows(sn: str, first: date, last: date) -> Sequence[Snapshot]:
+        result: Sequence[Snapshot] = read([sn], first, last)
+        return result
+
+    return rows
 
 
 def _scheduler_knobs(settings: WatchSettings | None) -> dict[str, Any]:
@@ -277,6 +377,7 @@ def run_watch(
             settings=settings,
             per_minute=backend.per_minute,
             per_day=backend.per_day,
+            history_rows=rows_reader(history),
         )
 
     def tell(alerts: Sequence[Alert]) -> None:
@@ -313,6 +414,7 @@ def run_watch(
         cost = spent / len(batch)
         if history is not None:
             history.record(o for o in outcomes.values() if isinstance(o, Snapshot))
+        fleet.note_fault_reasons(fleet.fault_lookups(backend, outcomes, ledger))
         for name in batch:
             outcome = outcomes.get(name.strip())
             if outcome is None:

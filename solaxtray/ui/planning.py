@@ -14,7 +14,7 @@ from solaxtray.core.alerts import AlertEngine
 from solaxtray.core.clock import Clock
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.settings import Settings
-from solaxtray.core.watch import FleetWatch
+from solaxtray.core.watch import FleetWatch, rows_reader
 
 if TYPE_CHECKING:
     from solaxtray.core.secrets import KeyringTokenCache
@@ -40,12 +40,14 @@ def make_planner(
     ledger_path: Path,
     backend: Budgeted | None = None,
     alerts: AlertEngine | None = None,
+    history: object | None = None,
 ) -> tuple[FleetWatch, RequestLedger]:
     """The planner and request ledger for one account's serials, tuned by the user's settings.
 
     The budget kept is the lower of the user's and the backend's: the two APIs' quotas differ, and
     a user may only lower them. ``alerts``: the rules of a previous build, kept so that nothing
-    they already announced is announced again.
+    they already announced is announced again. ``history``: the history store, read by the
+    weak-string rule (at most every half hour per inverter).
     """
     per_minute, per_day = settings.per_minute, settings.per_day
     if backend is not None:
@@ -59,6 +61,7 @@ def make_planner(
         per_minute=per_minute,
         per_day=per_day,
         alerts=alerts,
+        history_rows=rows_reader(history),
     )
     return watch, ledger
 

@@ -130,6 +130,8 @@ class _Round:
     """Set when the ledger refused the round: seconds until the budget allows it."""
     used_today: int | None = None
     """The ledger's count for today after the round (``None``: no ledger, or it failed)."""
+    reasons: Mapping[str, Any] | None = None
+    """Fault reasons looked up for this round (the planner's ``fault_lookups``)."""
 
 
 class Poller(QObject):
@@ -306,6 +308,7 @@ class Poller(QObject):
         source = self._source
         ledger = self._ledger
         history = self._history
+        lookups = getattr(self._planner, "fault_lookups", None)
 
         def run() -> _Round:
             if ledger is not None and not ledger.try_acquire(batch[0], need):
@@ -317,7 +320,10 @@ class Poller(QObject):
                 ledger.charge(batch[0], spent - need)
             if history is not None:  # here, off the GUI thread: a write may wait on a lock
                 history.record(o for o in outcomes.values() if isinstance(o, Snapshot))
-            return _Round(outcomes, spent, used_today=_used(ledger))
+            # A fault beginning costs one alarm request (Developer API), here and not on the GUI
+            # thread; the planner reads its own state only, which changes in _on_done alone.
+            reasons = lookups(source, outcomes, ledger) if lookups is not None else None
+            return _Round(outcomes, spent, used_today=_used(ledger), reasons=reasons)
 
         self._caller.call(
             run,
@@ -344,6 +350,9 @@ class Poller(QObject):
                 return
             outcomes = result.outcomes
             spent = result.spent
+            note = getattr(self._planner, "note_fault_reasons", None)
+            if result.reasons and note is not None:
+                note(result.reasons)
         elif error is not None and not isinstance(error, ApiError | CallTimedOut):
             logger.error("unexpected error while fetching %s", ", ".join(batch), exc_info=error)
         cost = spent / len(batch)

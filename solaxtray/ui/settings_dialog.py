@@ -142,6 +142,7 @@ NOTIFY_LABELS: dict[str, str] = {
     "token_rejected": "Token or credentials rejected",
     "rate_limited": "Too many requests",
     "low_soc": "Low battery",
+    "weak_string": "Weak PV string",
 }
 
 

@@ -40,6 +40,7 @@ from solaxtray.core.errors import (
     TokenRejected,
 )
 from solaxtray.core.models import Snapshot
+from solaxtray.core.notes import inverter_notes
 from solaxtray.core.presentation import (
     AppCondition,
     Availability,
@@ -207,6 +208,7 @@ class FleetModel:
         inverters = []
         for sn in self.serials:
             next_poll_at, retrying = self._next_poll(sn)
+            notes = inverter_notes(self.planner, sn)
             inverters.append(
                 InverterInput(
                     sn=sn,
@@ -217,6 +219,8 @@ class FleetModel:
                     retrying=retrying,
                     availability=self._availability(sn),
                     status_since=self.status.since(sn),
+                    notes=notes.lines,
+                    short_note=notes.short,
                 )
             )
         return build_view(
@@ -622,6 +626,7 @@ class TrayApp(QObject):
             ledger_path=ledger_path,
             backend=backend,
             alerts=old_alerts,
+            history=self.history,
         )
         self.ledger = ledger
         self._kept_alerts = self.planner.alerts

@@ -62,6 +62,14 @@ TOKEN_ROUTE = "/openapi/auth/oauth/token"  # noqa: S105 - a path
 REALTIME_ROUTE = "/openapi/v2/device/realtime_data"
 DEVICE_PAGE_ROUTE = "/openapi/v2/device/page_device_info"
 DEV_DEVICES_ENDPOINT = "dev-devices"
+ALARM_ROUTE = "/openapi/v2/alarm/page_alarm_info"
+DEV_ALARM_ENDPOINT = "dev-alarm"
+DEMO_ALARMS: dict[str, tuple[str, str]] = {
+    "H34A10I9012345": ("IE 03", "Grid Volt Fault"),
+}
+"""The alarm the demo's fault inverter lists while its story is in fault (code, SolaX's text)."""
+DEFAULT_ALARM = ("IE 01", "TZ Protect Fault")
+"""What any other simulated inverter lists while it reports a fault."""
 DEV_TOKEN_ENDPOINT = "dev-token"  # noqa: S105 - a label in the request log
 DEV_REALTIME_ENDPOINT = "dev-realtime"
 MAX_SERIALS = 10
@@ -137,6 +145,9 @@ class DeveloperSimulator(CloudSimulator):
         """The most devices one inventory page holds, whatever size is asked for."""
         self.malformed_pages: set[int] = set()
         """Inventory pages answered with ``records`` that is not a list."""
+        self.alarm_texts: dict[str, tuple[str, str]] = dict(DEMO_ALARMS)
+        """Per inverter serial: the code and text it lists while its status is a fault."""
+        self._fault_since: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"DeveloperSimulator(client_id={self.client_id!r})"
@@ -176,10 +187,11 @@ class DeveloperSimulator(CloudSimulator):
     def inject_code(
         self, code: int, *, route: str = "realtime", count: int = 1, http_status: int = 200
     ) -> None:
-        """The next ``count`` requests to ``route`` ("realtime", "token" or "devices") answer
-        ``code`` (with ``http_status``), after the transport faults and before the token check."""
-        if route not in ("realtime", "token", "devices"):
-            raise ValueError("route must be 'realtime', 'token' or 'devices'")
+        """The next ``count`` requests to ``route`` ("realtime", "token", "devices" or "alarm")
+        answer ``code`` (with ``http_status``), after the transport faults and before the token
+        check."""
+        if route not in ("realtime", "token", "devices", "alarm"):
+            raise ValueError("route must be 'realtime', 'token', 'devices' or 'alarm'")
         if count < 1:
             raise ValueError("count must be at least 1")
         with self._dev_lock:
@@ -211,6 +223,8 @@ class DeveloperSimulator(CloudSimulator):
             self._serve_realtime(h)
         elif path == DEVICE_PAGE_ROUTE:
             self._serve_device_page(h)
+        elif path == ALARM_ROUTE:
+            self._serve_alarms(h)
         else:
             super()._handle(h)  # type: ignore[arg-type]
 
@@ -405,6 +419,60 @@ class DeveloperSimulator(CloudSimulator):
             "pages": -(-len(fleet) // size),
         }
         self.record(DEV_DEVICES_ENDPOINT, None, True, Outcome.OK)
+        h.reply(200, _envelope(10000, result))
+
+    def _serve_alarms(self, h: _Exchange) -> None:
+        """The open alarms of one inverter (``deviceSn``): one record while its current upload
+        reports a fault (103 or 104), none otherwise; paged like the real list."""
+        query = parse_qs(urlsplit(h.path).query)
+        sn = (query.get("deviceSn") or [""])[0].strip()
+        label = sn or None
+        if self._transport_fault(h, DEV_ALARM_ENDPOINT, label):
+            return
+        injected = self._take_code("alarm")
+        if injected is not None:
+            self.record(DEV_ALARM_ENDPOINT, label, False, f"code:{injected.code}")
+            h.reply(injected.http_status, _envelope(injected.code))
+            return
+        code = self._token_code(h.headers.get("Authorization", ""))
+        if code is not None:
+            self.record(DEV_ALARM_ENDPOINT, label, False, Outcome.TOKEN_INVALID)
+            h.reply(200, _envelope(code))
+            return
+        with self._dev_lock:
+            admitted = self._dev_quota.admit(self.clock.now())
+        if admitted is not Outcome.OK:
+            self.record(DEV_ALARM_ENDPOINT, label, True, admitted)
+            h.reply(200, _envelope(10406 if admitted is Outcome.THROTTLED else 10405))
+            return
+        units = {inv.inverter_sn.upper(): inv for inv in self.inverters}
+        inv = units.get(sn.upper())
+        if inv is None or (query.get("businessType") or [""])[0] != "1":
+            self.record(DEV_ALARM_ENDPOINT, label, True, Outcome.NO_AUTH)
+            h.reply(200, _envelope(10500 if inv is None else 10200))
+            return
+        reading = self.current_reading(inv.sn) if inv.reporting else None
+        records: list[dict[str, Any]] = []
+        with self._dev_lock:
+            if reading is not None and reading.status in (103, 104):
+                started = self._fault_since.setdefault(inv.inverter_sn, _plant_time(reading, inv))
+                error_code, text = self.alarm_texts.get(inv.inverter_sn, DEFAULT_ALARM)
+                records.append(
+                    {
+                        "deviceSn": inv.inverter_sn,
+                        "registerNo": inv.sn,
+                        "errorCode": error_code,
+                        "alarmName": text,
+                        "alarmLevel": 3 if reading.status == 104 else 2,
+                        "alarmState": 1,
+                        "alarmStartTime": started,
+                        "alarmEndTime": None,
+                    }
+                )
+            elif reading is not None:
+                self._fault_since.pop(inv.inverter_sn, None)
+        self.record(DEV_ALARM_ENDPOINT, label, True, Outcome.OK)
+        result = {"current": 1, "size": 10, "pages": 1, "total": len(records), "records": records}
         h.reply(200, _envelope(10000, result))
 
     def _token_code(self, authorization: str) -> int | None:

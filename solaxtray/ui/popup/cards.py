@@ -161,7 +161,18 @@ class InverterCard(QFrame):
         self.problem = QLabel()
         self.problem.setObjectName(f"{sn}.card-problem")
         self.problem.setWordWrap(True)
-        for label in (self.status, self.power, self.battery, self.yield_today, self.problem):
+        self.notes = QLabel()
+        self.notes.setObjectName(f"{sn}.card-notes")
+        self.notes.setWordWrap(True)
+        self.notes.setVisible(False)
+        for label in (
+            self.status,
+            self.power,
+            self.battery,
+            self.yield_today,
+            self.problem,
+            self.notes,
+        ):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         details = QWidget()
@@ -193,6 +204,7 @@ class InverterCard(QFrame):
         layout.addLayout(row)
         layout.addWidget(self.battery)
         layout.addWidget(self.problem)
+        layout.addWidget(self.notes)
         layout.addWidget(self.details)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
@@ -215,6 +227,8 @@ class InverterCard(QFrame):
         show_problem = card.problem is not None and not hide_problem
         self.problem.setText(card.problem or "")
         self.problem.setVisible(show_problem)
+        self.notes.setText("\n".join(card.notes))
+        self.notes.setVisible(bool(card.notes))
         for key, label in self.labels.items():
             text = rows.get(key)
             if key == "problem" and hide_problem:
