@@ -23,13 +23,17 @@ logger = logging.getLogger(__name__)
 
 
 class Budgeted(Protocol):
-    """The budget a backend (``core.backend.RealtimeBackend``) says its API allows."""
+    """The budget and batch size a backend (``core.backend.RealtimeBackend``) says its API
+    allows."""
 
     @property
     def per_minute(self) -> int: ...
 
     @property
     def per_day(self) -> int: ...
+
+    @property
+    def max_serials_per_request(self) -> int: ...
 
 
 def make_planner(
@@ -60,6 +64,7 @@ def make_planner(
         settings=settings,
         per_minute=per_minute,
         per_day=per_day,
+        batch_size=backend.max_serials_per_request if backend is not None else 1,
         alerts=alerts,
         history_rows=rows_reader(history),
     )
