@@ -31,8 +31,8 @@ How (issue 3, item 2):
   due serial waits up to ``BATCH_WINDOW_S`` for the others due after it, and the round asks them
   all at the latest of their times. Serials whose uploads fall close together then share one
   request (and the Developer API's battery request) instead of costing one each, and no upload
-  waits longer than the window. Request spacing follows what a round really cost, so a round of
-  two requests is followed by twice the gap.
+  waits longer than the window. The minute's budget counts what each round really cost, so
+  rounds of two requests are never bunched.
 - **Sleep and resume.** A jump of the wall clock against the monotonic clock is a suspend (or the
   clock being set): every serial is asked again ``RESUME_DELAY_S`` after it, giving the network a
   moment to come back.
@@ -243,7 +243,9 @@ class PollScheduler:
         self._tokens_at = float("-inf")
         self._last_request = float("-inf")
         self._round_cost = 1.0
-        """Requests the last round spent: the gap to the next round scales with it."""
+        """Requests the last round spent: the next round is expected to cost as much."""
+        self._rounds: deque[tuple[float, float]] = deque()
+        """(time, requests) of the rounds of the last minute."""
         self._paused_until = float("-inf")
         """End of a rate-limit pause for everyone (kept by "refresh now")."""
         self._network_until = float("-inf")
@@ -328,7 +330,8 @@ class PollScheduler:
             when = max(group)
         when = max(
             when,
-            self._last_request + self._global_spacing() * max(1.0, self._round_cost),
+            self._last_request + self._global_spacing(),
+            self._minute_room(),
             self._paused_until,
             self._network_until,
             self._token_time(),
@@ -352,17 +355,18 @@ class PollScheduler:
         together. Serials held back by the request spacing or the budget are due by then, so a
         fleet kept waiting is asked in one request instead of one by one.
 
-        Idle serials (asleep at night, offline) ride along early, up to half their idle step
-        ahead: nothing is uploading there, so an early answer loses nothing, and a request of its
+        In fleet rounds (``batch_size`` above one), idle serials (asleep at night, offline) ride
+        along early, up to half their idle step ahead: nothing is uploading there, so an early answer loses nothing, and a request of its
         own would cost one more."""
         if self._token_rejected or limit <= 1:
             return [sn]
+        early = IDLE_EARLY_SHARE if self.batch_size > 1 else 0.0
         others = sorted(
             (state.due, index, state.sn)
             for index, state in enumerate(self._serials.values())
             if state.stopped is None
             and state.sn != sn
-            and state.due <= when + state.idle_step * IDLE_EARLY_SHARE
+            and state.due <= when + state.idle_step * early
         )
         return [sn, *(other for _, _, other in others[: limit - 1])]
 
@@ -375,10 +379,13 @@ class PollScheduler:
         """
         now = self._clock.now()
         self.check_wall_gap()
-        if now - self._last_request < SAME_ROUND_S:
+        if now - self._last_request < SAME_ROUND_S and self._rounds:
             self._round_cost += max(0.0, cost)
+            at, _ = self._rounds.pop()
+            self._rounds.append((at, self._round_cost))
         else:
             self._round_cost = max(0.0, cost)
+            self._rounds.append((now, self._round_cost))
         self._last_request = now
         state = self._serials.get(sn)
         if state is None:  # removed while the request was in flight
@@ -416,6 +423,7 @@ class PollScheduler:
                 state.last_request += gap_s
                 state.held_until += gap_s
             self._last_request += gap_s
+            self._rounds = deque((at + gap_s, cost) for at, cost in self._rounds)
             self._tokens_at += gap_s
             if self._paused_until > now:
                 self._paused_until += gap_s
@@ -468,6 +476,25 @@ class PollScheduler:
         cadences = [s.cadence for s in self._serials.values() if s.cadence is not None]
         shortest = min(cadences, default=self.poll_interval_s)
         return min(BATCH_WINDOW_S, BATCH_WINDOW_SHARE * shortest)
+
+    def _minute_room(self) -> float:
+        """When the last 60 s leave room for one more round as dear as the minute's dearest: rounds of
+        several requests (the Developer API's realtime and battery requests) are spaced by what
+        they spend, not by their count."""
+        now = self._clock.now()
+        while self._rounds and self._rounds[0][0] <= now - MINUTE_S:
+            self._rounds.popleft()
+        # A round may cost more than the last one (a battery request after a miss): expect the
+        # dearest round of the minute.
+        need = max(1.0, round(max([self._round_cost, *(cost for _, cost in self._rounds)])))
+        spent = sum(cost for _, cost in self._rounds)
+        if spent + need <= self.per_minute:
+            return now
+        for at, cost in self._rounds:
+            spent -= cost
+            if spent + need <= self.per_minute:
+                return at + MINUTE_S * 1.01
+        return now + MINUTE_S
 
     def _global_spacing(self) -> float:
         # A hair over 60/n so that n+1 requests can never fall into one 60 s window.

@@ -89,18 +89,23 @@ def test_uploads_far_apart_are_not_held_for_each_other() -> None:
         assert median <= alone_lag[sn] + 2.0
 
 
-def test_a_round_of_two_requests_is_followed_by_twice_the_gap() -> None:
+def test_rounds_of_two_requests_never_bunch_past_the_minute_budget() -> None:
+    """Refreshed again and again: four rounds of two requests fill a budget of nine, and the
+    fifth waits for the first to leave the minute (the spacing alone would let ten in)."""
     clock = FakeClock(START)
-    sched = PollScheduler(["A", "B"], clock=clock, per_minute=9, batch_size=10)
-    plan = sched.next_due()
-    assert plan is not None
-    plants = fleet([0.0, 0.0], START + 600)
-    for name, sn in zip(("A", "B"), ("S0", "S1"), strict=True):
-        sched.record_result(name, plants[sn].answer(clock.now()), cost=1.0)
-    sched.refresh_now()
-    plan = sched.next_due()
-    assert plan is not None
-    assert plan[1] - START >= 2 * MINUTE_S / 9
+    sched = PollScheduler(["S0", "S1"], clock=clock, per_minute=9, batch_size=10)
+    plants = fleet([0.0, 0.0], START + 900)
+    times: list[float] = []
+    for _ in range(6):
+        sched.refresh_now()
+        plan = sched.next_due()
+        assert plan is not None
+        clock.advance(max(0.0, plan[1] - clock.now()))
+        for name in sched.due_with(plan[0], plan[1], 10):
+            sched.record_result(name, plants[name].answer(clock.now()), cost=1.0)
+        times.append(clock.now())
+    assert times[4] - times[0] >= MINUTE_S
+    assert times[3] - times[0] < MINUTE_S  # not slower than the budget needs
 
 
 def test_requests_per_minute_stay_inside_the_budget_with_costly_rounds() -> None:
