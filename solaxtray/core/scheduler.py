@@ -272,6 +272,14 @@ class PollScheduler:
             fresh[sn] = state
         self._serials = fresh
 
+    def retune(self, *, poll_interval_s: float, per_minute: int, per_day: int) -> None:
+        """New knobs from the settings, keeping what was learned (the upload rhythms, the
+        day's bucket): the same clamping as at construction."""
+        self.poll_interval_s = max(1.0, float(poll_interval_s))
+        self.max_idle_s = max(self.max_idle_s, self.poll_interval_s)
+        self.per_minute = max(1, min(int(per_minute), MAX_PER_MINUTE))
+        self.per_day = max(1, min(int(per_day), MAX_PER_DAY))
+
     def token_changed(self) -> None:
         """A new token: resume every serial at once; forget rate-limit pauses and stops."""
         now = self._clock.now()

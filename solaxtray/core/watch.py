@@ -257,6 +257,21 @@ class FleetWatch:
         self.outages.forget_others(serials)
         self.fault_reasons.forget_others(serials)
 
+    def retune(self, settings: WatchSettings, *, per_minute: int, per_day: int) -> None:
+        """The settings changed: the running scheduler and alert rules take the new interval,
+        budget and thresholds, keeping the learned rhythms and what the alerts announced."""
+        self.scheduler.retune(
+            poll_interval_s=float(settings.poll_interval_s),
+            per_minute=per_minute,
+            per_day=per_day,
+        )
+        self.retune_alerts(settings)
+
+    def retune_alerts(self, settings: WatchSettings) -> None:
+        """New alert thresholds, applied to the running rules at once."""
+        self.alerts.stale_s = settings.stale_minutes * 60.0
+        self.alerts.low_soc_percent = settings.low_soc_percent
+
     def token_changed(self) -> None:
         self.scheduler.token_changed()
         self.alerts.token_changed()

@@ -454,7 +454,7 @@ class TrayApp(QObject):
             return
         cache = None
         if credentials.share_access_token and credentials.client_id and not demo:
-            from solaxtray.ui.planning import shared_token_cache
+            from solaxtray.core.planning import shared_token_cache
 
             cache = shared_token_cache(credentials.client_id)
         try:
@@ -480,7 +480,7 @@ class TrayApp(QObject):
             return
         self.backend = backend
         ledger_path = self._ledger_path(credentials.kind)
-        from solaxtray.ui.planning import make_planner
+        from solaxtray.core.planning import make_planner
 
         settings = self.settings
         if demo:
@@ -713,8 +713,7 @@ class TrayApp(QObject):
         self.model.stale_after_s = settings.stale_minutes * 60.0
         if self.planner is not None:
             # The alert thresholds apply to the running rules at once, keeping what they learned.
-            self.planner.alerts.stale_s = settings.stale_minutes * 60.0
-            self.planner.alerts.low_soc_percent = settings.low_soc_percent
+            self.planner.retune_alerts(settings)
         if self.options.demo:
             self.refresh_view()
             return
@@ -768,16 +767,9 @@ class TrayApp(QObject):
                 self.credentials or Credentials(self.backend_kind), (), None, demo=False
             )
             return
-        per_minute = min(self.settings.per_minute, self.backend.per_minute)
-        per_day = min(self.settings.per_day, self.backend.per_day)
-        scheduler = self.planner.scheduler
-        scheduler.poll_interval_s = max(1.0, float(self.settings.poll_interval_s))
-        scheduler.max_idle_s = max(scheduler.max_idle_s, scheduler.poll_interval_s)
-        scheduler.per_minute = max(1, per_minute)
-        scheduler.per_day = max(1, per_day)
-        if self.ledger is not None:
-            self.ledger.per_minute = max(1, per_minute)
-            self.ledger.per_day = max(1, per_day)
+        from solaxtray.core.planning import retune
+
+        per_day = retune(self.planner, self.ledger, self.settings, self.backend)
         self.planner.set_serials(serials)
         self.model.set_serials(serials)
         self.model.daily_quota = per_day
