@@ -591,10 +591,12 @@ def _fetch_all(
                 outcomes[sn] = clone
             continue
         before = backend.requests_made
-        found = backend.fetch_many(batch)
-        spent = backend.requests_made - before
-        if ledger is not None and spent > need:
-            ledger.charge(batch[0], spent - need)
+        try:
+            found = backend.fetch_many(batch)
+        finally:
+            spent = backend.requests_made - before
+            if ledger is not None and need:
+                ledger.finish(batch[0], max(0, spent - need))
         for sn in batch:
             item = found.get(sn)
             if item is None:  # cannot happen with our backends; never a KeyError for the user

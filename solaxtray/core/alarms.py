@@ -124,7 +124,7 @@ class BudgetGate(Protocol):
 
     def try_acquire(self, sn: str, count: int = 1) -> bool: ...
 
-    def charge(self, sn: str, count: int) -> None: ...
+    def finish(self, sn: str, extra: int = 0) -> None: ...
 
 
 def alarm_source(backend: object) -> AlarmSource | None:
@@ -266,10 +266,11 @@ def look_up_fault(backend: object, sn: str, ledger: BudgetGate | None) -> FaultR
 
 
 def _charge_extra(ledger: BudgetGate | None, sn: str, spent: int) -> None:
-    """The ledger was asked for one request; a token renewal on the way costs more."""
-    if ledger is not None and spent > 1:
+    """The ledger reserved one request, which is answered now; a token renewal on the way cost
+    more, recorded as well."""
+    if ledger is not None:
         try:
-            ledger.charge(sn, spent - 1)
+            ledger.finish(sn, max(0, spent - 1))
         except OSError as exc:
             logger.warning("the request ledger could not be charged (%s)", exc)
 

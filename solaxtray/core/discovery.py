@@ -204,8 +204,8 @@ def ledger_hooks(
             )
 
     def after(sent: int) -> None:
-        if sent > 1:
-            ledger.charge(label, sent - 1)
+        # The page's reservation ends with its answer; a sign-in on the way is recorded too.
+        ledger.finish(label, max(0, sent - 1))
 
     return before, after
 

@@ -147,6 +147,14 @@ class ConfigError(SolaxTrayError):
     title = "Check the settings"
 
 
+class LedgerUnusable(ConfigError):
+    """Something that is not a file (a named pipe, a device, a directory) stands where the request
+    ledger should be. Counting only in memory would let other processes overspend the shared
+    quota, and reading it could block for ever, so solaxtray stops with this instead."""
+
+    title = "Request ledger unusable"
+
+
 class SecretStoreError(SolaxTrayError):
     """The OS keyring is missing, locked, or refused access."""
 

@@ -104,7 +104,12 @@ def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
     return text[: max(limit - 1, 0)] + ELLIPSIS
 
 
-def shorten_words(text: str, limit: int = ECHO_LIMIT) -> str:
+WORD_LIMIT = 400
+"""The longest unbroken run of characters a terminal sentence keeps: long enough for any real
+path or address the user must read whole, short enough that no 100 KB value gets through."""
+
+
+def shorten_words(text: str, limit: int = WORD_LIMIT) -> str:
     """``text`` with every run of non-blank characters longer than ``limit`` cut (with an
     ellipsis): the last guard of a sentence that quotes a value nobody capped before."""
     return re.sub(rf"\S{{{limit + 1},}}", lambda m: shorten(m.group(), limit), text)

@@ -9,11 +9,11 @@ one ``run_watch`` drives, so the tray and the command line poll and alert alike.
 ``run_watch`` blocks: it waits for the next due serial, takes what the round costs from the shared
 ``RequestLedger``, fetches through a ``RealtimeBackend`` (the tokenId API one serial per request,
 the Developer API up to ten: serials due together are asked together), and prints one JSON line
-per fresh snapshot and one per alert. The ledger is charged before a round with the backend's
-``requests_for(n)`` and afterwards with whatever more the round really sent (``requests_made``: a
-token renewal, a batch split after a refusal), so the backend's own quota is never exceeded. It
-ends on its own only when polling cannot go on (a rejected token, every serial unknown), with that
-error's exit status; Ctrl-C is the caller's to turn into exit 0.
+per fresh snapshot and one per alert. The ledger reserves the backend's ``requests_for(n)``
+before a round and is told when the round is over (``finish``), with whatever more it really sent
+(``requests_made``: a token renewal, a batch split after a refusal), so the backend's own quota is
+never exceeded. It ends on its own only when polling cannot go on (a rejected token, every serial
+unknown), with that error's exit status; Ctrl-C is the caller's to turn into exit 0.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class LedgerLike(Protocol):
 
     def wait_time(self, count: int = 1) -> float: ...
 
-    def charge(self, sn: str, count: int) -> None: ...
+    def finish(self, sn: str, extra: int = 0) -> None: ...
 
 
 class HistoryLike(Protocol):
@@ -427,10 +427,12 @@ def run_watch(
             sleep(min(wait, MAX_SLEEP_S))
             continue
         before = backend.requests_made
-        outcomes = backend.fetch_many(batch)
-        spent = backend.requests_made - before
-        if ledger is not None and spent > need:
-            ledger.charge(sn, spent - need)
+        try:
+            outcomes = backend.fetch_many(batch)
+        finally:
+            spent = backend.requests_made - before
+            if ledger is not None:
+                ledger.finish(sn, max(0, spent - need))
         cost = spent / len(batch)
         if history is not None:
             history.record(o for o in outcomes.values() if isinstance(o, Snapshot))

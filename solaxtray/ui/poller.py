@@ -7,8 +7,9 @@ Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
 - one request round in flight per account: the poller owns one backend, so at most one
   ``fetch_many`` at a time. The Developer API names up to ten serials per request, so serials due
   together are asked together (the scheduler's ``batch``); the tokenId API one at a time;
-- the ledger is asked before every round for what the round normally costs, and charged afterwards
-  for whatever more it really sent (a token renewal, a batch split after a refusal), so a second
+- the ledger is asked before every round for what the round normally costs, and told when the
+  round is over with whatever more it really sent (a token renewal, a batch split after a
+  refusal): a request counts until its answer is back. So a second
   instance or a CLI ``fetch`` next to us cannot push the account over its quota. Both happen on
   the worker thread, in the same call as the request: the ledger takes a file lock and reads a
   file, which must never freeze the GUI (another process holding the lock, $HOME on NFS); the
@@ -31,7 +32,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from solaxtray.core.backend import TokenBackend
 from solaxtray.core.clock import Clock
-from solaxtray.core.errors import ApiError, NetworkError
+from solaxtray.core.errors import ApiError, NetworkError, SolaxTrayError
 from solaxtray.core.models import Snapshot
 from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
 
@@ -91,7 +92,7 @@ class Ledger(Protocol):
 
     def wait_time(self, count: int = 1) -> float: ...
 
-    def charge(self, sn: str, count: int) -> None: ...
+    def finish(self, sn: str, extra: int = 0) -> None: ...
 
     def used_today(self) -> int: ...
 
@@ -314,10 +315,12 @@ class Poller(QObject):
             if ledger is not None and not ledger.try_acquire(batch[0], need):
                 return _Round({}, 0, refused_wait=ledger.wait_time(need), used_today=_used(ledger))
             before = source.requests_made
-            outcomes = source.fetch_many(list(batch))
-            spent = source.requests_made - before
-            if ledger is not None and spent > need:
-                ledger.charge(batch[0], spent - need)
+            try:
+                outcomes = source.fetch_many(list(batch))
+            finally:
+                spent = source.requests_made - before
+                if ledger is not None:
+                    ledger.finish(batch[0], max(0, spent - need))
             if history is not None:  # here, off the GUI thread: a write may wait on a lock
                 history.record(o for o in outcomes.values() if isinstance(o, Snapshot))
             # A fault beginning costs one alarm request (Developer API), here and not on the GUI
@@ -353,6 +356,8 @@ class Poller(QObject):
             note = getattr(self._planner, "note_fault_reasons", None)
             if result.reasons and note is not None:
                 note(result.reasons)
+        elif isinstance(error, SolaxTrayError) and not isinstance(error, ApiError):
+            logger.warning("%s: %s", error.title, error.message)  # e.g. the ledger is unusable
         elif error is not None and not isinstance(error, ApiError | CallTimedOut):
             logger.error("unexpected error while fetching %s", ", ".join(batch), exc_info=error)
         cost = spent / len(batch)
@@ -411,6 +416,8 @@ def _as_api_error(sn: str, error: BaseException | None) -> ApiError:
         return error if error.sn == sn else error.for_serial(sn)
     if isinstance(error, CallTimedOut):
         return NetworkError("SolaX Cloud did not answer in time. Trying again later.", sn=sn)
+    if isinstance(error, SolaxTrayError):
+        return ApiError(error.message, sn=sn, title=error.title)
     return ApiError(
         "An unexpected problem stopped this request; it is in the log. Trying again later.",
         sn=sn,

@@ -164,7 +164,7 @@ class TestLedger(Protocol):
 
     def wait_time(self, count: int = 1) -> float: ...
 
-    def charge(self, sn: str, count: int) -> None: ...
+    def finish(self, sn: str, extra: int = 0) -> None: ...
 
 
 LedgerFor = Callable[[str, int, int], TestLedger | None]
@@ -1060,8 +1060,8 @@ class SettingsDialog(QDialog):
                 finally:
                     # A Developer API sign-in is a request too: charge what was really sent.
                     spent = int(backend.requests_made) - before
-                    if ledger is not None and spent > need:
-                        ledger.charge(sn, spent - need)
+                    if ledger is not None:
+                        ledger.finish(sn, max(0, spent - need))
             finally:
                 backend.close()
             if not isinstance(outcome, Snapshot | SolaxTrayError):

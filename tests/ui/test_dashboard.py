@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, QPointF, QRect, Qt
+from PySide6.QtGui import QColor, QMouseEvent, QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QRadioButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from solaxtray.core.history import HistoryStore
@@ -125,9 +125,18 @@ def test_the_curve_reads_out_on_hover(dashboard: PopupWindow) -> None:
     assert model is not None
     noon = model.xs.index(12 * 3600.0)
     x = round(chart.sample_x(noon))
-    # A move to where the pointer already is (left there by an earlier test) sends no event.
-    QTest.mouseMove(chart, QPoint(x + 7, chart.height() // 2 + 7))
-    QTest.mouseMove(chart, QPoint(x, chart.height() // 2))
+    # Sent to the chart itself: a window-level move is routed to whatever popup an earlier test
+    # of the session left open, and a move to where the pointer already is sends nothing at all.
+    at = QPointF(x, chart.height() // 2)
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        at,
+        chart.mapToGlobal(at),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(chart, move)
     assert chart.cursor_index == noon
     assert chart.toolTip() == model.readout(noon)
 

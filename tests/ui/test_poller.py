@@ -142,8 +142,8 @@ class DenyingLedger:
     def wait_time(self, count: int = 1) -> float:
         return 3600.0
 
-    def charge(self, sn: str, count: int) -> None:
-        raise AssertionError("nothing was sent, so nothing more to charge")
+    def finish(self, sn: str, extra: int = 0) -> None:
+        raise AssertionError("nothing was sent, so nothing to finish")
 
     def used_today(self) -> int:
         return 42
@@ -164,9 +164,9 @@ class ThreadRecordingLedger(RequestLedger):
         self.threads.append(threading.current_thread().name)
         return super().wait_time(count)
 
-    def charge(self, sn: str, count: int) -> None:
+    def finish(self, sn: str, extra: int = 0) -> None:
         self.threads.append(threading.current_thread().name)
-        super().charge(sn, count)
+        super().finish(sn, extra)
 
     def used_today(self) -> int:
         self.threads.append(threading.current_thread().name)
@@ -259,6 +259,27 @@ def test_ledger_refusal_sends_nothing(qtbot: Any, simulator: CloudSimulator) -> 
     assert ledger.asked == [DEMO_SERIALS[0]]
     assert simulator.requests == ()
     assert poller.in_flight is None
+    client.close()
+
+
+def test_an_unusable_ledger_is_shown_in_words_and_sends_nothing(
+    qtbot: Any, simulator: CloudSimulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Something that is not a file where the ledger should be: the tray says so per inverter,
+    in the ledger's own sentence (not "Internal error" with a traceback), and asks nothing."""
+    path = tmp_path / "ledger"
+    path.mkdir()
+    poller, _planner, client = _poller(simulator, ledger=RequestLedger(path, clock=SystemClock()))
+    with qtbot.waitSignal(poller.failed, timeout=WAIT_MS) as failed:
+        poller.start()
+    sn, error = failed.args
+    assert sn == DEMO_SERIALS[0]
+    assert error.title == "Request ledger unusable"
+    assert error.message.startswith(f"The request ledger {path} is a directory")
+    assert simulator.requests == ()
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    poller.stop()
     client.close()
 
 

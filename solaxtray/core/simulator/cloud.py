@@ -321,6 +321,12 @@ class SimulatedCloud:
             k += 1
         return times
 
+    def peak_minute(self) -> int:
+        """The most requests that reached the tokenId endpoints on one token within any sliding
+        60 s, counted when each arrived (refused ones included, as the cloud counts them)."""
+        with self._lock:
+            return max((q.peak_minute for q in self._quotas.values()), default=0)
+
     @property
     def requests(self) -> tuple[SimRequest, ...]:
         """Every request so far, oldest first."""
@@ -333,9 +339,13 @@ class SimulatedCloud:
 
     # -- answering ----------------------------------------------------------------------------
 
-    def record(self, endpoint: str, sn: str | None, token_ok: bool, result: str) -> None:
+    def record(
+        self, endpoint: str, sn: str | None, token_ok: bool, result: str, *, at: float | None = None
+    ) -> None:
+        """Log a request; ``at`` is when it arrived (default: now)."""
         with self._lock:
-            self._records.append(SimRequest(self.clock.now(), endpoint, sn, token_ok, result))
+            when = self.clock.now() if at is None else at
+            self._records.append(SimRequest(when, endpoint, sn, token_ok, result))
 
     def token_ok(self, token: str) -> bool:
         return token in self._tokens
@@ -351,15 +361,18 @@ class SimulatedCloud:
                     return item.fault
         return None
 
-    def answer(self, token: str, sn: str | None, *, v2: bool) -> tuple[bytes, Outcome]:
-        """The body for a request with a valid ``token``: quota first, then the serial."""
+    def answer(
+        self, token: str, sn: str | None, *, v2: bool, arrived: float | None = None
+    ) -> tuple[bytes, Outcome]:
+        """The body for a request with a valid ``token``: quota first (counted at ``arrived``,
+        default now), then the serial."""
         with self._lock:
             now = self.clock.now()
             quota = self._quotas.get(token)
             if quota is None:
                 quota = TokenQuota(self.per_minute, self.per_day, self.ban_after, self.ban_seconds)
                 self._quotas[token] = quota
-            outcome = quota.admit(now)
+            outcome = quota.admit(min(arrived, now) if arrived else now)
             if outcome is Outcome.OK:
                 unit = self._units.get(sn or "")
                 if unit is None:

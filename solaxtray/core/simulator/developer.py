@@ -99,6 +99,7 @@ class _Exchange(Protocol):
     path: str
     command: str
     headers: Message
+    arrived: float
 
     def read_body(self) -> bytes: ...
 
@@ -334,7 +335,8 @@ class DeveloperSimulator(CloudSimulator):
             h.reply(200, _envelope(code))
             return
         with self._dev_lock:
-            admitted = self._dev_quota.admit(self.clock.now())
+            now = self.clock.now()
+            admitted = self._dev_quota.admit(min(h.arrived, now) if h.arrived else now)
         if admitted is not Outcome.OK:
             self.record(DEV_REALTIME_ENDPOINT, label, True, admitted)
             h.reply(200, _envelope(10406 if admitted is Outcome.THROTTLED else 10405))

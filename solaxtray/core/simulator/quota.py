@@ -7,11 +7,17 @@ an hour-long ban, which invalid requests (a serial not on the account) can earn 
 
 from __future__ import annotations
 
+import bisect
 import enum
 import math
-from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+
+WINDOW_S = 60.0
+_KEEP_S = 3 * WINDOW_S
+"""Arrivals kept behind the latest: a request may be admitted this much after a later one
+(threads, a slow answer) and still be counted in every window it belongs to."""
 
 
 class Outcome(enum.StrEnum):
@@ -34,30 +40,36 @@ class TokenQuota:
 
     Every call with a valid token counts, refused ones included: a client that keeps calling
     while throttled stays throttled, as on the real service.
+
+    The minute is a true sliding window over the moments the requests *arrived* (``admit``'s
+    ``now``), which threads may admit out of order: a request is judged by every arrival in the
+    60 s up to its own, and ``peak_minute`` is the most arrivals ever seen in any 60 s (what
+    a client that bursts at the minute's edge is caught by).
     """
 
     per_minute: int
     per_day: int
     ban_after: int
     ban_seconds: float
-    window: deque[float] = field(default_factory=deque)
+    arrivals: list[float] = field(default_factory=list)
+    """Arrival times of the last few minutes, sorted."""
+    peak_minute: int = 0
+    """The most requests that arrived within any 60 s so far."""
     day: date | None = None
     day_count: int = 0
     violations_in_row: int = 0
     banned_until: float = -math.inf
 
     def admit(self, now: float) -> Outcome:
-        """Count a call at ``now``; OK, or the refusal it earns."""
+        """Count a call that arrived at ``now``; OK, or the refusal it earns."""
         if now < self.banned_until:
             return Outcome.BANNED
-        self.window.append(now)
-        while self.window and self.window[0] <= now - 60.0:
-            self.window.popleft()
+        in_window = self._arrive(now)
         today = datetime.fromtimestamp(now, tz=UTC).date()
         if today != self.day:
             self.day, self.day_count = today, 0
         self.day_count += 1
-        if len(self.window) > self.per_minute:
+        if in_window > self.per_minute:
             return self.violation(now, Outcome.THROTTLED)
         if self.day_count > self.per_day:
             return self.violation(now, Outcome.DAY_QUOTA)
@@ -75,3 +87,32 @@ class TokenQuota:
     def clean(self) -> None:
         """A valid request within the quota ends a streak of violations."""
         self.violations_in_row = 0
+
+    def _arrive(self, now: float) -> int:
+        """Add an arrival; return how many arrived in the 60 s up to it (itself included), and
+        raise ``peak_minute`` for every window the arrival falls in."""
+        arrivals = self.arrivals
+        latest = arrivals[-1] if arrivals else now
+        cut = bisect.bisect_right(arrivals, max(latest, now) - _KEEP_S)
+        if cut:
+            del arrivals[:cut]
+        bisect.insort(arrivals, now)
+        # Windows (t - 60, t] that hold this arrival end at it or at a later arrival within 60 s.
+        start = bisect.bisect_left(arrivals, now)
+        stop = bisect.bisect_left(arrivals, now + WINDOW_S)
+        for index in range(start, stop):
+            end = arrivals[index]
+            count = bisect.bisect_right(arrivals, end) - bisect.bisect_right(
+                arrivals, end - WINDOW_S
+            )
+            self.peak_minute = max(self.peak_minute, count)
+        return bisect.bisect_right(arrivals, now) - bisect.bisect_right(arrivals, now - WINDOW_S)
+
+
+def busiest_minute(times: Iterable[float]) -> int:
+    """The most of ``times`` within any 60 s window ``(t - 60, t]``."""
+    ordered = sorted(times)
+    best = 0
+    for index, end in enumerate(ordered):
+        best = max(best, index + 1 - bisect.bisect_right(ordered, end - WINDOW_S))
+    return best

@@ -15,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import random
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -88,6 +90,17 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "nginx"
     sys_version = ""
     timeout = 30.0
+    arrived = 0.0
+    """The simulator's ``clock.now()`` when this request's first line had been read: the
+    moment the quota counts it, however long the handler takes afterwards."""
+
+    def parse_request(self) -> bool:
+        sim = cast(_Server, self.server).sim
+        low, high = sim.latency
+        if high > 0:
+            time.sleep(sim._latency_rng.uniform(low, high))
+        self.arrived = sim.clock.now()
+        return super().parse_request()
 
     # http.server logs the request line, and the v1 request line holds the token: never that.
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -142,6 +155,8 @@ class CloudSimulator(SimulatedCloud):
     demo fleet (``DEMO_SERIALS``) on ``DEMO_TOKEN`` with the real five-minute upload cadence;
     ``CloudSimulator.demo()`` adds the demo story. ``slow_delay`` and ``oversized_bytes`` shape
     the ``Fault.SLOW`` and ``Fault.OVERSIZED`` answers and may be changed at any time.
+    ``latency`` (seconds, low and high) is the way to the cloud: each request is held for a random
+    time within it before the cloud sees (and counts) it, as a real network varies.
     """
 
     def __init__(
@@ -161,6 +176,7 @@ class CloudSimulator(SimulatedCloud):
         jitter: float | None = None,
         slow_delay: float = 3.0,
         oversized_bytes: int = 4 * 1024 * 1024,
+        latency: tuple[float, float] = (0.0, 0.0),
     ) -> None:
         super().__init__(
             inverters=inverters,
@@ -177,6 +193,8 @@ class CloudSimulator(SimulatedCloud):
         self.host = host
         self.slow_delay = slow_delay
         self.oversized_bytes = oversized_bytes
+        self.latency = latency
+        self._latency_rng = random.Random()  # noqa: S311 - a network's variation, not security
         self._port = port
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -313,7 +331,7 @@ class CloudSimulator(SimulatedCloud):
         else:
             if h.command == "POST":
                 h.read_body()
-            self.record(url.path, None, False, Outcome.NOT_FOUND)
+            self.record(url.path, None, False, Outcome.NOT_FOUND, at=h.arrived)
             if url.path == DEAD_PATH:
                 h.reply(500, wire.ERROR_PAGE_500, wire.CONTENT_TYPE_HTML)
             else:
@@ -323,23 +341,23 @@ class CloudSimulator(SimulatedCloud):
         token_ok = self.token_ok(token)
         fault = self.take_fault(sn)
         if fault is not None:
-            self.record(endpoint, sn, token_ok, f"fault:{fault.value}")
+            self.record(endpoint, sn, token_ok, f"fault:{fault.value}", at=h.arrived)
             if fault is not Fault.SLOW:
                 self._serve_fault(h, fault, sn, v2)
                 return
             self._stopping.wait(self.slow_delay)
 
         if not token_ok:
-            self.record(endpoint, sn, False, Outcome.TOKEN_INVALID)
+            self.record(endpoint, sn, False, Outcome.TOKEN_INVALID, at=h.arrived)
             h.reply(200, wire.token_invalid(token, v2=v2))
             return
         if sn is None and v2:
-            self.record(endpoint, sn, True, Outcome.BAD_REQUEST)
+            self.record(endpoint, sn, True, Outcome.BAD_REQUEST, at=h.arrived)
             h.reply(200, wire.error_2001(v2=v2))
             return
-        body, outcome = self.answer(token, sn, v2=v2)
+        body, outcome = self.answer(token, sn, v2=v2, arrived=h.arrived)
         if fault is None:
-            self.record(endpoint, sn, True, outcome)
+            self.record(endpoint, sn, True, outcome, at=h.arrived)
         h.reply(200, self.edited(endpoint, sn, body))
 
     def _serve_fault(self, h: _Handler, fault: Fault, sn: str | None, v2: bool) -> None:
