@@ -33,6 +33,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from solaxtray.core.backend import TokenBackend
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import ApiError, NetworkError, SolaxTrayError
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
 
@@ -85,16 +86,8 @@ class Planner(Protocol):
         ...
 
 
-class Ledger(Protocol):
-    """The shared request ledger (``core.ledger.RequestLedger``)."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def wait_time(self, count: int = 1) -> float: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
-
-    def used_today(self) -> int: ...
+Ledger = RequestBudget
+"""The shared request ledger (``core.ledger.RequestLedger``): the one ledger protocol."""
 
 
 class History(Protocol):
