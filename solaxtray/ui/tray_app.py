@@ -29,6 +29,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from solaxtray.core import paths
+from solaxtray.core.alerts import Alert
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import (
     ApiError,
@@ -529,7 +530,7 @@ class TrayApp(QObject):
             self.model.condition = condition
         self.refresh_view()
 
-    def _on_alerts(self, alerts: list[Any]) -> None:
+    def _on_alerts(self, alerts: list[Alert]) -> None:
         for alert in alerts:
             logger.info(
                 "alert: %s — %s", getattr(alert, "title", alert), getattr(alert, "body", "")
