@@ -94,6 +94,8 @@ class Wording:
     serial_placeholder: str
     serial_hint: str
     """What to add when no serial is given (the start of a sentence)."""
+    missing_detail: str | None = None
+    """What to do when the credentials are not set, if more than the general sentence says."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,8 @@ class DemoCloud:
     serials: tuple[str, ...]
     credentials: Mapping[str, str]
     """Credential attribute -> value, as ``CredentialField.attribute`` names them."""
+    history_serial: Callable[[Any], str] | None = None
+    """How the demo's seeded history names a simulated inverter (``None``: by its serial)."""
 
 
 def _lazy(path: str) -> Callable[..., Any]:
@@ -198,6 +202,7 @@ def _developer_demo(clock: Clock | None = None) -> DemoCloud:
         sim.base_url,
         tuple(DEMO_DEVICE_SERIALS),
         {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET},
+        history_serial=lambda inverter: str(inverter.inverter_sn),
     )
 
 
@@ -286,6 +291,10 @@ DEVELOPER_SPEC = BackendSpec(
         serial_hint=(
             "Add --sn with the inverter's own serial number (printed on its label; the "
             "Developer API does not use the dongle's registration number)"
+        ),
+        missing_detail=(
+            "Open Settings, choose the Developer API and enter the client id and secret "
+            "of your application on the SolaX Developer Platform."
         ),
     ),
     credential_fields=(
