@@ -49,6 +49,8 @@ from solaxtray.core.errors import (
     SolaxTrayError,
     TokenRejected,
 )
+from solaxtray.core.i18n import N_, _
+from solaxtray.core.locale_format import format_datetime, format_number
 from solaxtray.core.redact import RedactingWriter, shorten_words
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class _UsageError(SolaxTrayError):
-    title = "Usage"
+    title = N_("Usage")
 
 
 _T = TypeVar("_T")
@@ -87,12 +89,13 @@ SOURCE_ENV_API_URL = API_URL_ENV
 SOURCE_SETTINGS = "settings"
 
 _SOURCE_TITLES = {
-    SOURCE_FLAG_SN: "Check the --sn option",
-    SOURCE_FLAG_API_URL: "Check the --api-url option",
-    SOURCE_ENV_API_URL: f"Check the environment variable {API_URL_ENV}",
-    SOURCE_SETTINGS: "Check the settings",
+    SOURCE_FLAG_SN: N_("Check the --sn option"),
+    SOURCE_FLAG_API_URL: N_("Check the --api-url option"),
+    SOURCE_ENV_API_URL: N_("Check the environment variable {name}"),
+    SOURCE_SETTINGS: N_("Check the settings"),
 }
-"""The title of a refused value names where it came from, so the user fixes the right place."""
+"""The title of a refused value names where it came from, so the user fixes the right place
+(marked for translation; translated where used)."""
 
 
 def _checked(source: str, check: Callable[[], _T]) -> _T:
@@ -100,34 +103,41 @@ def _checked(source: str, check: Callable[[], _T]) -> _T:
     try:
         return check()
     except ConfigError as exc:
-        raise _UsageError(exc.message, title=_SOURCE_TITLES[source]) from None
+        raise _UsageError(
+            exc.message, title=_(_SOURCE_TITLES[source]).format(name=API_URL_ENV)
+        ) from None
 
 
 TOKEN_ACTIONS: tuple[tuple[str, str], ...] = (
-    ("set", "store the tokenId in the keyring (prompted without echo, or read from stdin)"),
-    ("status", "say where the token is stored and whether it is set"),
-    ("clear", "remove the tokenId from the keyring"),
+    ("set", N_("store the tokenId in the keyring (prompted without echo, or read from stdin)")),
+    ("status", N_("say where the token is stored and whether it is set")),
+    ("clear", N_("remove the tokenId from the keyring")),
 )
 CREDENTIALS_ACTIONS: tuple[tuple[str, str], ...] = (
     (
         "set",
-        "store the client id and secret in the keyring (prompted without echo, or two lines "
-        "from stdin: the id, then the secret)",
+        N_(
+            "store the client id and secret in the keyring (prompted without echo, or two lines "
+            "from stdin: the id, then the secret)"
+        ),
     ),
-    ("status", "say where the client id and secret are stored and whether they are set"),
-    ("clear", "remove the client id and secret from the keyring"),
+    ("status", N_("say where the client id and secret are stored and whether they are set")),
+    ("clear", N_("remove the client id and secret from the keyring")),
 )
+"""Each action and its line of help (marked for translation; translated where shown)."""
 
 
 def _missing_action(command: str, actions: Sequence[tuple[str, str]]) -> _UsageError:
     """What ``solaxtray token`` (no action) says: every action with its one line, not only
     argparse's "required: ACTION"."""
-    width = max(len(name) for name, _ in actions)
-    listing = "\n".join(f"  {name.ljust(width)}  {words}" for name, words in actions)
+    width = max(len(name) for name, _words in actions)
+    listing = "\n".join(f"  {name.ljust(width)}  {_(words)}" for name, words in actions)
     return _UsageError(
-        f"'solaxtray {command}' needs one of these actions:\n{listing}\n"
-        f"For example: solaxtray {command} status",
-        title="Action missing",
+        _(
+            "'solaxtray {command}' needs one of these actions:\n{listing}\n"
+            "For example: solaxtray {command} status"
+        ).format(command=command, listing=listing),
+        title=_("Action missing"),
     )
 
 
@@ -143,32 +153,38 @@ def _add_target_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         type=_backend_arg,
         metavar="{token,developer}",
         default=default,
-        help="which SolaX API to use: 'token' (a tokenId from the API page of SolaX Cloud) or "
-        "'developer' (the Developer API's client id and secret, for accounts made since "
-        "September 2026); default: the settings, else token",
+        help=_(
+            "which SolaX API to use: 'token' (a tokenId from the API page of SolaX Cloud) or "
+            "'developer' (the Developer API's client id and secret, for accounts made since "
+            "September 2026); default: the settings, else token"
+        ),
     )
     parser.add_argument(
         "--sn",
         action="append",
         metavar="SN",
         default=default,
-        help="with --backend token: the registration number of a dongle (10 characters); with "
-        "--backend developer: the inverter's own serial number (on its label); repeat for several "
-        "inverters; default: the serials in the settings",
+        help=_(
+            "with --backend token: the registration number of a dongle (10 characters); with "
+            "--backend developer: the inverter's own serial number (on its label); repeat for "
+            "several inverters; default: the serials in the settings"
+        ),
     )
     parser.add_argument(
         "--api-url",
         metavar="URL",
         default=default,
-        help=f"the server of the chosen API: for token a server name or API address (default: "
-        f"${API_URL_ENV}, then the settings, then the global SolaX Cloud server); for developer "
-        "a region (eu, cn, in) or address (default: the settings, then eu)",
+        help=_(
+            "the server of the chosen API: for token a server name or API address (default: "
+            "${variable}, then the settings, then the global SolaX Cloud server); for developer "
+            "a region (eu, cn, in) or address (default: the settings, then eu)"
+        ).format(variable=API_URL_ENV),
     )
     parser.add_argument(
         "--demo",
         action="store_true",
         default=False if top else argparse.SUPPRESS,
-        help="use the built-in simulated cloud (no account, token or credentials needed)",
+        help=_("use the built-in simulated cloud (no account, token or credentials needed)"),
     )
 
 
@@ -185,58 +201,71 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line (exposed for the README and the tests)."""
     parser = argparse.ArgumentParser(
         prog="solaxtray",
-        description="Watch SolaX inverters through the SolaX Cloud. Without a command, starts the "
-        "tray app.",
-        epilog="Exit status: 0 ok, 2 usage or settings, 3 token or credentials, "
-        "4 serial number/device, "
-        "5 rate limit, 6 network or server, 7 unexpected answer, 1 other error.",
+        description=_(
+            "Watch SolaX inverters through the SolaX Cloud. Without a command, starts the tray app."
+        ),
+        epilog=_(
+            "Exit status: 0 ok, 2 usage or settings, 3 token or credentials, "
+            "4 serial number/device, "
+            "5 rate limit, 6 network or server, 7 unexpected answer, 1 other error."
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"solaxtray {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"solaxtray {__version__}",
+        help=_("show program's version number and exit"),
+    )
     parser.add_argument(
         "--log-level",
         choices=LOG_LEVELS,
         type=str.upper,
         default="WARNING",
-        help="what the console shows (the log file always records INFO and above)",
+        help=_("what the console shows (the log file always records INFO and above)"),
     )
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="check that everything the app needs loads and works, then exit 0 or 1",
+        help=_("check that everything the app needs loads and works, then exit 0 or 1"),
     )
     _add_target_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     fetch = commands.add_parser(
         "fetch",
-        help="ask the cloud once for every inverter (several per request with the Developer API) "
-        "and print the values",
+        help=_(
+            "ask the cloud once for every inverter (several per request with the Developer API) "
+            "and print the values"
+        ),
     )
     _add_target_options(fetch, top=False)
-    fetch.add_argument("--json", action="store_true", help='print {"inverters": [...]} as JSON')
+    fetch.add_argument("--json", action="store_true", help=_('print {"inverters": [...]} as JSON'))
 
     watch = commands.add_parser(
         "watch",
-        help="poll like the tray app and print one JSON line per new snapshot and per alert",
+        help=_("poll like the tray app and print one JSON line per new snapshot and per alert"),
     )
     _add_target_options(watch, top=False)
 
-    token = commands.add_parser("token", help="store, inspect or remove the tokenId")
+    token = commands.add_parser("token", help=_("store, inspect or remove the tokenId"))
     # Not required: without an action the command lists them all (see _missing_action).
     token_commands = token.add_subparsers(dest="token_command", metavar="ACTION")
     for name, words in TOKEN_ACTIONS:
-        token_commands.add_parser(name, help=words)
+        token_commands.add_parser(name, help=_(words))
 
     credentials = commands.add_parser(
         "credentials",
-        help="store, inspect or remove the Developer API client id and secret",
-        description="The client id and secret of an application (client_credentials grant) on the "
-        "SolaX Developer Platform, https://developer.solaxcloud.com/ , for --backend developer. "
-        "The environment variables SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET override them.",
+        help=_("store, inspect or remove the Developer API client id and secret"),
+        description=_(
+            "The client id and secret of an application (client_credentials grant) on the "
+            "SolaX Developer Platform, https://developer.solaxcloud.com/ , for --backend "
+            "developer. The environment variables SOLAXTRAY_CLIENT_ID and "
+            "SOLAXTRAY_CLIENT_SECRET override them."
+        ),
     )
     credential_commands = credentials.add_subparsers(dest="credentials_command", metavar="ACTION")
     for name, words in CREDENTIALS_ACTIONS:
-        credential_commands.add_parser(name, help=words)
+        credential_commands.add_parser(name, help=_(words))
 
     from solaxtray import cli_history
 
@@ -244,15 +273,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate = commands.add_parser(
         "simulate",
-        help="run the built-in SolaX Cloud simulator (tokenId and Developer API) in the foreground",
+        help=_(
+            "run the built-in SolaX Cloud simulator (tokenId and Developer API) in the foreground"
+        ),
     )
     simulate.add_argument(
-        "--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free port)"
+        "--port", type=int, default=0, help=_("TCP port on 127.0.0.1 (default: any free port)")
     )
     from solaxtray import cli_doctor
 
     cli_doctor.add_commands(commands, _add_target_options)
+    _add_lang_option(parser, top=True)
     return parser
+
+
+def _add_lang_option(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """``--lang`` on the top level and on every command and action (it is read before parsing,
+    by :func:`_choose_language`; here it is only accepted and documented)."""
+    from solaxtray.core.i18n import LANGUAGES
+
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        default=None if top else argparse.SUPPRESS,
+        help=_(
+            "the language to speak ({languages}); default: the settings, then the system's language"
+        ).format(languages=", ".join(LANGUAGES)),
+    )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                _add_lang_option(sub, top=False)
 
 
 # --- what a run talks to -------------------------------------------------------------------------
@@ -284,7 +335,10 @@ def _load_settings(demo: bool = False) -> Settings:
         return Settings()
     settings, warning = SettingsStore(paths.settings_path()).load()
     if warning:
-        print(f"Warning: {shorten_words(warning)}", file=sys.stderr)
+        print(
+            _("Warning: {warning}").format(warning=shorten_words(warning)),
+            file=sys.stderr,
+        )
     return settings
 
 
@@ -307,19 +361,18 @@ def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitSta
     serials = given or (settings.serials if backend == settings.backend else ())
     if not serials:
         if backend == BACKEND_DEVELOPER:
-            hint = (
-                "Add --sn with the inverter's own serial number (printed on its label; the "
-                "Developer API does not use the dongle's registration number)"
+            words = _(
+                "No serial number given. Add --sn with the inverter's own serial number (printed "
+                "on its label; the Developer API does not use the dongle's registration number), "
+                "or save it in the settings (try --demo to see solaxtray work without an account)."
             )
         else:
-            hint = (
-                "Add --sn with the 10-character registration number printed on your Pocket "
-                "WiFi/LAN/4G dongle"
+            words = _(
+                "No serial number given. Add --sn with the 10-character registration number "
+                "printed on your Pocket WiFi/LAN/4G dongle, or save it in the settings (try --demo "
+                "to see solaxtray work without an account)."
             )
-        raise _UsageError(
-            f"No serial number given. {hint}, or save it in the settings (try --demo to see "
-            "solaxtray work without an account)."
-        )
+        raise _UsageError(words)
     if backend == BACKEND_DEVELOPER:
         return _developer_target(args, settings, serials)
 
@@ -331,9 +384,11 @@ def _resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitSta
     token = secrets.TokenStore().get_with_timeout(secrets.DEFAULT_TIMEOUT_S)
     if token is None:
         raise SecretStoreError(
-            "No tokenId is set. Run 'solaxtray token set' to store it in the keyring, or set the "
-            "environment variable SOLAXTRAY_TOKEN.",
-            title="No token",
+            _(
+                "No tokenId is set. Run 'solaxtray token set' to store it in the keyring, or set "
+                "the environment variable SOLAXTRAY_TOKEN."
+            ),
+            title=_("No token"),
         )
     return _Target(BACKEND_TOKEN, serials, api_url, token=token)
 
@@ -346,14 +401,19 @@ def _check_api_url_flag(args: argparse.Namespace) -> None:
         return
     if not args.api_url.strip():
         raise _UsageError(
-            "--api-url was given an empty value. Give a server name or an https:// address, or "
-            "leave out --api-url to use the server from the settings.",
-            title=_SOURCE_TITLES[SOURCE_FLAG_API_URL],
+            _(
+                "--api-url was given an empty value. Give a server name or an https:// address, "
+                "or leave out --api-url to use the server from the settings."
+            ),
+            title=_(_SOURCE_TITLES[SOURCE_FLAG_API_URL]),
         )
     if args.demo:
         raise _UsageError(
-            "--demo uses the built-in simulated cloud, so it cannot be combined with --api-url. "
-            "Leave out --demo to ask that server, or leave out --api-url to see the demo.",
+            _(
+                "--demo uses the built-in simulated cloud, so it cannot be combined with "
+                "--api-url. Leave out --demo to ask that server, or leave out --api-url to see "
+                "the demo."
+            ),
         )
 
 
@@ -420,14 +480,19 @@ def _developer_target(
         # The id is kept out of sight like the secret (the keyring names it by a digest only).
         register_secret(client_id)
     if client_id is None or client_secret is None:
-        missing = "client id and secret" if client_id is None else "client secret"
-        if client_id is not None or client_secret is not None:
-            missing = "client secret" if client_secret is None else "client id"
+        if client_id is None and client_secret is None:
+            missing = _("No Developer API client id and secret is set.")
+        elif client_id is None:
+            missing = _("No Developer API client id is set.")
+        else:
+            missing = _("No Developer API client secret is set.")
         raise SecretStoreError(
-            f"No Developer API {missing} is set. Run 'solaxtray credentials set' to store the "
-            "client id and secret of your application on the SolaX Developer Platform in the "
-            f"keyring, or set the environment variables {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}.",
-            title="No credentials",
+            _(
+                "{missing} Run 'solaxtray credentials set' to store the client id and secret of "
+                "your application on the SolaX Developer Platform in the keyring, or set the "
+                "environment variables {id_env} and {secret_env}."
+            ).format(missing=missing, id_env=CLIENT_ID_ENV, secret_env=CLIENT_SECRET_ENV),
+            title=_("No credentials"),
         )
     from_env = bool(
         os.environ.get(CLIENT_ID_ENV, "").strip() or os.environ.get(CLIENT_SECRET_ENV, "").strip()
@@ -487,13 +552,17 @@ def _acquire(ledger: RequestLedger, sn: str, count: int = 1) -> None:
         wait = ledger.wait_time(count)
         if wait > MAX_LEDGER_WAIT_S:
             raise RateLimited(
-                f"solaxtray has used this account's request budget ({ledger.used_today()} "
-                f"requests today); the next request is possible in about {wait / 60:.0f} minutes.",
+                _(
+                    "solaxtray has used this account's request budget ({used_today} requests today); "
+                    "the next request is possible in about {minutes} minutes."
+                ).format(used_today=ledger.used_today(), minutes=f"{wait / 60:.0f}"),
                 sn=sn,
                 retry_after=wait,
             )
         print(
-            f"Waiting {wait:.0f} s to stay inside the account's request budget…",
+            _("Waiting {seconds} s to stay inside the account's request budget…").format(
+                seconds=f"{wait:.0f}"
+            ),
             file=sys.stderr,
         )
         time.sleep(max(wait, 0.1))
@@ -517,7 +586,7 @@ def _open_history(target: _Target, stack: ExitStack) -> HistoryStore | None:
         return None
     stack.callback(store.close)
     if store.warning:
-        print(f"Warning: {store.warning}", file=sys.stderr)
+        print(_("Warning: {warning}").format(warning=store.warning), file=sys.stderr)
     return store
 
 
@@ -612,32 +681,32 @@ def _fetch_all(
 def _fmt(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "–"
-    return f"{value:,.{digits}f}"
+    return format_number(value, digits)
 
 
 def _print_table(results: Sequence[Snapshot | ApiError], out: TextIO) -> None:
     """A readable table, one row per inverter; failed rows say what went wrong in words."""
     header = (
-        "Serial",
-        "Status",
-        "Type",
-        "AC W",
-        "PV W",
-        "Grid W",
-        "Battery W",
-        "SOC %",
-        "Today kWh",
-        "Uploaded",
+        _("Serial"),
+        _("Status"),
+        _("Type"),
+        _("AC W"),
+        _("PV W"),
+        _("Grid W"),
+        _("Battery W"),
+        _("SOC %"),
+        _("Today kWh"),
+        _("Uploaded"),
     )
     rows: list[tuple[str, ...]] = []
     for item in results:
         if isinstance(item, BaseException):
-            rows.append((item.sn or "?", f"error: {item.title}"))
+            rows.append((item.sn or "?", _("error: {title}").format(title=item.title)))
             continue
         rows.append(
             (
                 item.sn,
-                item.inverter_status.label if item.inverter_status is not None else "–",
+                _(item.inverter_status.label) if item.inverter_status is not None else "–",
                 item.inverter_type.label if item.inverter_type is not None else "–",
                 _fmt(item.ac_power),
                 _fmt(item.pv_total),
@@ -645,7 +714,7 @@ def _print_table(results: Sequence[Snapshot | ApiError], out: TextIO) -> None:
                 _fmt(item.bat_power),
                 _fmt(item.soc),
                 _fmt(item.yield_today, 1),
-                item.upload_time.strftime("%Y-%m-%d %H:%M:%S") if item.upload_time else "–",
+                format_datetime(item.upload_time) if item.upload_time else "–",
             )
         )
     full = [r for r in rows if len(r) == len(header)]
@@ -662,7 +731,7 @@ def _print_table(results: Sequence[Snapshot | ApiError], out: TextIO) -> None:
     for row in rows:
         out.write((line(row) if len(row) == len(header) else "  ".join(row)) + "\n")
     if any(len(r) == len(header) for r in rows):
-        out.write("Grid W: + export, − import.  Battery W: + charging, − discharging.\n")
+        out.write(_("Grid W: + export, − import.  Battery W: + charging, − discharging.") + "\n")
 
 
 # --- watch ---------------------------------------------------------------------------------------
@@ -702,7 +771,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 def _read_token_input() -> str:
     if sys.stdin is not None and sys.stdin.isatty():
         try:
-            return getpass.getpass("SolaX Cloud tokenId (typing is hidden): ")
+            return getpass.getpass(_("SolaX Cloud tokenId (typing is hidden): "))
         except EOFError:  # Ctrl-D at the prompt: nothing entered
             return ""
     return sys.stdin.readline() if sys.stdin is not None else ""
@@ -724,14 +793,19 @@ def _cmd_token(args: argparse.Namespace) -> int:
     if action == "set":
         token, warning = check_token(_read_token_input())
         if warning:
-            print(f"Warning: {shorten_words(warning)}", file=sys.stderr)
+            print(
+                _("Warning: {warning}").format(warning=shorten_words(warning)),
+                file=sys.stderr,
+            )
         store.set(token)
         status = store.status()
-        print(f"Token saved in the keyring: {status.backend_name}.")
+        print(_("Token saved in the keyring: {backend}.").format(backend=status.backend_name))
         if status.source == "env":
             print(
-                f"Note: the environment variable {TOKEN_ENV} is set and takes precedence over the "
-                "keyring while it is set."
+                _(
+                    "Note: the environment variable {env} is set and takes precedence over the "
+                    "keyring while it is set."
+                ).format(env=TOKEN_ENV)
             )
         return EXIT_OK
     if action == "status":
@@ -740,9 +814,15 @@ def _cmd_token(args: argparse.Namespace) -> int:
         return EXIT_OK if status.is_set else EXIT_AUTH
     # clear
     removed = store.clear()
-    print("Token removed from the keyring." if removed else "No token was stored in the keyring.")
+    print(
+        _("Token removed from the keyring.")
+        if removed
+        else _("No token was stored in the keyring.")
+    )
     if os.environ.get(TOKEN_ENV, "").strip():
-        print(f"Note: the environment variable {TOKEN_ENV} still provides a token.")
+        print(
+            _("Note: the environment variable {env} still provides a token.").format(env=TOKEN_ENV)
+        )
     return EXIT_OK
 
 
@@ -753,8 +833,8 @@ def _read_credentials_input() -> tuple[str, str]:
     """Prompted without echo on a terminal; two lines (id, secret) from a pipe."""
     if sys.stdin is not None and sys.stdin.isatty():
         try:
-            client_id = getpass.getpass("Developer API client id (typing is hidden): ")
-            secret = getpass.getpass("Developer API client secret (typing is hidden): ")
+            client_id = getpass.getpass(_("Developer API client id (typing is hidden): "))
+            secret = getpass.getpass(_("Developer API client secret (typing is hidden): "))
         except EOFError:  # Ctrl-D at a prompt: nothing entered
             return "", ""
         return client_id, secret
@@ -782,12 +862,18 @@ def _cmd_credentials(args: argparse.Namespace) -> int:
     if action == "set":
         client_id, secret = _read_credentials_input()
         creds.set(client_id, secret)
-        id_status, _ = creds.status()
-        print(f"Client id and secret saved in the keyring: {id_status.backend_name}.")
+        id_status, _secret_status = creds.status()
+        print(
+            _("Client id and secret saved in the keyring: {backend}.").format(
+                backend=id_status.backend_name
+            )
+        )
         if env_set:
             print(
-                f"Note: the environment variable {' and '.join(env_set)} is set and takes "
-                "precedence over the keyring while it is set."
+                _(
+                    "Note: the environment variable {names} is set and takes precedence over the "
+                    "keyring while it is set."
+                ).format(names=" and ".join(env_set))
             )
         return EXIT_OK
     if action == "status":
@@ -802,12 +888,12 @@ def _cmd_credentials(args: argparse.Namespace) -> int:
         return EXIT_OK if all(s.is_set for s in statuses) else EXIT_AUTH
     removed = creds.clear()
     print(
-        "Client id and secret removed from the keyring."
+        _("Client id and secret removed from the keyring.")
         if removed
-        else "No client id or secret was stored in the keyring."
+        else _("No client id or secret was stored in the keyring.")
     )
     for name in env_set:
-        print(f"Note: the environment variable {name} is still set.")
+        print(_("Note: the environment variable {name} is still set.").format(name=name))
     return EXIT_OK
 
 
@@ -825,36 +911,52 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     )
 
     if not 0 <= args.port <= 65535:
-        raise _UsageError(f"--port must be between 0 and 65535, not {args.port}.")
+        raise _UsageError(
+            _("--port must be between 0 and 65535, not {port}.").format(port=args.port)
+        )
 
     def ready(sim: DeveloperSimulator) -> None:
         serials = " ".join(f"--sn {sn}" for sn in DEMO_SERIALS)
         devices = " ".join(f"--sn {sn}" for sn in DEMO_DEVICE_SERIALS)
-        print(f"SolaX Cloud simulator running at {sim.base_url}")
-        print("tokenId API:")
-        print(f"  v1 API:     {sim.v1_url}")
-        print(f"  v2 API:     {sim.v2_url}")
-        print(f"  demo token: {DEMO_TOKEN}")
-        print(f"  serials:    {', '.join(DEMO_SERIALS)}")
-        print(f"Try: SOLAXTRAY_TOKEN={DEMO_TOKEN} solaxtray fetch --api-url {sim.v1_url} {serials}")
-        print("Developer API:")
-        print(f"  server:        {sim.base_url}")
-        print(f"  client id:     {DEMO_CLIENT_ID}")
-        print(f"  client secret: {DEMO_CLIENT_SECRET}")
-        print(f"  serials:       {', '.join(DEMO_DEVICE_SERIALS)}")
+        print(_("SolaX Cloud simulator running at {base_url}").format(base_url=sim.base_url))
+        print(_("tokenId API:"))
+        print(_("  v1 API:     {v1_url}").format(v1_url=sim.v1_url))
+        print(_("  v2 API:     {v2_url}").format(v2_url=sim.v2_url))
+        print(_("  demo token: {token}").format(token=DEMO_TOKEN))
+        print(_("  serials:    {serials}").format(serials=", ".join(DEMO_SERIALS)))
         print(
-            f"Try: SOLAXTRAY_CLIENT_ID={DEMO_CLIENT_ID} SOLAXTRAY_CLIENT_SECRET={DEMO_CLIENT_SECRET} "
-            f"solaxtray fetch --backend developer --api-url {sim.base_url} {devices}"
+            _("Try: SOLAXTRAY_TOKEN={token} solaxtray fetch --api-url {v1_url} {serials}").format(
+                token=DEMO_TOKEN, v1_url=sim.v1_url, serials=serials
+            )
         )
-        print("Press Ctrl-C to stop.", flush=True)
+        print(_("Developer API:"))
+        print(_("  server:        {base_url}").format(base_url=sim.base_url))
+        print(_("  client id:     {client_id}").format(client_id=DEMO_CLIENT_ID))
+        print(_("  client secret: {secret}").format(secret=DEMO_CLIENT_SECRET))
+        print(_("  serials:       {serials}").format(serials=", ".join(DEMO_DEVICE_SERIALS)))
+        print(
+            _(
+                "Try: SOLAXTRAY_CLIENT_ID={client_id} "
+                "SOLAXTRAY_CLIENT_SECRET={secret} solaxtray fetch --backend "
+                "developer --api-url {base_url} {devices}"
+            ).format(
+                client_id=DEMO_CLIENT_ID,
+                secret=DEMO_CLIENT_SECRET,
+                base_url=sim.base_url,
+                devices=devices,
+            )
+        )
+        print(_("Press Ctrl-C to stop."), flush=True)
 
     try:
         serve_forever_developer_demo(args.port, ready=ready)
     except OSError as exc:
         raise _UsageError(
-            f"The simulator cannot listen on port {args.port}: {exc.strerror or exc}. "
-            "Choose another --port, or 0 for any free port.",
-            title="Cannot start the simulator",
+            _(
+                "The simulator cannot listen on port {port}: {reason}. Choose another --port, or "
+                "0 for any free port."
+            ).format(port=args.port, reason=exc.strerror or exc),
+            title=_("Cannot start the simulator"),
         ) from exc
     except KeyboardInterrupt:
         pass
@@ -912,10 +1014,12 @@ def _cmd_tray(args: argparse.Namespace) -> int:
             _checked(source, lambda: resolve_api_url(checked_url))
     if _missing_display():
         raise _UsageError(
-            "no desktop display was found (DISPLAY and WAYLAND_DISPLAY are not set), and the "
-            "tray app needs a desktop session; on a server use 'solaxtray watch' or "
-            "'solaxtray fetch --demo'.",
-            title="Cannot start the tray app",
+            _(
+                "no desktop display was found (DISPLAY and WAYLAND_DISPLAY are not set), and the "
+                "tray app needs a desktop session; on a server use 'solaxtray watch' or "
+                "'solaxtray fetch --demo'."
+            ),
+            title=_("Cannot start the tray app"),
         )
     from dataclasses import fields as dataclass_fields
 
@@ -927,8 +1031,10 @@ def _cmd_tray(args: argparse.Namespace) -> int:
     elif backend is not None:
         logger.warning("This tray app version takes the API from its settings, not --backend")
         print(
-            "Note: the tray app uses the SolaX API chosen in its settings; --backend applies to "
-            "fetch and watch.",
+            _(
+                "Note: the tray app uses the SolaX API chosen in its settings; --backend applies "
+                "to fetch and watch."
+            ),
             file=sys.stderr,
         )
     from PySide6.QtCore import QObject, QTimer
@@ -1038,7 +1144,9 @@ def exit_status_for(exc: SolaxTrayError) -> int:
 def _say(title: str, message: str) -> None:
     """One error line on stderr: ``title: message``, with any overlong run of characters (a
     megabyte-long value quoted by some sentence) cut, so a line stays readable."""
-    print(f"{title}: {shorten_words(message)}", file=sys.stderr)
+    print(
+        _("{title}: {message}").format(title=title, message=shorten_words(message)), file=sys.stderr
+    )
 
 
 @contextlib.contextmanager
@@ -1058,11 +1166,40 @@ def _redacted_stdio() -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
+def _choose_language(arguments: Sequence[str]) -> str:
+    """Speak ``--lang``, else the ``language`` setting (not with ``--demo``, which never reads the
+    user's settings), else the environment's language, from here on: before the parser is built,
+    so that ``--help`` and argparse's own words are translated too."""
+    from solaxtray.core import i18n
+
+    lang: str | None = None
+    demo = False
+    for i, arg in enumerate(arguments):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(arguments):
+            lang = arguments[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.removeprefix("--lang=")
+        elif arg == "--demo":
+            demo = True
+    setting = None
+    if not demo and not lang:
+        from solaxtray.core.settings import SettingsStore
+
+        setting = SettingsStore(paths.settings_path()).peek_language() or None
+    language = i18n.configure(cli=lang, setting=setting)
+    i18n.install_argparse()
+    return language
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (the console script passes it to sys.exit)."""
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    _choose_language(arguments)
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # --help, --version, or a usage error already printed by argparse
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command == "simulate":
@@ -1109,7 +1246,7 @@ def _main(args: argparse.Namespace) -> int:
         _say(exc.title, exc.message)
         return exit_status_for(exc)
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        print(_("Interrupted."), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``solaxtray fetch --json | head``): nothing left to tell anyone.
@@ -1122,8 +1259,10 @@ def _main(args: argparse.Namespace) -> int:
             log_file = _logging_ready()
         logger.exception("Unexpected error", extra={"console": False})
         print(
-            "solaxtray stopped because of an unexpected error. The details are in the log file "
-            f"{log_file}; please include it when you report the problem.",
+            _(
+                "solaxtray stopped because of an unexpected error. The details are in the log "
+                "file {log_file}; please include it when you report the problem."
+            ).format(log_file=log_file),
             file=sys.stderr,
         )
         return EXIT_UNEXPECTED

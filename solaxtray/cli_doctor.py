@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, TextIO
 
 from solaxtray.core import paths
+from solaxtray.core.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from solaxtray.core.discovery import DeviceInfo
@@ -34,31 +35,40 @@ def add_commands(
     """Register ``doctor`` and ``inverters`` with the main parser."""
     doctor = commands.add_parser(
         "doctor",
-        help="check the whole set-up (keyring, credentials, server, serial numbers, tray, "
-        "notifications, start at login, folders) and say how to fix what is wrong; at most 10 "
-        "requests",
-        description="Every check prints ✓ (ok), ⚠ (warning) or ✗ (failed), one sentence and the "
-        "fix. Exit status 0 when nothing failed (warnings allowed), 1 when a check failed.",
+        help=_(
+            "check the whole set-up (keyring, credentials, server, serial numbers, tray, "
+            "notifications, start at login, folders) and say how to fix what is wrong; at "
+            "most 10 requests"
+        ),
+        description=_(
+            "Every check prints ✓ (ok), ⚠ (warning) or ✗ (failed), one sentence and the fix. "
+            "Exit status 0 when nothing failed (warnings allowed), 1 when a check failed."
+        ),
     )
     add_target_options(doctor, top=False)
     doctor.add_argument(
         "--json",
         action="store_true",
-        help='print {"checks": [{"id", "status", "title", "message", "fix"}]} as JSON',
+        help=_('print {"checks": [{"id", "status", "title", "message", "fix"}]} as JSON'),
     )
     inverters = commands.add_parser(
         "inverters",
-        help="list the inverters in the settings, or with --discover the account's inverters "
-        "(Developer API; one request per page)",
+        help=_(
+            "list the inverters in the settings, or with --discover the account's inverters "
+            "(Developer API; one request per page)"
+        ),
     )
     add_target_options(inverters, top=False)
     inverters.add_argument(
         "--discover",
         action="store_true",
-        help="ask SolaX Cloud for every inverter of the account (Developer API only; the tokenId "
-        "API cannot list them, and the command says where the numbers are printed)",
+        help=_(
+            "ask SolaX Cloud for every inverter of the account (Developer API only; the "
+            "tokenId API cannot list them, and the command says where the numbers are "
+            "printed)"
+        ),
     )
-    inverters.add_argument("--json", action="store_true", help='print {"inverters": [...]}')
+    inverters.add_argument("--json", action="store_true", help=_('print {"inverters": [...]}'))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,13 +87,13 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
     if args.demo:
         raise _UsageError(
-            "The doctor checks your own set-up, so it cannot run on the demo. Leave out --demo."
+            _("The doctor checks your own set-up, so it cannot run on the demo. Leave out --demo.")
         )
     settings = _load_settings()
     backend = _chosen_backend(args, settings)
     serials = args.sn or (settings.serials if backend == settings.backend else ())
     if args.api_url is not None and not args.api_url.strip():
-        raise _UsageError("--api-url was given an empty value. Give a server name or address.")
+        raise _UsageError(_("--api-url was given an empty value. Give a server name or address."))
     server = args.api_url if args.api_url is not None else saved_server(settings, backend)
     results = run_doctor(doctor_setup(settings, backend, serials, server))
     if args.json:
@@ -131,15 +141,18 @@ def _cmd_inverters(args: argparse.Namespace) -> int:
             sys.stdout.write("".join(f"{sn}\n" for sn in serials))
         else:
             sys.stdout.write(
-                "No inverter is set. 'solaxtray inverters --discover' lists the account's "
-                "inverters (Developer API).\n"
+                _(
+                    "No inverter is set. 'solaxtray inverters --discover' lists the account's "
+                    "inverters (Developer API)."
+                )
+                + "\n"
             )
         return 0
     if backend != BACKEND_DEVELOPER:
         if args.json:
-            _dump({"inverters": [], "message": WHERE_REGISTRATION_NUMBERS_ARE})
+            _dump({"inverters": [], "message": _(WHERE_REGISTRATION_NUMBERS_ARE)})
         else:
-            sys.stdout.write(WHERE_REGISTRATION_NUMBERS_ARE + "\n")
+            sys.stdout.write(_(WHERE_REGISTRATION_NUMBERS_ARE) + "\n")
         return 0
     devices = discover(args, settings)
     if args.json:
@@ -198,17 +211,24 @@ def _dump(value: object) -> None:
 
 def _print_devices(devices: Sequence[DeviceInfo], watched: set[str], out: TextIO) -> None:
     if not devices:
-        out.write("SolaX Cloud lists no inverter for this Developer API application.\n")
+        out.write(_("SolaX Cloud lists no inverter for this Developer API application.") + "\n")
         return
-    header = ("inverter serial", "registration no.", "model", "plant", "online", "watched")
+    header = (
+        _("inverter serial"),
+        _("registration no."),
+        _("model"),
+        _("plant"),
+        _("online"),
+        _("watched"),
+    )
     rows = [
         (
             d.device_sn,
             d.registration_no or "—",
             d.model or "—",
             d.plant or "—",
-            "—" if d.online is None else ("yes" if d.online else "no"),
-            "yes" if d.device_sn in watched else "no",
+            "—" if d.online is None else (_("yes") if d.online else _("no")),
+            _("yes") if d.device_sn in watched else _("no"),
         )
         for d in devices
     ]
@@ -217,6 +237,11 @@ def _print_devices(devices: Sequence[DeviceInfo], watched: set[str], out: TextIO
         out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         out.write("\n")
     out.write(
-        f"\n{len(devices)} inverter(s). Add one with --sn, or in the settings, by its inverter "
-        "serial.\n"
+        "\n"
+        + ngettext(
+            "{n} inverter. Add one with --sn, or in the settings, by its inverter serial.",
+            "{n} inverters. Add one with --sn, or in the settings, by its inverter serial.",
+            len(devices),
+        ).format(n=len(devices))
+        + "\n"
     )

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from solaxtray.core.errors import SolaxTrayError
+from solaxtray.core.i18n import N_, _
+from solaxtray.core.locale_format import format_date, format_datetime, format_number
 
 if TYPE_CHECKING:
     from solaxtray.core.history import DayFigures, HistoryStore, StoredRow
@@ -28,56 +30,66 @@ _SERIAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 class HistoryUsageError(SolaxTrayError):
     """A flag of ``history`` that cannot work; exit status 2."""
 
-    title = "Usage"
+    title = N_("Usage")
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``history`` subcommand to ``commands``."""
     history = commands.add_parser(
         "history",
-        help="print the stored uploads (or, with --daily, each day's energy) from the local "
-        "history; works offline, without credentials",
-        description="Print what solaxtray stored of each upload it fetched (the tray app, watch "
-        "and fetch all store them). Days are the plant's local days.",
+        help=_(
+            "print the stored uploads (or, with --daily, each day's energy) from the local "
+            "history; works offline, without credentials"
+        ),
+        description=_(
+            "Print what solaxtray stored of each upload it fetched (the tray app, watch and "
+            "fetch all store them). Days are the plant's local days."
+        ),
     )
     history.add_argument(
         "--sn",
         action="append",
         metavar="SN",
         default=argparse.SUPPRESS,
-        help="only this inverter (as fetched: the registration number, or the inverter serial "
-        "with the Developer API); repeat for several; default: all",
+        help=_(
+            "only this inverter (as fetched: the registration number, or the inverter serial "
+            "with the Developer API); repeat for several; default: all"
+        ),
     )
     history.add_argument(
         "--from",
         dest="first",
         metavar="YYYY-MM-DD",
-        help=f"first day (default: {DEFAULT_DAYS - 1} days before --to)",
+        help=_("first day (default: {days} days before --to)").format(days=DEFAULT_DAYS - 1),
     )
     history.add_argument(
         "--to",
         dest="last",
         metavar="YYYY-MM-DD",
-        help="last day, included (default: today at the plant)",
+        help=_("last day, included (default: today at the plant)"),
     )
     history.add_argument(
         "--daily",
         action="store_true",
-        help="one line per day and inverter plus the fleet (sn 'all'): yield, export, import, "
-        "consumption (kWh), self-consumption and autarky (%%), samples, partial",
+        help=_(
+            "one line per day and inverter plus the fleet (sn 'all'): yield, export, import, "
+            "consumption (kWh), self-consumption and autarky (%%), samples, partial"
+        ),
     )
     history.add_argument(
         "--demo",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="show the demo's made-up history (the past month of the built-in simulated plants) "
-        "instead of yours",
+        help=_(
+            "show the demo's made-up history (the past month of the built-in simulated "
+            "plants) instead of yours"
+        ),
     )
     history.add_argument(
         "--format",
         choices=("table", "csv", "json"),
         default="table",
-        help='table (default), csv, or json ({"rows": [...]}, with --daily {"days": [...]})',
+        help=_('table (default), csv, or json ({"rows": [...]}, with --daily {"days": [...]})'),
     )
 
 
@@ -91,8 +103,10 @@ def _day(text: str | None, flag: str) -> date | None:
         except ValueError:
             pass
     raise HistoryUsageError(
-        f"The date given to {flag} is not a calendar date written as YYYY-MM-DD, for example "
-        f"{date.today().isoformat()}."
+        _(
+            "The date given to {flag} is not a calendar date written as YYYY-MM-DD, for "
+            "example {example}."
+        ).format(flag=flag, example=date.today().isoformat())
     )
 
 
@@ -104,8 +118,10 @@ def _serials(given: Sequence[str] | None) -> list[str] | None:
         cleaned = text.strip()
         if not _SERIAL.fullmatch(cleaned):
             raise HistoryUsageError(
-                "A serial number given to --sn may hold only letters, digits, '-' and '_' "
-                "(at most 64)."
+                _(
+                    "A serial number given to --sn may hold only letters, digits, '-' and '_' (at "
+                    "most 64)."
+                )
             )
         out.append(cleaned)
     return out
@@ -121,7 +137,9 @@ def _match(store: HistoryStore, wanted: list[str] | None) -> list[str] | None:
         if sn.upper() in stored:
             found.append(stored[sn.upper()])
         else:
-            print(f"No history is stored for the serial number {sn}.", file=sys.stderr)
+            print(
+                _("No history is stored for the serial number {sn}.").format(sn=sn), file=sys.stderr
+            )
     return found
 
 
@@ -139,8 +157,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     first_given = _day(args.first, "--from")
     if first_given is not None and last_given is not None and first_given > last_given:
         raise HistoryUsageError(
-            f"The first day ({first_given.isoformat()}) is after the last day "
-            f"({last_given.isoformat()}); give --from a day before --to."
+            _(
+                "The first day ({first}) is after the last day ({last}); give --from a "
+                "day before --to."
+            ).format(first=first_given.isoformat(), last=last_given.isoformat())
         )
     wanted = _serials(getattr(args, "sn", None))
     if getattr(args, "demo", False):
@@ -151,14 +171,16 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         store = HistoryStore.open(path) if path.exists() else HistoryStore.in_memory()
     with store:
         if store.warning:
-            print(f"Warning: {store.warning}", file=sys.stderr)
+            print(_("Warning: {warning}").format(warning=store.warning), file=sys.stderr)
         sns = _match(store, wanted)
         last = last_given or plant_today(store, sns)
         first = first_given or last - timedelta(days=DEFAULT_DAYS - 1)
         if first > last:
             raise HistoryUsageError(
-                f"The first day ({first.isoformat()}) is after the last day ({last.isoformat()}); "
-                "give --from a day before --to."
+                _(
+                    "The first day ({first}) is after the last day ({last}); give --from a "
+                    "day before --to."
+                ).format(first=first.isoformat(), last=last.isoformat())
             )
         if args.daily:
             days = daily_figures(store, sns, first, last)
@@ -196,15 +218,15 @@ def _print_rows(rows: list[StoredRow], fmt: str, out: TextIO, first: date, last:
         out.write(_nothing(first, last))
     else:
         header = (
-            "Serial",
-            "Uploaded",
-            "Status",
-            "AC W",
-            "PV W",
-            "Grid W",
-            "Battery W",
-            "SOC %",
-            "Today kWh",
+            _("Serial"),
+            _("Uploaded"),
+            _("Status"),
+            _("AC W"),
+            _("PV W"),
+            _("Grid W"),
+            _("Battery W"),
+            _("SOC %"),
+            _("Today kWh"),
         )
         lines = []
         for row in rows:
@@ -212,8 +234,8 @@ def _print_rows(rows: list[StoredRow], fmt: str, out: TextIO, first: date, last:
             lines.append(
                 (
                     s.sn,
-                    row.local.strftime("%Y-%m-%d %H:%M:%S"),
-                    s.inverter_status.label if s.inverter_status is not None else "–",
+                    format_datetime(row.local),
+                    _(s.inverter_status.label) if s.inverter_status is not None else "–",
                     _fmt(s.ac_power),
                     _fmt(s.pv_total),
                     _fmt(s.feedin_power),
@@ -223,7 +245,7 @@ def _print_rows(rows: list[StoredRow], fmt: str, out: TextIO, first: date, last:
                 )
             )
         _table(header, lines, out, numeric=range(3, 9))
-        out.write("Grid W: + export, − import.  Battery W: + charging, − discharging.\n")
+        out.write(_("Grid W: + export, − import.  Battery W: + charging, − discharging.") + "\n")
 
 
 def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last: date) -> None:
@@ -238,20 +260,20 @@ def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last
         out.write(_nothing(first, last))
     else:
         header = (
-            "Day",
-            "Serial",
-            "Yield kWh",
-            "Export kWh",
-            "Import kWh",
-            "Used kWh",
-            "Self-use %",
-            "Autarky %",
-            "Samples",
-            "Complete",
+            _("Day"),
+            _("Serial"),
+            _("Yield kWh"),
+            _("Export kWh"),
+            _("Import kWh"),
+            _("Used kWh"),
+            _("Self-use %"),
+            _("Autarky %"),
+            _("Samples"),
+            _("Complete"),
         )
         lines = [
             (
-                d.date.isoformat(),
+                format_date(d.date),
                 d.sn,
                 _fmt(d.yield_kwh, 2),
                 _fmt(d.export_kwh, 2),
@@ -260,24 +282,30 @@ def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last
                 _fmt(d.self_consumption_pct, 1),
                 _fmt(d.autarky_pct, 1),
                 str(d.samples),
-                "partial" if d.partial else "yes",
+                _("partial") if d.partial else _("yes"),
             )
             for d in days
         ]
         _table(header, lines, out, numeric=range(2, 9))
         out.write(
-            "Used: yield + import − export.  Partial: uploads are missing for part of the day.\n"
+            _("Used: yield + import − export.  Partial: uploads are missing for part of the day.")
+            + "\n"
         )
 
 
 def _nothing(first: date, last: date) -> str:
-    return f"No history is stored from {first.isoformat()} to {last.isoformat()}.\n"
+    return (
+        _("No history is stored from {first} to {last}.").format(
+            first=format_date(first), last=format_date(last)
+        )
+        + "\n"
+    )
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "–"
-    return f"{value:,.{digits}f}"
+    return format_number(value, digits)
 
 
 def _table(

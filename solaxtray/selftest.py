@@ -453,6 +453,41 @@ def check_history() -> Iterator[CheckResult]:
     yield _ok(f"history database: SQLite {sqlite3.sqlite_version}, write-ahead log")
 
 
+SELFTEST_LANGUAGE = "de"
+SELFTEST_MESSAGE = "Token rejected"
+"""A message the self-test reads from one catalog: a frozen build without its catalogs (or
+with damaged ones) speaks English only, silently; this makes it a FAIL line."""
+
+
+def check_translations() -> Iterator[CheckResult]:
+    """Every catalog is there and loads with its plural rule, one translates a known message,
+    and Qt's own catalog for the standard buttons is there."""
+    import gettext
+
+    from solaxtray.core import i18n
+
+    missing = [lang for lang in i18n.LANGUAGES[1:] if not i18n.catalog_path(lang).is_file()]
+    if missing:
+        yield _fail(f"translations: no catalog for {', '.join(missing)} in {i18n.LOCALE_DIR}")
+        return
+    catalog = i18n.load_translations(SELFTEST_LANGUAGE)
+    if not isinstance(catalog, gettext.GNUTranslations):
+        yield _fail(f"translations: the {SELFTEST_LANGUAGE} catalog does not load")
+        return
+    words = catalog.gettext(SELFTEST_MESSAGE)
+    if words == SELFTEST_MESSAGE:
+        yield _fail(f"translations: the {SELFTEST_LANGUAGE} catalog lacks {SELFTEST_MESSAGE!r}")
+        return
+    yield _ok(
+        f"translations: {len(i18n.LANGUAGES) - 1} catalogs, {SELFTEST_MESSAGE!r} is {words!r}"
+    )
+    from PySide6.QtCore import QLibraryInfo
+
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    if not (folder / f"qtbase_{SELFTEST_LANGUAGE}.qm").is_file():
+        yield _warn(f"translations: Qt's own catalogs are missing in {folder}")
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("environment", check_environment),
     ("imports", check_imports),
@@ -462,6 +497,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("TLS", check_tls),
     ("simulator", check_simulator_fetch),
     ("history", check_history),
+    ("translations", check_translations),
 )
 
 

@@ -81,7 +81,8 @@ def spec_globals() -> dict[str, Any]:
 @pytest.mark.parametrize(
     "dest",
     [
-        "PySide6/Qt/translations/qtbase_de.qm",
+        "PySide6/Qt/translations/qtbase_ja.qm",
+        "PySide6/Qt/translations/qtdeclarative_de.qm",
         "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
         "PySide6/Qt/plugins/imageformats/libqjpeg.so",
         "PySide6/Qt/plugins/platforms/libqeglfs.so",
@@ -101,6 +102,9 @@ def test_spec_drops_what_a_tray_app_never_loads(spec_globals: dict[str, Any], de
     "dest",
     [
         "PySide6/Qt/plugins/platforms/libqxcb.so",
+        # Qt's own words for standard buttons, in the languages the app speaks.
+        "PySide6/Qt/translations/qtbase_de.qm",
+        "PySide6/Qt/translations/qtbase_pt_BR.qm",
         "PySide6/Qt/plugins/platforms/libqwayland.so",
         "PySide6/Qt/plugins/platforms/libqoffscreen.so",
         "PySide6/Qt/plugins/imageformats/libqico.so",
@@ -112,6 +116,18 @@ def test_spec_drops_what_a_tray_app_never_loads(spec_globals: dict[str, Any], de
 )
 def test_spec_keeps_what_the_app_needs(spec_globals: dict[str, Any], dest: str) -> None:
     assert not spec_globals["dropped"](dest)
+
+
+def test_spec_bundles_every_translation_catalog(spec_globals: dict[str, Any]) -> None:
+    """Where ``solaxtray.core.i18n`` looks for them in the frozen app: next to the package."""
+    from solaxtray.core.i18n import LANGUAGES
+
+    bundled = {
+        (Path(src).parent.parent.name, dest)
+        for src, dest in spec_globals["DATAS"]
+        if str(src).endswith("solaxtray.mo")
+    }
+    assert bundled == {(lang, f"solaxtray/locale/{lang}/LC_MESSAGES") for lang in LANGUAGES[1:]}
 
 
 def test_spec_keeps_exactly_the_qt_modules_the_app_imports(spec_globals: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from solaxtray.core.client import SolaxClient
 from solaxtray.core.clock import Clock
 from solaxtray.core.developer_api import DEFAULT_REGION, DeveloperClient, TokenCache
 from solaxtray.core.errors import ApiError, ConfigError, NetworkError, RateLimited, TokenRejected
+from solaxtray.core.i18n import _
 from solaxtray.core.models import Snapshot
 from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.servers import DEFAULT_API_URL
@@ -164,8 +165,10 @@ def normalise_backend_kind(kind: str) -> str:
     key = _ALIASES.get(key, key)
     if key not in BACKEND_KINDS:
         raise ConfigError(
-            "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
-            "“developer” (a client id and secret from the SolaX Developer Platform)."
+            _(
+                "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
+                "“developer” (a client id and secret from the SolaX Developer Platform)."
+            )
         )
     return key
 
@@ -188,7 +191,9 @@ def make_backend(
     if kind == TOKEN_BACKEND:
         if not token:
             raise ConfigError(
-                "No token is set. Copy the tokenId from the API page of your SolaX Cloud account."
+                _(
+                    "No token is set. Copy the tokenId from the API page of your SolaX Cloud account."
+                )
             )
         client = SolaxClient(
             token, api_url=api_url or DEFAULT_API_URL, timeout=timeout, clock=clock
@@ -196,8 +201,10 @@ def make_backend(
         return TokenBackend(client)
     if not client_id or not client_secret:
         raise ConfigError(
-            "The Developer API needs both a client id and a client secret. Copy them from your "
-            "application on the SolaX Developer Platform (developer.solaxcloud.com)."
+            _(
+                "The Developer API needs both a client id and a client secret. Copy them from "
+                "your application on the SolaX Developer Platform (developer.solaxcloud.com)."
+            )
         )
     return DeveloperClient(
         client_id,

@@ -24,6 +24,7 @@ from solaxtray.core.errors import (
     SerialUnknown,
     ServerError,
 )
+from solaxtray.core.i18n import _
 from solaxtray.core.models import Snapshot
 from solaxtray.core.parsing import (
     classify_failure,
@@ -144,14 +145,18 @@ class SolaxClient:
             return classify_failure(envelope, sn=sn)
         if status == 404:
             return ServerError(
-                f"The server {self._host} has no SolaX realtime data at this address (HTTP 404). "
-                "Check the server address in the settings.",
+                _(
+                    "The server {host} has no SolaX realtime data at this address (HTTP 404). Check "
+                    "the server address in the settings."
+                ).format(host=self._host),
                 sn=sn,
-                title="Wrong server address",
+                title=_("Wrong server address"),
             )
         return ServerError(
-            f"The server {self._host} refused the request (HTTP {status}). Check the server "
-            "address in the settings.",
+            _(
+                "The server {host} refused the request (HTTP {status}). Check the server address "
+                "in the settings."
+            ).format(host=self._host, status=status),
             sn=sn,
         )
 
@@ -160,18 +165,22 @@ def _checked_token(token: object) -> str:
     """The token as sent, or a ConfigError that names the problem (never the value)."""
     if not isinstance(token, str):
         raise ConfigError(
-            "The token must be kept as text. Enter the tokenId again exactly as SolaX Cloud "
-            "shows it."
+            _(
+                "The token must be kept as text. Enter the tokenId again exactly as SolaX Cloud "
+                "shows it."
+            )
         )
     token = token.strip()
     if not token:
         raise ConfigError(
-            "No token is set. Copy the tokenId from the API page of your SolaX Cloud account."
+            _("No token is set. Copy the tokenId from the API page of your SolaX Cloud account.")
         )
     if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
         raise ConfigError(
-            "The token contains spaces or characters a SolaX Cloud tokenId never has. Copy it "
-            "again from the API page of your SolaX Cloud account."
+            _(
+                "The token contains spaces or characters a SolaX Cloud tokenId never has. Copy "
+                "it again from the API page of your SolaX Cloud account."
+            )
         )
     return token
 
@@ -184,14 +193,18 @@ def _check_serial(sn: str, token: str) -> None:
     """
     if sn == token or looks_like_token(sn):
         raise SerialUnknown(
-            "The serial number looks like a token. Enter the 10-character registration number "
-            "printed on the Pocket WiFi, LAN or 4G dongle as the serial number.",
+            _(
+                "The serial number looks like a token. Enter the 10-character registration "
+                "number printed on the Pocket WiFi, LAN or 4G dongle as the serial number."
+            ),
             sn="",
         )
     if not _SERIAL.fullmatch(sn):
         shown = "".join(c for c in sn if c.isprintable())[:40]
         raise SerialUnknown(
-            f"“{shown}” is not a serial number. Enter the 10-character registration number "
-            "printed on the Pocket WiFi, LAN or 4G dongle (letters and digits only).",
+            _(
+                "“{shown}” is not a serial number. Enter the 10-character registration number "
+                "printed on the Pocket WiFi, LAN or 4G dongle (letters and digits only)."
+            ).format(shown=shown),
             sn=sn,
         )

@@ -58,6 +58,7 @@ from solaxtray.core.errors import (
     ServerError,
     TokenRejected,
 )
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import Snapshot
 from solaxtray.core.parsing import (
     UnreadableValue,
@@ -172,21 +173,27 @@ def resolve_developer_host(name_or_url: str) -> str:
     names = ", ".join(f"“{name}”" for name in REGION_HOSTS)
     if "://" not in text:
         raise ConfigError(
-            f"The Developer API server must be a region ({names}) or an address starting with "
-            "https://."
+            _(
+                "The Developer API server must be a region ({names}) or an address starting with "
+                "https://."
+            ).format(names=names)
         )
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise ConfigError("The Developer API server address is not a valid web address.") from None
+        raise ConfigError(
+            _("The Developer API server address is not a valid web address.")
+        ) from None
     host = parts.hostname or ""
     if parts.username is not None or parts.password is not None:
-        raise ConfigError("The server address must not contain a user name or password.")
+        raise ConfigError(_("The server address must not contain a user name or password."))
     if parts.query or parts.fragment or parts.path.strip("/"):
         raise ConfigError(
-            "Give the Developer API server as its bare address, for example "
-            f"{REGION_HOSTS[DEFAULT_REGION]}, without a path or a “?” part."
+            _(
+                "Give the Developer API server as its bare address, for example {example}, "
+                "without a path or a “?” part."
+            ).format(example=REGION_HOSTS[DEFAULT_REGION])
         )
     check_transport(text)
     netloc = host if ":" not in host else f"[{host}]"
@@ -234,8 +241,8 @@ class DeveloperClient:
         battery: bool = True,
         token_cache: TokenCache | None = None,
     ) -> None:
-        self._client_id = _checked_credential(client_id, "client id")
-        self._client_secret = _checked_credential(client_secret, "client secret")
+        self._client_id = _checked_credential(client_id, N_("client id"))
+        self._client_secret = _checked_credential(client_secret, N_("client secret"))
         register_secret(self._client_secret)
         self.base_url = resolve_developer_host(host)
         self._clock: Clock = clock if clock is not None else SystemClock()
@@ -244,7 +251,7 @@ class DeveloperClient:
             timeout=timeout,
             max_bytes=max_bytes,
             clock=self._clock,
-            carried="your access token",
+            carried=N_("your access token"),
         )
         self._battery = battery
         self._cache: TokenCache = token_cache if token_cache is not None else MemoryTokenCache()
@@ -398,9 +405,11 @@ class DeveloperClient:
             item = matched.get(sn)
             if item is None:
                 outcomes[sn] = SerialNotReporting(
-                    f"SolaX Cloud sent no data for {show_sn(sn)}. Check that it is the inverter's "
-                    "own serial number (not the dongle's registration number) and that the "
-                    "inverter shows as online in the SolaX Cloud app.",
+                    _(
+                        "SolaX Cloud sent no data for {sn}. Check that it is the inverter's own serial "
+                        "number (not the dongle's registration number) and that the inverter shows as "
+                        "online in the SolaX Cloud app."
+                    ).format(sn=show_sn(sn)),
                     sn=sn,
                 )
                 continue
@@ -524,16 +533,20 @@ class DeveloperClient:
         token = result.get("access_token") if isinstance(result, dict) else None
         if not isinstance(token, str) or not token.strip():
             raise MalformedResponse(
-                "SolaX Cloud's answer to the sign-in of the Developer API held no access token. "
-                "solaxtray will try again later.",
+                _(
+                    "SolaX Cloud's answer to the sign-in of the Developer API held no access token. "
+                    "solaxtray will try again later."
+                ),
                 sn="",
             )
         token = token.strip()
         if not usable_access_token(token):
             # It could not travel in an HTTP header (Latin-1 at most; an OAuth2 token is ASCII).
             raise MalformedResponse(
-                "SolaX Cloud's answer to the sign-in of the Developer API held an access token "
-                "with characters no access token has. solaxtray will try again later.",
+                _(
+                    "SolaX Cloud's answer to the sign-in of the Developer API held an access token "
+                    "with characters no access token has. solaxtray will try again later."
+                ),
                 sn="",
             )
         register_secret(token)
@@ -541,8 +554,10 @@ class DeveloperClient:
             lifetime = as_number(result.get("expires_in")) if isinstance(result, dict) else None
         except UnreadableValue:
             raise MalformedResponse(
-                "SolaX Cloud's answer to the sign-in of the Developer API gave a lifetime for the "
-                "access token far beyond any real one. solaxtray will try again later.",
+                _(
+                    "SolaX Cloud's answer to the sign-in of the Developer API gave a lifetime for "
+                    "the access token far beyond any real one. solaxtray will try again later."
+                ),
                 sn="",
             ) from None
         if lifetime is None or lifetime <= 0:
@@ -613,8 +628,10 @@ class DeveloperClient:
             result = [result]
         if not isinstance(result, list):
             raise MalformedResponse(
-                "SolaX Cloud's Developer API answer held no list of devices. solaxtray will try "
-                "again later.",
+                _(
+                    "SolaX Cloud's Developer API answer held no list of devices. solaxtray will try "
+                    "again later."
+                ),
                 sn=label,
             )
         return [item for item in result if isinstance(item, dict)]
@@ -670,15 +687,19 @@ class DeveloperClient:
         """Refuse, without spending a request, what cannot be an inverter serial."""
         if sn in (self._client_id, self._client_secret) or looks_like_token(sn):
             return SerialUnknown(
-                "The serial number looks like a credential. Enter the inverter's own serial "
-                "number, printed on its label, as the serial number.",
+                _(
+                    "The serial number looks like a credential. Enter the inverter's own serial "
+                    "number, printed on its label, as the serial number."
+                ),
                 sn="",
             )
         if not _SERIAL.fullmatch(sn):
             shown = "".join(c for c in sn if c.isprintable())[:40]
             return SerialUnknown(
-                f"“{shown}” is not a serial number. Enter the inverter's own serial number, "
-                "printed on its label (letters and digits only).",
+                _(
+                    "“{shown}” is not a serial number. Enter the inverter's own serial number, "
+                    "printed on its label (letters and digits only)."
+                ).format(shown=shown),
                 sn=sn,
             )
         return None
@@ -692,10 +713,12 @@ def _read(reply: Reply, label: str) -> tuple[dict[str, Any], int | None]:
         return {}, None
     if reply.status == 404:
         raise ServerError(
-            "The Developer API server has no realtime data at this address (HTTP 404). Check the "
-            "Developer API server in the settings.",
+            _(
+                "The Developer API server has no realtime data at this address (HTTP 404). Check "
+                "the Developer API server in the settings."
+            ),
             sn=label,
-            title="Wrong server address",
+            title=_("Wrong server address"),
         )
     envelope = decode_object(reply.body, label)
     return envelope, as_code(envelope.get("code"))
@@ -739,12 +762,15 @@ def _checked_credential(value: object, what: str) -> str:
     """The client id or secret as sent, or a ConfigError naming the problem (never the value)."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(
-            f"No Developer API {what} is set. {CREDENTIAL_WORDS}",
+            _("No Developer API {what} is set. {advice}").format(
+                what=_(what), advice=_(CREDENTIAL_WORDS)
+            ),
         )
     value = value.strip()
     if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
         raise ConfigError(
-            f"The Developer API {what} contains spaces or characters it never has. "
-            f"{CREDENTIAL_WORDS}"
+            _(
+                "The Developer API {what} contains spaces or characters it never has. {advice}"
+            ).format(what=_(what), advice=_(CREDENTIAL_WORDS))
         )
     return value

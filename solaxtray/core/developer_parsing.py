@@ -22,6 +22,7 @@ from solaxtray.core.errors import (
     ServerError,
     TokenRejected,
 )
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import InverterStatus, Snapshot
 from solaxtray.core.parsing import (
     THROTTLE_RETRY_AFTER,
@@ -52,10 +53,11 @@ DEVICE_CODES = frozenset({10500, 10505, 10506})
 QUOTA_RETRY_AFTER = 3600.0
 """No source says when a used-up allowance comes back: ask again after an hour."""
 
-CREDENTIAL_WORDS = (
+CREDENTIAL_WORDS = N_(
     "Copy the client id and client secret again from your application on the SolaX Developer "
     "Platform (developer.solaxcloud.com) and enter them in solaxtray."
 )
+"""Marked for translation; pass it through ``_()`` where it is shown."""
 
 
 def lower_keys(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -243,35 +245,44 @@ def _mean(values: Sequence[float]) -> float | None:
 
 def credentials_rejected(label: str) -> ApiError:
     return TokenRejected(
-        f"SolaX Cloud did not accept the Developer API client id and secret. {CREDENTIAL_WORDS}",
+        _("SolaX Cloud did not accept the Developer API client id and secret. {advice}").format(
+            advice=_(CREDENTIAL_WORDS)
+        ),
         sn=label,
-        title="Developer API sign-in refused",
+        title=_("Developer API sign-in refused"),
     )
 
 
 def token_still_rejected(label: str) -> ApiError:
     return TokenRejected(
-        "SolaX Cloud rejected the Developer API access token even after solaxtray signed in "
-        "again. Check that the application on the SolaX Developer Platform "
-        "(developer.solaxcloud.com) is still enabled, then enter its client id and secret again.",
+        _(
+            "SolaX Cloud rejected the Developer API access token even after solaxtray signed "
+            "in again. Check that the application on the SolaX Developer Platform "
+            "(developer.solaxcloud.com) is still enabled, then enter its client id and "
+            "secret again."
+        ),
         sn=label,
-        title="Developer API access refused",
+        title=_("Developer API access refused"),
     )
 
 
 def _no_access(label: str) -> ApiError:
     return TokenRejected(
-        "Your application on the SolaX Developer Platform has no access to realtime device "
-        "data. Grant it that access at developer.solaxcloud.com, then try again.",
+        _(
+            "Your application on the SolaX Developer Platform has no access to realtime "
+            "device data. Grant it that access at developer.solaxcloud.com, then try again."
+        ),
         sn=label,
-        title="Developer API access refused",
+        title=_("Developer API access refused"),
     )
 
 
 def _rate_limited(label: str) -> ApiError:
     return RateLimited(
-        "SolaX Cloud's Developer API is turning requests away because this application asked too "
-        "often. solaxtray will wait a minute before asking again.",
+        _(
+            "SolaX Cloud's Developer API is turning requests away because this application "
+            "asked too often. solaxtray will wait a minute before asking again."
+        ),
         sn=label,
         retry_after=THROTTLE_RETRY_AFTER,
     )
@@ -279,19 +290,21 @@ def _rate_limited(label: str) -> ApiError:
 
 def _quota_used(label: str) -> ApiError:
     return RateLimited(
-        "This Developer API application has used up its allowance of SolaX Cloud requests. "
-        "solaxtray will ask again in an hour.",
+        _(
+            "This Developer API application has used up its allowance of SolaX Cloud "
+            "requests. solaxtray will ask again in an hour."
+        ),
         sn=label,
         retry_after=QUOTA_RETRY_AFTER,
-        title="Request allowance used up",
+        title=_("Request allowance used up"),
     )
 
 
 def _busy(label: str) -> ApiError:
     return ServerError(
-        "SolaX Cloud says it is busy right now. solaxtray will try again later.",
+        _("SolaX Cloud says it is busy right now. solaxtray will try again later."),
         sn=label,
-        title="SolaX Cloud is busy",
+        title=_("SolaX Cloud is busy"),
     )
 
 
@@ -313,13 +326,17 @@ def _common_error(envelope: Mapping[str, Any], code: int | None, label: str) -> 
         return _busy(label)
     if code is None:
         return MalformedResponse(
-            "SolaX Cloud's Developer API answered without a result code. solaxtray will try "
-            "again later.",
+            _(
+                "SolaX Cloud's Developer API answered without a result code. solaxtray will try "
+                "again later."
+            ),
             sn=label,
         )
     return ServerError(
-        f"SolaX Cloud's Developer API refused the request with code {code}"
-        f"{quote_cloud_words(_cloud_words(envelope))}. solaxtray will try again later.",
+        _(
+            "SolaX Cloud's Developer API refused the request with code "
+            "{code}{cloud_words}. solaxtray will try again later."
+        ).format(code=code, cloud_words=quote_cloud_words(_cloud_words(envelope))),
         sn=label,
     )
 
@@ -333,11 +350,13 @@ def token_endpoint_error(envelope: Mapping[str, Any], code: int | None) -> ApiEr
 def data_error(envelope: Mapping[str, Any], code: int | None, label: str) -> ApiError:
     if code in DEVICE_CODES:
         return SerialUnknown(
-            f"SolaX Cloud does not let this Developer API application read "
-            f"{show_sn(label) if label else 'one of the serial numbers asked for'}. Enter the "
-            "inverter's own serial number (on its label, not the dongle's registration number) "
-            "and check that the inverter belongs to the account the application was made in.",
+            _(
+                "SolaX Cloud does not let this Developer API application read {sn}. Enter the "
+                "inverter's own serial number (on its label, not the dongle's registration "
+                "number) and check that the inverter belongs to the account the application was "
+                "made in."
+            ).format(sn=show_sn(label) if label else _("one of the serial numbers asked for")),
             sn=label,
-            title="Serial number not available",
+            title=_("Serial number not available"),
         )
     return _common_error(envelope, code, label)

@@ -28,6 +28,7 @@ from solaxtray.core.errors import (
     ServerError,
     TokenRejected,
 )
+from solaxtray.core.i18n import _
 from solaxtray.core.models import BatteryStatus, InverterStatus, InverterType, Snapshot
 from solaxtray.core.redact import looks_like_token, redact
 
@@ -110,9 +111,11 @@ class UnreadableValue(ValueError):
 def unreadable_answer(sn: str) -> MalformedResponse:
     """The error for an answer that held an ``UnreadableValue``."""
     return MalformedResponse(
-        f"SolaX Cloud's answer for {_show_sn(sn)} held a value far outside anything an inverter "
-        "reports (a number, a date or a nesting out of range), so solaxtray did not use it. "
-        "solaxtray will try again later.",
+        _(
+            "SolaX Cloud's answer for {sn} held a value far outside anything an inverter "
+            "reports (a number, a date or a nesting out of range), so solaxtray did not use "
+            "it. solaxtray will try again later."
+        ).format(sn=_show_sn(sn)),
         sn=sn,
     )
 
@@ -144,16 +147,20 @@ def _decode(body: bytes, sn: str) -> dict[str, Any]:
     stripped = body.strip()
     if not stripped:
         raise ServerError(
-            f"SolaX Cloud sent an empty answer for {_show_sn(sn)}. It is probably having a "
-            "short outage; solaxtray will try again later.",
+            _(
+                "SolaX Cloud sent an empty answer for {sn}. It is probably having a short "
+                "outage; solaxtray will try again later."
+            ).format(sn=_show_sn(sn)),
             sn=sn,
         )
     if _looks_like_html(stripped):
         raise ServerError(
-            f"SolaX Cloud answered with a web page instead of data for {_show_sn(sn)}, which "
-            "usually means maintenance. solaxtray will try again later.",
+            _(
+                "SolaX Cloud answered with a web page instead of data for {sn}, which usually "
+                "means maintenance. solaxtray will try again later."
+            ).format(sn=_show_sn(sn)),
             sn=sn,
-            title="SolaX Cloud under maintenance",
+            title=_("SolaX Cloud under maintenance"),
         )
     try:
         text = stripped.decode("utf-8-sig")
@@ -167,14 +174,18 @@ def _decode(body: bytes, sn: str) -> dict[str, Any]:
         data = json.loads(text)
     except (ValueError, RecursionError):
         raise MalformedResponse(
-            f"SolaX Cloud's answer for {_show_sn(sn)} was cut off or garbled and could not be "
-            "read. solaxtray will try again later.",
+            _(
+                "SolaX Cloud's answer for {sn} was cut off or garbled and could not be read. "
+                "solaxtray will try again later."
+            ).format(sn=_show_sn(sn)),
             sn=sn,
         ) from None
     if not isinstance(data, dict):
         raise MalformedResponse(
-            f"SolaX Cloud's answer for {_show_sn(sn)} was not in the expected format. "
-            "solaxtray will try again later.",
+            _(
+                "SolaX Cloud's answer for {sn} was not in the expected format. solaxtray will "
+                "try again later."
+            ).format(sn=_show_sn(sn)),
             sn=sn,
         )
     return data
@@ -219,14 +230,18 @@ def classify_failure(envelope: Mapping[str, Any], *, sn: str) -> ApiError:
     if kind is None:
         if not isinstance(envelope.get("success"), bool) or envelope.get("success") is True:
             return MalformedResponse(
-                f"SolaX Cloud's answer for {_show_sn(sn)} held no inverter data. "
-                "solaxtray will try again later.",
+                _(
+                    "SolaX Cloud's answer for {sn} held no inverter data. solaxtray will try again "
+                    "later."
+                ).format(sn=_show_sn(sn)),
                 sn=sn,
             )
         logger.info("Unrecognised failure answer for %s (code %s)", sn, code)
         return ServerError(
-            f"SolaX Cloud refused the request for {_show_sn(sn)}{_quote_cloud_words(said)}. "
-            "solaxtray will try again later.",
+            _(
+                "SolaX Cloud refused the request for {sn}{cloud_words}. solaxtray will try "
+                "again later."
+            ).format(sn=_show_sn(sn), cloud_words=_quote_cloud_words(said)),
             sn=sn,
         )
     return kind(sn)
@@ -269,34 +284,42 @@ def _kind_from_words(words: str) -> Callable[[str], ApiError] | None:
 
 def _token_rejected(sn: str) -> ApiError:
     return TokenRejected(
-        "SolaX Cloud did not accept the token. Copy the tokenId again from the API page of your "
-        "SolaX Cloud account and enter it in solaxtray (a token from the North America portal "
-        "works only with the “na” server).",
+        _(
+            "SolaX Cloud did not accept the token. Copy the tokenId again from the API page "
+            "of your SolaX Cloud account and enter it in solaxtray (a token from the North "
+            "America portal works only with the “na” server)."
+        ),
         sn=sn,
     )
 
 
 def _serial_unknown(sn: str) -> ApiError:
     return SerialUnknown(
-        f"SolaX Cloud does not know {_show_sn(sn)} for this token. Enter the 10-character "
-        "registration number printed on the Pocket WiFi, LAN or 4G dongle, not the inverter's "
-        "own serial number.",
+        _(
+            "SolaX Cloud does not know {sn} for this token. Enter the 10-character "
+            "registration number printed on the Pocket WiFi, LAN or 4G dongle, not the "
+            "inverter's own serial number."
+        ).format(sn=_show_sn(sn)),
         sn=sn,
     )
 
 
 def _serial_not_reporting(sn: str) -> ApiError:
     return SerialNotReporting(
-        f"SolaX Cloud knows {_show_sn(sn)} but has no data from it. Check that the dongle is "
-        "powered and shows as online in the SolaX Cloud app or website.",
+        _(
+            "SolaX Cloud knows {sn} but has no data from it. Check that the dongle is "
+            "powered and shows as online in the SolaX Cloud app or website."
+        ).format(sn=_show_sn(sn)),
         sn=sn,
     )
 
 
 def _throttled(sn: str) -> ApiError:
     return RateLimited(
-        "SolaX Cloud is turning requests away because this token asked more than 10 times in a "
-        "minute. solaxtray will wait a minute before asking again.",
+        _(
+            "SolaX Cloud is turning requests away because this token asked more than 10 "
+            "times in a minute. solaxtray will wait a minute before asking again."
+        ),
         sn=sn,
         banned=False,
         retry_after=THROTTLE_RETRY_AFTER,
@@ -305,38 +328,44 @@ def _throttled(sn: str) -> ApiError:
 
 def _day_quota(sn: str) -> ApiError:
     return RateLimited(
-        "This token has used up its 10,000 SolaX Cloud requests for today. solaxtray will ask "
-        "again in an hour.",
+        _(
+            "This token has used up its 10,000 SolaX Cloud requests for today. solaxtray "
+            "will ask again in an hour."
+        ),
         sn=sn,
         banned=False,
         retry_after=DAY_QUOTA_RETRY_AFTER,
-        title="Daily request limit reached",
+        title=_("Daily request limit reached"),
     )
 
 
 def _banned(sn: str) -> ApiError:
     return RateLimited(
-        "SolaX Cloud has blocked this token for an hour after repeated requests over its limit. "
-        "solaxtray will wait an hour before asking again.",
+        _(
+            "SolaX Cloud has blocked this token for an hour after repeated requests over its "
+            "limit. solaxtray will wait an hour before asking again."
+        ),
         sn=sn,
         banned=True,
         retry_after=BAN_RETRY_AFTER,
-        title="Blocked for an hour",
+        title=_("Blocked for an hour"),
     )
 
 
 def _busy(sn: str) -> ApiError:
     return ServerError(
-        "SolaX Cloud says it is busy right now. solaxtray will try again later.",
+        _("SolaX Cloud says it is busy right now. solaxtray will try again later."),
         sn=sn,
-        title="SolaX Cloud is busy",
+        title=_("SolaX Cloud is busy"),
     )
 
 
 def _generic_failure(sn: str) -> ApiError:
     return ServerError(
-        f"SolaX Cloud could not answer the request for {_show_sn(sn)} and gave no reason. "
-        "solaxtray will try again later.",
+        _(
+            "SolaX Cloud could not answer the request for {sn} and gave no reason. solaxtray "
+            "will try again later."
+        ).format(sn=_show_sn(sn)),
         sn=sn,
     )
 
@@ -349,15 +378,15 @@ def _quote_cloud_words(words: str) -> str:
         return ""
     if len(cleaned) > _MAX_QUOTED_TEXT:
         cleaned = cleaned[: _MAX_QUOTED_TEXT - 1] + "…"
-    return f" (it said: “{cleaned}”)"
+    return _(" (it said: “{words}”)").format(words=cleaned)
 
 
 def _show_sn(sn: str) -> str:
     """The serial as it may appear in a sentence: printable, short, and never token-shaped."""
     cleaned = "".join(c for c in sn if c.isprintable() and not c.isspace())[:32]
     if not cleaned or looks_like_token(cleaned):
-        return "this serial number"
-    return f"the serial number {cleaned}"
+        return _("this serial number")
+    return _("the serial number {sn}").format(sn=cleaned)
 
 
 def _snapshot(result: dict[str, Any], *, sn: str, fetched_at: datetime) -> Snapshot:

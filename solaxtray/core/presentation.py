@@ -30,6 +30,8 @@ from solaxtray.core.errors import (
     SolaxTrayError,
     TokenRejected,
 )
+from solaxtray.core.i18n import N_, _, ngettext
+from solaxtray.core.locale_format import format_number, format_time
 from solaxtray.core.models import BatteryStatus, InverterStatus, Snapshot
 
 DEFAULT_UPLOAD_INTERVAL_S = 300.0
@@ -199,7 +201,7 @@ class TrayState(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return _STATE_LABELS[self]
+        return _(_STATE_LABELS[self])
 
     @property
     def is_problem(self) -> bool:
@@ -207,15 +209,15 @@ class TrayState(enum.IntEnum):
 
 
 _STATE_LABELS: dict[TrayState, str] = {
-    TrayState.PRODUCING: "Producing",
-    TrayState.IDLE: "Idle",
-    TrayState.NIGHT: "Asleep for the night",
-    TrayState.IMPORTING: "Importing from the grid",
-    TrayState.STALE: "No recent data",
-    TrayState.ERROR: "Cannot get data",
-    TrayState.EPS: "Grid outage (EPS)",
-    TrayState.FAULT: "Fault",
-    TrayState.SETUP: "Setup needed",
+    TrayState.PRODUCING: N_("Producing"),
+    TrayState.IDLE: N_("Idle"),
+    TrayState.NIGHT: N_("Asleep for the night"),
+    TrayState.IMPORTING: N_("Importing from the grid"),
+    TrayState.STALE: N_("No recent data"),
+    TrayState.ERROR: N_("Cannot get data"),
+    TrayState.EPS: N_("Grid outage (EPS)"),
+    TrayState.FAULT: N_("Fault"),
+    TrayState.SETUP: N_("Setup needed"),
 }
 
 
@@ -230,7 +232,7 @@ class Problem:
     @property
     def sentence(self) -> str:
         """The one line the tooltip and popup show: "Token rejected — open Settings and ..."."""
-        return f"{self.title} — {self.action}"
+        return _("{title} — {action}").format(title=self.title, action=self.action)
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,12 +365,12 @@ def format_power_compact(watts: float) -> str:
         return f"{sign}{round(w):d}"
     kw = w / 1000.0
     if round(kw, 1) < 10:
-        return f"{sign}{kw:.1f}k"
+        return f"{sign}{format_number(kw, 1)}k"
     if round(kw) < 1000:
         return f"{sign}{round(kw):d}k"
     mw = kw / 1000.0
     if round(mw, 1) < 10:
-        return f"{sign}{mw:.1f}M"
+        return f"{sign}{format_number(mw, 1)}M"
     return f"{sign}{round(mw):d}M"
 
 
@@ -377,10 +379,10 @@ def format_power(watts: float | None) -> str:
     if watts is None or not math.isfinite(watts):
         return "—"
     if abs(watts) < 1000:
-        return f"{watts:.0f} W"
+        return f"{format_number(watts)} W"
     if abs(watts) < 1_000_000:
-        return f"{watts / 1000:.1f} kW"
-    return f"{watts / 1_000_000:.2f} MW"
+        return f"{format_number(watts / 1000, 1)} kW"
+    return f"{format_number(watts / 1_000_000, 2, grouping=False)} MW"
 
 
 def format_energy(kwh: float | None) -> str:
@@ -388,37 +390,39 @@ def format_energy(kwh: float | None) -> str:
     if kwh is None or not math.isfinite(kwh):
         return "—"
     if abs(kwh) < 1000:
-        return f"{kwh:.1f} kWh"
+        return f"{format_number(kwh, 1)} kWh"
     if abs(kwh) < 1_000_000:
-        return f"{kwh / 1000:.2f} MWh"
-    return f"{kwh / 1_000_000:.2f} GWh"
+        return f"{format_number(kwh / 1000, 2)} MWh"
+    return f"{format_number(kwh / 1_000_000, 2, grouping=False)} GWh"
 
 
 def format_percent(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "—"
-    return f"{value:.0f} %"
+    return f"{format_number(value, grouping=False)} %"
 
 
 def format_age(seconds: float | None) -> str:
     """How long ago: "just now", "45 s ago", "3 min ago", "2 h 5 min ago", "3 days ago"."""
     if seconds is None or not math.isfinite(seconds):
-        return "unknown"
+        return _("unknown")
     if seconds < -60:
         # Upload times are plant-local and clocks drift; a time far ahead is suspect, not news.
-        return "in the future (clock skew?)"
+        return _("in the future (clock skew?)")
     s = max(0, int(seconds))
     if s < 10:
-        return "just now"
+        return _("just now")
     if s < 60:
-        return f"{s} s ago"
+        return _("{seconds} s ago").format(seconds=s)
     if s < 3600:
-        return f"{s // 60} min ago"
+        return _("{minutes} min ago").format(minutes=s // 60)
     if s < 86400:
         h, m = divmod(s // 60, 60)
-        return f"{h} h {m} min ago" if m else f"{h} h ago"
+        if m:
+            return _("{hours} h {minutes} min ago").format(hours=h, minutes=m)
+        return _("{hours} h ago").format(hours=h)
     days = s // 86400
-    return f"{days} day ago" if days == 1 else f"{days} days ago"
+    return ngettext("{n} day ago", "{n} days ago", days).format(n=days)
 
 
 def format_local_clock(
@@ -427,12 +431,12 @@ def format_local_clock(
     """ "14:05": an epoch as this machine's wall clock (the plant's zone plays no part; the age
     estimate already turned the plant's time into an instant)."""
     if at is None or not math.isfinite(at):
-        return "unknown"
+        return _("unknown")
     try:
         wall = datetime.fromtimestamp(at + local_offset(at), UTC)
     except (OverflowError, OSError, ValueError):
-        return "unknown"
-    return wall.strftime("%H:%M")
+        return _("unknown")
+    return format_time(wall)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -441,21 +445,26 @@ def format_duration(seconds: float | None) -> str:
         return "—"
     s = max(0, round(seconds))
     if s < 60:
-        return f"{s} s"
+        return _("{seconds} s").format(seconds=s)
     if s < 3600:
         m, rest = divmod(s, 60)
-        return f"{m} min {rest} s" if rest and m < 5 else f"{m} min"
+        if rest and m < 5:
+            return _("{minutes} min {seconds} s").format(minutes=m, seconds=rest)
+        return _("{minutes} min").format(minutes=m)
     h, m = divmod(s // 60, 60)
-    return f"{h} h {m} min" if m else f"{h} h"
+    if m:
+        return _("{hours} h {minutes} min").format(hours=h, minutes=m)
+    return _("{hours} h").format(hours=h)
 
 
-TODAY_PHRASE = "{energy} today"
-"""One phrase with a placeholder, so a translation can order it as its language needs."""
+TODAY_PHRASE = N_("{energy} today")
+"""One phrase with a placeholder, so a translation can order it as its language needs (marked
+for translation; translated where used)."""
 
 
 def format_today(kwh: float) -> str:
     """ "25.6 kWh today"."""
-    return TODAY_PHRASE.format(energy=format_energy(kwh))
+    return _(TODAY_PHRASE).format(energy=format_energy(kwh))
 
 
 def fleet_status_line(power_w: float | None, soc: float | None, yield_kwh: float | None) -> str:
@@ -592,23 +601,26 @@ def inverter_title(inv: InverterInput) -> str:
 
     The type name comes first because owners recognise their inverter by model, not by serial.
     """
-    name = inv.name or _type_label(inv.snapshot) or "Inverter"
-    return f"{name} · SN {inv.sn}"
+    name = inv.name or _type_label(inv.snapshot) or _("Inverter")
+    return _("{name} · SN {sn}").format(name=name, sn=inv.sn)
 
 
 def _error_problem(error: ApiError) -> Problem:
-    action = "retrying automatically."
+    action = _("retrying automatically.")
     if isinstance(error, SerialUnknown):
-        action = "open Settings and enter the registration number printed on the dongle, not the inverter's serial."
+        action = _(
+            "open Settings and enter the registration number printed on the dongle, not the "
+            "inverter's serial."
+        )
     elif isinstance(error, SerialNotReporting):
-        action = "check that the dongle is powered and connected to Wi-Fi."
+        action = _("check that the dongle is powered and connected to Wi-Fi.")
     elif isinstance(error, ServerError):
-        action = "nothing to do; retrying automatically."
+        action = _("nothing to do; retrying automatically.")
     return Problem(error.title, action, error.message)
 
 
-_STATUS_SINCE_FOR = "{status} since {time} ({duration})"
-_STATUS_SINCE = "{status} since {time}"
+_STATUS_SINCE_FOR = N_("{status} since {time} ({duration})")
+_STATUS_SINCE = N_("{status} since {time}")
 
 
 def _inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Problem | None:
@@ -616,27 +628,30 @@ def _inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Probl
     if state is TrayState.FAULT and snap is not None:
         status = snap.inverter_status
         if status is not None and status.is_fault:
-            title = status.label
+            title = _(status.label)
             if inv.status_since is not None and now >= inv.status_since:
                 # "since 21:43 (12 min)"; under a minute the time alone, never "for 0 s".
-                fields = {"status": status.label, "time": format_local_clock(inv.status_since)}
+                fields = {"status": title, "time": format_local_clock(inv.status_since)}
                 if now - inv.status_since >= 60:
                     fields["duration"] = format_duration(now - inv.status_since)
-                    title = _STATUS_SINCE_FOR.format(**fields)
+                    title = _(_STATUS_SINCE_FOR).format(**fields)
                 else:
-                    title = _STATUS_SINCE.format(**fields)
+                    title = _(_STATUS_SINCE).format(**fields)
             return Problem(
                 title,
-                "look at the inverter's display; call your installer if it does not clear.",
+                _("look at the inverter's display; call your installer if it does not clear."),
             )
         return Problem(
-            "Battery fault",
-            "look at the battery and inverter displays; call your installer if it does not clear.",
+            _("Battery fault"),
+            _(
+                "look at the battery and inverter displays; call your installer if it does not "
+                "clear."
+            ),
         )
     if state is TrayState.EPS:
         return Problem(
-            "Grid outage: the inverter is in EPS mode",
-            "keep the load low until the grid returns.",
+            _("Grid outage: the inverter is in EPS mode"),
+            _("keep the load low until the grid returns."),
         )
     if inv.error is not None and condition_for_error(inv.error) is AppCondition.OK:
         return _error_problem(inv.error)
@@ -645,12 +660,14 @@ def _inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Probl
         return None
     if state is TrayState.STALE:
         if inv.upload_age_s is not None:
-            title = f"No new data for {format_duration(inv.upload_age_s)}"
+            title = _("No new data for {duration}").format(
+                duration=format_duration(inv.upload_age_s)
+            )
         else:
-            title = "No data yet"
-        return Problem(title, "check that the dongle is powered and connected to Wi-Fi.")
+            title = _("No data yet")
+        return Problem(title, _("check that the dongle is powered and connected to Wi-Fi."))
     if snap is not None and snap.bat_status is BatteryStatus.DISCONNECTED:
-        return Problem("Battery disconnected", "check the battery's breaker and cables.")
+        return Problem(_("Battery disconnected"), _("check the battery's breaker and cables."))
     return None
 
 
@@ -661,64 +678,65 @@ def condition_problem(
     the API in use (a Developer API user has no tokenId to paste)."""
     if backend == BACKEND_DEVELOPER and condition in _DEVELOPER_TEXTS:
         title, action = _DEVELOPER_TEXTS[condition]
-        return Problem(title, action, detail or "")
+        return Problem(_(title), _(action), detail or "")
     texts: dict[AppCondition, tuple[str, str]] = {
         AppCondition.NO_TOKEN: (
-            "Setup needed",
-            "open Settings and paste the tokenId from SolaX Cloud (Service → API).",
+            N_("Setup needed"),
+            N_("open Settings and paste the tokenId from SolaX Cloud (Service → API)."),
         ),
         AppCondition.NO_SERIALS: (
-            "No inverter configured",
-            "open Settings and add the registration number printed on the dongle.",
+            N_("No inverter configured"),
+            N_("open Settings and add the registration number printed on the dongle."),
         ),
         AppCondition.TOKEN_REJECTED: (
-            "Token rejected",
-            "open Settings and paste the tokenId from SolaX Cloud.",
+            N_("Token rejected"),
+            N_("open Settings and paste the tokenId from SolaX Cloud."),
         ),
         AppCondition.RATE_LIMITED: (
-            "Too many requests",
-            "polling slows down by itself; close other apps that use the same token.",
+            N_("Too many requests"),
+            N_("polling slows down by itself; close other apps that use the same token."),
         ),
         AppCondition.BANNED: (
-            "SolaX Cloud blocked requests for an hour",
-            "polling resumes by itself; close other apps that use the same token.",
+            N_("SolaX Cloud blocked requests for an hour"),
+            N_("polling resumes by itself; close other apps that use the same token."),
         ),
         AppCondition.KEYRING_LOCKED: (
-            "Keyring locked",
-            "unlock your keyring, then choose Retry in Settings.",
+            N_("Keyring locked"),
+            N_("unlock your keyring, then choose Retry in Settings."),
         ),
         AppCondition.KEYRING_MISSING: (
-            "No keyring available",
-            "start a Secret Service keyring (GNOME Keyring, KWallet) or set SOLAXTRAY_TOKEN.",
+            N_("No keyring available"),
+            N_("start a Secret Service keyring (GNOME Keyring, KWallet) or set SOLAXTRAY_TOKEN."),
         ),
         AppCondition.NO_NETWORK: (
-            "No connection to SolaX Cloud",
-            "check the internet connection; retrying automatically.",
+            N_("No connection to SolaX Cloud"),
+            N_("check the internet connection; retrying automatically."),
         ),
         AppCondition.SERVER_TROUBLE: (
-            "SolaX Cloud is having trouble",
-            "nothing to do; retrying automatically.",
+            N_("SolaX Cloud is having trouble"),
+            N_("nothing to do; retrying automatically."),
         ),
     }
     if condition not in texts:
         return None
     title, action = texts[condition]
-    return Problem(title, action, detail or "")
+    return Problem(_(title), _(action), detail or "")
 
 
 _DEVELOPER_TEXTS: dict[AppCondition, tuple[str, str]] = {
     AppCondition.NO_TOKEN: (
-        "Setup needed",
-        "open Settings and enter the client id and secret from the SolaX Developer Platform.",
+        N_("Setup needed"),
+        N_("open Settings and enter the client id and secret from the SolaX Developer Platform."),
     ),
     AppCondition.TOKEN_REJECTED: (
-        "Client id and secret rejected",
-        "open Settings and check the client id and secret.",
+        N_("Client id and secret rejected"),
+        N_("open Settings and check the client id and secret."),
     ),
     AppCondition.KEYRING_MISSING: (
-        "No keyring available",
-        "start a Secret Service keyring (GNOME Keyring, KWallet) or set "
-        "SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET.",
+        N_("No keyring available"),
+        N_(
+            "start a Secret Service keyring (GNOME Keyring, KWallet) or set SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET."
+        ),
     ),
 }
 
@@ -783,7 +801,7 @@ def build_view(fleet: FleetInput) -> TrayView:
                 state=state,
                 title=inverter_title(inv),
                 snapshot=snap,
-                status_label=status.label if status is not None else None,
+                status_label=_(status.label) if status is not None else None,
                 status_since=inv.status_since,
                 type_label=_type_label(snap),
                 upload_age_s=inv.upload_age_s,
@@ -823,14 +841,16 @@ def build_view(fleet: FleetInput) -> TrayView:
                 problem = view.problem
                 if len(inverter_views) > 1:
                     problem = Problem(
-                        f"{view.sn}: {problem.title}", problem.action, problem.message
+                        _("{sn}: {title}").format(sn=view.sn, title=problem.title),
+                        problem.action,
+                        problem.message,
                     )
                 break
 
     yield_today = fleet_yield_today(fleet.inverters)
     multiple = len(fleet.inverters) > 1
     short_notes = tuple(
-        f"{inv.sn}: {inv.short_note}" if multiple else inv.short_note
+        _("{sn}: {note}").format(sn=inv.sn, note=inv.short_note) if multiple else inv.short_note
         for inv in fleet.inverters
         if inv.short_note
     )
@@ -883,18 +903,20 @@ def _tooltip(
     lines = [f"{APP_NAME} · {fleet_status_line(power, soc, yield_today)}"]
     second = state.label
     if state is TrayState.STALE and all(v.snapshot is None for v in inverters):
-        second = "Waiting for the first data"
+        second = _("Waiting for the first data")
     # A clock time, not "28 s ago": the tooltip is rebuilt only when a poll brings news (nothing
     # ticks while idle), and an absolute time stays true in between.
     ages = [v.upload_age_s for v in inverters if v.upload_age_s is not None]
     if ages and state is not TrayState.SETUP:
-        second += f" · updated {format_local_clock(now - min(ages), local_offset)}"
+        second = _("{state} · updated {time}").format(
+            state=second, time=format_local_clock(now - min(ages), local_offset)
+        )
     lines.append(second)
     if len(inverters) > 1:
         for v in inverters:
             label = v.state.label
             if v.snapshot is None and v.problem is None:
-                label = "waiting for data"
+                label = _("waiting for data")
             shown = format_power(_power_of(v.snapshot) if v.snapshot else None)
             lines.append(f"{v.sn}: {shown} · {label}")
     if problem is not None:

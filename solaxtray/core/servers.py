@@ -14,6 +14,7 @@ import ipaddress
 from urllib.parse import urlsplit, urlunsplit
 
 from solaxtray.core.errors import ConfigError
+from solaxtray.core.i18n import _
 from solaxtray.core.redact import shown
 
 V1_PATH = "/proxyApp/proxy/api/"
@@ -76,8 +77,10 @@ def resolve_api_url(name_or_url: str) -> str:
     text = name_or_url.strip() if isinstance(name_or_url, str) else ""
     if not text:
         raise ConfigError(
-            "The server address is empty. Use a server name such as "
-            f"{_names_sentence()}, or an https:// address."
+            _(
+                "The server address is empty. Use a server name such as {names}, or an "
+                "https:// address."
+            ).format(names=_names_sentence())
         )
     key = text.lower()
     key = _ALIASES.get(key, key)
@@ -85,25 +88,29 @@ def resolve_api_url(name_or_url: str) -> str:
         return KNOWN_SERVERS[key]
     if "://" not in text:
         raise ConfigError(
-            "The server address is neither a known server name "
-            f"({_names_sentence()}) nor an address starting with https://."
+            _(
+                "The server address is neither a known server name ({names}) nor an "
+                "address starting with https://."
+            ).format(names=_names_sentence())
         )
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise ConfigError("The server address is not a valid web address.") from None
+        raise ConfigError(_("The server address is not a valid web address.")) from None
     scheme = parts.scheme.lower()
     host = parts.hostname or ""
     if scheme not in ("http", "https") or not host:
-        raise ConfigError("The server address must start with https:// and name a server.")
+        raise ConfigError(_("The server address must start with https:// and name a server."))
     if parts.username is not None or parts.password is not None:
-        raise ConfigError("The server address must not contain a user name or password.")
+        raise ConfigError(_("The server address must not contain a user name or password."))
     if parts.query or parts.fragment:
         # A pasted example URL may carry a tokenId; the address is stored in plain settings.
         raise ConfigError(
-            "The server address must not contain a “?” part; give the address without the "
-            "token and serial number."
+            _(
+                "The server address must not contain a “?” part; give the address without the "
+                "token and serial number."
+            )
         )
     check_transport(text)
     path = parts.path or "/"
@@ -126,7 +133,7 @@ def check_transport(url: str) -> None:
         parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:
-        raise ConfigError("The server address is not a valid web address.") from None
+        raise ConfigError(_("The server address is not a valid web address.")) from None
     scheme = parts.scheme.lower()
     if scheme == "https" and host:
         return
@@ -134,10 +141,12 @@ def check_transport(url: str) -> None:
         return
     if scheme == "http":
         raise ConfigError(
-            f"The server address uses plain http:// to {shown(host) or 'an unnamed host'}, which "
-            "would send the token readable by anyone on the way. Use https://."
+            _(
+                "The server address uses plain http:// to {host}, which would send the token "
+                "readable by anyone on the way. Use https://."
+            ).format(host=shown(host) or _("an unnamed host"))
         )
-    raise ConfigError("The server address must start with https://.")
+    raise ConfigError(_("The server address must start with https://."))
 
 
 def _names_sentence() -> str:

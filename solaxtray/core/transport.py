@@ -48,6 +48,7 @@ from solaxtray.core.errors import (
     RateLimited,
     ServerError,
 )
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.parsing import THROTTLE_RETRY_AFTER
 from solaxtray.core.redact import install_filter, redact, shown
 from solaxtray.core.servers import check_transport, is_loopback_host
@@ -238,7 +239,7 @@ class HttpTransport:
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Clock | None = None,
-        carried: str = "the token",
+        carried: str = N_("the token"),
     ) -> None:
         check_transport(base_url)
         install_filter(THIRD_PARTY_LOGGERS)
@@ -354,30 +355,47 @@ class HttpTransport:
                 target = urlsplit(response.headers.get("Location", "")).hostname
             except ValueError:  # a Location that is not an address at all
                 target = None
-            where = f" to {shown(target)}" if target else ""
+            if target:
+                words = _(
+                    "The server {host} answered with a redirect to {target} (HTTP {status}). "
+                    "solaxtray does not follow redirects, so {carried} cannot reach another "
+                    "server; check the server address in the settings."
+                ).format(
+                    host=self.host, target=shown(target), status=status, carried=_(self._carried)
+                )
+            else:
+                words = _(
+                    "The server {host} answered with a redirect (HTTP {status}). solaxtray does "
+                    "not follow redirects, so {carried} cannot reach another server; check the "
+                    "server address in the settings."
+                ).format(host=self.host, status=status, carried=_(self._carried))
             raise ServerError(
-                f"The server {self.host} answered with a redirect{where} (HTTP {status}). "
-                f"solaxtray does not follow redirects, so {self._carried} cannot reach another "
-                "server; check the server address in the settings.",
+                words,
                 sn=sn,
-                title="Server address moved",
+                title=_("Server address moved"),
             )
         if status == 503:
             raise ServerError(
-                "SolaX Cloud is unavailable for now (HTTP 503), usually for maintenance or "
-                "overload. solaxtray will try again later.",
+                _(
+                    "SolaX Cloud is unavailable for now (HTTP 503), usually for maintenance or "
+                    "overload. solaxtray will try again later."
+                ),
                 sn=sn,
             )
         if status >= 500:
             raise ServerError(
-                f"SolaX Cloud had an internal error (HTTP {status}). solaxtray will try again "
-                "later; if this lasts, check the server address in the settings.",
+                _(
+                    "SolaX Cloud had an internal error (HTTP {status}). solaxtray will try again "
+                    "later; if this lasts, check the server address in the settings."
+                ).format(status=status),
                 sn=sn,
             )
         if status == 429:
             raise RateLimited(
-                "SolaX Cloud is turning requests away because too many were sent. solaxtray "
-                "will wait before asking again.",
+                _(
+                    "SolaX Cloud is turning requests away because too many were sent. solaxtray will "
+                    "wait before asking again."
+                ),
                 sn=sn,
                 retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
@@ -401,17 +419,21 @@ class HttpTransport:
 
     def _timed_out(self, sn: str) -> NetworkError:
         return NetworkError(
-            f"SolaX Cloud ({self.host}) did not answer within {self.deadline:g} seconds. "
-            "solaxtray will try again later.",
+            _(
+                "SolaX Cloud ({host}) did not answer within {deadline:g} seconds. solaxtray will "
+                "try again later."
+            ).format(host=self.host, deadline=self.deadline),
             sn=sn,
-            title="SolaX Cloud not answering",
+            title=_("SolaX Cloud not answering"),
         )
 
     def _too_large(self, sn: str) -> MalformedResponse:
         return MalformedResponse(
-            f"The server {self.host} sent far more data than a SolaX Cloud answer holds "
-            f"(over {self.max_bytes // 1024} KiB), so solaxtray stopped reading. Check the "
-            "server address in the settings.",
+            _(
+                "The server {host} sent far more data than a SolaX Cloud answer holds (over "
+                "{size} KiB), so solaxtray stopped reading. Check the server address in the "
+                "settings."
+            ).format(host=self.host, size=self.max_bytes // 1024),
             sn=sn,
         )
 
@@ -431,36 +453,44 @@ class HttpTransport:
         ):
             # The host name cannot be encoded for a look-up (a label over 63 characters, say).
             return NetworkError(
-                f"The server name {host} cannot be looked up: it is not a valid host name. Check "
-                "the server address.",
+                _(
+                    "The server name {host} cannot be looked up: it is not a valid host name. Check "
+                    "the server address."
+                ).format(host=host),
                 sn=sn,
             )
         if any(isinstance(e, UnicodeError) for e in chain):
             # http.client sends headers as Latin-1: an access token (or a tokenId) with other
             # characters cannot be sent at all. Nothing reached the server.
             return MalformedResponse(
-                f"The request to {host} could not be sent because a value in it (such as an "
-                "access token from the server) holds characters that cannot travel in an HTTP "
-                "request. solaxtray will try again later.",
+                _(
+                    "The request to {host} could not be sent because a value in it (such as an "
+                    "access token from the server) holds characters that cannot travel in an HTTP "
+                    "request. solaxtray will try again later."
+                ).format(host=host),
                 sn=sn,
-                title="Request could not be sent",
+                title=_("Request could not be sent"),
             )
         if any(
             isinstance(e, requests.exceptions.SSLError | ssl.SSLError | urllib3.exceptions.SSLError)
             for e in chain
         ):
             return NetworkError(
-                f"The secure connection to {host} could not be verified, so nothing was sent. "
-                "The computer's date may be wrong, or a network device is intercepting HTTPS.",
+                _(
+                    "The secure connection to {host} could not be verified, so nothing was sent. The "
+                    "computer's date may be wrong, or a network device is intercepting HTTPS."
+                ).format(host=host),
                 sn=sn,
-                title="Secure connection failed",
+                title=_("Secure connection failed"),
             )
         if any(
             isinstance(e, urllib3.exceptions.NameResolutionError | socket.gaierror) for e in chain
         ):
             return NetworkError(
-                f"The server name {host} could not be found. Check that this computer is "
-                "connected to the internet.",
+                _(
+                    "The server name {host} could not be found. Check that this computer is "
+                    "connected to the internet."
+                ).format(host=host),
                 sn=sn,
             )
         if any(
@@ -468,15 +498,19 @@ class HttpTransport:
             for e in chain
         ):
             return NetworkError(
-                f"This computer has no network route to {host}. Check the internet connection.",
+                _(
+                    "This computer has no network route to {host}. Check the internet connection."
+                ).format(host=host),
                 sn=sn,
             )
         if any(isinstance(e, ConnectionRefusedError) for e in chain) or any(
             isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain
         ):
             return NetworkError(
-                f"The server {host} refused the connection. SolaX Cloud may be down, or the "
-                "server address in the settings may be wrong.",
+                _(
+                    "The server {host} refused the connection. SolaX Cloud may be down, or the "
+                    "server address in the settings may be wrong."
+                ).format(host=host),
                 sn=sn,
             )
         # After the refusals: urllib3's NewConnectionError is, for history's sake, a subclass of
@@ -497,15 +531,19 @@ class HttpTransport:
             for e in chain
         ):
             return NetworkError(
-                f"The connection to {host} broke off before the answer was complete. "
-                "solaxtray will try again later.",
+                _(
+                    "The connection to {host} broke off before the answer was complete. solaxtray "
+                    "will try again later."
+                ).format(host=host),
                 sn=sn,
-                title="Connection interrupted",
+                title=_("Connection interrupted"),
             )
         if isinstance(exc, requests.exceptions.ContentDecodingError):
             return MalformedResponse(
-                f"The answer from {host} could not be decompressed. solaxtray will try again "
-                "later.",
+                _(
+                    "The answer from {host} could not be decompressed. solaxtray will try again "
+                    "later."
+                ).format(host=host),
                 sn=sn,
             )
         if not isinstance(exc, requests.RequestException | urllib3.exceptions.HTTPError | OSError):
@@ -516,7 +554,9 @@ class HttpTransport:
                 redact(str(exc)),
             )
         return NetworkError(
-            f"The request to {host} failed ({type(exc).__name__}). solaxtray will try again later.",
+            _("The request to {host} failed ({error}). solaxtray will try again later.").format(
+                host=host, error=type(exc).__name__
+            ),
             sn=sn,
         )
 

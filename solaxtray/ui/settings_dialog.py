@@ -57,6 +57,7 @@ from solaxtray.core.errors import (
     SolaxTrayError,
     TokenRejected,
 )
+from solaxtray.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, ngettext
 from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_power
@@ -82,37 +83,46 @@ FRAME_ALLOWANCE_PX = 16
 KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 """The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 TEST_TIMEOUT_S = 30.0
-DEFAULT_SERVER_LABEL = "Default (www.solaxcloud.com)"
+DEFAULT_SERVER_LABEL = N_("Default (www.solaxcloud.com)")
 
 BACKEND_LABELS: dict[str, str] = {
-    BACKEND_TOKEN: "tokenId (SolaX Cloud API page)",
-    BACKEND_DEVELOPER: "Developer API (client id and secret, for accounts made since September 2026)",
+    BACKEND_TOKEN: N_("tokenId (SolaX Cloud API page)"),
+    BACKEND_DEVELOPER: N_(
+        "Developer API (client id and secret, for accounts made since September 2026)"
+    ),
 }
 BACKEND_HELP: dict[str, str] = {
     BACKEND_TOKEN: (
-        "Accounts made before September 2026: sign in at www.solaxcloud.com, open Service → API "
-        "and copy the tokenId. Inverters are named by the 10-character registration number of "
-        "their Pocket WiFi/LAN/4G dongle."
+        N_(
+            "Accounts made before September 2026: sign in at www.solaxcloud.com, open "
+            "Service → API and copy the tokenId. Inverters are named by the 10-character "
+            "registration number of their Pocket WiFi/LAN/4G dongle."
+        )
     ),
     BACKEND_DEVELOPER: (
-        "Accounts made since September 2026 have no tokenId: sign in at developer.solaxcloud.com, "
-        "create an application (or open yours) and copy its client id and client secret. "
-        "Inverters are named by their own serial number, printed on the inverter's label, not by "
-        "the dongle's registration number."
+        N_(
+            "Accounts made since September 2026 have no tokenId: sign in at "
+            "developer.solaxcloud.com, create an application (or open yours) and copy its "
+            "client id and client secret. Inverters are named by their own serial number, "
+            "printed on the inverter's label, not by the dongle's registration number."
+        )
     ),
 }
 SERIAL_TITLES: dict[str, str] = {
-    BACKEND_TOKEN: "Inverters (dongle registration numbers)",
-    BACKEND_DEVELOPER: "Inverters (the inverters' own serial numbers)",
+    BACKEND_TOKEN: N_("Inverters (dongle registration numbers)"),
+    BACKEND_DEVELOPER: N_("Inverters (the inverters' own serial numbers)"),
 }
 SERIAL_FIELD_LABELS: dict[str, tuple[str, str]] = {
-    BACKEND_TOKEN: ("Add a &registration number:", "Registration number to add"),
-    BACKEND_DEVELOPER: ("Add an inverter's &serial number:", "Inverter serial number to add"),
+    BACKEND_TOKEN: (N_("Add a &registration number:"), N_("Registration number to add")),
+    BACKEND_DEVELOPER: (
+        N_("Add an inverter's &serial number:"),
+        N_("Inverter serial number to add"),
+    ),
 }
 """The visible label (with its keyboard mnemonic) and the accessible name of the serial field."""
 SERIAL_LIST_LABELS: dict[str, tuple[str, str]] = {
-    BACKEND_TOKEN: ("&Watched dongles:", "Watched dongle registration numbers"),
-    BACKEND_DEVELOPER: ("&Watched inverters:", "Watched inverter serial numbers"),
+    BACKEND_TOKEN: (N_("&Watched dongles:"), N_("Watched dongle registration numbers")),
+    BACKEND_DEVELOPER: (N_("&Watched inverters:"), N_("Watched inverter serial numbers")),
 }
 SERIAL_LIST_ROWS = 4
 """Rows the serial list shows before it scrolls."""
@@ -120,30 +130,30 @@ DEFAULT_LOW_SOC = 20
 """The threshold offered when the low-battery alert is switched on."""
 WIDE_SCREEN_PX = 1100
 """From this free width on, the form stands in two columns (it then fits 1366x768 unscrolled)."""
-DEMO_NOTE = (
-    "This is the demo: it shows its own simulated inverters and saves nothing. Your settings, "
-    "keyring and request budget are not touched."
+DEMO_NOTE = N_(
+    "This is the demo: it shows its own simulated inverters and saves nothing. Your "
+    "settings, keyring and request budget are not touched."
 )
-DEMO_SERIALS_NOTE = "The demo's simulated inverters cannot be changed."
+DEMO_SERIALS_NOTE = N_("The demo's simulated inverters cannot be changed.")
 SERIAL_PLACEHOLDERS: dict[str, str] = {
-    BACKEND_TOKEN: "10 letters and digits, printed on the dongle",
-    BACKEND_DEVELOPER: "Serial number on the inverter's label",
+    BACKEND_TOKEN: N_("10 letters and digits, printed on the dongle"),
+    BACKEND_DEVELOPER: N_("Serial number on the inverter's label"),
 }
 REGION_LABELS: dict[str, str] = {
-    "eu": "Europe (openapi-eu.solaxcloud.com)",
-    "cn": "China (openapi-cn.solaxcloud.com)",
-    "in": "India (openapi-in.solaxcloud.com)",
+    "eu": N_("Europe (openapi-eu.solaxcloud.com)"),
+    "cn": N_("China (openapi-cn.solaxcloud.com)"),
+    "in": N_("India (openapi-in.solaxcloud.com)"),
 }
 
 NOTIFY_LABELS: dict[str, str] = {
-    "fault": "Inverter fault",
-    "eps": "Grid outage (EPS)",
-    "recovery": "Back to normal",
-    "offline": "No data / offline",
-    "token_rejected": "Token or credentials rejected",
-    "rate_limited": "Too many requests",
-    "low_soc": "Low battery",
-    "weak_string": "Weak PV string",
+    "fault": N_("Inverter fault"),
+    "eps": N_("Grid outage (EPS)"),
+    "recovery": N_("Back to normal"),
+    "offline": N_("No data / offline"),
+    "token_rejected": N_("Token or credentials rejected"),
+    "rate_limited": N_("Too many requests"),
+    "low_soc": N_("Low battery"),
+    "weak_string": N_("Weak PV string"),
 }
 
 
@@ -174,28 +184,30 @@ class _Tested(NamedTuple):
     fingerprint: str
 
 
-SIGNED_IN = (
-    "Signed in: SolaX Cloud accepted the client id and secret. Add an inverter's serial "
-    "number to test reading it as well."
+SIGNED_IN = N_(
+    "Signed in: SolaX Cloud accepted the client id and secret. Add an inverter's "
+    "serial number to test reading it as well."
 )
-SIGNED_IN_BEFORE = (
-    "The client id and secret are in use: the app holds a valid access token from them, so no "
-    "request was needed. Add an inverter's serial number to test reading it as well."
+SIGNED_IN_BEFORE = N_(
+    "The client id and secret are in use: the app holds a valid access token from "
+    "them, so no request was needed. Add an inverter's serial number to test reading "
+    "it as well."
 )
-FORM_ONLY = (
-    "The tokenId has the right form. SolaX Cloud checks a tokenId only together with a "
-    "registration number, so no request was sent: add a registration number, then test again."
+FORM_ONLY = N_(
+    "The tokenId has the right form. SolaX Cloud checks a tokenId only together with "
+    "a registration number, so no request was sent: add a registration number, then "
+    "test again."
 )
 
 
 class _NotAgain(SolaxTrayError):
     """The same credentials were just rejected: another try only counts towards a ban."""
 
-    title = "Not tested again"
+    title = N_("Not tested again")
 
 
 class _BudgetUsed(SolaxTrayError):
-    title = "Request budget used up"
+    title = N_("Request budget used up")
 
 
 BackendFactory = Callable[..., Any]
@@ -223,9 +235,13 @@ def _default_credentials_store() -> Any:
 
 def describe_snapshot(snap: Snapshot) -> str:
     """The test result in words: "Connected: X3-Hybrid-G4 · SN ABC1234567 — Normal Mode, 2.4 kW"."""
-    kind = snap.inverter_type.label if snap.inverter_type is not None else "Inverter"
-    status = snap.inverter_status.label if snap.inverter_status is not None else "status unknown"
-    return f"Connected: {kind} · SN {snap.sn} — {status}, {format_power(snap.ac_power)}"
+    kind = snap.inverter_type.label if snap.inverter_type is not None else _("Inverter")
+    status = (
+        _(snap.inverter_status.label) if snap.inverter_status is not None else _("status unknown")
+    )
+    return _("Connected: {kind} · SN {sn} — {status}, {power}").format(
+        kind=kind, sn=snap.sn, status=status, power=format_power(snap.ac_power)
+    )
 
 
 class SettingsDialog(QDialog):
@@ -260,7 +276,7 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("SolaX Tray settings")
+        self.setWindowTitle(_("SolaX Tray settings"))
         self.setObjectName("solaxtray-settings")
         self.settings = settings
         self._store = store
@@ -311,16 +327,16 @@ class SettingsDialog(QDialog):
         self.columns.addLayout(layout, 1)
         self.columns.addLayout(right, 1)
 
-        self.demo_note = QLabel(DEMO_NOTE, self.content)
+        self.demo_note = QLabel(_(DEMO_NOTE), self.content)
         self.demo_note.setWordWrap(True)
         self.demo_note.setVisible(self._demo)
         layout.addWidget(self.demo_note)
 
-        account_box = QGroupBox("SolaX account", self)
+        account_box = QGroupBox(_("SolaX account"), self)
         account_layout = QVBoxLayout(account_box)
         self.backend_combo = QComboBox(account_box)
         for kind, label in BACKEND_LABELS.items():
-            self.backend_combo.addItem(label, kind)
+            self.backend_combo.addItem(_(label), kind)
         # The longest choice would otherwise set the width of the whole dialog.
         self.backend_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -336,13 +352,13 @@ class SettingsDialog(QDialog):
         self.token_panel = QWidget(account_box)
         token_layout = QVBoxLayout(self.token_panel)
         token_layout.setContentsMargins(0, 0, 0, 0)
-        self.token_status = QLabel("Checking the keyring…", self.token_panel)
+        self.token_status = QLabel(_(_("Checking the keyring…")), self.token_panel)
         self.token_status.setWordWrap(True)
         self.token_edit = QLineEdit(self.token_panel)
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token_edit.setPlaceholderText("Paste the tokenId from SolaX Cloud (Service → API)")
+        self.token_edit.setPlaceholderText(_("Paste the tokenId from SolaX Cloud (Service → API)"))
         self.token_edit.returnPressed.connect(self.save_token)
-        self.save_token_button = QPushButton("Save token", self.token_panel)
+        self.save_token_button = QPushButton(_("Save token"), self.token_panel)
         self.save_token_button.clicked.connect(self.save_token)
         token_layout.addWidget(self.token_status)
         _label_for(self.token_edit, "&tokenId:", "tokenId", token_layout)
@@ -355,36 +371,40 @@ class SettingsDialog(QDialog):
         self.developer_panel = QWidget(account_box)
         dev_layout = QFormLayout(self.developer_panel)
         dev_layout.setContentsMargins(0, 0, 0, 0)
-        self.credentials_status = QLabel("Checking the keyring…", self.developer_panel)
+        self.credentials_status = QLabel(_(_("Checking the keyring…")), self.developer_panel)
         self.credentials_status.setWordWrap(True)
         dev_layout.addRow(self.credentials_status)
         self.client_id_edit = QLineEdit(self.developer_panel)
         self.client_id_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.client_id_edit.setPlaceholderText("From your application on developer.solaxcloud.com")
+        self.client_id_edit.setPlaceholderText(
+            _("From your application on developer.solaxcloud.com")
+        )
         dev_layout.addRow(
             _label_for(self.client_id_edit, "Client &id:", "Client id"), self.client_id_edit
         )
         self.client_secret_edit = QLineEdit(self.developer_panel)
         self.client_secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.client_secret_edit.setPlaceholderText("Shown beside the client id")
+        self.client_secret_edit.setPlaceholderText(_("Shown beside the client id"))
         self.client_secret_edit.returnPressed.connect(self.save_credentials)
         dev_layout.addRow(
             _label_for(self.client_secret_edit, "Client &secret:", "Client secret"),
             self.client_secret_edit,
         )
-        self.save_credentials_button = QPushButton("Save client id and secret", self)
+        self.save_credentials_button = QPushButton(_("Save client id and secret"), self)
         self.save_credentials_button.clicked.connect(self.save_credentials)
         dev_layout.addRow("", self.save_credentials_button)
         account_layout.addWidget(self.developer_panel)
 
         row = QHBoxLayout()
-        self.retry_button = QPushButton("Retry", account_box)
+        self.retry_button = QPushButton(_("Retry"), account_box)
         self.retry_button.clicked.connect(self.load_secret_state)
         self.retry_button.hide()
-        self.test_button = QPushButton("Test connection", account_box)
+        self.test_button = QPushButton(_("Test connection"), account_box)
         self.test_button.setToolTip(
-            "Checks the token or the client id and secret with SolaX Cloud; with a serial number "
-            "in the list, also reads the first inverter."
+            _(
+                "Checks the token or the client id and secret with SolaX Cloud; with a serial "
+                "number in the list, also reads the first inverter."
+            )
         )
         self.test_button.clicked.connect(self.test_connection)
         row.addStretch(1)
@@ -397,7 +417,7 @@ class SettingsDialog(QDialog):
         account_layout.addWidget(self.test_result)
         layout.addWidget(account_box)
 
-        self.serial_box = QGroupBox(SERIAL_TITLES[BACKEND_TOKEN], self)
+        self.serial_box = QGroupBox(_(SERIAL_TITLES[BACKEND_TOKEN]), self)
         serial_layout = QVBoxLayout(self.serial_box)
         self.serial_list = QListWidget(self.serial_box)
         # A handful of rows, not Qt's default 192 px of empty list: most users have one inverter,
@@ -406,9 +426,9 @@ class SettingsDialog(QDialog):
         self.serial_list.setMaximumHeight(self.fontMetrics().height() * SERIAL_LIST_ROWS + 12)
         self.serial_edit = QLineEdit(self.serial_box)
         self.serial_edit.returnPressed.connect(self.add_serial)
-        self.add_serial_button = QPushButton("Add", self.serial_box)
+        self.add_serial_button = QPushButton(_("Add"), self.serial_box)
         self.add_serial_button.clicked.connect(self.add_serial)
-        self.remove_serial_button = QPushButton("Remove", self.serial_box)
+        self.remove_serial_button = QPushButton(_("Remove"), self.serial_box)
         self.remove_serial_button.clicked.connect(self.remove_serial)
         self.serial_edit_label = _label_for(self.serial_edit, "", "")
         self.serial_list_label = _label_for(self.serial_list, "", "")
@@ -436,7 +456,7 @@ class SettingsDialog(QDialog):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.server_combo.setMinimumContentsLength(24)
-        self.server_combo.addItem(DEFAULT_SERVER_LABEL, None)
+        self.server_combo.addItem(_(DEFAULT_SERVER_LABEL), None)
         for name, url in KNOWN_SERVERS.items():
             self.server_combo.addItem(f"{name} — {url}", name)
         self.server_combo.activated.connect(lambda _i: self._apply())
@@ -452,35 +472,49 @@ class SettingsDialog(QDialog):
         )
         self.region_combo.setMinimumContentsLength(24)
         for name, label in REGION_LABELS.items():
-            self.region_combo.addItem(label, name)
+            self.region_combo.addItem(_(label), name)
         self.region_combo.activated.connect(lambda _i: self._apply())
         region_edit = self.region_combo.lineEdit()
         if region_edit is not None:
             region_edit.editingFinished.connect(self._apply)
         self.form.addRow(
-            _label_for(self.region_combo, "Developer API re&gion:", "Developer API region"),
+            _label_for(self.region_combo, _("Developer API re&gion:"), _("Developer API region")),
             self.region_combo,
         )
 
         self.stale_spin = QSpinBox(self)
         self.stale_spin.setRange(1, 24 * 60)
-        self.stale_spin.setSuffix(" min")
+        self.stale_spin.setSuffix(_(" min"))
         self.stale_spin.valueChanged.connect(lambda _v: self._apply())
         self.form.addRow(
-            _label_for(self.stale_spin, "No-data alert a&fter:", "No-data alert after (minutes)"),
+            _label_for(
+                self.stale_spin, _("No-data alert a&fter:"), _("No-data alert after (minutes)")
+            ),
             self.stale_spin,
         )
 
-        self.autostart_check = QCheckBox("Start SolaX Tray when I &log in", self)
+        self.autostart_check = QCheckBox(_("Start SolaX Tray when I &log in"), self)
         self.autostart_check.toggled.connect(self._on_autostart)
         self.form.addRow("", self.autostart_check)
+
+        self.language_combo = QComboBox(self)
+        self.language_combo.addItem(_("System language"), "")
+        for code in LANGUAGES:
+            # Each language in its own words: someone lost in a foreign language finds theirs.
+            self.language_combo.addItem(LANGUAGE_NAMES[code], code)
+        self.language_combo.setToolTip(_("The new language is used from the next start."))
+        self.language_combo.activated.connect(lambda _i: self._apply())
+        self.form.addRow(
+            _label_for(self.language_combo, _("La&nguage:"), _("Language")),
+            self.language_combo,
+        )
         right.addLayout(self.form)
 
-        notify_box = QGroupBox("Notify me about", self)
+        notify_box = QGroupBox(_("Notify me about"), self)
         notify_layout = QVBoxLayout(notify_box)
         self.notify_checks: dict[str, QCheckBox] = {}
         for f in fields(NotifySettings):
-            check = QCheckBox(NOTIFY_LABELS.get(f.name, f.name.replace("_", " ")), notify_box)
+            check = QCheckBox(_(NOTIFY_LABELS.get(f.name, f.name.replace("_", " "))), notify_box)
             check.toggled.connect(lambda _on: self._apply())
             self.notify_checks[f.name] = check
             if f.name != "low_soc":
@@ -490,9 +524,9 @@ class SettingsDialog(QDialog):
             # two can never say different things ("Off" beside a ticked box).
             self.low_soc_spin = QSpinBox(notify_box)
             self.low_soc_spin.setRange(1, 99)
-            self.low_soc_spin.setPrefix("below ")
+            self.low_soc_spin.setPrefix(_("below "))
             self.low_soc_spin.setSuffix(" %")
-            self.low_soc_spin.setAccessibleName("Low battery alert below (percent)")
+            self.low_soc_spin.setAccessibleName(_("Low battery alert below (percent)"))
             self.low_soc_spin.valueChanged.connect(lambda _v: self._apply())
             check.toggled.connect(self.low_soc_spin.setEnabled)
             row = QHBoxLayout()
@@ -514,7 +548,7 @@ class SettingsDialog(QDialog):
 
         if self._demo:
             self.backend_combo.setEnabled(False)
-            demo_text = "Demo mode: the built-in simulator needs no secrets."
+            demo_text = _("Demo mode: the built-in simulator needs no secrets.")
             self.token_status.setText(demo_text)
             self.credentials_status.setText(demo_text)
             for widget in (
@@ -536,7 +570,7 @@ class SettingsDialog(QDialog):
         serials = settings.serials if settings.backend == self._shown_backend else ()
         if self._demo:
             serials = self._demo_serials
-            self.serial_error.setText(DEMO_SERIALS_NOTE)
+            self.serial_error.setText(_(DEMO_SERIALS_NOTE))
         self.serial_list.addItems(list(serials))
         self._serials_by_backend = {settings.backend: settings.serials}
         index = self.server_combo.findData(settings.api_url)
@@ -558,6 +592,8 @@ class SettingsDialog(QDialog):
         self.notify_checks["low_soc"].setChecked(low_on)
         self.low_soc_spin.setEnabled(low_on)
         self.autostart_check.setChecked(settings.start_at_login)
+        language = self.language_combo.findData(settings.language)
+        self.language_combo.setCurrentIndex(max(0, language))
         self._show_backend(self._shown_backend)
 
     @property
@@ -580,17 +616,17 @@ class SettingsDialog(QDialog):
         if index >= 0 and self.backend_combo.currentIndex() != index:
             self.backend_combo.setCurrentIndex(index)
         developer = kind == BACKEND_DEVELOPER
-        self.backend_help.setText(BACKEND_HELP[kind])
+        self.backend_help.setText(_(BACKEND_HELP[kind]))
         self.token_panel.setVisible(not developer)
         self.developer_panel.setVisible(developer)
-        self.serial_box.setTitle(SERIAL_TITLES[kind])
-        self.serial_edit.setPlaceholderText(SERIAL_PLACEHOLDERS[kind])
+        self.serial_box.setTitle(_(SERIAL_TITLES[kind]))
+        self.serial_edit.setPlaceholderText(_(SERIAL_PLACEHOLDERS[kind]))
         for label, widget, (text, name) in (
             (self.serial_edit_label, self.serial_edit, SERIAL_FIELD_LABELS[kind]),
             (self.serial_list_label, self.serial_list, SERIAL_LIST_LABELS[kind]),
         ):
-            label.setText(text)
-            widget.setAccessibleName(name)
+            label.setText(_(text))
+            widget.setAccessibleName(_(name))
         self.form.setRowVisible(self.server_combo, not developer)
         self.form.setRowVisible(self.region_combo, developer)
         self._sync_retry()
@@ -608,11 +644,14 @@ class SettingsDialog(QDialog):
             ""
             if restored or not self._serials_by_backend[old]
             else (
-                "The two APIs name inverters by different numbers: add the "
-                + (
-                    "inverters' own serial numbers (on their labels)."
-                    if kind == BACKEND_DEVELOPER
-                    else "10-character registration numbers of the dongles."
+                _(
+                    "The two APIs name inverters by different numbers: add the inverters' own "
+                    "serial numbers (on their labels)."
+                )
+                if kind == BACKEND_DEVELOPER
+                else _(
+                    "The two APIs name inverters by different numbers: add the 10-character "
+                    "registration numbers of the dongles."
                 )
             )
         )
@@ -728,6 +767,7 @@ class SettingsDialog(QDialog):
             "stale_minutes": self.stale_spin.value(),
             "notify": notify,
             "start_at_login": self.autostart_check.isChecked(),
+            "language": str(self.language_combo.currentData() or ""),
         }
         if not self._demo:
             changes["backend"] = self._shown_backend
@@ -750,17 +790,17 @@ class SettingsDialog(QDialog):
             self._store.save(settings)
         except (ConfigError, OSError) as exc:
             text = exc.message if isinstance(exc, ConfigError) else str(exc)
-            self.message.setText(f"The settings could not be saved: {text}")
+            self.message.setText(_("The settings could not be saved: {text}").format(text=text))
             return False
         self.settings = settings
-        self.message.setText("Saved.")
+        self.message.setText(_("Saved."))
         logger.info("settings saved")
         emit(self.applied, settings)
         return True
 
     def add_serial(self) -> None:
         if self._demo:
-            self.serial_error.setText(DEMO_SERIALS_NOTE)
+            self.serial_error.setText(_(DEMO_SERIALS_NOTE))
             return
         try:
             (sn,) = normalize_serials([self.serial_edit.text()], self._shown_backend)
@@ -768,7 +808,7 @@ class SettingsDialog(QDialog):
             self.serial_error.setText(exc.message)
             return
         if sn in self._listed_serials():
-            self.serial_error.setText(f"{sn} is already in the list.")
+            self.serial_error.setText(_("{sn} is already in the list.").format(sn=sn))
             return
         self.serial_error.setText("")
         self.serial_list.addItem(sn)
@@ -777,11 +817,11 @@ class SettingsDialog(QDialog):
 
     def remove_serial(self) -> None:
         if self._demo:
-            self.serial_error.setText(DEMO_SERIALS_NOTE)
+            self.serial_error.setText(_(DEMO_SERIALS_NOTE))
             return
         row = self.serial_list.currentRow()
         if row < 0:
-            self.serial_error.setText("Select a serial number to remove.")
+            self.serial_error.setText(_("Select a serial number to remove."))
             return
         self.serial_list.takeItem(row)
         self.serial_error.setText("")
@@ -836,7 +876,7 @@ class SettingsDialog(QDialog):
 
     def load_token_state(self) -> None:
         """Ask the keyring where the token is, on a worker thread with a time limit."""
-        self._set_token_state(TokenState.LOADING, "Checking the keyring…")
+        self._set_token_state(TokenState.LOADING, _("Checking the keyring…"))
         store = self._token_store
         self._caller.call(
             store.status, self._on_status, timeout_s=KEYRING_TIMEOUT_S, name="solaxtray-keyring"
@@ -847,18 +887,20 @@ class SettingsDialog(QDialog):
             self._set_token_state(*_keyring_trouble(error))
             return
         describe = getattr(status, "describe", None)
-        text = describe() if callable(describe) else "Token status unknown."
+        text = describe() if callable(describe) else _("Token status unknown.")
         source = getattr(status, "source", "none")
         if source == "env":
             self._set_token_state(TokenState.ENV, text)
         elif getattr(status, "is_set", False):
-            self._set_token_state(TokenState.SET, "A token is stored in the keyring.")
+            self._set_token_state(TokenState.SET, _("A token is stored in the keyring."))
         else:
-            self._set_token_state(TokenState.NOT_SET, "No token yet. " + _SETUP_HINT)
+            self._set_token_state(
+                TokenState.NOT_SET, _("No token yet. {hint}").format(hint=_(_SETUP_HINT))
+            )
 
     def load_credentials_state(self) -> None:
         """Ask the keyring whether the client id and secret are there (worker thread, limit)."""
-        self._set_credentials_state(TokenState.LOADING, "Checking the keyring…")
+        self._set_credentials_state(TokenState.LOADING, _("Checking the keyring…"))
         store = self._credentials_store
         self._caller.call(
             store.status,
@@ -880,16 +922,21 @@ class SettingsDialog(QDialog):
             self._set_credentials_state(TokenState.ENV, text)
         elif have_id and have_secret:
             self._set_credentials_state(
-                TokenState.SET, "A client id and secret are stored in the keyring."
+                TokenState.SET, _("A client id and secret are stored in the keyring.")
             )
         elif have_id or have_secret:
-            missing = "client secret" if have_id else "client id"
             self._set_credentials_state(
                 TokenState.NOT_SET,
-                f"The {missing} is missing. Enter both and choose Save client id and secret.",
+                _("The client secret is missing. Enter both and choose Save client id and secret.")
+                if have_id
+                else _(
+                    "The client id is missing. Enter both and choose Save client id and secret."
+                ),
             )
         else:
-            self._set_credentials_state(TokenState.NOT_SET, "No client id yet. " + _DEV_HINT)
+            self._set_credentials_state(
+                TokenState.NOT_SET, _("No client id yet. {hint}").format(hint=_(_DEV_HINT))
+            )
 
     def save_token(self) -> None:
         from solaxtray.core.secrets import check_token
@@ -901,14 +948,14 @@ class SettingsDialog(QDialog):
             return
         store = self._token_store
         self.save_token_button.setEnabled(False)
-        self.token_status.setText("Saving the token in the keyring…")
+        self.token_status.setText(_("Saving the token in the keyring…"))
 
         def done(_result: object, error: BaseException | None) -> None:
             if error is not None:
                 self._set_token_state(*_keyring_trouble(error))
                 return
             self.token_edit.clear()
-            text = "The token is saved in the keyring."
+            text = _("The token is saved in the keyring.")
             if warning:
                 text += " " + warning
             self._set_token_state(TokenState.SET, text)
@@ -923,22 +970,27 @@ class SettingsDialog(QDialog):
         from solaxtray.core.secrets import check_credential
 
         try:
-            client_id = check_credential(self.client_id_edit.text(), "client id")
-            secret = check_credential(self.client_secret_edit.text(), "client secret")
+            client_id = check_credential(self.client_id_edit.text(), N_("client id"))
+            secret = check_credential(self.client_secret_edit.text(), N_("client secret"))
         except SecretStoreError as exc:
-            self.credentials_status.setText(f"{exc.title}: {exc.message}")
+            self.credentials_status.setText(
+                _("{title}: {message}").format(title=exc.title, message=exc.message)
+            )
             return
         store = self._credentials_store
         self.save_credentials_button.setEnabled(False)
-        self.credentials_status.setText("Saving the client id and secret in the keyring…")
+        self.credentials_status.setText(_("Saving the client id and secret in the keyring…"))
 
         def done(_result: object, error: BaseException | None) -> None:
             if (
                 isinstance(error, SecretStoreError)
                 and not isinstance(error, SecretStoreLocked)
-                and error.title == "Credentials not saved"  # refused before storing anything
+                and error.title == _("Credentials not saved")  # refused before storing anything
             ):
-                self._set_credentials_state(TokenState.NOT_SET, f"{error.title}: {error.message}")
+                self._set_credentials_state(
+                    TokenState.NOT_SET,
+                    _("{title}: {message}").format(title=error.title, message=error.message),
+                )
                 return
             if error is not None:
                 self._set_credentials_state(*_keyring_trouble(error))
@@ -946,7 +998,7 @@ class SettingsDialog(QDialog):
             self.client_id_edit.clear()
             self.client_secret_edit.clear()
             self._set_credentials_state(
-                TokenState.SET, "The client id and secret are saved in the keyring."
+                TokenState.SET, _("The client id and secret are saved in the keyring.")
             )
             emit(self.credentials_changed)
 
@@ -981,7 +1033,7 @@ class SettingsDialog(QDialog):
                 client_id, secret = typed if all(typed) else credentials.get()
                 if not client_id or not secret:
                     raise ConfigError(
-                        "Enter the client id and secret first.", title="No credentials"
+                        _("Enter the client id and secret first."), title=_("No credentials")
                     )
                 check(fingerprint(BACKEND_DEVELOPER, host, client_id, secret))
                 cache = None
@@ -1008,7 +1060,7 @@ class SettingsDialog(QDialog):
             def open_backend() -> tuple[Any, str]:
                 token = typed_token or store.get()
                 if not token:
-                    raise ConfigError("Enter the token first.", title="No token")
+                    raise ConfigError(_("Enter the token first."), title=_("No token"))
                 check(fingerprint(BACKEND_TOKEN, api_url, token))
                 backend = factory(BACKEND_TOKEN, api_url=api_url, token=token)
                 return backend, fingerprint(BACKEND_TOKEN, api_url, token)
@@ -1022,11 +1074,20 @@ class SettingsDialog(QDialog):
 
         def check(print_: str) -> None:
             if print_ in rejected:
-                what = "client id and secret" if kind == BACKEND_DEVELOPER else "token"
+                if kind == BACKEND_DEVELOPER:
+                    raise _NotAgain(
+                        _(
+                            "SolaX Cloud rejected this client id and secret a moment ago. Another "
+                            "try would only count towards its hour-long block of the account: "
+                            "change the client id and secret (or the server) first."
+                        )
+                    )
                 raise _NotAgain(
-                    f"SolaX Cloud rejected this {what} a moment ago. Another try would only "
-                    "count towards its hour-long block of the account: change the "
-                    f"{what} (or the server) first."
+                    _(
+                        "SolaX Cloud rejected this token a moment ago. Another try would only "
+                        "count towards its hour-long block of the account: change the token (or "
+                        "the server) first."
+                    )
                 )
 
         def run() -> _Tested:
@@ -1045,9 +1106,11 @@ class SettingsDialog(QDialog):
                 )
                 if ledger is not None and not ledger.try_acquire(sn, need):
                     raise _BudgetUsed(
-                        "The app's request budget for SolaX Cloud is used up for the moment "
-                        "(the test counts towards it, like every request). Try again in about "
-                        f"{_in_words(ledger.wait_time(need))}."
+                        _(
+                            "The app's request budget for SolaX Cloud is used up for the moment "
+                            "(the test counts towards it, like every request). Try again in "
+                            "about {wait}."
+                        ).format(wait=_in_words(ledger.wait_time(need)))
                     )
                 before = int(backend.requests_made)
                 try:
@@ -1066,7 +1129,7 @@ class SettingsDialog(QDialog):
         def credentials_only(backend: Any) -> SolaxTrayError | str:
             sign_in = getattr(backend, "sign_in", None)
             if kind != BACKEND_DEVELOPER or not callable(sign_in):
-                return FORM_ONLY
+                return _(FORM_ONLY)
             ledger = (
                 ledger_for(kind, int(backend.per_minute), int(backend.per_day))
                 if ledger_for is not None
@@ -1074,9 +1137,11 @@ class SettingsDialog(QDialog):
             )
             if ledger is not None and ledger.wait_time(1) > 0:
                 raise _BudgetUsed(
-                    "The app's request budget for SolaX Cloud is used up for the moment "
-                    "(the test counts towards it, like every request). Try again in about "
-                    f"{_in_words(ledger.wait_time(1))}."
+                    _(
+                        "The app's request budget for SolaX Cloud is used up for the moment "
+                        "(the test counts towards it, like every request). Try again in about "
+                        "{wait}."
+                    ).format(wait=_in_words(ledger.wait_time(1)))
                 )
             before = int(backend.requests_made)
             try:
@@ -1086,15 +1151,15 @@ class SettingsDialog(QDialog):
             finally:
                 if ledger is not None:
                     ledger.charge("", int(backend.requests_made) - before)
-            return SIGNED_IN if sent else SIGNED_IN_BEFORE
+            return _(SIGNED_IN if sent else SIGNED_IN_BEFORE)
 
         self.test_button.setEnabled(False)
         if sn is not None:
-            self.test_result.setText(f"Asking SolaX Cloud about {sn}…")
+            self.test_result.setText(_("Asking SolaX Cloud about {sn}…").format(sn=sn))
         elif kind == BACKEND_DEVELOPER:
-            self.test_result.setText("Asking SolaX Cloud to check the client id and secret…")
+            self.test_result.setText(_("Asking SolaX Cloud to check the client id and secret…"))
         else:
-            self.test_result.setText("Checking the tokenId…")
+            self.test_result.setText(_("Checking the tokenId…"))
         self._caller.call(run, self._on_tested, timeout_s=TEST_TIMEOUT_S, name="solaxtray-test")
 
     def _on_tested(self, result: Any, error: BaseException | None) -> None:
@@ -1114,20 +1179,22 @@ class SettingsDialog(QDialog):
         elif isinstance(error, SolaxTrayError):
             self.test_result.setText(f"{error.title}: {error.message}")
         elif isinstance(error, CallTimedOut):
-            self.test_result.setText("No answer from SolaX Cloud in time. Check the connection.")
+            self.test_result.setText(_("No answer from SolaX Cloud in time. Check the connection."))
         else:
             logger.error("connection test failed", exc_info=error)
-            self.test_result.setText("The test failed unexpectedly; the details are in the log.")
+            self.test_result.setText(_("The test failed unexpectedly; the details are in the log."))
 
 
 def _in_words(seconds: float) -> str:
     seconds = max(1.0, seconds)
     if seconds < 90:
-        return f"{round(seconds)} seconds"
+        count = round(seconds)
+        return ngettext("{n} second", "{n} seconds", count).format(n=count)
     minutes = round(seconds / 60)
     if minutes < 90:
-        return f"{minutes} minutes"
-    return f"{round(minutes / 60)} hours"
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    hours = round(minutes / 60)
+    return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
 
 
 def _keyring_trouble(error: BaseException) -> tuple[str, str]:
@@ -1136,17 +1203,19 @@ def _keyring_trouble(error: BaseException) -> tuple[str, str]:
         message = (
             error.message
             if isinstance(error, SecretStoreLocked)
-            else "The keyring did not answer in time; it may be locked or waiting for you."
+            else _("The keyring did not answer in time; it may be locked or waiting for you.")
         )
-        return TokenState.LOCKED, f"Keyring locked: {message}"
+        return TokenState.LOCKED, _("Keyring locked: {message}").format(message=message)
     if isinstance(error, SecretStoreError):
-        return TokenState.NO_KEYRING, f"{error.title}: {error.message}"
+        return TokenState.NO_KEYRING, _("{title}: {message}").format(
+            title=error.title, message=error.message
+        )
     logger.error("keyring access failed", exc_info=error)
-    return TokenState.NO_KEYRING, "The keyring failed; see the log."
+    return TokenState.NO_KEYRING, _("The keyring failed; see the log.")
 
 
-_SETUP_HINT = "Paste the tokenId from SolaX Cloud (Service → API) and choose Save token."
-_DEV_HINT = (
+_SETUP_HINT = N_("Paste the tokenId from SolaX Cloud (Service → API) and choose Save token.")
+_DEV_HINT = N_(
     "Copy the client id and secret of your application on the SolaX Developer Platform "
     "(developer.solaxcloud.com) and choose Save client id and secret."
 )

@@ -15,6 +15,7 @@ from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.discovery import DeviceInfo, discover_saved
 from solaxtray.core.doctor import CheckResult, run_doctor
 from solaxtray.core.doctor.factory import saved_setup
+from solaxtray.core.i18n import _
 from solaxtray.core.settings import Settings
 from solaxtray.ui.discover_dialog import DiscoverDialog
 from solaxtray.ui.doctor_dialog import DoctorDialog
@@ -55,11 +56,11 @@ class SetupButtons(QWidget):
         self.discover_window: DiscoverDialog | None = None
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.check_button = QPushButton("Check set-up…", self)
-        self.check_button.setAccessibleName("Check the whole set-up and show what to fix")
+        self.check_button = QPushButton(_("Check set-up…"), self)
+        self.check_button.setAccessibleName(_("Check the whole set-up and show what to fix"))
         self.check_button.clicked.connect(self.open_doctor)
-        self.find_button = QPushButton("Find my inverters…", self)
-        self.find_button.setAccessibleName("List the inverters of the account")
+        self.find_button = QPushButton(_("Find my inverters…"), self)
+        self.find_button.setAccessibleName(_("List the inverters of the account"))
         self.find_button.clicked.connect(self.open_discover)
         row.addWidget(self.check_button)
         row.addWidget(self.find_button)
@@ -67,7 +68,7 @@ class SetupButtons(QWidget):
         if demo:
             for button in (self.check_button, self.find_button):
                 button.setEnabled(False)
-                button.setToolTip("Not in the demo: it checks your own set-up.")
+                button.setToolTip(_("Not in the demo: it checks your own set-up."))
 
     def open_doctor(self) -> None:
         settings, kind = self._host.settings, self._host.backend

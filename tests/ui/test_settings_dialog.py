@@ -241,7 +241,7 @@ def test_choosing_the_developer_api_explains_it_and_validates_inverter_serials(
 ) -> None:
     dialog = _dialog(qtbot)
     assert dialog.backend == "token"
-    assert dialog.backend_combo.currentText() == BACKEND_LABELS["token"]
+    assert dialog.backend_combo.currentText() == BACKEND_LABELS["token"]  # English here
     assert "Service → API" in dialog.backend_help.text()
     assert dialog.developer_panel.isHidden()
 
