@@ -54,7 +54,7 @@ from solaxtray.core.locale_format import format_datetime, format_number
 from solaxtray.core.redact import RedactingWriter, shorten_words
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.models import Snapshot
@@ -420,7 +420,7 @@ def _check_api_url_flag(args: argparse.Namespace) -> None:
 def _token_api_url(args: argparse.Namespace, settings: Settings) -> str:
     """The tokenId API's address from ``--api-url``, else the environment, else the settings;
     a refusal names the one it came from."""
-    from solaxtray.core.servers import DEFAULT_API_URL, resolve_api_url
+    from solaxtray.core.api.servers import DEFAULT_API_URL, resolve_api_url
 
     if args.api_url is not None:
         return _checked(SOURCE_FLAG_API_URL, lambda: resolve_api_url(args.api_url))
@@ -463,7 +463,7 @@ def _developer_target(
     args: argparse.Namespace, settings: Settings, serials: tuple[str, ...]
 ) -> _Target:
     from solaxtray.core import secrets
-    from solaxtray.core.developer_api import resolve_developer_host
+    from solaxtray.core.api.developer.client import resolve_developer_host
     from solaxtray.core.redact import register_secret
     from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
     from solaxtray.core.settings import BACKEND_DEVELOPER
@@ -509,7 +509,7 @@ def _developer_target(
 
 def _open_backend(target: _Target, stack: ExitStack) -> RealtimeBackend:
     """The backend for ``target``, closed by ``stack``."""
-    from solaxtray.core.backend import make_backend
+    from solaxtray.core.api.backend import make_backend
 
     cache = None
     if target.shared_token_cache:
@@ -1005,11 +1005,11 @@ def _cmd_tray(args: argparse.Namespace) -> int:
         # A typo is reported here, before any window opens.
         checked_url = api_url
         if developer:
-            from solaxtray.core.developer_api import resolve_developer_host
+            from solaxtray.core.api.developer.client import resolve_developer_host
 
             _checked(source, lambda: resolve_developer_host(checked_url))
         else:
-            from solaxtray.core.servers import resolve_api_url
+            from solaxtray.core.api.servers import resolve_api_url
 
             _checked(source, lambda: resolve_api_url(checked_url))
     if _missing_display():

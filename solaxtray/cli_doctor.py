@@ -166,8 +166,8 @@ def discover(args: argparse.Namespace, settings: Settings) -> list[DeviceInfo]:
     """The account's inverters through the Developer API, each page counted in the ledger (the
     demo's simulated cloud has its own quota and never spends the real one)."""
     from solaxtray.cli import _check_api_url_flag, _demo_target, _developer_target
+    from solaxtray.core.api.developer.client import DeveloperClient
     from solaxtray.core.clock import SystemClock
-    from solaxtray.core.developer_api import DeveloperClient
     from solaxtray.core.discovery import discover_inverters, ledger_hooks
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.secrets import KeyringTokenCache

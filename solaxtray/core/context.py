@@ -26,7 +26,7 @@ from solaxtray.core.i18n import _
 from solaxtray.core.quota import Budget, kept_budget
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.clock import Clock
     from solaxtray.core.ledger import RequestLedger
 

@@ -306,7 +306,7 @@ def check_developer_host(value: Any) -> str:
     text = value.strip()
     if not text:
         return DEFAULT_DEVELOPER_HOST
-    from solaxtray.core.developer_api import resolve_developer_host
+    from solaxtray.core.api.developer.client import resolve_developer_host
 
     resolve_developer_host(text)
     return text
@@ -563,7 +563,7 @@ def check_api_url(value: Any) -> str | None:
     text = value.strip()
     if not text:
         return None
-    from solaxtray.core.servers import resolve_api_url
+    from solaxtray.core.api.servers import resolve_api_url
 
     resolve_api_url(text)
     return text

@@ -31,7 +31,7 @@ from typing import Any, Protocol, cast
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from solaxtray.core.alerts import Alert
-from solaxtray.core.backend import TokenBackend
+from solaxtray.core.api.backend import TokenBackend
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import ApiError, NetworkError, SolaxTrayError
 from solaxtray.core.ledger import RequestBudget

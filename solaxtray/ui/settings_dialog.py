@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from solaxtray.core import autostart as autostart_mod
+from solaxtray.core.api.servers import KNOWN_SERVERS
 from solaxtray.core.autostart import Autostart
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import (
@@ -62,7 +63,6 @@ from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_power
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
-from solaxtray.core.servers import KNOWN_SERVERS
 from solaxtray.core.settings import (
     BACKEND_DEVELOPER,
     BACKEND_TOKEN,
@@ -216,7 +216,7 @@ token_cache) -> a backend with ``fetch_many(serials)`` and ``close()``."""
 
 
 def _default_backend(kind: str, **kwargs: Any) -> Any:
-    from solaxtray.core.backend import make_backend
+    from solaxtray.core.api.backend import make_backend
 
     return make_backend(kind, **kwargs)
 

@@ -58,7 +58,7 @@ from solaxtray.ui.tray import Tray, TrayMenu
 
 if TYPE_CHECKING:
     from solaxtray.core.alerts import AlertEngine
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.simulator import CloudSimulator

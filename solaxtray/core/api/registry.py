@@ -23,7 +23,7 @@ from solaxtray.core.i18n import N_, _
 from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.clock import Clock
     from solaxtray.core.simulator import CloudSimulator
 
@@ -232,7 +232,7 @@ def _factory(kind: BackendKind) -> Callable[..., RealtimeBackend]:
     """``make_backend`` for one API: the same checks and sentences for every caller."""
 
     def make(server: str, credentials: Mapping[str, str | None], **options: Any) -> Any:
-        from solaxtray.core.backend import make_backend
+        from solaxtray.core.api.backend import make_backend
 
         return make_backend(
             kind.value,
@@ -305,7 +305,7 @@ TOKEN_SPEC = BackendSpec(
     normalise_serial=_lazy("solaxtray.core.settings:normalize_serial"),
     server_names=("www", "global", "qcells", "v2-global", "v2-in", "v2-na"),
     default_server="https://www.solaxcloud.com/proxyApp/proxy/api/",
-    resolve_server=_lazy("solaxtray.core.servers:resolve_api_url"),
+    resolve_server=_lazy("solaxtray.core.api.servers:resolve_api_url"),
     server_setting="api_url",
     server_env="SOLAXTRAY_API_URL",
     ledger_file="request-ledger.json",
@@ -372,7 +372,7 @@ DEVELOPER_SPEC = BackendSpec(
     normalise_serial=_lazy("solaxtray.core.settings:normalize_device_serial"),
     server_names=("eu", "cn", "in"),
     default_server="eu",
-    resolve_server=_lazy("solaxtray.core.developer_api:resolve_developer_host"),
+    resolve_server=_lazy("solaxtray.core.api.developer.client:resolve_developer_host"),
     server_setting="developer_host",
     server_env=None,
     ledger_file="request-ledger-developer.json",

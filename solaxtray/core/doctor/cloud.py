@@ -13,15 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from solaxtray.core.api.registry import Capability, spec_of
-from solaxtray.core.clock import Clock
-from solaxtray.core.developer_api import (
+from solaxtray.core.api.developer.client import (
     DEFAULT_REGION,
     REGION_HOSTS,
     DeveloperClient,
     TokenCache,
     resolve_developer_host,
 )
+from solaxtray.core.api.registry import Capability, spec_of
+from solaxtray.core.api.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
+from solaxtray.core.clock import Clock
 from solaxtray.core.discovery import DeviceInfo, discover_inverters, registration_map
 from solaxtray.core.doctor.credentials import Credentials
 from solaxtray.core.doctor.model import CheckResult, RequestBudget, Status, fail, ok, warn
@@ -38,7 +39,6 @@ from solaxtray.core.errors import (
 )
 from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.models import Snapshot
-from solaxtray.core.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ def _token_cloud(
     budget: RequestBudget,
     clock: Clock,
 ) -> tuple[list[CheckResult], dict[str, Outcome | None]]:
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
 
     configured = resolve_api_url(target.server or DEFAULT_API_URL)
 

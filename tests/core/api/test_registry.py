@@ -119,7 +119,7 @@ def test_importing_the_registry_loads_no_client() -> None:
     """The tray icon reads it first: the HTTP clients, simulator and keyring stay unloaded."""
     code = (
         "import sys, solaxtray.core.api.registry\n"
-        "heavy = [m for m in ('solaxtray.core.client', 'solaxtray.core.developer_api',"
+        "heavy = [m for m in ('solaxtray.core.api.tokenid.client', 'solaxtray.core.api.developer.client',"
         " 'solaxtray.core.simulator', 'solaxtray.core.secrets', 'solaxtray.core.settings',"
         " 'keyring', 'urllib3') if m in sys.modules]\n"
         "print(','.join(heavy))\n"

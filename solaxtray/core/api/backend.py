@@ -14,15 +14,15 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.developer.client import DEFAULT_REGION, DeveloperClient, TokenCache
+from solaxtray.core.api.servers import DEFAULT_API_URL
+from solaxtray.core.api.tokenid.client import SolaxClient
+from solaxtray.core.api.transport import DEFAULT_TIMEOUT
 from solaxtray.core.clock import Clock
-from solaxtray.core.developer_api import DEFAULT_REGION, DeveloperClient, TokenCache
 from solaxtray.core.errors import ApiError, ConfigError, NetworkError, RateLimited, TokenRejected
 from solaxtray.core.i18n import _
 from solaxtray.core.models import Snapshot
 from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
-from solaxtray.core.servers import DEFAULT_API_URL
-from solaxtray.core.transport import DEFAULT_TIMEOUT
 
 TOKEN_BACKEND = "token"  # noqa: S105 - a backend name
 DEVELOPER_BACKEND = "developer"

@@ -32,8 +32,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from solaxtray.core.alarms import InverterAlarm, parse_alarm_page
-from solaxtray.core.clock import Clock, SystemClock, to_datetime
-from solaxtray.core.developer_parsing import (
+from solaxtray.core.api.developer.parsing import (
     CREDENTIAL_WORDS,
     DATA_OK_CODE,
     REJECTED_TOKEN_CODES,
@@ -47,6 +46,16 @@ from solaxtray.core.developer_parsing import (
     token_endpoint_error,
     token_still_rejected,
 )
+from solaxtray.core.api.servers import check_transport
+from solaxtray.core.api.tokenid.parsing import (
+    UnreadableValue,
+    as_code,
+    as_number,
+    decode_object,
+    show_sn,
+)
+from solaxtray.core.api.transport import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, HttpTransport, Reply
+from solaxtray.core.clock import Clock, SystemClock, to_datetime
 from solaxtray.core.errors import (
     ApiError,
     ConfigError,
@@ -60,17 +69,8 @@ from solaxtray.core.errors import (
 )
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import (
-    UnreadableValue,
-    as_code,
-    as_number,
-    decode_object,
-    show_sn,
-)
 from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.redact import looks_like_token, register_secret
-from solaxtray.core.servers import check_transport
-from solaxtray.core.transport import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, HttpTransport, Reply
 
 logger = logging.getLogger(__name__)
 
