@@ -463,7 +463,7 @@ def _developer_target(
     args: argparse.Namespace, settings: Settings, serials: tuple[str, ...]
 ) -> _Target:
     from solaxtray.core import secrets
-    from solaxtray.core.api.developer.client import resolve_developer_host
+    from solaxtray.core.api.developer.regions import resolve_developer_host
     from solaxtray.core.redact import register_secret
     from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
     from solaxtray.core.settings import BACKEND_DEVELOPER
@@ -1005,7 +1005,7 @@ def _cmd_tray(args: argparse.Namespace) -> int:
         # A typo is reported here, before any window opens.
         checked_url = api_url
         if developer:
-            from solaxtray.core.api.developer.client import resolve_developer_host
+            from solaxtray.core.api.developer.regions import resolve_developer_host
 
             _checked(source, lambda: resolve_developer_host(checked_url))
         else:

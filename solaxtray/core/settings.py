@@ -306,7 +306,7 @@ def check_developer_host(value: Any) -> str:
     text = value.strip()
     if not text:
         return DEFAULT_DEVELOPER_HOST
-    from solaxtray.core.api.developer.client import resolve_developer_host
+    from solaxtray.core.api.developer.regions import resolve_developer_host
 
     resolve_developer_host(text)
     return text

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from solaxtray.core.api.developer.client import TokenCache
+from solaxtray.core.api.developer.token_cache import TokenCache
 from solaxtray.core.autostart import Autostart
 from solaxtray.core.clock import Clock
 from solaxtray.core.doctor.cloud import CloudTarget, check_cloud
