@@ -144,7 +144,6 @@ NOT_YET_REWIRED = frozenset(
         "cli_doctor.py",
         "cli_history.py",
         "core/presentation.py",
-        "core/settings.py",
         "ui/settings_dialog.py",
     }
 )

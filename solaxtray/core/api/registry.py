@@ -302,7 +302,7 @@ TOKEN_SPEC = BackendSpec(
         ),
     ),
     credential_fields=(CredentialField("token", "tokenId", "SOLAXTRAY_TOKEN", "tokenId"),),
-    normalise_serial=_lazy("solaxtray.core.settings:normalize_serial"),
+    normalise_serial=_lazy("solaxtray.core.api.tokenid.serials:normalize_serial"),
     server_names=("www", "global", "qcells", "v2-global", "v2-in", "v2-na"),
     default_server="https://www.solaxcloud.com/proxyApp/proxy/api/",
     resolve_server=_lazy("solaxtray.core.api.servers:resolve_api_url"),
@@ -369,7 +369,7 @@ DEVELOPER_SPEC = BackendSpec(
             "client_secret", "client secret", "SOLAXTRAY_CLIENT_SECRET", "clientSecret"
         ),
     ),
-    normalise_serial=_lazy("solaxtray.core.settings:normalize_device_serial"),
+    normalise_serial=_lazy("solaxtray.core.api.developer.serials:normalize_device_serial"),
     server_names=("eu", "cn", "in"),
     default_server="eu",
     resolve_server=_lazy("solaxtray.core.api.developer.regions:resolve_developer_host"),
