@@ -143,7 +143,6 @@ NOT_YET_REWIRED = frozenset(
         "cli.py",
         "cli_doctor.py",
         "cli_history.py",
-        "core/presentation.py",
         "ui/settings_dialog.py",
     }
 )

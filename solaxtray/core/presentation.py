@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -46,10 +46,8 @@ BATTERY_ACTIVE_W = 50.0
 STALE_GRACE_S = 60.0
 """The cloud publishes an upload with some delay; a minute late is not a missed upload."""
 APP_NAME = "SolaX"
-BACKEND_TOKEN = "token"  # noqa: S105 - a backend name, as ``core.settings.BACKEND_TOKEN``
-BACKEND_DEVELOPER = "developer"
-"""The backend names of ``core.settings``, repeated: the tray icon imports this module before
-anything else, and the settings module (JSON, file locking) would slow the icon's start."""
+BACKEND_TOKEN = "token"  # noqa: S105 - the default API's name (``api.registry.BackendKind``)
+"""Plain text: the tray icon imports this module before anything else."""
 WINDOWS_TOOLTIP_LIMIT = 127
 """A Windows tray tooltip holds 128 UTF-16 units including the terminator."""
 
@@ -676,8 +674,9 @@ def condition_problem(
 ) -> Problem | None:
     """The fixed sentence for an app-wide condition; the setup sentences name the credentials of
     the API in use (a Developer API user has no tokenId to paste)."""
-    if backend == BACKEND_DEVELOPER and condition in _DEVELOPER_TEXTS:
-        title, action = _DEVELOPER_TEXTS[condition]
+    own = _api_condition_texts(backend).get(condition.value)
+    if own is not None:
+        title, action = own
         return Problem(_(title), _(action), detail or "")
     texts: dict[AppCondition, tuple[str, str]] = {
         AppCondition.NO_TOKEN: (
@@ -723,22 +722,13 @@ def condition_problem(
     return Problem(_(title), _(action), detail or "")
 
 
-_DEVELOPER_TEXTS: dict[AppCondition, tuple[str, str]] = {
-    AppCondition.NO_TOKEN: (
-        N_("Setup needed"),
-        N_("open Settings and enter the client id and secret from the SolaX Developer Platform."),
-    ),
-    AppCondition.TOKEN_REJECTED: (
-        N_("Client id and secret rejected"),
-        N_("open Settings and check the client id and secret."),
-    ),
-    AppCondition.KEYRING_MISSING: (
-        N_("No keyring available"),
-        N_(
-            "start a Secret Service keyring (GNOME Keyring, KWallet) or set SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET."
-        ),
-    ),
-}
+def _api_condition_texts(backend: str) -> Mapping[str, tuple[str, str]]:
+    """The API's own setup sentences; none for a name the registry does not know (the general
+    sentences then stand)."""
+    from solaxtray.core.api.registry import ALIASES, SPECS
+
+    kind = ALIASES.get(backend.strip().lower()) if isinstance(backend, str) else None
+    return SPECS[kind].wording.condition_texts if kind is not None else {}
 
 
 def _worst(states: Sequence[TrayState]) -> TrayState:

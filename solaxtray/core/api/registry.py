@@ -97,6 +97,9 @@ class Wording:
     """The command line's sentence when no serial is given."""
     missing_detail: str | None = None
     """What to do when the credentials are not set, if more than the general sentence says."""
+    condition_texts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """The tray's (title, action) for an app-wide condition (by ``AppCondition`` value) where
+    this API's differ from the general ones (the credentials are named differently)."""
     # -- what the set-up check says ------------------------------------------------------------
     credentials_name: str = ""
     """The credentials as the set-up check names them ("tokenId", "client id and secret")."""
@@ -343,6 +346,26 @@ DEVELOPER_SPEC = BackendSpec(
             "Open Settings, choose the Developer API and enter the client id and secret "
             "of your application on the SolaX Developer Platform."
         ),
+        condition_texts={
+            "no_token": (
+                N_("Setup needed"),
+                N_(
+                    "open Settings and enter the client id and secret from the SolaX Developer "
+                    "Platform."
+                ),
+            ),
+            "token_rejected": (
+                N_("Client id and secret rejected"),
+                N_("open Settings and check the client id and secret."),
+            ),
+            "keyring_missing": (
+                N_("No keyring available"),
+                N_(
+                    "start a Secret Service keyring (GNOME Keyring, KWallet) or set "
+                    "SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET."
+                ),
+            ),
+        },
         credentials_name=N_("client id and secret"),
         server_option=N_("--api-url (a region)"),
         rejected_fix=N_(
