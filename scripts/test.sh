@@ -17,6 +17,8 @@ APT_PACKAGES=(
     # packaging: objdump for PyInstaller, dpkg-deb for the .deb; openssl for a TLS test;
     # python3-venv so a system Python can make the project's virtual environment
     binutils dpkg-dev openssl python3-venv
+    # icupkg and a C compiler: the frozen app carries a slimmed ICU data library built with them
+    icu-devtools gcc
 )
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
     missing=()

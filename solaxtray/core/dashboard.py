@@ -511,10 +511,14 @@ def history_offset(rows: Sequence[StoredMoment]) -> float | None:
 
 
 def plant_today(
-    view: TrayView, local_offset: Callable[[float], float] = machine_utc_offset
+    view: TrayView,
+    local_offset: Callable[[float], float] = machine_utc_offset,
+    known_offset_s: float | None = None,
 ) -> date:
-    """The plant's today (upload times are plant wall time)."""
-    offset = plant_offset(view, local_offset)
+    """The plant's today (upload times are plant wall time). ``known_offset_s`` is the plant's
+    offset as the history recorded it: the view's own guess assumes this machine's zone until an
+    upload was seen arriving, which just after the plant's midnight names the wrong day."""
+    offset = known_offset_s if known_offset_s is not None else plant_offset(view, local_offset)
     try:
         return datetime.fromtimestamp(view.now + offset, UTC).date()
     except (OverflowError, OSError, ValueError):

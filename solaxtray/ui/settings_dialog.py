@@ -1149,8 +1149,8 @@ class SettingsDialog(QDialog):
             except SolaxTrayError as exc:
                 return exc
             finally:
-                if ledger is not None:
-                    ledger.charge("", int(backend.requests_made) - before)
+                if ledger is not None:  # nothing reserved: records what was really sent
+                    ledger.finish("", max(0, int(backend.requests_made) - before))
             return _(SIGNED_IN if sent else SIGNED_IN_BEFORE)
 
         self.test_button.setEnabled(False)

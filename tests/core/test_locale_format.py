@@ -92,3 +92,21 @@ def test_icon_digits_follow_the_decimal_mark(language: str, mark: str) -> None:
     i18n.configure(cli=language)
     assert icon_power_text(2400, 32) == f"2{mark}4k"
     assert icon_power_text(450_000, 16) == f"{mark}5M"
+
+
+def test_the_popup_and_alert_phrases_follow_the_language_in_force() -> None:
+    from datetime import date
+
+    from solaxtray.core.alerts import duration_words
+    from solaxtray.core.dashboard import format_grid, format_quota
+    from solaxtray.core.locale_format import format_day_month, format_long_datetime
+
+    i18n.configure(cli="de")
+    assert format_quota(1234, 10_000) == "1.234 of 10.000 today (12 %)"
+    assert format_grid(2100) == "Exporting 2,1 kW"
+    assert duration_words(3 * 3600 + 360) == "3,1 hours"
+    i18n.configure(cli="en")
+    assert format_quota(1234, 10_000) == "1,234 of 10,000 today (12 %)"
+    assert duration_words(3 * 3600 + 360) == "3.1 hours"
+    assert format_day_month(date(2026, 11, 29)) == "29 Nov"
+    assert format_long_datetime(datetime(2026, 11, 29, 14, 5, 9)) == "Sun 29 Nov 2026 14:05:09"

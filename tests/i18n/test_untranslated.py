@@ -21,12 +21,8 @@ from solaxtray.core import errors
 PACKAGE = Path(solaxtray.__file__).resolve().parent
 SKIP_PARTS = {"simulator"}
 """The simulator speaks as the fake cloud, in the cloud's own (English) words."""
-SKIP_FILES = {"selftest.py"}
-"""Diagnostics for a bug report, read by developers, in English on purpose."""
-PENDING: set[str] = {
-    "core/watch.py",
-    "ui/poller.py",
-}
+SKIP_FILES: set[str] = set()
+PENDING: set[str] = set()
 """Files whose wording is still being wrapped (emptied when they are)."""
 
 SHOWN_BY = {

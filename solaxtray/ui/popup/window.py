@@ -652,7 +652,18 @@ class PopupWindow(QWidget):
         """The plant's today, known once a view arrived."""
         if self._view is None:
             return None
-        return plant_today(self._view, self._local_offset)
+        return self._plant_day(self._view)
+
+    def _plant_day(self, view: TrayView) -> date:
+        """The plant's today, by the offset the history recorded when it has one."""
+        known: float | None = None
+        if self._history is not None:
+            try:
+                minutes = self._history.plant_offset_min()
+            except SolaxTrayError:
+                minutes = None  # said where the rows are read
+            known = None if minutes is None else minutes * 60.0
+        return plant_today(view, self._local_offset, known)
 
     def _fill_history(self) -> None:
         """Today's figures and curve, read again when something may have changed: a new upload,
@@ -660,7 +671,7 @@ class PopupWindow(QWidget):
         view = self._view
         if view is None:
             return
-        day = plant_today(view, self._local_offset)
+        day = self._plant_day(view)
         if not self.isVisible():
             # Nobody looks: the figures are read when the window opens.
             self._today_tiles.set_tiles(
