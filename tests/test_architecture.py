@@ -38,7 +38,11 @@ def test_core_sources_never_import_qt() -> None:
 
 
 def test_importing_every_core_module_loads_no_qt() -> None:
-    modules = ["solaxtray.core." + p.stem for p in CORE.glob("*.py") if p.stem != "__init__"]
+    modules = [
+        ".".join(("solaxtray", "core", *p.relative_to(CORE).with_suffix("").parts))
+        for p in CORE.rglob("*.py")
+        if p.stem != "__init__"
+    ]
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
@@ -140,10 +144,14 @@ def kind_comparisons(path: Path) -> list[str]:
 
 NOT_YET_REWIRED = frozenset(
     {
-        "cli.py",
-        "cli_doctor.py",
-        "cli_history.py",
-        "ui/settings_dialog.py",
+        "cli/doctor.py",
+        "cli/history.py",
+        "cli/target.py",
+        "cli/tray.py",
+        "core/connection_check.py",
+        "ui/settings/account.py",
+        "ui/settings/dialog.py",
+        "ui/settings/secrets.py",
     }
 )
 """Modules still asking which API is in use (being rewired): the list may only shrink."""

@@ -1,6 +1,6 @@
 """Two buttons for the settings dialog, "Check set-up…" and "Find my inverters…", each opening
-its own window (``doctor_dialog``, ``discover_dialog``). Kept out of ``settings_dialog.py`` so
-the dialog needs one line to show them; they use only its public face (``SettingsHost``)."""
+its own window (``doctor_dialog``, ``discover_dialog``). The inverters panel of
+the settings window shows them; they use only the window's public face (``SettingsHost``)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ logger = logging.getLogger(__name__)
 class SettingsHost(Protocol):
     """What the buttons need of the settings dialog."""
 
-    settings: Settings
-    serial_edit: QLineEdit
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def serial_edit(self) -> QLineEdit: ...
 
     @property
     def backend(self) -> str: ...

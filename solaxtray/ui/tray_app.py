@@ -622,7 +622,7 @@ class TrayApp(QObject):
             self._load_credentials()
 
     def show_settings(self) -> None:
-        from solaxtray.ui.settings_dialog import SettingsDialog
+        from solaxtray.ui.settings import SettingsDialog
 
         if self.settings_dialog is None:
             dialog = SettingsDialog(

@@ -15,7 +15,7 @@ from solaxtray.core.clock import SystemClock
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.ui import language
 from solaxtray.ui.background import emit
-from solaxtray.ui.settings_dialog import SettingsDialog
+from solaxtray.ui.settings import SettingsDialog
 
 WAIT_MS = 15_000
 
@@ -33,7 +33,7 @@ def _dialog(qtbot: Any, settings: Settings | None = None) -> SettingsDialog:
 
 def test_the_dialog_offers_every_language_and_saves_the_choice(qtbot: Any) -> None:
     dialog = _dialog(qtbot)
-    combo = dialog.language_combo
+    combo = dialog.startup.language_combo
     assert combo.accessibleName() == "Language"
     assert combo.currentData() == ""
     assert combo.itemText(0) == "System language"
@@ -49,7 +49,7 @@ def test_the_dialog_offers_every_language_and_saves_the_choice(qtbot: Any) -> No
 
 def test_the_dialog_shows_the_saved_language(qtbot: Any) -> None:
     dialog = _dialog(qtbot, Settings(language="cs"))
-    assert dialog.language_combo.currentData() == "cs"
+    assert dialog.startup.language_combo.currentData() == "cs"
 
 
 def test_qts_own_buttons_follow_the_language(qtbot: Any) -> None:

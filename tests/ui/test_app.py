@@ -40,7 +40,7 @@ from solaxtray.ui.app import (
     already_running_text,
     single_instance_name,
 )
-from solaxtray.ui.settings_dialog import SettingsDialog
+from solaxtray.ui.settings import SettingsDialog
 from solaxtray.ui.single_instance import SingleInstance, instance_name
 from solaxtray.ui.tray import STARTING_TOOLTIP
 from solaxtray.ui.tray_app import TrayApp

@@ -1,8 +1,7 @@
 """``solaxtray history``: the stored uploads, or their daily figures, as a table, CSV or JSON.
 
 Offline by design: it reads the local history database only, so it needs no token, no network and
-no keyring, and it sends no request. Kept apart from ``cli.py`` so that module only wires it in.
-"""
+no keyring, and it sends no request."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TextIO
 
-from solaxtray.core.errors import SolaxTrayError
+from solaxtray.cli.output import UsageError
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.locale_format import format_date, format_datetime, format_number
 
@@ -27,10 +26,13 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SERIAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class HistoryUsageError(SolaxTrayError):
+class HistoryUsageError(UsageError):
     """A flag of ``history`` that cannot work; exit status 2."""
 
     title = N_("Usage")
+
+
+COMMANDS: tuple[str, ...] = ("history",)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,8 +1,7 @@
 """``solaxtray doctor`` and ``solaxtray inverters``: set-up checks and inverter discovery.
 
-Kept apart from ``cli.py`` (which registers them with a few lines) so the commands stay small and
-their imports lazy: neither imports Qt. Errors end in ``cli.py``'s one handler, as one sentence
-and a documented exit status.
+Their imports are lazy: neither imports Qt. Errors end in ``entry.py``'s one handler, as one
+sentence and a documented exit status.
 """
 
 from __future__ import annotations
@@ -11,10 +10,11 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, TextIO
 
+from solaxtray.cli.options import add_target_options
 from solaxtray.core import paths
 from solaxtray.core.i18n import _, ngettext
 
@@ -25,13 +25,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ("doctor", "inverters")
+COMMANDS: tuple[str, ...] = ("doctor", "inverters")
 
 
-def add_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    add_target_options: Callable[..., None],
-) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``doctor`` and ``inverters`` with the main parser."""
     doctor = commands.add_parser(
         "doctor",
@@ -81,19 +78,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from solaxtray.cli import _chosen_backend, _load_settings, _UsageError
+    from solaxtray.cli.output import UsageError
+    from solaxtray.cli.target import chosen_backend, load_settings
     from solaxtray.core.doctor import exit_status, run_doctor
     from solaxtray.core.doctor.factory import doctor_setup, saved_server
 
     if args.demo:
-        raise _UsageError(
+        raise UsageError(
             _("The doctor checks your own set-up, so it cannot run on the demo. Leave out --demo.")
         )
-    settings = _load_settings()
-    backend = _chosen_backend(args, settings)
+    settings = load_settings()
+    backend = chosen_backend(args, settings)
     serials = args.sn or (settings.serials if backend == settings.backend else ())
     if args.api_url is not None and not args.api_url.strip():
-        raise _UsageError(_("--api-url was given an empty value. Give a server name or address."))
+        raise UsageError(_("--api-url was given an empty value. Give a server name or address."))
     server = args.api_url if args.api_url is not None else saved_server(settings, backend)
     results = run_doctor(doctor_setup(settings, backend, serials, server))
     if args.json:
@@ -126,12 +124,12 @@ def print_checks(results: Sequence[CheckResult], out: TextIO) -> None:
 
 
 def _cmd_inverters(args: argparse.Namespace) -> int:
-    from solaxtray.cli import _chosen_backend, _load_settings
+    from solaxtray.cli.target import chosen_backend, load_settings
     from solaxtray.core.discovery import WHERE_REGISTRATION_NUMBERS_ARE
     from solaxtray.core.settings import BACKEND_DEVELOPER
 
-    settings = _load_settings()
-    backend = _chosen_backend(args, settings)
+    settings = load_settings()
+    backend = chosen_backend(args, settings)
     watched = set(settings.serials if backend == settings.backend else ())
     if not args.discover:
         serials = sorted(watched)
@@ -165,7 +163,7 @@ def _cmd_inverters(args: argparse.Namespace) -> int:
 def discover(args: argparse.Namespace, settings: Settings) -> list[DeviceInfo]:
     """The account's inverters through the Developer API, each page counted in the ledger (the
     demo's simulated cloud has its own quota and never spends the real one)."""
-    from solaxtray.cli import _check_api_url_flag, _demo_target, _developer_target
+    from solaxtray.cli.target import check_api_url_flag, demo_target, developer_target
     from solaxtray.core.api.developer.client import DeveloperClient
     from solaxtray.core.clock import SystemClock
     from solaxtray.core.discovery import discover_inverters, ledger_hooks
@@ -173,12 +171,12 @@ def discover(args: argparse.Namespace, settings: Settings) -> list[DeviceInfo]:
     from solaxtray.core.secrets import KeyringTokenCache
     from solaxtray.core.settings import BACKEND_DEVELOPER
 
-    _check_api_url_flag(args)
+    check_api_url_flag(args)
     with ExitStack() as stack:
         if args.demo:
-            target = _demo_target(BACKEND_DEVELOPER, (), stack)
+            target = demo_target(BACKEND_DEVELOPER, (), stack)
         else:
-            target = _developer_target(args, settings, ())
+            target = developer_target(args, settings, ())
         cache = (
             KeyringTokenCache(client_id=target.client_id or "")
             if target.shared_token_cache
