@@ -176,6 +176,8 @@ class BackendSpec:
     load_secrets: Callable[[float], Mapping[str, str | None]] = field(repr=False)
     """``load_secrets(timeout_s)``: the credentials from the environment, else the keyring
     (attribute -> value); raises ``SecretStoreError``. Blocks: call it off the GUI thread."""
+    no_credentials: Callable[[Mapping[str, str | None]], Exception] = field(repr=False)
+    """``no_credentials(values)``: the ``SecretStoreError`` naming what is missing."""
     check_credentials: Callable[[float], Any] = field(repr=False)
     """``check_credentials(timeout_s)``: the set-up check's verdict on the stored credentials
     and the credentials themselves (``core.doctor.credentials``)."""
@@ -319,6 +321,7 @@ TOKEN_SPEC = BackendSpec(
     factory=_factory(BackendKind.TOKEN),
     demo=_token_demo,
     load_secrets=_token_secrets,
+    no_credentials=_lazy("solaxtray.core.api.tokenid.credentials:no_credentials"),
     check_credentials=_lazy("solaxtray.core.doctor.credentials:check_token_credentials"),
 )
 
@@ -413,6 +416,7 @@ DEVELOPER_SPEC = BackendSpec(
     factory=_factory(BackendKind.DEVELOPER),
     demo=_developer_demo,
     load_secrets=_developer_secrets,
+    no_credentials=_lazy("solaxtray.core.api.developer.credentials:no_credentials"),
     check_credentials=_lazy("solaxtray.core.doctor.credentials:check_developer_credentials"),
 )
 
