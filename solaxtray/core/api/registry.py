@@ -97,6 +97,14 @@ class Wording:
     """The command line's sentence when no serial is given."""
     missing_detail: str | None = None
     """What to do when the credentials are not set, if more than the general sentence says."""
+    # -- the settings window's connection check ------------------------------------------------
+    checking: str = ""
+    """While the credentials are checked without an inverter."""
+    rejected_again: str = ""
+    """Why the same credentials are not sent again right after a rejection."""
+    enter_first: str = ""
+    enter_first_title: str = ""
+    """When a check is asked for with no credentials typed or stored."""
     condition_texts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """The tray's (title, action) for an app-wide condition (by ``AppCondition`` value) where
     this API's differ from the general ones (the credentials are named differently)."""
@@ -283,6 +291,14 @@ TOKEN_SPEC = BackendSpec(
             "printed on your Pocket WiFi/LAN/4G dongle, or save it in the settings (try --demo "
             "to see solaxtray work without an account)."
         ),
+        checking=N_("Checking the tokenId…"),
+        rejected_again=N_(
+            "SolaX Cloud rejected this token a moment ago. Another try would only "
+            "count towards its hour-long block of the account: change the token (or "
+            "the server) first."
+        ),
+        enter_first=N_("Enter the token first."),
+        enter_first_title=N_("No token"),
         credentials_name=N_("tokenId"),
         server_option=N_("--api-url"),
         rejected_fix=N_(
@@ -369,6 +385,14 @@ DEVELOPER_SPEC = BackendSpec(
                 ),
             ),
         },
+        checking=N_("Asking SolaX Cloud to check the client id and secret…"),
+        rejected_again=N_(
+            "SolaX Cloud rejected this client id and secret a moment ago. Another "
+            "try would only count towards its hour-long block of the account: "
+            "change the client id and secret (or the server) first."
+        ),
+        enter_first=N_("Enter the client id and secret first."),
+        enter_first_title=N_("No credentials"),
         credentials_name=N_("client id and secret"),
         server_option=N_("--api-url (a region)"),
         rejected_fix=N_(
