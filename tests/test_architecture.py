@@ -142,17 +142,6 @@ def kind_comparisons(path: Path) -> list[str]:
     return found
 
 
-NOT_YET_REWIRED = frozenset(
-    {
-        "core/connection_check.py",
-        "ui/settings/account.py",
-        "ui/settings/dialog.py",
-        "ui/settings/secrets.py",
-    }
-)
-"""Modules still asking which API is in use (being rewired): the list may only shrink."""
-
-
 def test_only_the_api_registry_asks_which_api_is_in_use() -> None:
     """Outside ``core/api`` nothing compares a backend kind: it asks the API's spec instead."""
     offenders = [
@@ -160,13 +149,8 @@ def test_only_the_api_registry_asks_which_api_is_in_use() -> None:
         for path in sorted(PACKAGE.rglob("*.py"))
         if API not in path.parents
         for hit in kind_comparisons(path)
-        if hit.rsplit(":", 1)[0] not in NOT_YET_REWIRED
     ]
     assert not offenders, f"backend kind compared outside core/api: {offenders}"
-    still = {
-        hit.rsplit(":", 1)[0] for path in PACKAGE.rglob("*.py") for hit in kind_comparisons(path)
-    }
-    assert still >= NOT_YET_REWIRED, f"rewired, drop from the list: {NOT_YET_REWIRED - still}"
 
 
 def test_the_kind_check_finds_every_spelling(tmp_path: Path) -> None:

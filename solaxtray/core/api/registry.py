@@ -97,6 +97,8 @@ class Wording:
     """The command line's sentence when no serial is given."""
     missing_detail: str | None = None
     """What to do when the credentials are not set, if more than the general sentence says."""
+    switched_serials: str = ""
+    """After switching to this API from another: what numbers to add instead."""
     # -- the settings window's connection check ------------------------------------------------
     checking: str = ""
     """While the credentials are checked without an inverter."""
@@ -291,6 +293,10 @@ TOKEN_SPEC = BackendSpec(
             "printed on your Pocket WiFi/LAN/4G dongle, or save it in the settings (try --demo "
             "to see solaxtray work without an account)."
         ),
+        switched_serials=N_(
+            "The two APIs name inverters by different numbers: add the 10-character "
+            "registration numbers of the dongles."
+        ),
         checking=N_("Checking the tokenId…"),
         rejected_again=N_(
             "SolaX Cloud rejected this token a moment ago. Another try would only "
@@ -344,7 +350,7 @@ TOKEN_SPEC = BackendSpec(
 DEVELOPER_SPEC = BackendSpec(
     kind=BackendKind.DEVELOPER,
     wording=Wording(
-        choice=("Developer API (client id and secret, for accounts made since September 2026)"),
+        choice=N_("Developer API (client id and secret, for accounts made since September 2026)"),
         help=N_(
             "Accounts made since September 2026 have no tokenId: sign in at "
             "developer.solaxcloud.com, create an application (or open yours) and copy its "
@@ -385,6 +391,10 @@ DEVELOPER_SPEC = BackendSpec(
                 ),
             ),
         },
+        switched_serials=N_(
+            "The two APIs name inverters by different numbers: add the inverters' own "
+            "serial numbers (on their labels)."
+        ),
         checking=N_("Asking SolaX Cloud to check the client id and secret…"),
         rejected_again=N_(
             "SolaX Cloud rejected this client id and secret a moment ago. Another "
