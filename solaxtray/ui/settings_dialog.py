@@ -993,7 +993,7 @@ class SettingsDialog(QDialog):
                 if not all(typed):
                     # The stored application's token is shared with the running app: a test
                     # must not sign in again and so invalidate the token the app polls with.
-                    from solaxtray.ui.planning import shared_token_cache
+                    from solaxtray.core.planning import shared_token_cache
 
                     cache = shared_token_cache(client_id)
                 backend = factory(

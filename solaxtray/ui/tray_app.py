@@ -29,7 +29,6 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from solaxtray.core import paths
-from solaxtray.core.alerts import Health
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import (
     ApiError,
@@ -37,21 +36,13 @@ from solaxtray.core.errors import (
     RateLimited,
     SecretStoreError,
     SecretStoreLocked,
-    TokenRejected,
 )
+from solaxtray.core.fleet import FleetModel
 from solaxtray.core.models import Snapshot
-from solaxtray.core.notes import inverter_notes
 from solaxtray.core.presentation import (
     AppCondition,
-    Availability,
-    FleetInput,
-    InverterInput,
-    StatusTracker,
     TrayView,
-    UploadAges,
-    build_view,
     condition_for_error,
-    machine_utc_offset,
 )
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
 from solaxtray.core.settings import MemorySettingsStore, Settings, SettingsStore
@@ -111,131 +102,6 @@ class Credentials:
         if self.kind == DEVELOPER:
             return bool(self.client_id and self.client_secret)
         return bool(self.token)
-
-
-class FleetModel:
-    """Everything known about the watched serials, turned into a :class:`TrayView` on demand.
-
-    ``backend`` names the SolaX API in use ("token" or "developer"), so the setup sentences ask for
-    the right credentials. ``ages`` turns each plant-local ``uploadTime`` into an age, learning a
-    plant's time zone from the first upload seen arriving (see :class:`UploadAges`).
-    """
-
-    def __init__(
-        self,
-        clock: Clock,
-        *,
-        backend: str = TOKEN,
-        local_offset: Callable[[float], float] = machine_utc_offset,
-    ) -> None:
-        self._clock = clock
-        self._local_offset = local_offset
-        self.backend = backend
-        self.ages = UploadAges(local_offset=local_offset)
-        self.serials: tuple[str, ...] = ()
-        self.snapshots: dict[str, Snapshot] = {}
-        self.errors: dict[str, ApiError] = {}
-        self.condition = AppCondition.OK
-        self.condition_detail: str | None = None
-        self.status = StatusTracker()
-        self.stale_after_s: float | None = None
-        self.requests_today: int | None = None
-        self.daily_quota = 10_000
-        self.planner: FleetWatch | None = None
-        self.recent_alerts: list[Any] = []
-        self._aged: set[str] = set()
-
-    def set_serials(self, serials: tuple[str, ...]) -> None:
-        self.serials = serials
-        for gone in set(self.snapshots) - set(serials):
-            del self.snapshots[gone]
-        for gone in set(self.errors) - set(serials):
-            del self.errors[gone]
-        for gone in set(self._aged) - set(serials):
-            self.ages.forget(gone)
-            self._aged.discard(gone)
-
-    def on_snapshot(self, sn: str, snap: Snapshot) -> None:
-        now = self._clock.now()
-        self.snapshots[sn] = snap
-        self.errors.pop(sn, None)
-        self.status.observe(sn, snap.inverter_status, now)
-        self.ages.observe(sn, snap.upload_time, now)
-        self._aged.add(sn)
-        if self.condition in (
-            AppCondition.NO_NETWORK,
-            AppCondition.RATE_LIMITED,
-            AppCondition.BANNED,
-            AppCondition.SERVER_TROUBLE,
-        ):
-            self.condition = AppCondition.OK
-            self.condition_detail = None
-
-    def on_error(self, sn: str, error: ApiError) -> None:
-        self.errors[sn] = error
-        if isinstance(error, TokenRejected):
-            self.condition = AppCondition.TOKEN_REJECTED
-            self.condition_detail = error.message
-
-    def upload_age(self, sn: str) -> float | None:
-        """Seconds since ``sn``'s last upload (``uploadTime`` is plant wall time with no zone:
-        :class:`UploadAges` reads it in this machine's zone until it has learned the plant's)."""
-        return self.ages.age(sn, self._clock.now())
-
-    def _next_poll(self, sn: str) -> tuple[float | None, bool]:
-        """When ``sn`` is asked next, and whether that is the end of a pause or backoff."""
-        if self.planner is None:
-            return None, False
-        view = self.planner.view(sn)
-        if view is None:
-            return None, False
-        paused = self.planner.scheduler.paused_until is not None
-        retrying = view.next_poll is not None and (paused or view.errors_in_row > 0)
-        return view.next_poll, retrying
-
-    def _availability(self, sn: str) -> Availability:
-        """The alert rules tell night ("asleep") from an outage ("offline")."""
-        if self.planner is None:
-            return Availability.ONLINE
-        health = self.planner.health(sn)
-        if health is Health.ASLEEP:
-            return Availability.ASLEEP
-        if health is Health.OFFLINE:
-            return Availability.OFFLINE
-        return Availability.ONLINE
-
-    def view(self) -> TrayView:
-        inverters = []
-        for sn in self.serials:
-            next_poll_at, retrying = self._next_poll(sn)
-            notes = inverter_notes(self.planner, sn)
-            inverters.append(
-                InverterInput(
-                    sn=sn,
-                    snapshot=self.snapshots.get(sn),
-                    error=self.errors.get(sn),
-                    upload_age_s=self.upload_age(sn) if sn in self.snapshots else None,
-                    next_poll_at=next_poll_at,
-                    retrying=retrying,
-                    availability=self._availability(sn),
-                    status_since=self.status.since(sn),
-                    notes=notes.lines,
-                    short_note=notes.short,
-                )
-            )
-        return build_view(
-            FleetInput(
-                inverters=inverters,
-                condition=self.condition,
-                now=self._clock.now(),
-                requests_today=self.requests_today,
-                daily_quota=self.daily_quota,
-                stale_after_s=self.stale_after_s,
-                condition_detail=self.condition_detail,
-                backend=self.backend,
-                local_offset=self._local_offset,
-            )
-        )
 
 
 def _desktop_files_done(_written: object, error: BaseException | None) -> None:
@@ -588,7 +454,7 @@ class TrayApp(QObject):
             return
         cache = None
         if credentials.share_access_token and credentials.client_id and not demo:
-            from solaxtray.ui.planning import shared_token_cache
+            from solaxtray.core.planning import shared_token_cache
 
             cache = shared_token_cache(credentials.client_id)
         try:
@@ -614,7 +480,7 @@ class TrayApp(QObject):
             return
         self.backend = backend
         ledger_path = self._ledger_path(credentials.kind)
-        from solaxtray.ui.planning import make_planner
+        from solaxtray.core.planning import make_planner
 
         settings = self.settings
         if demo:
@@ -668,7 +534,6 @@ class TrayApp(QObject):
             logger.info(
                 "alert: %s — %s", getattr(alert, "title", alert), getattr(alert, "body", "")
             )
-        self.model.recent_alerts = (self.model.recent_alerts + list(alerts))[-20:]
         self.notifier.notify_all(alerts)
 
     def _on_poll_state(self) -> None:
@@ -848,8 +713,7 @@ class TrayApp(QObject):
         self.model.stale_after_s = settings.stale_minutes * 60.0
         if self.planner is not None:
             # The alert thresholds apply to the running rules at once, keeping what they learned.
-            self.planner.alerts.stale_s = settings.stale_minutes * 60.0
-            self.planner.alerts.low_soc_percent = settings.low_soc_percent
+            self.planner.retune_alerts(settings)
         if self.options.demo:
             self.refresh_view()
             return
@@ -903,16 +767,9 @@ class TrayApp(QObject):
                 self.credentials or Credentials(self.backend_kind), (), None, demo=False
             )
             return
-        per_minute = min(self.settings.per_minute, self.backend.per_minute)
-        per_day = min(self.settings.per_day, self.backend.per_day)
-        scheduler = self.planner.scheduler
-        scheduler.poll_interval_s = max(1.0, float(self.settings.poll_interval_s))
-        scheduler.max_idle_s = max(scheduler.max_idle_s, scheduler.poll_interval_s)
-        scheduler.per_minute = max(1, per_minute)
-        scheduler.per_day = max(1, per_day)
-        if self.ledger is not None:
-            self.ledger.per_minute = max(1, per_minute)
-            self.ledger.per_day = max(1, per_day)
+        from solaxtray.core.planning import retune
+
+        per_day = retune(self.planner, self.ledger, self.settings, self.backend)
         self.planner.set_serials(serials)
         self.model.set_serials(serials)
         self.model.daily_quota = per_day

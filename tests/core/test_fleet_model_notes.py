@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.models import InverterStatus, Snapshot
 from solaxtray.core.watch import FleetWatch
-from solaxtray.ui.tray_app import FleetModel
+from solaxtray.core.fleet import FleetModel
 
 SN = "SWTEST0001"
 

@@ -1,0 +1,347 @@
+"""Every SolaX API the app speaks, described in one place. Qt-free, and cheap to import.
+
+Outside ``solaxtray.core.api`` nothing asks "which API is this?": it asks the spec of the API in
+use for what differs (the credentials and where they come from, the kind of serial number and the
+words for it, the servers, the budget, how many serials one request carries, the demo cloud, the
+user-facing names, what the API can do beyond realtime data). A new API is one package under
+``core/api/`` plus one ``BackendSpec`` in ``SPECS``.
+
+Why lazy references (``_lazy``): the tray icon and the settings reader import this module before
+anything else, so it must not import the HTTP clients, the simulator or the keyring.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from solaxtray.core.errors import ConfigError
+from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
+
+if TYPE_CHECKING:
+    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.clock import Clock
+    from solaxtray.core.simulator import CloudSimulator
+
+
+class BackendKind(enum.StrEnum):
+    """The SolaX APIs. The values are what the settings file and ``--backend`` store."""
+
+    TOKEN = "token"  # noqa: S105 - an API's name, not a secret
+    DEVELOPER = "developer"
+
+
+class Capability(enum.Enum):
+    """What an API offers beyond realtime data."""
+
+    ALARMS = "alarms"
+    """An alarm list: a fault's code and reason can be asked."""
+    DISCOVERY = "discovery"
+    """An inventory: the account's inverters can be listed."""
+    SIGN_IN = "sign_in"
+    """Credentials can be checked without naming an inverter."""
+    SHARED_ACCESS_TOKEN = "shared_access_token"  # noqa: S105 - a capability's name
+    """A renewable access token other processes of the same account should share."""
+
+
+ALIASES: Mapping[str, BackendKind] = {
+    "token": BackendKind.TOKEN,
+    "tokenid": BackendKind.TOKEN,
+    "token-id": BackendKind.TOKEN,
+    "token_id": BackendKind.TOKEN,
+    "v1": BackendKind.TOKEN,
+    "developer": BackendKind.DEVELOPER,
+    "dev": BackendKind.DEVELOPER,
+    "developer-api": BackendKind.DEVELOPER,
+    "oauth": BackendKind.DEVELOPER,
+}
+"""Every spelling a user may type for an API (settings file, ``--backend``): the one table."""
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialField:
+    """One secret (or identifier) an API signs in with.
+
+    ``attribute`` is the field's name on ``core.context.Credentials``; ``env`` the environment
+    variable that overrides the keyring; ``keyring_user`` its name in the keyring.
+    """
+
+    attribute: str
+    label: str
+    env: str
+    keyring_user: str
+    secret: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """The user-facing names of an API and its serial numbers, in English source form (passed
+    through the translation function where shown)."""
+
+    choice: str
+    """The API as a choice in Settings."""
+    help: str
+    """How to get the credentials, shown under the choice."""
+    credentials: str
+    """What the credentials are called in a sentence ("token", "client id and secret")."""
+    serial_title: str
+    serial_field: tuple[str, str]
+    """The serial field's visible label (with its mnemonic) and accessible name."""
+    serial_list: tuple[str, str]
+    serial_placeholder: str
+    serial_hint: str
+    """What to add when no serial is given (the start of a sentence)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCloud:
+    """A started demo simulator with what it takes to poll it."""
+
+    simulator: CloudSimulator
+    server: str
+    serials: tuple[str, ...]
+    credentials: Mapping[str, str]
+    """Credential attribute -> value, as ``CredentialField.attribute`` names them."""
+
+
+def _lazy(path: str) -> Callable[..., Any]:
+    """``module:attribute``, imported at the first call (see the module docstring)."""
+    module_name, _, attribute = path.partition(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module_name), attribute)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = attribute
+    return call
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSpec:
+    """Everything the app asks about one SolaX API."""
+
+    kind: BackendKind
+    wording: Wording
+    credential_fields: tuple[CredentialField, ...]
+    normalise_serial: Callable[[str], str]
+    """One serial in canonical form, or ConfigError with a sentence that helps find it."""
+    server_names: tuple[str, ...]
+    """Server (or region) names a user may pick instead of typing an address."""
+    default_server: str
+    resolve_server: Callable[[str], str]
+    """A name or address to the address the client uses; ConfigError in words otherwise."""
+    server_setting: str
+    """The ``Settings`` field that holds this API's server."""
+    server_env: str | None
+    """The environment variable that overrides the saved server, if any."""
+    ledger_file: str
+    """The shared request ledger's file name: each API's quota is its own."""
+    per_minute: int
+    per_day: int
+    batch_size: int
+    """The most serials one realtime request may name."""
+    capabilities: frozenset[Capability]
+    factory: Callable[..., RealtimeBackend]
+    """``factory(server, credentials mapping, clock=, timeout=, token_cache=)``."""
+    demo: Callable[..., DemoCloud] = field(repr=False)
+    """``demo(clock)``: a started demo simulator of this API (stopped by the caller)."""
+    load_secrets: Callable[[float], Mapping[str, str | None]] = field(repr=False)
+    """``load_secrets(timeout_s)``: the credentials from the environment, else the keyring
+    (attribute -> value); raises ``SecretStoreError``. Blocks: call it off the GUI thread."""
+
+    @property
+    def name(self) -> str:
+        return self.kind.value
+
+    def has(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def normalise_serials(self, values: Iterable[str]) -> tuple[str, ...]:
+        """Each serial checked, repeats dropped, the user's order kept."""
+        seen: dict[str, None] = {}
+        for value in values:
+            seen.setdefault(self.normalise_serial(value), None)
+        return tuple(seen)
+
+    def env_variables(self) -> tuple[str, ...]:
+        return tuple(f.env for f in self.credential_fields)
+
+    def complete(self, values: Mapping[str, str | None]) -> bool:
+        """Whether ``values`` (attribute -> value) holds every credential this API needs."""
+        return all(values.get(f.attribute) for f in self.credential_fields)
+
+    def missing(self, values: Mapping[str, str | None]) -> tuple[CredentialField, ...]:
+        return tuple(f for f in self.credential_fields if not values.get(f.attribute))
+
+
+def _token_demo(clock: Clock | None = None) -> DemoCloud:
+    from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
+
+    sim = CloudSimulator.demo(clock).start()
+    return DemoCloud(sim, sim.v1_url, tuple(DEMO_SERIALS), {"token": DEMO_TOKEN})
+
+
+def _developer_demo(clock: Clock | None = None) -> DemoCloud:
+    from solaxtray.core.simulator.developer import (
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        DEMO_DEVICE_SERIALS,
+        DeveloperSimulator,
+    )
+
+    sim = DeveloperSimulator.demo(clock)
+    sim.start()
+    return DemoCloud(
+        sim,
+        sim.base_url,
+        tuple(DEMO_DEVICE_SERIALS),
+        {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET},
+    )
+
+
+def _factory(kind: BackendKind) -> Callable[..., RealtimeBackend]:
+    """``make_backend`` for one API: the same checks and sentences for every caller."""
+
+    def make(server: str, credentials: Mapping[str, str | None], **options: Any) -> Any:
+        from solaxtray.core.backend import make_backend
+
+        return make_backend(
+            kind.value,
+            api_url=server,
+            token=credentials.get("token"),
+            client_id=credentials.get("client_id"),
+            client_secret=credentials.get("client_secret"),
+            **options,
+        )
+
+    return make
+
+
+def _token_secrets(timeout_s: float) -> dict[str, str | None]:
+    from solaxtray.core.secrets import TokenStore
+
+    return {"token": TokenStore().get_with_timeout(timeout_s)}
+
+
+def _developer_secrets(timeout_s: float) -> dict[str, str | None]:
+    from solaxtray.core.secrets import DeveloperCredentials
+
+    client_id, client_secret = DeveloperCredentials().get_with_timeout(timeout_s)
+    return {"client_id": client_id, "client_secret": client_secret}
+
+
+TOKEN_SPEC = BackendSpec(
+    kind=BackendKind.TOKEN,
+    wording=Wording(
+        choice="tokenId (SolaX Cloud API page)",
+        help=(
+            "Accounts made before September 2026: sign in at www.solaxcloud.com, open Service → "
+            "API and copy the tokenId. Inverters are named by the 10-character registration "
+            "number of their Pocket WiFi/LAN/4G dongle."
+        ),
+        credentials="token",
+        serial_title="Inverters (dongle registration numbers)",
+        serial_field=("Add a &registration number:", "Registration number to add"),
+        serial_list=("&Watched dongles:", "Watched dongle registration numbers"),
+        serial_placeholder="10 letters and digits, printed on the dongle",
+        serial_hint=(
+            "Add --sn with the 10-character registration number printed on your Pocket "
+            "WiFi/LAN/4G dongle"
+        ),
+    ),
+    credential_fields=(CredentialField("token", "tokenId", "SOLAXTRAY_TOKEN", "tokenId"),),
+    normalise_serial=_lazy("solaxtray.core.settings:normalize_serial"),
+    server_names=("www", "global", "qcells", "v2-global", "v2-in", "v2-na"),
+    default_server="https://www.solaxcloud.com/proxyApp/proxy/api/",
+    resolve_server=_lazy("solaxtray.core.servers:resolve_api_url"),
+    server_setting="api_url",
+    server_env="SOLAXTRAY_API_URL",
+    ledger_file="request-ledger.json",
+    per_minute=MAX_PER_MINUTE,
+    per_day=MAX_PER_DAY,
+    batch_size=1,
+    capabilities=frozenset(),
+    factory=_factory(BackendKind.TOKEN),
+    demo=_token_demo,
+    load_secrets=_token_secrets,
+)
+
+DEVELOPER_SPEC = BackendSpec(
+    kind=BackendKind.DEVELOPER,
+    wording=Wording(
+        choice=("Developer API (client id and secret, for accounts made since September 2026)"),
+        help=(
+            "Accounts made since September 2026 have no tokenId: sign in at "
+            "developer.solaxcloud.com, create an application (or open yours) and copy its "
+            "client id and client secret. Inverters are named by their own serial number, "
+            "printed on the inverter's label, not by the dongle's registration number."
+        ),
+        credentials="client id and secret",
+        serial_title="Inverters (the inverters' own serial numbers)",
+        serial_field=("Add an inverter's &serial number:", "Inverter serial number to add"),
+        serial_list=("&Watched inverters:", "Watched inverter serial numbers"),
+        serial_placeholder="Serial number on the inverter's label",
+        serial_hint=(
+            "Add --sn with the inverter's own serial number (printed on its label; the "
+            "Developer API does not use the dongle's registration number)"
+        ),
+    ),
+    credential_fields=(
+        CredentialField("client_id", "client id", "SOLAXTRAY_CLIENT_ID", "clientId", secret=False),
+        CredentialField(
+            "client_secret", "client secret", "SOLAXTRAY_CLIENT_SECRET", "clientSecret"
+        ),
+    ),
+    normalise_serial=_lazy("solaxtray.core.settings:normalize_device_serial"),
+    server_names=("eu", "cn", "in"),
+    default_server="eu",
+    resolve_server=_lazy("solaxtray.core.developer_api:resolve_developer_host"),
+    server_setting="developer_host",
+    server_env=None,
+    ledger_file="request-ledger-developer.json",
+    per_minute=MAX_PER_MINUTE,
+    per_day=MAX_PER_DAY,
+    batch_size=10,
+    capabilities=frozenset(
+        {
+            Capability.ALARMS,
+            Capability.DISCOVERY,
+            Capability.SIGN_IN,
+            Capability.SHARED_ACCESS_TOKEN,
+        }
+    ),
+    factory=_factory(BackendKind.DEVELOPER),
+    demo=_developer_demo,
+    load_secrets=_developer_secrets,
+)
+
+SPECS: Mapping[BackendKind, BackendSpec] = {
+    spec.kind: spec for spec in (TOKEN_SPEC, DEVELOPER_SPEC)
+}
+"""The registry: one spec per API, in the order Settings offers them."""
+DEFAULT_KIND = BackendKind.TOKEN
+
+
+def kind_of(value: object) -> BackendKind:
+    """The API for any accepted spelling (``ALIASES``); ConfigError in words otherwise."""
+    if isinstance(value, BackendKind):
+        return value
+    key = value.strip().lower() if isinstance(value, str) else ""
+    kind = ALIASES.get(key)
+    if kind is None:
+        raise ConfigError(
+            "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
+            "“developer” (a client id and secret from the SolaX Developer Platform)."
+        )
+    return kind
+
+
+def spec_of(value: object) -> BackendSpec:
+    """The spec of the API ``value`` names (a ``BackendKind`` or any accepted spelling)."""
+    return SPECS[kind_of(value)]
+
+
+def all_specs() -> tuple[BackendSpec, ...]:
+    return tuple(SPECS.values())
