@@ -23,6 +23,7 @@ from typing import Protocol, runtime_checkable
 
 from solaxtray.core.alerts import Alert, AlertKind
 from solaxtray.core.errors import ApiError
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.core.parsing import as_code, as_number, as_text
 from solaxtray.core.redact import looks_like_token, redact
@@ -119,12 +120,8 @@ class AlarmSource(Protocol):
         ...
 
 
-class BudgetGate(Protocol):
-    """What the lookup needs of the request ledger."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
+BudgetGate = RequestBudget
+"""What the lookup needs of the request ledger: the one ledger protocol."""
 
 
 def alarm_source(backend: object) -> AlarmSource | None:

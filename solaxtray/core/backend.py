@@ -18,8 +18,8 @@ from solaxtray.core.client import SolaxClient
 from solaxtray.core.clock import Clock
 from solaxtray.core.developer_api import DEFAULT_REGION, DeveloperClient, TokenCache
 from solaxtray.core.errors import ApiError, ConfigError, NetworkError, RateLimited, TokenRejected
-from solaxtray.core.ledger import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.models import Snapshot
+from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.servers import DEFAULT_API_URL
 from solaxtray.core.transport import DEFAULT_TIMEOUT
 

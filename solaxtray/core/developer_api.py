@@ -66,6 +66,7 @@ from solaxtray.core.parsing import (
     decode_object,
     show_sn,
 )
+from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.redact import looks_like_token, register_secret
 from solaxtray.core.servers import check_transport
 from solaxtray.core.transport import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, HttpTransport, Reply
@@ -98,8 +99,8 @@ ALARM_STATE_OPEN = "1"
 ALARM_PAGE_SIZE = "10"
 
 
-PER_MINUTE = 9
-PER_DAY = 9_000
+PER_MINUTE = MAX_PER_MINUTE
+PER_DAY = MAX_PER_DAY
 """The budget the scheduler should keep for this API, in requests.
 
 No public source states the Developer API's limits: one client paces itself at about 100 calls a

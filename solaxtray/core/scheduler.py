@@ -68,8 +68,8 @@ from solaxtray.core.errors import (
     SerialUnknown,
     TokenRejected,
 )
-from solaxtray.core.ledger import DAY_S, MAX_PER_DAY, MAX_PER_MINUTE, MINUTE_S
 from solaxtray.core.models import Snapshot
+from solaxtray.core.quota import DAY_S, MAX_PER_DAY, MAX_PER_MINUTE, MINUTE_S
 
 logger = logging.getLogger(__name__)
 

@@ -39,6 +39,7 @@ from solaxtray.core.alarms import (
 from solaxtray.core.alerts import Alert, AlertEngine, AlertKind, Health
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import EXIT_STATUS, ApiError, ErrorKind
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.core.outage import OutageTracker, OutageView
 from solaxtray.core.scheduler import PollScheduler, SerialView
@@ -78,14 +79,8 @@ class WatchSettings(Protocol):
     def per_day(self) -> int: ...
 
 
-class LedgerLike(Protocol):
-    """What ``run_watch`` needs of the ``RequestLedger``."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def wait_time(self, count: int = 1) -> float: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
+LedgerLike = RequestBudget
+"""What ``run_watch`` needs of the ``RequestLedger``: the one ledger protocol."""
 
 
 class HistoryLike(Protocol):

@@ -30,9 +30,11 @@ from typing import Any, Protocol, cast
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from solaxtray.core.alerts import Alert
 from solaxtray.core.backend import TokenBackend
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import ApiError, NetworkError, SolaxTrayError
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
 
@@ -63,16 +65,16 @@ class Planner(Protocol):
 
     def record_snapshot(
         self, sn: str, snapshot: Snapshot, *, cost: float = 1.0
-    ) -> tuple[bool, list[Any]]:
+    ) -> tuple[bool, list[Alert]]:
         """Record a fresh answer (``cost``: this serial's share of the requests spent); returns
         whether it brought a new upload and the alerts it raises."""
         ...
 
-    def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Any]:
+    def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Alert]:
         """Record a failed request; returns the alerts it raises."""
         ...
 
-    def on_wall_gap(self, seconds: float) -> list[Any]:
+    def on_wall_gap(self, seconds: float) -> list[Alert]:
         """The machine slept for about ``seconds``; returns any alerts."""
         ...
 
@@ -80,21 +82,13 @@ class Planner(Protocol):
         """Make every serial due at once (the ledger still has the last word)."""
         ...
 
-    def flush(self) -> list[Any]:
+    def flush(self) -> list[Alert]:
         """Alerts held back (a "while you were away" summary) whose time has come."""
         ...
 
 
-class Ledger(Protocol):
-    """The shared request ledger (``core.ledger.RequestLedger``)."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def wait_time(self, count: int = 1) -> float: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
-
-    def used_today(self) -> int: ...
+Ledger = RequestBudget
+"""The shared request ledger (``core.ledger.RequestLedger``): the one ledger protocol."""
 
 
 class History(Protocol):
@@ -387,7 +381,7 @@ class Poller(QObject):
         self._timer.start(round(min(wait, MAX_TIMER_S) * 1000))
         emit(self.state_changed)
 
-    def _emit_alerts(self, alerts: Sequence[Any]) -> None:
+    def _emit_alerts(self, alerts: Sequence[Alert]) -> None:
         if alerts:
             emit(self.alerts, list(alerts))
 

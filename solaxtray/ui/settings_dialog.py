@@ -20,7 +20,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -57,6 +57,7 @@ from solaxtray.core.errors import (
     SolaxTrayError,
     TokenRejected,
 )
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_power
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
@@ -157,14 +158,8 @@ class TokenState:
     NO_KEYRING = "no_keyring"
 
 
-class TestLedger(Protocol):
-    """The app's shared request ledger (``core.ledger.RequestLedger``) for one API."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def wait_time(self, count: int = 1) -> float: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
+TestLedger = RequestBudget
+"""The app's shared request ledger for one API (``core.ledger.RequestLedger``)."""
 
 
 LedgerFor = Callable[[str, int, int], TestLedger | None]

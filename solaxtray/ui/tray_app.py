@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +27,10 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from solaxtray.core import paths
+from solaxtray.core.alerts import Alert
+from solaxtray.core.api.registry import BackendKind, BackendSpec, Capability, spec_of
 from solaxtray.core.clock import Clock, SystemClock
+from solaxtray.core.context import Credentials, credentials_from_env
 from solaxtray.core.errors import (
     ApiError,
     ConfigError,
@@ -65,8 +66,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-TOKEN = "token"  # noqa: S105 - a backend name (``core.settings.BACKEND_TOKEN``)
-DEVELOPER = "developer"
 KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 """The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 PAUSE_HOUR_S = 3600.0
@@ -80,28 +79,6 @@ TRAY_APPEARED_LINE = (
 )
 """While a window is open, its ages ("updated 40 s ago") are refreshed this often; with no window
 open nothing ticks between polls."""
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """What one SolaX API needs to sign in: a tokenId, or a Developer API client id and secret.
-
-    The secrets are left out of the repr, so a log line or a traceback cannot show them.
-    """
-
-    kind: str
-    token: str | None = field(default=None, repr=False)
-    client_id: str | None = field(default=None, repr=False)
-    client_secret: str | None = field(default=None, repr=False)
-    share_access_token: bool = False
-    """Keep the Developer API access token in the keyring for other solaxtray processes (only for
-    credentials from the keyring: an environment variable is a separate, short-lived setup)."""
-
-    @property
-    def complete(self) -> bool:
-        if self.kind == DEVELOPER:
-            return bool(self.client_id and self.client_secret)
-        return bool(self.token)
 
 
 def _desktop_files_done(_written: object, error: BaseException | None) -> None:
@@ -139,8 +116,14 @@ class TrayApp(QObject):
             )
         self.store = settings_store
         self.settings, self._settings_warning = self.store.load()
-        self._token_loader = token_loader or _keyring_token
-        self._developer_loader = developer_loader or _keyring_developer_credentials
+        self._secret_overrides: dict[BackendKind, Callable[[], Mapping[str, str | None]]] = {}
+        """Stand-ins for the keyring (tests), by API; the rest read through their spec."""
+        if token_loader is not None:
+            self._secret_overrides[BackendKind.TOKEN] = lambda: {"token": token_loader()}
+        if developer_loader is not None:
+            self._secret_overrides[BackendKind.DEVELOPER] = lambda: dict(
+                zip(("client_id", "client_secret"), developer_loader(), strict=True)
+            )
         self._shared_cache_ok = developer_loader is None
         self._override_backend = options.backend
         self._override_serials = list(options.serials) if options.serials else None
@@ -270,40 +253,29 @@ class TrayApp(QObject):
     # --- sources of data -------------------------------------------------------------------------
 
     @property
-    def backend_kind(self) -> str:
+    def spec(self) -> BackendSpec:
         """The SolaX API in use: ``--backend`` for this run, else the settings' choice."""
-        return self._override_backend or self.settings.backend
+        return spec_of(self._override_backend or self.settings.backend)
+
+    @property
+    def backend_kind(self) -> str:
+        """The SolaX API in use, by name (a ``BackendKind``)."""
+        return self.spec.kind
 
     def _start_demo(self) -> None:
         """The built-in simulator on the chosen API: the same demo story either way."""
         given = tuple(self._override_serials or ())
-        if self.backend_kind == DEVELOPER:
-            from solaxtray.core.simulator.developer import (
-                DEMO_CLIENT_ID,
-                DEMO_CLIENT_SECRET,
-                DEMO_DEVICE_SERIALS,
-                DeveloperSimulator,
-            )
+        spec = self.spec
+        demo = spec.demo(self.clock)
+        self._simulator = demo.simulator
+        if self.history is not None:
+            from solaxtray.core.history.demo import seed_demo_history
 
-            dev = DeveloperSimulator.demo(clock=self.clock)
-            dev.start()
-            self._simulator = dev
-            self._seed_demo_history(dev, developer=True)
-            logger.info("demo mode: simulated SolaX Developer API at %s", dev.base_url)
-            credentials = Credentials(
-                DEVELOPER, client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET
-            )
-            self._configure(credentials, given or DEMO_DEVICE_SERIALS, dev.base_url, demo=True)
-            return
-        from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
-
-        sim = CloudSimulator.demo(clock=self.clock)
-        sim.start()
-        self._simulator = sim
-        self._seed_demo_history(sim, developer=False)
-        logger.info("demo mode: simulated SolaX Cloud at %s", sim.base_url)
-        credentials = Credentials(TOKEN, token=DEMO_TOKEN)
-        self._configure(credentials, given or tuple(DEMO_SERIALS), sim.v2_url, demo=True)
+            # The demo opens on a plausible day so far and past month, from the same plant model.
+            seed_demo_history(self.history, demo.simulator, serial_of=demo.history_serial)
+        logger.info("demo mode: simulated %s API at %s", spec.name, demo.server)
+        credentials = Credentials.from_values(spec.kind, demo.credentials)
+        self._configure(credentials, given or demo.serials, demo.server, demo=True)
 
     def _open_history(self) -> None:
         """Open the history database; a damaged one is set aside with a notification, and the
@@ -326,52 +298,35 @@ class TrayApp(QObject):
             title = "History was reset" if self.history.path is not None else "History not saved"
             self._warn(title, self.history.warning)
 
-    def _seed_demo_history(self, cloud: CloudSimulator, *, developer: bool) -> None:
-        """The demo opens on a plausible day so far and past month, from the same plant model."""
-        if self.history is None:
-            return
-        from solaxtray.core.history.demo import seed_demo_history
-
-        seed_demo_history(
-            self.history,
-            cloud,
-            serial_of=(lambda inv: inv.inverter_sn) if developer else None,
-        )
-
     def _load_credentials(self) -> None:
         """Read the chosen API's secrets on a worker thread with a time limit: a locked keyring
         can block."""
-        kind = self.backend_kind
-        if kind == DEVELOPER:
-            loader = self._developer_loader
-            share = self._shared_cache_ok
+        spec = self.spec
+        loader = self._secret_overrides.get(spec.kind) or (
+            lambda: spec.load_secrets(KEYRING_TIMEOUT_S)
+        )
+        share = (
+            spec.has(Capability.SHARED_ACCESS_TOKEN)
+            and self._shared_cache_ok
+            and not credentials_from_env(spec)
+        )
 
-            def load() -> Credentials:
-                client_id, secret = loader()
-                return Credentials(
-                    DEVELOPER,
-                    client_id=client_id,
-                    client_secret=secret,
-                    share_access_token=share and not _developer_env_set(),
-                )
-
-        else:
-            token_loader = self._token_loader
-
-            def load() -> Credentials:
-                return Credentials(TOKEN, token=token_loader())
+        def load() -> Credentials:
+            return Credentials.from_values(spec.kind, loader(), share=share)
 
         self._caller.call(
             load,
-            lambda result, error: self._on_credentials(kind, result, error),
+            lambda result, error: self._on_credentials(spec, result, error),
             timeout_s=KEYRING_TIMEOUT_S,
             name="solaxtray-keyring",
         )
 
-    def _on_credentials(self, kind: str, result: Any, error: BaseException | None) -> None:
-        if kind != self.backend_kind:
+    def _on_credentials(
+        self, spec: BackendSpec, result: Credentials | None, error: BaseException | None
+    ) -> None:
+        if spec is not self.spec:
             return  # the user switched APIs while the keyring was read: a newer read is coming
-        what = "client id and secret" if kind == DEVELOPER else "token"
+        what = spec.wording.credentials
         if error is not None:
             # Settings open for a missing or locked keyring as for a missing token: that is where
             # the user can retry, and the only place that explains what to do.
@@ -389,13 +344,7 @@ class TrayApp(QObject):
             return
         if not isinstance(result, Credentials) or not result.complete:
             logger.info("no %s set: opening the settings", what)
-            detail = None
-            if kind == DEVELOPER:
-                detail = (
-                    "Open Settings, choose the Developer API and enter the client id and secret "
-                    "of your application on the SolaX Developer Platform."
-                )
-            self._set_condition(AppCondition.NO_TOKEN, detail)
+            self._set_condition(AppCondition.NO_TOKEN, spec.wording.missing_detail)
             self.show_settings()
             return
         self._configure(result, self._serials(), self._api_url(), demo=False)
@@ -403,7 +352,7 @@ class TrayApp(QObject):
     def _serials(self) -> tuple[str, ...]:
         if self._override_serials:
             return tuple(self._override_serials)
-        if self.settings.backend != self.backend_kind:
+        if spec_of(self.settings.backend) is not self.spec:
             return ()  # the saved serials name inverters in the other API's terms
         return self.settings.serials
 
@@ -411,9 +360,8 @@ class TrayApp(QObject):
         """The tokenId server, or the Developer API region or address."""
         if self._override_api_url:
             return self._override_api_url
-        if self.backend_kind == DEVELOPER:
-            return self.settings.developer_host
-        return self.settings.api_url
+        saved = getattr(self.settings, self.spec.server_setting, None)
+        return saved if isinstance(saved, str) else None
 
     def _close_backend(self) -> None:
         if self.backend is not None:
@@ -430,8 +378,6 @@ class TrayApp(QObject):
         and of the token): new credentials or a new server must not announce a fault again that
         the user was already told about. A new account's token state starts over.
         """
-        from solaxtray.core.backend import make_backend
-
         old_alerts = self.planner.alerts if self.planner is not None else self._kept_alerts
         if old_alerts is not None and credentials != self.credentials:
             old_alerts.token_changed()
@@ -457,18 +403,16 @@ class TrayApp(QObject):
             from solaxtray.core.planning import shared_token_cache
 
             cache = shared_token_cache(credentials.client_id)
+        spec = spec_of(credentials.kind)
         try:
-            backend = make_backend(
-                credentials.kind,
-                api_url=api_url,
-                token=credentials.token,
-                client_id=credentials.client_id,
-                client_secret=credentials.client_secret,
+            backend = spec.factory(
+                api_url or spec.default_server,
+                credentials.values(),
                 clock=self.clock,
                 token_cache=cache,
             )
         except ConfigError as exc:
-            if _server_is_valid(credentials.kind, api_url):
+            if _server_is_valid(spec, api_url):
                 # The server is fine, so the token or the client id/secret cannot be used (for
                 # example a pasted token with spaces): that is for Settings, like a rejected one.
                 self._set_condition(AppCondition.TOKEN_REJECTED, exc.message)
@@ -529,7 +473,7 @@ class TrayApp(QObject):
             self.model.condition = condition
         self.refresh_view()
 
-    def _on_alerts(self, alerts: list[Any]) -> None:
+    def _on_alerts(self, alerts: list[Alert]) -> None:
         for alert in alerts:
             logger.info(
                 "alert: %s — %s", getattr(alert, "title", alert), getattr(alert, "body", "")
@@ -696,7 +640,11 @@ class TrayApp(QObject):
         being polled, else that API's shared file, so a test never escapes the budget. Called on
         the dialog's worker thread (the ledger takes a file lock)."""
         ledger, credentials = self.ledger, self.credentials
-        if ledger is not None and credentials is not None and credentials.kind == kind:
+        if (
+            ledger is not None
+            and credentials is not None
+            and spec_of(kind) is spec_of(credentials.kind)
+        ):
             return ledger
         from solaxtray.core.ledger import RequestLedger
 
@@ -763,9 +711,7 @@ class TrayApp(QObject):
                 self._configure(self.credentials, serials, self._api_url(), demo=False)
             return
         if not serials:
-            self._configure(
-                self.credentials or Credentials(self.backend_kind), (), None, demo=False
-            )
+            self._configure(self.credentials or Credentials(self.spec.kind), (), None, demo=False)
             return
         from solaxtray.core.planning import retune
 
@@ -801,18 +747,11 @@ class TrayApp(QObject):
         self.notifier.send(title, message, Urgency.NORMAL)
 
 
-def _server_is_valid(kind: str, api_url: str | None) -> bool:
+def _server_is_valid(spec: BackendSpec, api_url: str | None) -> bool:
     """Whether the server or region names a usable address (then a ConfigError from building
     the backend is about the credentials)."""
     try:
-        if kind == DEVELOPER:
-            from solaxtray.core.developer_api import DEFAULT_REGION, resolve_developer_host
-
-            resolve_developer_host(api_url or DEFAULT_REGION)
-        else:
-            from solaxtray.core.servers import DEFAULT_API_URL, check_transport, resolve_api_url
-
-            check_transport(resolve_api_url(api_url or DEFAULT_API_URL))
+        spec.resolve_server(api_url or spec.default_server)
     except ConfigError:
         return False
     return True
@@ -827,26 +766,6 @@ def _demo_settings(settings: Settings) -> Settings:
     from solaxtray.core.simulator import DEMO_UPLOAD_INTERVAL
 
     return replace(settings, poll_interval_s=max(1, round(DEMO_UPLOAD_INTERVAL)))
-
-
-def _keyring_token() -> str | None:
-    from solaxtray.core.secrets import TokenStore
-
-    return TokenStore().get()
-
-
-def _keyring_developer_credentials() -> tuple[str | None, str | None]:
-    from solaxtray.core.secrets import DeveloperCredentials
-
-    return DeveloperCredentials().get()
-
-
-def _developer_env_set() -> bool:
-    from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV
-
-    return bool(
-        os.environ.get(CLIENT_ID_ENV, "").strip() or os.environ.get(CLIENT_SECRET_ENV, "").strip()
-    )
 
 
 __all__ = ["Credentials", "FleetModel", "TrayApp"]

@@ -94,6 +94,26 @@ class Wording:
     serial_placeholder: str
     serial_hint: str
     """What to add when no serial is given (the start of a sentence)."""
+    missing_detail: str | None = None
+    """What to do when the credentials are not set, if more than the general sentence says."""
+    # -- what the set-up check says ------------------------------------------------------------
+    credentials_name: str = ""
+    """The credentials as the set-up check names them ("tokenId", "client id and secret")."""
+    server_option: str = "--api-url"
+    """How the command line picks the server (with what it takes)."""
+    rejected_fix: str = ""
+    """What to do when the cloud rejects the credentials."""
+    shape_ok: str = ""
+    """A serial of the right shape."""
+    shape_fix: str = ""
+    """What to enter instead of a serial of the wrong shape."""
+    shape_replace: str = ""
+    """What to enter instead, when the right number is known: ``{cleaned}`` and ``{better}``."""
+    unknown_fix: str = ""
+    """What to check when the account does not know a serial."""
+    known_with_inverter: str | None = None
+    """A serial known to the account, whose answer names the inverter's own serial
+    (``{inverter_sn}``), where that is the number another API wants; ``None``: not said."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +125,8 @@ class DemoCloud:
     serials: tuple[str, ...]
     credentials: Mapping[str, str]
     """Credential attribute -> value, as ``CredentialField.attribute`` names them."""
+    history_serial: Callable[[Any], str] | None = None
+    """How the demo's seeded history names a simulated inverter (``None``: by its serial)."""
 
 
 def _lazy(path: str) -> Callable[..., Any]:
@@ -150,6 +172,9 @@ class BackendSpec:
     load_secrets: Callable[[float], Mapping[str, str | None]] = field(repr=False)
     """``load_secrets(timeout_s)``: the credentials from the environment, else the keyring
     (attribute -> value); raises ``SecretStoreError``. Blocks: call it off the GUI thread."""
+    check_credentials: Callable[[float], Any] = field(repr=False)
+    """``check_credentials(timeout_s)``: the set-up check's verdict on the stored credentials
+    and the credentials themselves (``core.doctor.credentials``)."""
 
     @property
     def name(self) -> str:
@@ -198,6 +223,7 @@ def _developer_demo(clock: Clock | None = None) -> DemoCloud:
         sim.base_url,
         tuple(DEMO_DEVICE_SERIALS),
         {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET},
+        history_serial=lambda inverter: str(inverter.inverter_sn),
     )
 
 
@@ -250,6 +276,28 @@ TOKEN_SPEC = BackendSpec(
             "Add --sn with the 10-character registration number printed on your Pocket "
             "WiFi/LAN/4G dongle"
         ),
+        credentials_name="tokenId",
+        server_option="--api-url",
+        rejected_fix=(
+            "Copy the tokenId again from Service → API on solaxcloud.com and store it with "
+            "'solaxtray token set'."
+        ),
+        shape_ok="It has the shape of a dongle registration number.",
+        shape_fix=(
+            "Enter the 10-character registration number printed on the dongle (Pocket "
+            "WiFi, LAN or 4G) or shown in the SolaX app's device list."
+        ),
+        shape_replace=(
+            "Replace it by {better}, the registration number of the dongle on that inverter."
+        ),
+        unknown_fix=(
+            "Check the 10-character registration number on the dongle, or the device list "
+            "in the SolaX app; the number must belong to the account of this tokenId."
+        ),
+        known_with_inverter=(
+            "SolaX Cloud knows it and answered with its data; the inverter behind it has "
+            "the serial number {inverter_sn} (the one the Developer API would want)."
+        ),
     ),
     credential_fields=(CredentialField("token", "tokenId", "SOLAXTRAY_TOKEN", "tokenId"),),
     normalise_serial=_lazy("solaxtray.core.settings:normalize_serial"),
@@ -266,6 +314,7 @@ TOKEN_SPEC = BackendSpec(
     factory=_factory(BackendKind.TOKEN),
     demo=_token_demo,
     load_secrets=_token_secrets,
+    check_credentials=_lazy("solaxtray.core.doctor.credentials:check_token_credentials"),
 )
 
 DEVELOPER_SPEC = BackendSpec(
@@ -286,6 +335,29 @@ DEVELOPER_SPEC = BackendSpec(
         serial_hint=(
             "Add --sn with the inverter's own serial number (printed on its label; the "
             "Developer API does not use the dongle's registration number)"
+        ),
+        missing_detail=(
+            "Open Settings, choose the Developer API and enter the client id and secret "
+            "of your application on the SolaX Developer Platform."
+        ),
+        credentials_name="client id and secret",
+        server_option="--api-url (a region)",
+        rejected_fix=(
+            "Copy the client id and secret again from https://developer.solaxcloud.com/ and "
+            "store them with 'solaxtray credentials set'."
+        ),
+        shape_ok="It has the shape of an inverter serial number.",
+        shape_fix=(
+            "Enter the inverter's own serial number (on the inverter's label, usually 14 "
+            "characters), or use 'solaxtray inverters --discover' to list them."
+        ),
+        shape_replace=(
+            "Replace {cleaned} by {better}, the serial number of the inverter behind "
+            "that dongle, in the settings or on the command line."
+        ),
+        unknown_fix=(
+            "Check the inverter's serial number on its label, or list the account's inverters "
+            "with 'solaxtray inverters --discover'."
         ),
     ),
     credential_fields=(
@@ -315,6 +387,7 @@ DEVELOPER_SPEC = BackendSpec(
     factory=_factory(BackendKind.DEVELOPER),
     demo=_developer_demo,
     load_secrets=_developer_secrets,
+    check_credentials=_lazy("solaxtray.core.doctor.credentials:check_developer_credentials"),
 )
 
 SPECS: Mapping[BackendKind, BackendSpec] = {

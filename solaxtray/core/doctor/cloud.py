@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.clock import Clock
 from solaxtray.core.developer_api import (
     DEFAULT_REGION,
@@ -37,9 +38,6 @@ from solaxtray.core.errors import (
 )
 from solaxtray.core.models import Snapshot
 from solaxtray.core.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
-from solaxtray.core.settings import (
-    BACKEND_DEVELOPER,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +102,7 @@ def _not_checked(cid: str, title: str, why: str, fix: str) -> CheckResult:
 
 
 def _accepted(backend: str, server: str) -> CheckResult:
-    what = "client id and secret" if backend == BACKEND_DEVELOPER else "tokenId"
+    what = spec_of(backend).wording.credentials_name
     return ok(ACCEPTED_ID, "Accepted by SolaX Cloud", f"{server} accepted the {what}.")
 
 
@@ -116,9 +114,10 @@ def _verdicts(
     tried: Sequence[str],
 ) -> list[CheckResult]:
     """The credentials and server results from the first answer and the regional tries."""
-    what = "client id and secret" if backend == BACKEND_DEVELOPER else "tokenId"
+    wording = spec_of(backend).wording
+    what = wording.credentials_name
     name = _server_name(configured)
-    setting = "--api-url" if backend != BACKEND_DEVELOPER else "--api-url (a region)"
+    setting = wording.server_option
     if found_on is not None:
         other = _server_name(found_on)
         return [
@@ -139,13 +138,7 @@ def _verdicts(
         ]
     if isinstance(first, TokenRejected):
         where = ", ".join(_server_name(t) for t in tried)
-        fix = (
-            "Copy the client id and secret again from https://developer.solaxcloud.com/ and "
-            "store them with 'solaxtray credentials set'."
-            if backend == BACKEND_DEVELOPER
-            else "Copy the tokenId again from Service → API on solaxcloud.com and store it with "
-            "'solaxtray token set'."
-        )
+        fix = wording.rejected_fix
         return [
             fail(
                 ACCEPTED_ID,
@@ -403,7 +396,8 @@ def check_cloud(
         ]
         return results + [shape for shape, _ in shapes]
     try:
-        if target.backend == BACKEND_DEVELOPER:
+        if spec_of(target.backend).has(Capability.DISCOVERY):
+            # The inventory maps dongles to inverters: the serials are checked against it.
             need_inventory = any(canonical is None for _, canonical in shapes)
             head, outcomes, devices = _dev_cloud(
                 target, creds, good, need_inventory=need_inventory, budget=budget, clock=clock

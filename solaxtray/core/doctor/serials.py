@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from solaxtray.core.api.registry import spec_of
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
 from solaxtray.core.errors import ApiError, ConfigError, SerialNotReporting, SerialUnknown
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_age
-from solaxtray.core.settings import BACKEND_DEVELOPER, normalize_device_serial, normalize_serial
 
 CLOCK_TOLERANCE_S = 120.0
 """A plant clock within two minutes of a whole quarter-hour offset from UTC is right."""
@@ -34,36 +34,16 @@ def check_serial_shape(
     """
     cid = f"serial-shape:{sn}"
     title = f"Serial number {sn}"
-    if backend == BACKEND_DEVELOPER:
-        try:
-            return ok(cid, title, "It has the shape of an inverter serial number."), (
-                normalize_device_serial(sn)
-            )
-        except ConfigError as exc:
-            cleaned = "".join(sn.split()).upper()
-            better = (mapping or {}).get(cleaned)
-            if better is not None:
-                fix = (
-                    f"Replace {cleaned} by {better}, the serial number of the inverter behind "
-                    "that dongle, in the settings or on the command line."
-                )
-            else:
-                fix = (
-                    "Enter the inverter's own serial number (on the inverter's label, usually 14 "
-                    "characters), or use 'solaxtray inverters --discover' to list them."
-                )
-            return fail(cid, title, exc.message, fix), None
+    spec = spec_of(backend)
     try:
-        return ok(cid, title, "It has the shape of a dongle registration number."), (
-            normalize_serial(sn)
-        )
+        return ok(cid, title, spec.wording.shape_ok), spec.normalise_serial(sn)
     except ConfigError as exc:
-        better = (mapping or {}).get("".join(sn.split()).upper())
+        cleaned = "".join(sn.split()).upper()
+        better = (mapping or {}).get(cleaned)
         fix = (
-            f"Replace it by {better}, the registration number of the dongle on that inverter."
+            spec.wording.shape_replace.format(cleaned=cleaned, better=better)
             if better is not None
-            else "Enter the 10-character registration number printed on the dongle (Pocket "
-            "WiFi, LAN or 4G) or shown in the SolaX app's device list."
+            else spec.wording.shape_fix
         )
         return fail(cid, title, exc.message, fix), None
 
@@ -79,20 +59,12 @@ def check_known(backend: str, sn: str, outcome: Outcome | None, why_not: str) ->
         return warn(cid, title, f"Not checked: {why_not}", "Run the check again later.")
     if isinstance(outcome, Snapshot):
         message = "SolaX Cloud knows it and answered with its data."
-        if backend != BACKEND_DEVELOPER and outcome.inverter_sn:
-            message = (
-                f"SolaX Cloud knows it and answered with its data; the inverter behind it has "
-                f"the serial number {outcome.inverter_sn} (the one the Developer API would want)."
-            )
+        with_inverter = spec_of(backend).wording.known_with_inverter
+        if with_inverter is not None and outcome.inverter_sn:
+            message = with_inverter.format(inverter_sn=outcome.inverter_sn)
         return ok(cid, title, message)
     if isinstance(outcome, SerialUnknown):
-        fix = (
-            "Check the inverter's serial number on its label, or list the account's inverters "
-            "with 'solaxtray inverters --discover'."
-            if backend == BACKEND_DEVELOPER
-            else "Check the 10-character registration number on the dongle, or the device list "
-            "in the SolaX app; the number must belong to the account of this tokenId."
-        )
+        fix = spec_of(backend).wording.unknown_fix
         return fail(cid, title, outcome.message, fix)
     if isinstance(outcome, SerialNotReporting):
         return fail(
