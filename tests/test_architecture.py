@@ -207,9 +207,10 @@ LOADED_WHEN_NEEDED = (
     "solaxtray.ui.doctor_dialog",
     "solaxtray.ui.discover_dialog",
     "jeepney",
+    "keyring",
 )
-"""Loaded when the popup, a dialog or a notification first needs them, not at the start (memory:
-``benchmarks/memory.py``)."""
+"""Loaded when the popup, a dialog, a notification or the token's keyring entry first needs them,
+not at the start (memory: ``benchmarks/memory.py``)."""
 
 
 def test_the_tray_start_leaves_popup_dialog_and_history_figures_unloaded() -> None:
@@ -219,7 +220,7 @@ def test_the_tray_start_leaves_popup_dialog_and_history_figures_unloaded() -> No
         # What the tray app opens at its start: the history store, through the package.
         "from solaxtray.core.history import HistoryStore, default_history_path\n"
         "import requests\n"
-        f"early = sorted(m for m in sys.modules if m.split('.')[0] == 'jeepney' or m in {LOADED_WHEN_NEEDED!r})\n"
+        f"early = sorted(m for m in sys.modules if m.split('.')[0] in ('jeepney', 'keyring') or m in {LOADED_WHEN_NEEDED!r})\n"
         "held = sorted(f for f in linecache.cache if f.endswith('.py'))\n"
         "print('early=' + ';'.join(early))\n"
         "print('held=' + ';'.join(held))\n"
