@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from solaxtray.core.backend import RealtimeBackend, TokenBackend
+from solaxtray.core.api.backend import RealtimeBackend, TokenBackend
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import ApiError
 from solaxtray.core.models import InverterStatus, InverterType, Snapshot
@@ -425,7 +425,7 @@ def run_demo(minutes: float, late_s: float) -> DemoResult:
     """``watch --demo`` for ``minutes`` on a fake clock, started ``late_s`` after the demo cloud:
     the built-in simulator over HTTP, its three inverters uploading every 40 s. The lag of each
     upload fetched is ``fetchedAt - utcDateTime``; "learned" is after the first five minutes."""
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
     from solaxtray.core.simulator import (
         DEMO_SERIALS,
         DEMO_TOKEN,

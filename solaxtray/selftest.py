@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import TextIO
 
 import solaxtray
+from solaxtray.core.i18n import _
 
 # What the app cannot run without, whatever else the package holds.
 REQUIRED_MODULES: tuple[str, ...] = (
     "solaxtray.cli",
-    "solaxtray.core.client",
-    "solaxtray.core.parsing",
+    "solaxtray.core.api.tokenid.client",
+    "solaxtray.core.api.tokenid.parsing",
     "solaxtray.core.secrets",
     "solaxtray.core.settings",
     "solaxtray.core.simulator",
@@ -94,8 +95,13 @@ def _describe(exc: BaseException) -> str:
 def check_environment() -> Iterator[CheckResult]:
     mode = "frozen" if getattr(sys, "frozen", False) else "from source"
     yield _ok(
-        f"solaxtray {solaxtray.__version__} ({mode}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}"
+        _("solaxtray {version} ({mode}), Python {python_version}, {system} {machine}").format(
+            version=solaxtray.__version__,
+            mode=mode,
+            python_version=platform.python_version(),
+            system=platform.system(),
+            machine=platform.machine(),
+        )
     )
 
 
@@ -121,9 +127,13 @@ def check_imports() -> Iterator[CheckResult]:
             importlib.import_module(name)
         except Exception as exc:  # any import failure is a finding, not a crash
             failed += 1
-            yield _fail(f"import {name}: {_describe(exc)}")
+            yield _fail(_("import {name}: {error}").format(name=name, error=_describe(exc)))
     if not failed:
-        yield _ok(f"imports: {len(modules)} modules ({len(found)} of solaxtray)")
+        yield _ok(
+            _("imports: {count} modules ({own} of solaxtray)").format(
+                count=len(modules), own=len(found)
+            )
+        )
 
 
 def _platform_plugins() -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -147,17 +157,33 @@ def check_qt_plugins() -> Iterator[CheckResult]:
         path = files.get(name)
         if path is None:
             if name in required:
-                yield _fail(f"Qt platform plugin {name} missing from {plugin_dir}")
+                yield _fail(
+                    _("Qt platform plugin {name} missing from {plugin_dir}").format(
+                        name=name, plugin_dir=plugin_dir
+                    )
+                )
             else:
-                yield _warn(f"Qt platform plugin {name} missing: the app needs XWayland on Wayland")
+                yield _warn(
+                    _(
+                        "Qt platform plugin {name} missing: the app needs XWayland on Wayland"
+                    ).format(name=name)
+                )
             continue
         loader = QPluginLoader(str(path))
         if loader.load():
-            yield _ok(f"Qt platform plugin {name} loads")
+            yield _ok(_("Qt platform plugin {name} loads").format(name=name))
         elif name in required:
-            yield _fail(f"Qt platform plugin {name} does not load: {loader.errorString()}")
+            yield _fail(
+                _("Qt platform plugin {name} does not load: {error}").format(
+                    name=name, error=loader.errorString()
+                )
+            )
         else:
-            yield _warn(f"Qt platform plugin {name} does not load: {loader.errorString()}")
+            yield _warn(
+                _("Qt platform plugin {name} does not load: {error}").format(
+                    name=name, error=loader.errorString()
+                )
+            )
 
 
 def _qt_app() -> object:
@@ -210,10 +236,10 @@ def check_icon() -> Iterator[CheckResult]:
 
     app = _qt_app()
     image = _render_with_app_renderer()
-    how = "the app's renderer"
+    how = _("the app's renderer")
     if image is None:
         image = _render_smoke()
-        how = "a QPainter smoke render (no app renderer in this build)"
+        how = _("a QPainter smoke render (no app renderer in this build)")
     assert isinstance(image, QImage)
     painted = sum(
         1
@@ -222,11 +248,13 @@ def check_icon() -> Iterator[CheckResult]:
         if image.pixelColor(x, y).alpha() > 0
     )
     if image.isNull() or painted == 0:
-        yield _fail(f"tray icon: {how} produced an empty image")
+        yield _fail(_("tray icon: {how} produced an empty image").format(how=how))
     else:
         yield _ok(
-            f"tray icon rendered offscreen with {how} "
-            f"({image.width()}x{image.height()} px, {painted} pixels painted)"
+            _(
+                "tray icon rendered offscreen with {how} ({width}x{height} px, {painted} pixels "
+                "painted)"
+            ).format(how=how, width=image.width(), height=image.height(), painted=painted)
         )
     del app
 
@@ -339,21 +367,31 @@ def _round_trip_result(backend: str) -> CheckResult:
     finished, error = _timed_round_trip(seconds)
     if not finished:
         return _fail(
-            f"keyring: {backend} did not answer a test write within {seconds:g} s (locked, or "
-            "its service is not running), so the app could not keep a token there."
+            _(
+                "keyring: {backend} did not answer a test write within {seconds:g} s (locked, or "
+                "its service is not running), so the app could not keep a token there."
+            ).format(backend=backend, seconds=seconds)
         )
     if isinstance(error, _RoundTripMismatch):
         return _fail(
-            f"keyring: {backend} returned something else than the test entry just stored, so "
-            "the app could not rely on it to keep a token."
+            _(
+                "keyring: {backend} returned something else than the test entry just stored, so "
+                "the app could not rely on it to keep a token."
+            ).format(backend=backend)
         )
     if error is not None:
         # The type only: the library's own text is not ours to vouch for.
         return _fail(
-            f"keyring: {backend} is detected but a test entry could not be stored, read back "
-            f"and removed ({type(error).__name__}), so the app could not keep a token there."
+            _(
+                "keyring: {backend} is detected but a test entry could not be stored, read back "
+                "and removed ({error}), so the app could not keep a token there."
+            ).format(backend=backend, error=type(error).__name__)
         )
-    return _ok(f"keyring: {backend} (a test entry was stored, read back and removed)")
+    return _ok(
+        _("keyring: {backend} (a test entry was stored, read back and removed)").format(
+            backend=backend
+        )
+    )
 
 
 def check_keyring() -> Iterator[CheckResult]:
@@ -362,28 +400,34 @@ def check_keyring() -> Iterator[CheckResult]:
     loaded = import_keyring_backends()
     platform_backends = [n for n in loaded if not n.endswith(("fail", "chainer"))]
     if not platform_backends:
-        yield _fail("keyring: this platform's backend is not in the build")
+        yield _fail(_("keyring: this platform's backend is not in the build"))
         return
     if found == "none available":
         # Did keyring only miss a backend that is in the build? Then the app would miss it too.
-        again, _ = _probe_keyring(fresh=True)
+        again, _error = _probe_keyring(fresh=True)
         if again not in (None, "none available"):
             yield _fail(
-                f"keyring: found {again} only when its module is imported explicitly; "
-                "keyring's own discovery found nothing (missing entry points in the build?)"
+                _(
+                    "keyring: found {again} only when its module is imported explicitly; keyring's "
+                    "own discovery found nothing (missing entry points in the build?)"
+                ).format(again=again)
             )
             return
     if found is None:
         if error is not None:
             # The type only: the library's own text is not ours to vouch for.
             yield _fail(
-                f"keyring: the keyring backend could not be started ({type(error).__name__}), "
-                "so the app could not keep a token there."
+                _(
+                    "keyring: the keyring backend could not be started ({error}), so the app could "
+                    "not keep a token there."
+                ).format(error=type(error).__name__)
             )
             return
         yield _fail(
-            f"keyring: the keyring service did not answer within {keyring_timeout_s():g} s, so "
-            "the app could not keep a token there."
+            _(
+                "keyring: the keyring service did not answer within {keyring_timeout_s:g} s, so "
+                "the app could not keep a token there."
+            ).format(seconds=keyring_timeout_s())
         )
     elif found == "none available":
         yield _warn(
@@ -401,15 +445,23 @@ def check_tls() -> Iterator[CheckResult]:
 
     bundle = Path(certifi.where())
     if not bundle.is_file():
-        yield _fail(f"TLS: the CA bundle {bundle} is missing: HTTPS to SolaX Cloud would fail")
+        yield _fail(
+            _("TLS: the CA bundle {bundle} is missing: HTTPS to SolaX Cloud would fail").format(
+                bundle=bundle
+            )
+        )
         return
     context = ssl.create_default_context(cafile=str(bundle))
     count = len(context.get_ca_certs())
-    yield _ok(f"TLS: {count} CA certificates, {ssl.OPENSSL_VERSION}")
+    yield _ok(
+        _("TLS: {count} CA certificates, {openssl}").format(
+            count=count, openssl=ssl.OPENSSL_VERSION
+        )
+    )
 
 
 def check_simulator_fetch() -> Iterator[CheckResult]:
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
     from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 
     sn = DEMO_SERIALS[0]
@@ -419,14 +471,22 @@ def check_simulator_fetch() -> Iterator[CheckResult]:
             try:
                 snap = client.fetch(sn)
             except Exception as exc:
-                yield _fail(f"simulator fetch ({name}) of {sn}: {_describe(exc)}")
+                yield _fail(
+                    _("simulator fetch ({name}) of {sn}: {error}").format(
+                        name=name, sn=sn, error=_describe(exc)
+                    )
+                )
                 continue
             finally:
                 client.close()
             status = snap.inverter_status.label if snap.inverter_status is not None else "?"
             power = f"{snap.ac_power:.0f} W" if snap.ac_power is not None else "no power"
-            yield _ok(f"simulator fetch ({name}) of {sn}: {status}, {power}")
-    yield _ok("simulator started and stopped")
+            yield _ok(
+                _("simulator fetch ({name}) of {sn}: {status}, {power}").format(
+                    name=name, sn=sn, status=status, power=power
+                )
+            )
+    yield _ok(_("simulator started and stopped"))
 
 
 def check_history() -> Iterator[CheckResult]:
@@ -441,16 +501,71 @@ def check_history() -> Iterator[CheckResult]:
     with tempfile.TemporaryDirectory(prefix="solaxtray-selftest-") as folder:
         with HistoryStore.open(Path(folder) / "history.sqlite3") as store:
             if store.warning:
-                yield _fail(f"history database: {store.warning}")
+                yield _fail(_("history database: {warning}").format(warning=store.warning))
                 return
             now = datetime.now(UTC)
             upload = now.replace(tzinfo=None, microsecond=0)
             store.add(Snapshot(sn="SELFTEST01", fetched_at=now, upload_time=upload, ac_power=1.0))
             rows = store.rows(["SELFTEST01"])
         if len(rows) != 1 or rows[0].snapshot.ac_power != 1.0:
-            yield _fail("history database: a stored row did not come back")
+            yield _fail(_("history database: a stored row did not come back"))
             return
-    yield _ok(f"history database: SQLite {sqlite3.sqlite_version}, write-ahead log")
+    yield _ok(
+        _("history database: SQLite {version}, write-ahead log").format(
+            version=sqlite3.sqlite_version
+        )
+    )
+
+
+SELFTEST_LANGUAGE = "de"
+SELFTEST_MESSAGE = "Token rejected"
+"""A message the self-test reads from one catalog: a frozen build without its catalogs (or
+with damaged ones) speaks English only, silently; this makes it a FAIL line."""
+
+
+def check_translations() -> Iterator[CheckResult]:
+    """Every catalog is there and loads with its plural rule, one translates a known message,
+    and Qt's own catalog for the standard buttons is there."""
+    import gettext
+
+    from solaxtray.core import i18n
+
+    missing = [lang for lang in i18n.LANGUAGES[1:] if not i18n.catalog_path(lang).is_file()]
+    if missing:
+        yield _fail(
+            _("translations: no catalog for {languages} in {folder}").format(
+                languages=", ".join(missing), folder=i18n.LOCALE_DIR
+            )
+        )
+        return
+    catalog = i18n.load_translations(SELFTEST_LANGUAGE)
+    if not isinstance(catalog, gettext.GNUTranslations):
+        yield _fail(
+            _("translations: the {language} catalog does not load").format(
+                language=SELFTEST_LANGUAGE
+            )
+        )
+        return
+    words = catalog.gettext(SELFTEST_MESSAGE)
+    if words == SELFTEST_MESSAGE:
+        yield _fail(
+            _("translations: the {language} catalog lacks {message!r}").format(
+                language=SELFTEST_LANGUAGE, message=SELFTEST_MESSAGE
+            )
+        )
+        return
+    yield _ok(
+        _("translations: {count} catalogs, {message!r} is {words!r}").format(
+            count=len(i18n.LANGUAGES) - 1, message=SELFTEST_MESSAGE, words=words
+        )
+    )
+    from PySide6.QtCore import QLibraryInfo
+
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    if not (folder / f"qtbase_{SELFTEST_LANGUAGE}.qm").is_file():
+        yield _warn(
+            _("translations: Qt's own catalogs are missing in {folder}").format(folder=folder)
+        )
 
 
 CHECKS: tuple[tuple[str, Check], ...] = (
@@ -462,6 +577,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("TLS", check_tls),
     ("simulator", check_simulator_fetch),
     ("history", check_history),
+    ("translations", check_translations),
 )
 
 
@@ -494,6 +610,9 @@ def run_self_test(out: TextIO | None = None) -> int:
     for result in run_checks():
         print(result.line(), file=stream, flush=True)
         failed += result.level is Level.FAIL
-    summary = "self-test passed" if not failed else f"self-test FAILED ({failed} problem(s))"
+    if failed:
+        summary = _("self-test FAILED ({count} problem(s))").format(count=failed)
+    else:
+        summary = _("self-test passed")
     print(summary, file=stream, flush=True)
     return 1 if failed else 0

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from solaxtray.core import i18n
 from solaxtray.core.simulator import CloudSimulator
 
 pytest_plugins = ["tests.keyring_fixture"]
@@ -25,6 +26,11 @@ for _name in (
     "SOLAXTRAY_CLIENT_SECRET",
 ):
     os.environ.pop(_name, None)
+# The tests read English sentences and English number formats, whatever the developer's own
+# language: the language tests choose theirs explicitly.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 
 # Property tests keep no example database and write nothing into the checkout (Hypothesis caches
@@ -47,6 +53,15 @@ settings.load_profile("solaxtray")
 _PLATFORM_SKIP = re.compile(
     r"win32|Windows|macOS|POSIX|root|colour scheme|SOLAXTRAY_SKIP_FREEZE", re.IGNORECASE
 )
+
+
+@pytest.fixture(autouse=True)
+def _language_from_environment() -> Iterator[None]:
+    """Each test starts with no language chosen (English here, from LANG=C.UTF-8): a test that
+    runs ``main(["--lang", "de", ...])`` must not leave German behind for the next."""
+    i18n.reset()
+    yield
+    i18n.reset()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -39,7 +39,11 @@ def test_core_sources_never_import_qt() -> None:
 
 
 def test_importing_every_core_module_loads_no_qt() -> None:
-    modules = ["solaxtray.core." + p.stem for p in CORE.glob("*.py") if p.stem != "__init__"]
+    modules = [
+        ".".join(("solaxtray", "core", *p.relative_to(CORE).with_suffix("").parts))
+        for p in CORE.rglob("*.py")
+        if p.stem != "__init__"
+    ]
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
@@ -139,20 +143,6 @@ def kind_comparisons(path: Path) -> list[str]:
     return found
 
 
-NOT_YET_REWIRED = frozenset(
-    {
-        "cli.py",
-        "cli_doctor.py",
-        "cli_history.py",
-        "core/backend.py",
-        "core/presentation.py",
-        "core/settings.py",
-        "ui/settings_dialog.py",
-    }
-)
-"""Modules still asking which API is in use (being rewired): the list may only shrink."""
-
-
 def test_only_the_api_registry_asks_which_api_is_in_use() -> None:
     """Outside ``core/api`` nothing compares a backend kind: it asks the API's spec instead."""
     offenders = [
@@ -160,13 +150,8 @@ def test_only_the_api_registry_asks_which_api_is_in_use() -> None:
         for path in sorted(PACKAGE.rglob("*.py"))
         if API not in path.parents
         for hit in kind_comparisons(path)
-        if hit.rsplit(":", 1)[0] not in NOT_YET_REWIRED
     ]
     assert not offenders, f"backend kind compared outside core/api: {offenders}"
-    still = {
-        hit.rsplit(":", 1)[0] for path in PACKAGE.rglob("*.py") for hit in kind_comparisons(path)
-    }
-    assert still >= NOT_YET_REWIRED, f"rewired, drop from the list: {NOT_YET_REWIRED - still}"
 
 
 def test_the_kind_check_finds_every_spelling(tmp_path: Path) -> None:

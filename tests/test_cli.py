@@ -274,12 +274,12 @@ def test_corrupt_settings_warns_and_continues(
 def test_unexpected_error_is_one_sentence_pointing_at_the_log(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from solaxtray import cli
+    from solaxtray.cli import fetch
 
     def broken(_args: object) -> int:
         raise RuntimeError("internal detail")
 
-    monkeypatch.setattr(cli, "_cmd_fetch", broken)
+    monkeypatch.setattr(fetch, "run", broken)
     assert main(["fetch", "--sn", SN]) == 1
     _, err = capsys.readouterr()
     assert err.count("\n") == 1  # one sentence, nothing else

@@ -91,6 +91,7 @@ def spec_globals() -> dict[str, Any]:
     "dest",
     [
         "PySide6/Qt/translations/qtbase_ja.qm",
+        "PySide6/Qt/translations/qtdeclarative_de.qm",
         "PySide6/Qt/translations/qtbase_ru.qm",
         "PySide6/Qt/translations/qt_de.qm",
         "PySide6/Qt/translations/assistant_de.qm",
@@ -129,6 +130,18 @@ def test_spec_drops_what_a_tray_app_never_loads(spec_globals: dict[str, Any], de
 )
 def test_spec_keeps_what_the_app_needs(spec_globals: dict[str, Any], dest: str) -> None:
     assert not spec_globals["dropped"](dest)
+
+
+def test_spec_bundles_every_translation_catalog(spec_globals: dict[str, Any]) -> None:
+    """Where ``solaxtray.core.i18n`` looks for them in the frozen app: next to the package."""
+    from solaxtray.core.i18n import LANGUAGES
+
+    bundled = {
+        (Path(src).parent.parent.name, dest)
+        for src, dest in spec_globals["DATAS"]
+        if str(src).endswith("solaxtray.mo")
+    }
+    assert bundled == {(lang, f"solaxtray/locale/{lang}/LC_MESSAGES") for lang in LANGUAGES[1:]}
 
 
 def test_spec_keeps_exactly_the_qt_modules_the_app_imports(spec_globals: dict[str, Any]) -> None:
@@ -171,7 +184,7 @@ def test_spec_collects_the_package_icons_and_catalogs(tmp_path: Path) -> None:
     (tmp_path / "packaging").mkdir()
     for lang in ("de", "pt"):
         mo = tmp_path / "solaxtray" / "locale" / lang / "LC_MESSAGES" / "solaxtray.mo"
-        mo.parent.mkdir(parents=True)
+        mo.parent.mkdir(parents=True, exist_ok=True)
         mo.write_bytes(b"\xde\x12\x04\x95")
         (mo.parent / "solaxtray.po").write_text("# source, not shipped\n", encoding="utf-8")
     datas = {

@@ -22,10 +22,12 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from solaxtray.core.alerts import Alert, AlertKind
+from solaxtray.core.api.tokenid.parsing import as_code, as_number, as_text
 from solaxtray.core.errors import ApiError
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.ledger import RequestBudget
+from solaxtray.core.locale_format import format_time
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import as_code, as_number, as_text
 from solaxtray.core.redact import looks_like_token, redact
 
 logger = logging.getLogger(__name__)
@@ -38,23 +40,23 @@ SOURCE_DISPLAY = "inverter_display"
 """``details["alarm_source"]``: read from SolaX's alarm list, or only on the inverter itself."""
 
 # Whole sentences with placeholders, so that they can be translated as they are.
-REASON_CODE_TEXT = "SolaX reports alarm {code}: {text}."
-REASON_CODE = "SolaX reports alarm {code}."
-REASON_TEXT = "SolaX reports: {text}."
-REASON_SINCE = "SolaX reports alarm {code} since {start}: {text}."
-REASON_NONE = (
+REASON_CODE_TEXT = N_("SolaX reports alarm {code}: {text}.")
+REASON_CODE = N_("SolaX reports alarm {code}.")
+REASON_TEXT = N_("SolaX reports: {text}.")
+REASON_SINCE = N_("SolaX reports alarm {code} since {start}: {text}.")
+REASON_NONE = N_(
     "SolaX Cloud lists no open alarm for this inverter yet; the fault code is on the inverter's "
     "display and in the SolaX app."
 )
-REASON_FAILED = (
+REASON_FAILED = N_(
     "SolaX Cloud's alarm list could not be read ({why}); the fault code is on the inverter's "
     "display and in the SolaX app."
 )
-REASON_BUDGET = (
+REASON_BUDGET = N_(
     "The request budget is used up for now, so SolaX Cloud's alarm list was not asked; the "
     "fault code is on the inverter's display and in the SolaX app."
 )
-REASON_DISPLAY = (
+REASON_DISPLAY = N_(
     "The tokenId API does not say why; the fault code is on the inverter's display and in the "
     "SolaX app."
 )
@@ -219,18 +221,18 @@ def reason_sentence(alarm: InverterAlarm) -> str:
     """SolaX's alarm in one sentence."""
     if alarm.code is not None and alarm.text is not None:
         if alarm.started is not None:
-            return REASON_SINCE.format(
-                code=alarm.code, text=alarm.text, start=alarm.started.strftime("%H:%M")
+            return _(REASON_SINCE).format(
+                code=alarm.code, text=alarm.text, start=format_time(alarm.started)
             )
-        return REASON_CODE_TEXT.format(code=alarm.code, text=alarm.text)
+        return _(REASON_CODE_TEXT).format(code=alarm.code, text=alarm.text)
     if alarm.code is not None:
-        return REASON_CODE.format(code=alarm.code)
-    return REASON_TEXT.format(text=alarm.text)
+        return _(REASON_CODE).format(code=alarm.code)
+    return _(REASON_TEXT).format(text=alarm.text)
 
 
 def display_reason(sn: str) -> FaultReason:
     """For an API without an alarm list: where the code can be read."""
-    return FaultReason(sn, SOURCE_DISPLAY, REASON_DISPLAY)
+    return FaultReason(sn, SOURCE_DISPLAY, _(REASON_DISPLAY))
 
 
 def look_up_fault(backend: object, sn: str, ledger: BudgetGate | None) -> FaultReason:
@@ -242,10 +244,10 @@ def look_up_fault(backend: object, sn: str, ledger: BudgetGate | None) -> FaultR
     try:
         if ledger is not None and not ledger.try_acquire(sn, 1):
             logger.info("%s: no budget for the alarm request", sn)
-            return FaultReason(sn, SOURCE_DISPLAY, REASON_BUDGET)
+            return FaultReason(sn, SOURCE_DISPLAY, _(REASON_BUDGET))
     except OSError as exc:
         logger.warning("%s: the request ledger could not be read (%s)", sn, exc)
-        return FaultReason(sn, SOURCE_DISPLAY, REASON_BUDGET)
+        return FaultReason(sn, SOURCE_DISPLAY, _(REASON_BUDGET))
     before = source.requests_made
     try:
         alarms = source.alarms(sn)
@@ -253,11 +255,11 @@ def look_up_fault(backend: object, sn: str, ledger: BudgetGate | None) -> FaultR
         logger.info("%s: alarm list not available: %s", sn, error.title)
         _charge_extra(ledger, sn, source.requests_made - before)
         why = error.title[:1].lower() + error.title[1:]
-        return FaultReason(sn, SOURCE_DISPLAY, REASON_FAILED.format(why=why), requested=True)
+        return FaultReason(sn, SOURCE_DISPLAY, _(REASON_FAILED).format(why=why), requested=True)
     _charge_extra(ledger, sn, source.requests_made - before)
     open_alarms = [a for a in alarms if a.ongoing]
     if not open_alarms:
-        return FaultReason(sn, SOURCE_CLOUD, REASON_NONE, requested=True)
+        return FaultReason(sn, SOURCE_CLOUD, _(REASON_NONE), requested=True)
     alarm = open_alarms[0]
     return FaultReason(sn, SOURCE_CLOUD, reason_sentence(alarm), alarm=alarm, requested=True)
 

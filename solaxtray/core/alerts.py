@@ -48,7 +48,10 @@ from solaxtray.core.errors import (
     SerialUnknown,
     TokenRejected,
 )
+from solaxtray.core.i18n import N_, _, ngettext
+from solaxtray.core.locale_format import format_number, format_time
 from solaxtray.core.models import InverterStatus, Snapshot
+from solaxtray.core.presentation import format_percent, format_power
 from solaxtray.core.sun import solar_elevation
 
 logger = logging.getLogger(__name__)
@@ -187,7 +190,7 @@ def inverter_name(snapshot: Snapshot | None) -> str:
     """The inverter in words for a title: its model, or "Inverter" when the cloud did not say."""
     if snapshot is not None and snapshot.inverter_type is not None:
         return snapshot.inverter_type.label
-    return "Inverter"
+    return _("Inverter")
 
 
 class AlertEngine:
@@ -298,7 +301,9 @@ class AlertEngine:
                         Severity.CRITICAL,
                         None,
                         error.title,
-                        f"{error.message} Polling is paused until the token is changed.",
+                        _("{message} Polling is paused until the token is changed.").format(
+                            message=error.message
+                        ),
                         now=now,
                     )
                 )
@@ -306,15 +311,15 @@ class AlertEngine:
             if not self._rate_alerted:
                 self._rate_alerted = True
                 minutes = max(1, round(error.retry_after / 60))
-                pause = "an hour" if error.banned else f"{minutes} min"
+                if error.banned:
+                    body = _("{message} Polling pauses for an hour.").format(message=error.message)
+                else:
+                    body = _("{message} Polling pauses for {minutes} min.").format(
+                        message=error.message, minutes=minutes
+                    )
                 out.append(
                     self._alert(
-                        AlertKind.RATE_LIMITED,
-                        Severity.WARNING,
-                        None,
-                        error.title,
-                        f"{error.message} Polling pauses for {pause}.",
-                        now=now,
+                        AlertKind.RATE_LIMITED, Severity.WARNING, None, error.title, body, now=now
                     )
                 )
         elif isinstance(error, SerialUnknown | SerialNotReporting):
@@ -326,7 +331,7 @@ class AlertEngine:
                         AlertKind.SERIAL_UNKNOWN,
                         Severity.WARNING,
                         sn,
-                        f"{error.title} — SN {sn}",
+                        _("{title} — SN {sn}").format(title=error.title, sn=sn),
                         error.message,
                         now=now,
                     )
@@ -394,7 +399,8 @@ class AlertEngine:
             body = _status_sentence(snap, status)
             if status.is_eps:
                 body = " ".join([body, *_eps_facts(snap)])
-            return [self._alert(kind, severity, snap.sn, f"{status.label} — {name}", body, now=now)]
+            title = _("{status} — {name}").format(status=_(status.label), name=name)
+            return [self._alert(kind, severity, snap.sn, title, body, now=now)]
         if status is InverterStatus.NORMAL and inv.alarm is not None:
             if inv.normal_run == 0:
                 inv.normal_upload = snap.upload_time
@@ -408,7 +414,7 @@ class AlertEngine:
                         AlertKind.RECOVERY,
                         Severity.INFO,
                         snap.sn,
-                        _BACK_TO_NORMAL_TITLE.format(name=name),
+                        _(_BACK_TO_NORMAL_TITLE).format(name=name),
                         body,
                         now=now,
                     )
@@ -435,7 +441,7 @@ class AlertEngine:
             template = _RECOVERED_STARTED if fault else _RECOVERED_EPS_STARTED
         else:
             template = _RECOVERED_SEEN if fault else _RECOVERED_EPS_SEEN
-        return template.format(start=began.strftime("%H:%M") if began else "", **fields)
+        return _(template).format(start=format_time(began) if began else "", **fields)
 
     def _soc_rules(self, inv: _Inverter, snap: Snapshot, now: float) -> list[Alert]:
         threshold = self.low_soc_percent
@@ -449,9 +455,14 @@ class AlertEngine:
                         AlertKind.LOW_SOC,
                         Severity.WARNING,
                         snap.sn,
-                        f"Battery low — {inverter_name(snap)}",
-                        f"The battery of SN {snap.sn} is at {snap.soc:.0f} % "
-                        f"(alert threshold {threshold:.0f} %).",
+                        _("Battery low — {name}").format(name=inverter_name(snap)),
+                        _(
+                            "The battery of SN {sn} is at {soc} (alert threshold {threshold})."
+                        ).format(
+                            sn=snap.sn,
+                            soc=format_percent(snap.soc),
+                            threshold=format_percent(threshold),
+                        ),
                         now=now,
                     )
                 ]
@@ -483,10 +494,8 @@ class AlertEngine:
                     AlertKind.OFFLINE,
                     Severity.WARNING,
                     snap.sn,
-                    f"No data — {inverter_name(snap)}",
-                    f"SolaX Cloud has had no new data from SN {snap.sn} for {_duration(minutes)}"
-                    f" (last upload{_plant_time(snap, prefix=' at')}). The inverter or its "
-                    "dongle may be offline.",
+                    _("No data — {name}").format(name=inverter_name(snap)),
+                    _offline_sentence(snap, minutes),
                     now=now,
                 )
             ]
@@ -503,8 +512,8 @@ class AlertEngine:
                 AlertKind.BACK_ONLINE,
                 Severity.INFO,
                 snap.sn,
-                f"Data again — {inverter_name(snap)}",
-                f"SolaX Cloud has new data from SN {snap.sn} again{_plant_time(snap)}.",
+                _("Data again — {name}").format(name=inverter_name(snap)),
+                _back_online_sentence(snap),
                 now=now,
             )
         ]
@@ -584,75 +593,76 @@ def summarize(alerts: Sequence[Alert], now: float) -> list[Alert]:
     severity = max((a.severity for a in alerts), key=lambda s: s.rank)
     serials = {a.sn for a in alerts}
     sn = next(iter(serials)) if len(serials) == 1 else None
-    lines = [f"{a.title}: {a.body}" for a in alerts]
+    lines = [_("{title}: {body}").format(title=a.title, body=a.body) for a in alerts]
     return [
         Alert(
             AlertKind.AWAY_SUMMARY,
             severity,
             sn,
-            f"While you were away: {len(alerts)} alerts",
+            ngettext(
+                "While you were away: {n} alert", "While you were away: {n} alerts", len(alerts)
+            ).format(n=len(alerts)),
             "\n".join(lines),
             now,
         )
     ]
 
 
-# Whole sentences with placeholders, so that they can be translated as they are.
-_BACK_TO_NORMAL_TITLE = "Back to normal — {name}"
-_RECOVERED_STARTED = (
+# Whole sentences with placeholders, so that they can be translated as they are (marked with
+# N_ here, translated where they are filled in).
+_BACK_TO_NORMAL_TITLE = N_("Back to normal — {name}")
+_RECOVERED_STARTED = N_(
     "The inverter SN {sn} is back to normal after a fault that started at {start} plant time "
     "and lasted {duration}."
 )
-_RECOVERED_EPS_STARTED = (
+_RECOVERED_EPS_STARTED = N_(
     "The inverter SN {sn} is back to normal after EPS mode that started at {start} plant time "
     "and lasted {duration}."
 )
-_RECOVERED_SEEN = (
+_RECOVERED_SEEN = N_(
     "The inverter SN {sn} is back to normal after a fault that was already on at {start} plant "
     "time, when solaxtray began watching, and lasted at least {duration}."
 )
-_RECOVERED_EPS_SEEN = (
+_RECOVERED_EPS_SEEN = N_(
     "The inverter SN {sn} is back to normal after EPS mode that was already on at {start} plant "
     "time, when solaxtray began watching, and lasted at least {duration}."
 )
-_RECOVERED_LASTED = "The inverter SN {sn} is back to normal after a fault that lasted {duration}."
-_RECOVERED_EPS_LASTED = (
+_RECOVERED_LASTED = N_(
+    "The inverter SN {sn} is back to normal after a fault that lasted {duration}."
+)
+_RECOVERED_EPS_LASTED = N_(
     "The inverter SN {sn} is back to normal after EPS mode that lasted {duration}."
 )
-_STATUS_AT = "The inverter SN {sn} reports {status} (code {code}) at {time} plant time."
-_STATUS = "The inverter SN {sn} reports {status} (code {code})."
-_EPS_OUTPUT = "Its EPS (backup) output delivers {power}."
-_BATTERY_CHARGING = "The battery is at {soc} and charging at {power}."
-_BATTERY_DISCHARGING = "The battery is at {soc} and discharging at {power}."
-_BATTERY_IDLE = "The battery is at {soc} and neither charging nor discharging."
-_GRID_IMPORT = "The meter shows {power} drawn from the grid."
-_GRID_EXPORT = "The meter shows {power} fed into the grid."
+_STATUS_AT = N_("The inverter SN {sn} reports {status} (code {code}) at {time} plant time.")
+_STATUS = N_("The inverter SN {sn} reports {status} (code {code}).")
+_EPS_OUTPUT = N_("Its EPS (backup) output delivers {power}.")
+_BATTERY_CHARGING = N_("The battery is at {soc} and charging at {power}.")
+_BATTERY_DISCHARGING = N_("The battery is at {soc} and discharging at {power}.")
+_BATTERY_IDLE = N_("The battery is at {soc} and neither charging nor discharging.")
+_GRID_IMPORT = N_("The meter shows {power} drawn from the grid.")
+_GRID_EXPORT = N_("The meter shows {power} fed into the grid.")
 
 
 def duration_words(seconds: float) -> str:
     """A past span for a sentence: "less than a minute", "1 minute", "12 minutes", "2.5 hours";
     never "0 s" (a fault seen on one upload lasted up to an upload interval, not nothing)."""
     if seconds < 60:
-        return "less than a minute"
+        return _("less than a minute")
     minutes = round(seconds / 60)
-    if minutes == 1:
-        return "1 minute"
     if minutes < 120:
-        return f"{minutes} minutes"
-    return f"{minutes / 60:.1f} hours"
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    return _("{hours} hours").format(hours=format_number(minutes / 60, 1))
 
 
 def _status_sentence(snap: Snapshot, status: InverterStatus) -> str:
-    fields = {"sn": snap.sn, "status": status.label, "code": int(status)}
+    fields = {"sn": snap.sn, "status": _(status.label), "code": int(status)}
     if snap.upload_time is None:
-        return _STATUS.format(**fields)
-    return _STATUS_AT.format(time=snap.upload_time.strftime("%H:%M"), **fields)
+        return _(_STATUS).format(**fields)
+    return _(_STATUS_AT).format(time=format_time(snap.upload_time), **fields)
 
 
 def _watts(value: float) -> str:
-    if abs(value) < 1000:
-        return f"{value:.0f} W"
-    return f"{value / 1000:.1f} kW"
+    return format_power(value)
 
 
 def _eps_facts(snap: Snapshot) -> list[str]:
@@ -661,21 +671,21 @@ def _eps_facts(snap: Snapshot) -> list[str]:
     facts: list[str] = []
     eps = [p for p in snap.eps_power if p is not None]
     if eps:
-        facts.append(_EPS_OUTPUT.format(power=_watts(sum(eps))))
+        facts.append(_(_EPS_OUTPUT).format(power=_watts(sum(eps))))
     if snap.has_battery and snap.soc is not None:
-        soc = f"{snap.soc:.0f} %"
+        soc = format_percent(snap.soc)
         charge = snap.battery_charge or 0.0
         discharge = snap.battery_discharge or 0.0
         if charge >= BATTERY_ACTIVE_W:
-            facts.append(_BATTERY_CHARGING.format(soc=soc, power=_watts(charge)))
+            facts.append(_(_BATTERY_CHARGING).format(soc=soc, power=_watts(charge)))
         elif discharge >= BATTERY_ACTIVE_W:
-            facts.append(_BATTERY_DISCHARGING.format(soc=soc, power=_watts(discharge)))
+            facts.append(_(_BATTERY_DISCHARGING).format(soc=soc, power=_watts(discharge)))
         else:
-            facts.append(_BATTERY_IDLE.format(soc=soc))
+            facts.append(_(_BATTERY_IDLE).format(soc=soc))
     if (snap.grid_import or 0.0) >= GRID_SHOWN_W:
-        facts.append(_GRID_IMPORT.format(power=_watts(snap.grid_import or 0.0)))
+        facts.append(_(_GRID_IMPORT).format(power=_watts(snap.grid_import or 0.0)))
     elif (snap.grid_export or 0.0) >= GRID_SHOWN_W:
-        facts.append(_GRID_EXPORT.format(power=_watts(snap.grid_export or 0.0)))
+        facts.append(_(_GRID_EXPORT).format(power=_watts(snap.grid_export or 0.0)))
     return facts
 
 
@@ -685,13 +695,29 @@ def _production(snap: Snapshot) -> float | None:
     return snap.ac_power
 
 
-def _plant_time(snap: Snapshot, *, prefix: str = " at") -> str:
+def _offline_sentence(snap: Snapshot, minutes: float) -> str:
+    duration = _duration(minutes)
     if snap.upload_time is None:
-        return ""
-    return f"{prefix} {snap.upload_time.strftime('%H:%M')} plant time"
+        return _(
+            "SolaX Cloud has had no new data from SN {sn} for {duration}. The inverter or its "
+            "dongle may be offline."
+        ).format(sn=snap.sn, duration=duration)
+    return _(
+        "SolaX Cloud has had no new data from SN {sn} for {duration} (last upload at {time} "
+        "plant time). The inverter or its dongle may be offline."
+    ).format(sn=snap.sn, duration=duration, time=format_time(snap.upload_time))
+
+
+def _back_online_sentence(snap: Snapshot) -> str:
+    if snap.upload_time is None:
+        return _("SolaX Cloud has new data from SN {sn} again.").format(sn=snap.sn)
+    return _("SolaX Cloud has new data from SN {sn} again at {time} plant time.").format(
+        sn=snap.sn, time=format_time(snap.upload_time)
+    )
 
 
 def _duration(minutes: float) -> str:
     if minutes < 120:
-        return f"{minutes:.0f} minutes"
-    return f"{minutes / 60:.1f} hours"
+        count = round(minutes)
+        return ngettext("{n} minute", "{n} minutes", count).format(n=count)
+    return _("{hours} hours").format(hours=format_number(minutes / 60, 1))

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from solaxtray.core.errors import ConfigError
+from solaxtray.core.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,9 @@ class XdgAutostart:
             return
         except OSError as exc:
             raise ConfigError(
-                f"Could not remove the start-at-login entry {self.path}: {exc.strerror}."
+                _("Could not remove the start-at-login entry {path}: {reason}.").format(
+                    path=self.path, reason=exc.strerror
+                )
             ) from exc
         logger.info("start at login disabled")
 
@@ -167,7 +170,9 @@ class LaunchAgentAutostart:
             return
         except OSError as exc:
             raise ConfigError(
-                f"Could not remove the start-at-login entry {self.path}: {exc.strerror}."
+                _("Could not remove the start-at-login entry {path}: {reason}.").format(
+                    path=self.path, reason=exc.strerror
+                )
             ) from exc
         logger.info("start at login disabled")
 
@@ -237,5 +242,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise ConfigError(
-            f"Could not write the start-at-login entry {path}: {exc.strerror or exc}."
+            _("Could not write the start-at-login entry {path}: {reason}.").format(
+                path=path, reason=exc.strerror or exc
+            )
         ) from exc

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from solaxtray.core.api.registry import BackendKind, BackendSpec, DemoCloud, kind_of, spec_of
 from solaxtray.core.errors import ConfigError
+from solaxtray.core.i18n import _
 from solaxtray.core.quota import Budget, kept_budget
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.clock import Clock
     from solaxtray.core.ledger import RequestLedger
 
@@ -149,7 +150,7 @@ class RunContext:
 
     def with_credentials(self, credentials: Credentials) -> RunContext:
         if credentials.kind is not self.kind:
-            raise ConfigError("These credentials belong to another SolaX API.")
+            raise ValueError("credentials of another API")  # a caller's mistake, not the user's
         return replace(self, credentials=credentials)
 
     def open_backend(
@@ -176,7 +177,7 @@ class RunContext:
 
         where = path if path is not None else self.ledger_path
         if where is None:
-            raise ConfigError("This run has no request ledger.")
+            raise ValueError("this run has no request ledger")  # the demo: a caller's mistake
         return RequestLedger(
             where, clock=clock, per_minute=self.budget.per_minute, per_day=self.budget.per_day
         )
@@ -276,8 +277,10 @@ def _server(
     if overrides.server is not None:
         if not overrides.server.strip():
             raise ContextError(
-                "--api-url was given an empty value. Give a server name or an https:// address, "
-                "or leave out --api-url to use the server from the settings.",
+                _(
+                    "--api-url was given an empty value. Give a server name or an https:// "
+                    "address, or leave out --api-url to use the server from the settings."
+                ),
                 Source.FLAG_SERVER,
             )
         return _checked_server(spec, overrides.server, Source.FLAG_SERVER), Source.FLAG_SERVER

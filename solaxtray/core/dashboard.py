@@ -16,6 +16,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from solaxtray.core.charts import Axis, day_ticks, nice_axis, percent_axis
+from solaxtray.core.i18n import N_, _, ngettext
+from solaxtray.core.locale_format import (
+    format_datetime,
+    format_day_month,
+    format_long_datetime,
+    format_number,
+    format_time,
+    format_weekday_day_month,
+    weekday_short,
+)
 from solaxtray.core.models import BatteryStatus, Snapshot
 from solaxtray.core.presentation import (
     InverterView,
@@ -45,11 +55,11 @@ def format_battery(bat_power: float | None, soc: float | None) -> str:
     parts: list[str] = []
     if bat_power is not None and math.isfinite(bat_power):
         if bat_power >= 1:
-            parts.append(f"Charging {format_power(bat_power)}")
+            parts.append(_("Charging {power}").format(power=format_power(bat_power)))
         elif bat_power <= -1:
-            parts.append(f"Discharging {format_power(-bat_power)}")
+            parts.append(_("Discharging {power}").format(power=format_power(-bat_power)))
         else:
-            parts.append("Idle")
+            parts.append(_("Idle"))
     if soc is not None:
         parts.append(format_percent(soc))
     return " · ".join(parts) if parts else "—"
@@ -63,10 +73,10 @@ def format_grid(feedin_power: float | None) -> str:
     if feedin_power is None or not math.isfinite(feedin_power):
         return "—"
     if feedin_power >= 1:
-        return f"Exporting {format_power(feedin_power)}"
+        return _("Exporting {power}").format(power=format_power(feedin_power))
     if feedin_power <= -1:
-        return f"Importing {format_power(-feedin_power)}"
-    return "Balanced"
+        return _("Importing {power}").format(power=format_power(-feedin_power))
+    return _("Balanced")
 
 
 def format_clock_time(value: datetime | float | None) -> str:
@@ -74,39 +84,41 @@ def format_clock_time(value: datetime | float | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.strftime("%H:%M:%S")
+        return format_time(value, seconds=True)
     if not math.isfinite(value):
         return "—"
-    return datetime.fromtimestamp(value).strftime("%H:%M:%S")
+    return format_time(datetime.fromtimestamp(value), seconds=True)
 
 
 def format_since(since: float | None, now: float) -> str:
     """ "since 14:02 (12 min)" for a status' start; empty when unknown."""
     if since is None or not math.isfinite(since):
         return ""
-    clock = datetime.fromtimestamp(since).strftime("%H:%M")
-    return f"since {clock} ({format_duration(max(0.0, now - since))})"
+    clock = format_time(datetime.fromtimestamp(since))
+    return _("since {time} ({duration})").format(
+        time=clock, duration=format_duration(max(0.0, now - since))
+    )
 
 
 def format_next_poll(next_poll_at: float | None, now: float) -> str:
     """ "in 40 s", "now", or "none scheduled" (stopped by a rejected token or unknown serial
     until the settings change; a bare dash read like a missing value)."""
     if next_poll_at is None or not math.isfinite(next_poll_at):
-        return "none scheduled"
+        return _("none scheduled")
     wait = next_poll_at - now
     if wait <= 1:
-        return "now"
-    return f"in {format_duration(wait)}"
+        return _("now")
+    return _("in {duration}").format(duration=format_duration(wait))
 
 
 def format_next_try(next_try_at: float | None, now: float) -> str:
     """ "next try at 14:05": the end of a pause (rate limit) or of a backoff after errors. A
     clock time, because a countdown there read like ordinary polling that keeps slipping."""
     if next_try_at is None or not math.isfinite(next_try_at):
-        return "none scheduled"
+        return _("none scheduled")
     if next_try_at - now <= 1:
-        return "now"
-    return f"next try at {datetime.fromtimestamp(next_try_at).strftime('%H:%M')}"
+        return _("now")
+    return _("next try at {time}").format(time=format_time(datetime.fromtimestamp(next_try_at)))
 
 
 def format_quota(used: int | None, quota: int) -> str:
@@ -114,7 +126,9 @@ def format_quota(used: int | None, quota: int) -> str:
     if used is None:
         return "—"
     pct = 100.0 * used / quota if quota > 0 else 0.0
-    return f"{used:,} of {quota:,} today ({pct:.0f} %)"
+    return _("{used} of {quota} today ({percent})").format(
+        used=format_number(used), quota=format_number(quota), percent=format_percent(pct)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,44 +147,44 @@ def age_text(
     """ "2 min ago" with "Sun 29 Nov 14:05:09" (this machine's clock) behind it."""
     relative = format_age(age_s)
     if age_s is None or not math.isfinite(age_s) or not math.isfinite(now):
-        return Age(relative, "unknown")
+        return Age(relative, _("unknown"))
     at = now - age_s
     try:
         wall = datetime.fromtimestamp(at + local_offset(at), UTC)
     except (OverflowError, OSError, ValueError):
-        return Age(relative, "unknown")
-    return Age(relative, wall.strftime("%a %d %b %Y %H:%M:%S"))
+        return Age(relative, _("unknown"))
+    return Age(relative, format_long_datetime(wall))
 
 
 # --------------------------------------------------------------------------------------------
 # The full field list of one inverter (behind "Details")
 
 FIELDS: tuple[tuple[str, str], ...] = (
-    ("status", "Status"),
-    ("notes", "Notes"),
-    ("type", "Type"),
-    ("ac", "AC power"),
-    ("pv", "PV"),
-    ("battery", "Battery"),
-    ("battery_status", "Battery state"),
-    ("grid", "Grid"),
-    ("eps", "EPS"),
-    ("yield", "Yield"),
-    ("energy", "Grid energy"),
-    ("upload", "Last upload"),
-    ("next_poll", "Next poll"),
-    ("problem", "Problem"),
+    ("status", N_("Status")),
+    ("notes", N_("Notes")),
+    ("type", N_("Type")),
+    ("ac", N_("AC power")),
+    ("pv", N_("PV")),
+    ("battery", N_("Battery")),
+    ("battery_status", N_("Battery state")),
+    ("grid", N_("Grid")),
+    ("eps", N_("EPS")),
+    ("yield", N_("Yield")),
+    ("energy", N_("Grid energy")),
+    ("upload", N_("Last upload")),
+    ("next_poll", N_("Next poll")),
+    ("problem", N_("Problem")),
 )
 """The rows of an inverter's details: key (used in object names and by tests) and label."""
-DETAIL_KEYS = tuple(key for key, _ in FIELDS if key != "next_poll")
+DETAIL_KEYS = tuple(key for key, _label in FIELDS if key != "next_poll")
 """The rows shown under "Details"; the next poll is a polling internal (Diagnostics)."""
 
 
 def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
     """The text of every row of one inverter; ``None`` hides the row."""
     snap = view.snapshot
-    rows: dict[str, str | None] = dict.fromkeys(key for key, _ in FIELDS)
-    status = view.status_label or ("No data yet" if snap is None else "Unknown")
+    rows: dict[str, str | None] = dict.fromkeys(key for key, _label in FIELDS)
+    status = view.status_label or (_("No data yet") if snap is None else _("Unknown"))
     since = format_since(view.status_since, now)
     rows["status"] = f"{status} · {since}" if since else status
     rows["notes"] = "\n".join(view.notes) if view.notes else None
@@ -191,21 +205,25 @@ def inverter_rows(view: InverterView, now: float) -> dict[str, str | None]:
     if snap.bat_status is not None and snap.bat_status is not BatteryStatus.NORMAL:
         rows["battery_status"] = snap.bat_status.label
     # Without a meter the cloud sends null: say so rather than draw a dash that looks broken.
-    rows["grid"] = "not measured" if snap.feedin_power is None else format_grid(snap.feedin_power)
+    rows["grid"] = (
+        _("not measured") if snap.feedin_power is None else format_grid(snap.feedin_power)
+    )
     rows["eps"] = _eps_text(snap)
-    rows["yield"] = (
-        f"{format_energy(snap.yield_today)} {_yield_day(snap, view.upload_age_s)} · "
-        f"{format_energy(snap.yield_total)} total"
+    rows["yield"] = _("{today} {day} · {total} total").format(
+        today=format_energy(snap.yield_today),
+        day=_yield_day(snap, view.upload_age_s),
+        total=format_energy(snap.yield_total),
     )
     if snap.feedin_energy is not None or snap.consume_energy is not None:
-        rows["energy"] = (
-            f"fed in {format_energy(snap.feedin_energy)} · "
-            f"consumed {format_energy(snap.consume_energy)} (lifetime)"
+        rows["energy"] = _("fed in {fed_in} · consumed {consumed} (lifetime)").format(
+            fed_in=format_energy(snap.feedin_energy), consumed=format_energy(snap.consume_energy)
         )
     if snap.upload_time is not None:
         # Plant-local wall time: shown as the plant shows it, with our own estimate of its age.
-        when = snap.upload_time.strftime("%Y-%m-%d %H:%M:%S")
-        rows["upload"] = f"{when} plant time · {format_age(view.upload_age_s)}"
+        when = format_datetime(snap.upload_time)
+        rows["upload"] = _("{time} plant time · {age}").format(
+            time=when, age=format_age(view.upload_age_s)
+        )
     elif snap.upload_time_raw:
         rows["upload"] = snap.upload_time_raw
     return rows
@@ -216,8 +234,8 @@ def _yield_day(snap: Snapshot, age_s: float | None) -> str:
     without uploads the cloud still answers with yesterday's last upload and its day total."""
     day = _upload_day(snap, age_s)
     if day is None:
-        return "today"
-    return f"on {day.day} {day.strftime('%b')}"
+        return _("today")
+    return _("on {date}").format(date=format_day_month(day))
 
 
 def _upload_day(snap: Snapshot, age_s: float | None) -> date | None:
@@ -274,8 +292,11 @@ class Tile:
 
     @property
     def spoken(self) -> str:
-        text = f"{self.label}: {self.value}"
-        return f"{text}, {self.detail}" if self.detail else text
+        if self.detail:
+            return _("{label}: {value}, {detail}").format(
+                label=self.label, value=self.value, detail=self.detail
+            )
+        return _("{label}: {value}").format(label=self.label, value=self.value)
 
 
 def _live(view: TrayView) -> list[Snapshot]:
@@ -313,12 +334,12 @@ def now_tiles(view: TrayView) -> tuple[Tile, ...]:
     tiles = [
         Tile(
             "pv",
-            "PV",
+            _("PV"),
             format_power(pv),
-            f"AC output {format_power(ac)}" if ac is not None else "",
-            "Solar power now, all inverters; AC output is what the inverters deliver.",
+            _("AC output {power}").format(power=format_power(ac)) if ac is not None else "",
+            _("Solar power now, all inverters; AC output is what the inverters deliver."),
         ),
-        Tile("home", "Home", format_power(home), "", "Estimated house consumption now."),
+        Tile("home", _("Home"), format_power(home), "", _("Estimated house consumption now.")),
         _grid_tile(grid),
         _battery_tile(snaps),
     ]
@@ -326,39 +347,41 @@ def now_tiles(view: TrayView) -> tuple[Tile, ...]:
 
 
 def _grid_tile(grid: float | None) -> Tile:
-    tip = "Power to or from the grid now, all inverters."
+    tip = _("Power to or from the grid now, all inverters.")
     if grid is None or not math.isfinite(grid):
-        return Tile("grid", "Grid", "—", "not measured", tip)
+        return Tile("grid", _("Grid"), "—", _("not measured"), tip)
     if grid >= 1:
-        return Tile("grid", "Grid", format_power(grid), "exporting", tip)
+        return Tile("grid", _("Grid"), format_power(grid), _("exporting"), tip)
     if grid <= -1:
-        return Tile("grid", "Grid", format_power(-grid), "importing", tip)
-    return Tile("grid", "Grid", "0 W", "balanced", tip)
+        return Tile("grid", _("Grid"), format_power(-grid), _("importing"), tip)
+    return Tile("grid", _("Grid"), format_power(0), _("balanced"), tip)
 
 
 def _battery_tile(snaps: Sequence[Snapshot]) -> Tile:
     batteries = [s for s in snaps if s.has_battery and s.soc is not None and math.isfinite(s.soc)]
     if not batteries:
-        return Tile("battery", "Battery", "—", "none reported")
+        return Tile("battery", _("Battery"), "—", _("none reported"))
     power = _total([s.bat_power for s in batteries])
     if power is None or abs(power) < 1:
-        detail = "idle"
+        detail = _("idle")
     elif power > 0:
-        detail = f"charging {format_power(power)}"
+        detail = _("charging {power}").format(power=format_power(power))
     else:
-        detail = f"discharging {format_power(-power)}"
+        detail = _("discharging {power}").format(power=format_power(-power))
     if len(batteries) == 1:
-        return Tile("battery", "Battery", format_percent(batteries[0].soc), detail)
+        return Tile("battery", _("Battery"), format_percent(batteries[0].soc), detail)
     socs = [s.soc for s in batteries if s.soc is not None]
     mean = sum(socs) / len(socs)
     # The API tells no capacities, so the mean is capacity-blind: the tooltip names each one.
     each = ", ".join(f"{s.sn} {format_percent(s.soc)}" for s in batteries)
     return Tile(
         "battery",
-        f"Batteries ({len(batteries)}, mean)",
+        _("Batteries ({count}, mean)").format(count=len(batteries)),
         format_percent(mean),
         detail,
-        f"Mean of {len(batteries)} batteries, not weighted by capacity: {each}.",
+        _("Mean of {count} batteries, not weighted by capacity: {each}.").format(
+            count=len(batteries), each=each
+        ),
     )
 
 
@@ -403,39 +426,39 @@ def today_tiles(view: TrayView, today: DayTotals | None) -> tuple[Tile, ...]:
     figures need the lifetime counters over the day, so they come from the history. A day with
     gaps is said to be partial, and a figure never known stays a dash.
     """
-    partial = "partial day: the history has gaps" if today is not None and today.partial else ""
+    partial = _("partial day: the history has gaps") if today is not None and today.partial else ""
     live = live_yield_today(view)
     yield_kwh = live if live is not None else (today.yield_kwh if today is not None else None)
     figures = today
     return (
-        Tile("yield", "Yield", format_energy(yield_kwh), "", "Energy produced today."),
+        Tile("yield", _("Yield"), format_energy(yield_kwh), "", _("Energy produced today.")),
         Tile(
             "self_consumption",
-            "Self-consumption",
+            _("Self-consumption"),
             format_percent(figures.self_consumption_pct if figures else None),
             "",
-            "The share of today's yield used at home rather than exported.",
+            _("The share of today's yield used at home rather than exported."),
         ),
         Tile(
             "autarky",
-            "Autarky",
+            _("Autarky"),
             format_percent(figures.autarky_pct if figures else None),
             "",
-            "The share of today's consumption not bought from the grid.",
+            _("The share of today's consumption not bought from the grid."),
         ),
         Tile(
             "import",
-            "Imported",
+            _("Imported"),
             format_energy(figures.import_kwh if figures else None),
             "",
-            "Energy bought from the grid today.",
+            _("Energy bought from the grid today."),
         ),
         Tile(
             "export",
-            "Exported",
+            _("Exported"),
             format_energy(figures.export_kwh if figures else None),
             partial,
-            "Energy sent to the grid today.",
+            _("Energy sent to the grid today."),
         ),
     )
 
@@ -488,10 +511,14 @@ def history_offset(rows: Sequence[StoredMoment]) -> float | None:
 
 
 def plant_today(
-    view: TrayView, local_offset: Callable[[float], float] = machine_utc_offset
+    view: TrayView,
+    local_offset: Callable[[float], float] = machine_utc_offset,
+    known_offset_s: float | None = None,
 ) -> date:
-    """The plant's today (upload times are plant wall time)."""
-    offset = plant_offset(view, local_offset)
+    """The plant's today (upload times are plant wall time). ``known_offset_s`` is the plant's
+    offset as the history recorded it: the view's own guess assumes this machine's zone until an
+    upload was seen arriving, which just after the plant's midnight names the wrong day."""
+    offset = known_offset_s if known_offset_s is not None else plant_offset(view, local_offset)
     try:
         return datetime.fromtimestamp(view.now + offset, UTC).date()
     except (OverflowError, OSError, ValueError):
@@ -541,23 +568,27 @@ def inverter_card(
     local_offset: Callable[[float], float] = machine_utc_offset,
 ) -> Card:
     snap = view.snapshot
-    status = view.status_label or ("No data yet" if snap is None else "Unknown")
+    status = view.status_label or (_("No data yet") if snap is None else _("Unknown"))
     since = format_since(view.status_since, now)
     status_line = f"{STATE_SYMBOLS[view.state]} {status}"
     if since:
-        status_line = f"{status_line} · {since}"
+        status_line = _("{status} · {since}").format(status=status_line, since=since)
     if snap is None:
         power = "—"
         battery = None
         yield_text = "—"
     else:
-        power = f"AC {format_power(snap.ac_power)} · PV {format_power(snap.pv_total)}"
+        power = _("AC {ac} · PV {pv}").format(
+            ac=format_power(snap.ac_power), pv=format_power(snap.pv_total)
+        )
         battery = (
             format_battery(snap.bat_power, snap.soc)
             if snap.has_battery or snap.bat_power not in (None, 0.0)
             else None
         )
-        yield_text = f"{format_energy(snap.yield_today)} {_yield_day(snap, view.upload_age_s)}"
+        yield_text = _("{energy} {day}").format(
+            energy=format_energy(snap.yield_today), day=_yield_day(snap, view.upload_age_s)
+        )
     age = age_text(view.upload_age_s, now, local_offset) if view.upload_age_s is not None else None
     return Card(
         sn=view.sn,
@@ -576,13 +607,15 @@ def inverter_card(
 def diagnostics_lines(view: TrayView, elapsed: float = 0.0) -> tuple[str, ...]:
     """Polling internals: the requests used today and each inverter's next poll."""
     now = view.now + elapsed
-    lines = [f"Requests: {format_quota(view.requests_today, view.daily_quota)}"]
+    lines = [
+        _("Requests: {quota}").format(quota=format_quota(view.requests_today, view.daily_quota))
+    ]
     for inv in view.inverters:
         if inv.retrying:
             when = format_next_try(inv.next_poll_at, now)
         else:
             when = format_next_poll(inv.next_poll_at, now)
-        lines.append(f"{inv.sn}: next poll {when}")
+        lines.append(_("{sn}: next poll {when}").format(sn=inv.sn, when=when))
     return tuple(lines)
 
 
@@ -608,12 +641,13 @@ class CurveSample(Protocol):
 
 
 SERIES: tuple[tuple[str, str], ...] = (
-    ("pv", "PV"),
-    ("home", "Home"),
-    ("grid", "Grid"),
-    ("battery", "Battery"),
+    ("pv", N_("PV")),
+    ("home", N_("Home")),
+    ("grid", N_("Grid")),
+    ("battery", N_("Battery")),
 )
-"""The power lines of the day curve, in drawing order; the charge has its own axis."""
+"""The power lines of the day curve, in drawing order; the charge has its own axis. The names
+are marked for translation: pass them through ``_()`` where they are shown."""
 GAP_S = 20 * 60.0
 """A silence longer than this (the app closed, the dongle offline) breaks the curve: uploads come
 every five minutes or so, and a line drawn across an hour without data would invent it."""
@@ -646,15 +680,19 @@ class DayCurve:
         home = format_power(self.series["home"][index])
         grid = self.series["grid"][index]
         battery = self.series["battery"][index]
-        grid_text = _flow_words(grid, "importing", "exporting", "balanced")
-        battery_text = _flow_words(battery, "charging", "discharging", "idle")
-        soc = self.soc[index]
-        if soc is None:
-            return f"At {clock}: PV {pv}, home {home}, grid {grid_text}, battery {battery_text}."
-        return (
-            f"At {clock}: PV {pv}, home {home}, grid {grid_text}, battery {battery_text}, "
-            f"charge {format_percent(soc)}."
+        grid_text = _flow_words(grid, _("importing {power}"), _("exporting {power}"), _("balanced"))
+        battery_text = _flow_words(
+            battery, _("charging {power}"), _("discharging {power}"), _("idle")
         )
+        soc = self.soc[index]
+        words = {"time": clock, "pv": pv, "home": home, "grid": grid_text, "battery": battery_text}
+        if soc is None:
+            return _("At {time}: PV {pv}, home {home}, grid {grid}, battery {battery}.").format(
+                **words
+            )
+        return _(
+            "At {time}: PV {pv}, home {home}, grid {grid}, battery {battery}, charge {soc}."
+        ).format(soc=format_percent(soc), **words)
 
     def runs(self, key: str) -> list[list[tuple[float, float]]]:
         """The unbroken stretches of one line (``"soc"`` or a power series): a missing value or
@@ -678,22 +716,23 @@ class DayCurve:
     def summary(self) -> str:
         """What the chart shows as a whole, for a screen reader before any cursor moves."""
         if self.empty:
-            return "Today's curve: no history for today yet."
+            return _("Today's curve: no history for today yet.")
         peak = max((v for v in self.series["pv"] if v is not None), default=None)
-        return (
-            f"Today's curve from {_clock(self.xs[0])} to {_clock(self.xs[-1])}, "
-            f"PV peak {format_power(peak)}. Use the left and right arrow keys to read it."
-        )
+        return _(
+            "Today's curve from {start} to {end}, PV peak {peak}. Use the left and right arrow "
+            "keys to read it."
+        ).format(start=_clock(self.xs[0]), end=_clock(self.xs[-1]), peak=format_power(peak))
 
 
 def _flow_words(watts: float | None, positive: str, negative: str, still: str) -> str:
-    """ "charging 1.2 kW" / "discharging 450 W" / "idle" for a signed power."""
+    """ "charging 1.2 kW" / "discharging 450 W" / "idle" for a signed power (``positive`` and
+    ``negative`` are translated phrases with a ``{power}`` placeholder)."""
     if watts is None:
         return "—"
     if watts >= 1:
-        return f"{positive} {format_power(watts)}"
+        return positive.format(power=format_power(watts))
     if watts <= -1:
-        return f"{negative} {format_power(-watts)}"
+        return negative.format(power=format_power(-watts))
     return still
 
 
@@ -767,29 +806,41 @@ class DayBars:
     def label(self, index: int) -> str:
         """The x label: the weekday over a week, the day of the month over a month."""
         day = self.bars[index].day
-        return day.strftime("%a") if len(self.bars) <= 7 else str(day.day)
+        return weekday_short(day) if len(self.bars) <= 7 else str(day.day)
 
     def readout(self, index: int) -> str:
         bar = self.bars[index]
-        when = f"{bar.day.strftime('%a')} {bar.day.day} {bar.day.strftime('%b')}"
+        when = format_weekday_day_month(bar.day)
         if bar.yield_kwh is None and bar.consumption_kwh is None:
-            return f"{when}: no history."
-        text = (
-            f"{when}: yield {format_energy(bar.yield_kwh)}, "
-            f"consumption {format_energy(bar.consumption_kwh)}"
-        )
-        return f"{text} (partial day)." if bar.partial else f"{text}."
+            return _("{day}: no history.").format(day=when)
+        words = {
+            "day": when,
+            "yield": format_energy(bar.yield_kwh),
+            "consumption": format_energy(bar.consumption_kwh),
+        }
+        if bar.partial:
+            return _("{day}: yield {yield}, consumption {consumption} (partial day).").format(
+                **words
+            )
+        return _("{day}: yield {yield}, consumption {consumption}.").format(**words)
 
     def summary(self) -> str:
         days = len(self.bars)
         if self.empty:
-            return f"Yield and consumption, last {days} days: no history yet."
+            return ngettext(
+                "Yield and consumption, last {n} day: no history yet.",
+                "Yield and consumption, last {n} days: no history yet.",
+                days,
+            ).format(n=days)
         total = _total([b.yield_kwh for b in self.bars])
         used = _total([b.consumption_kwh for b in self.bars])
-        return (
-            f"Yield and consumption, last {days} days: {format_energy(total)} produced, "
-            f"{format_energy(used)} consumed. Use the left and right arrow keys to read each day."
-        )
+        return ngettext(
+            "Yield and consumption, last {n} day: {produced} produced, {consumed} consumed. Use "
+            "the left and right arrow keys to read each day.",
+            "Yield and consumption, last {n} days: {produced} produced, {consumed} consumed. Use "
+            "the left and right arrow keys to read each day.",
+            days,
+        ).format(n=days, produced=format_energy(total), consumed=format_energy(used))
 
 
 def day_bars(figures: Sequence[DayTotals], last: date, days: int) -> DayBars:

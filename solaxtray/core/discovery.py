@@ -20,8 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from solaxtray.core.api.tokenid.parsing import as_number
 from solaxtray.core.errors import MalformedResponse, RateLimited, SecretStoreError
-from solaxtray.core.parsing import as_number
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.redact import looks_like_token
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGES = 20
 """A runaway guard: a server that keeps answering full pages stops after this many requests."""
 
-WHERE_REGISTRATION_NUMBERS_ARE = (
+WHERE_REGISTRATION_NUMBERS_ARE = N_(
     "The tokenId API cannot list your inverters. Each one's registration number (10 letters and "
     "digits) is printed on the Pocket WiFi, LAN or 4G dongle plugged into the inverter, and the "
     "SolaX app and solaxcloud.com show it in the device list of your plant."
@@ -85,7 +86,9 @@ class DevicePager(Protocol):
 
 def _malformed(detail: str) -> MalformedResponse:
     return MalformedResponse(
-        f"SolaX Cloud's list of your inverters could not be read ({detail}). Try again later.",
+        _(
+            "SolaX Cloud's list of your inverters could not be read ({detail}). Try again later."
+        ).format(detail=detail),
         sn="",
     )
 
@@ -113,19 +116,19 @@ def parse_device_page(result: object) -> DevicePage:
         fields = _lower(result)
         items = next((fields[k] for k in _LIST_KEYS if k in fields), None)
         if items is None and not any(k in fields for k in _TOTAL_KEYS):
-            raise _malformed("no list of devices")
+            raise _malformed(_("no list of devices"))
         if items is None:
             items = []
         number = next((as_number(fields[k]) for k in _TOTAL_KEYS if k in fields), None)
         total = int(number) if number is not None and 0 <= number < 1_000_000 else None
     else:
-        raise _malformed("no list of devices")
+        raise _malformed(_("no list of devices"))
     if not isinstance(items, list):
-        raise _malformed("the devices are not a list")
+        raise _malformed(_("the devices are not a list"))
     devices: list[DeviceInfo] = []
     for raw in items:
         if not isinstance(raw, dict):
-            raise _malformed("a device is not an object")
+            raise _malformed(_("a device is not an object"))
         fields = _lower(raw)
         sn = _text(fields.get("devicesn"))
         if sn is None:
@@ -197,8 +200,10 @@ def ledger_hooks(
         if not ledger.try_acquire(label):
             wait = float(ledger.wait_time())
             raise RateLimited(
-                "solaxtray has used this account's request budget for now; the list of inverters "
-                f"can be asked again in about {max(1, round(wait))} seconds.",
+                _(
+                    "solaxtray has used this account's request budget for now; the list of inverters "
+                    "can be asked again in about {max} seconds."
+                ).format(max=max(1, round(wait))),
                 sn="",
                 retry_after=wait,
             )
@@ -221,8 +226,8 @@ def discover_saved(settings: Settings, *, clock: Clock | None = None) -> list[De
     Raises SecretStoreError when the credentials are missing or unreadable, an ApiError when the
     cloud refuses."""
     from solaxtray.core import paths
+    from solaxtray.core.api.developer.client import DeveloperClient
     from solaxtray.core.clock import SystemClock
-    from solaxtray.core.developer_api import DeveloperClient
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.secrets import (
         CLIENT_ID_ENV,
@@ -236,8 +241,8 @@ def discover_saved(settings: Settings, *, clock: Clock | None = None) -> list[De
     client_id, client_secret = DeveloperCredentials().get_with_timeout(DEFAULT_TIMEOUT_S)
     if client_id is None or client_secret is None:
         raise SecretStoreError(
-            "No Developer API client id and secret are set. Save them in the settings first.",
-            title="No credentials",
+            _("No Developer API client id and secret are set. Save them in the settings first."),
+            title=_("No credentials"),
         )
     from_env = bool(os.environ.get(CLIENT_ID_ENV) or os.environ.get(CLIENT_SECRET_ENV))
     ledger = RequestLedger(

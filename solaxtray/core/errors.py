@@ -15,6 +15,7 @@ import copy
 import enum
 from typing import Self
 
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.redact import redact
 
 
@@ -43,14 +44,15 @@ EXIT_USAGE = 2
 class SolaxTrayError(Exception):
     """Base of every error meant for the user's eyes."""
 
-    title: str = "Something went wrong"
+    title: str = N_("Something went wrong")
 
     def __init__(self, message: str, *, title: str | None = None) -> None:
         message = redact(message)
         super().__init__(message)
         self.message = message
-        if title is not None:
-            self.title = title
+        # The class's title is English (marked with N_); it is translated here, when the error
+        # is made, because the language is chosen after this module is imported.
+        self.title = title if title is not None else _(type(self).title)
 
     def __str__(self) -> str:
         return self.message
@@ -82,7 +84,7 @@ class TokenRejected(ApiError):
     """The cloud does not accept the tokenId. Retrying with the same token risks a ban."""
 
     kind = ErrorKind.AUTH
-    title = "Token rejected"
+    title = N_("Token rejected")
 
 
 class SerialUnknown(ApiError):
@@ -90,21 +92,21 @@ class SerialUnknown(ApiError):
     instead of the dongle's registration number)."""
 
     kind = ErrorKind.DEVICE
-    title = "Serial number not found"
+    title = N_("Serial number not found")
 
 
 class SerialNotReporting(ApiError):
     """The account knows the serial but the cloud has never had data from it."""
 
     kind = ErrorKind.DEVICE
-    title = "Inverter not reporting"
+    title = N_("Inverter not reporting")
 
 
 class RateLimited(ApiError):
     """Per-minute throttle or the hour-long ban after repeated violations."""
 
     kind = ErrorKind.RATE_LIMIT
-    title = "Too many requests"
+    title = N_("Too many requests")
 
     def __init__(
         self,
@@ -124,27 +126,27 @@ class NetworkError(ApiError):
     """No route to the cloud: DNS failure, refused or reset connection, timeout."""
 
     kind = ErrorKind.NETWORK
-    title = "No connection to SolaX Cloud"
+    title = N_("No connection to SolaX Cloud")
 
 
 class ServerError(ApiError):
     """The cloud answered but could not serve: 5xx, maintenance page, busy, code 2001."""
 
     kind = ErrorKind.SERVER
-    title = "SolaX Cloud is having trouble"
+    title = N_("SolaX Cloud is having trouble")
 
 
 class MalformedResponse(ApiError):
     """An answer we cannot read as the protocol says."""
 
     kind = ErrorKind.PROTOCOL
-    title = "Unexpected answer from SolaX Cloud"
+    title = N_("Unexpected answer from SolaX Cloud")
 
 
 class ConfigError(SolaxTrayError):
     """A setting or argument that cannot work (for example a token over plain HTTP)."""
 
-    title = "Check the settings"
+    title = N_("Check the settings")
 
 
 class LedgerUnusable(ConfigError):
@@ -152,22 +154,22 @@ class LedgerUnusable(ConfigError):
     ledger should be. Counting only in memory would let other processes overspend the shared
     quota, and reading it could block for ever, so solaxtray stops with this instead."""
 
-    title = "Request ledger unusable"
+    title = N_("Request ledger unusable")
 
 
 class SecretStoreError(SolaxTrayError):
     """The OS keyring is missing, locked, or refused access."""
 
-    title = "Keyring not available"
+    title = N_("Keyring not available")
 
 
 class SecretStoreLocked(SecretStoreError):
     """The keyring exists but is locked (or its unlock prompt was dismissed or timed out)."""
 
-    title = "Keyring locked"
+    title = N_("Keyring locked")
 
 
 class NotificationError(SolaxTrayError):
     """The desktop could not show a notification (no service, a refusal, no answer)."""
 
-    title = "Notifications not shown"
+    title = N_("Notifications not shown")

@@ -26,6 +26,7 @@ import enum
 import math
 from dataclasses import dataclass
 
+from solaxtray.core.locale_format import current_format
 from solaxtray.core.presentation import TrayState, TrayView
 
 SMALL_TEXT_MAX_SIZE = 22
@@ -129,7 +130,7 @@ def icon_power_text(watts: float | None, size: int) -> str:
     if not (watts < 0 and _round_half_up(magnitude) > 0):
         return _magnitude_text(magnitude, budget)
     text = _magnitude_text(magnitude, budget - 1)
-    if text.lstrip(".").startswith("0") and _round_half_up(magnitude) >= 1000:
+    if text.lstrip(".,").startswith("0") and _round_half_up(magnitude) >= 1000:
         # Only a draw of ten kilowatts or more has no two-glyph form ("12k" would read "0M"):
         # one glyph over the budget beats a figure a thousand times off.
         text = _magnitude_text(magnitude, budget)
@@ -145,11 +146,13 @@ def _magnitude_text(w: float, room: int) -> str:
         value = w / scale
         tenths = _round_half_up(value * 10)
         if room >= 4 and tenths < 100:
-            return f"{tenths // 10}.{tenths % 10}{unit}"
+            return f"{tenths // 10}{current_format().decimal}{tenths % 10}{unit}"
         rounded = _round_half_up(value)
         if rounded < 1000 and len(str(rounded)) + 1 <= room:
             if rounded == 0 and room >= 3 and tenths > 0:
-                return f".{tenths}{unit}"  # 450 kW at 16 px: ".5M", not "0M"
+                return (
+                    f"{current_format().decimal}{tenths}{unit}"  # 450 kW at 16 px: ".5M", not "0M"
+                )
             return f"{rounded}{unit}"
     return "9" * max(1, room - 1) + "G"  # beyond any inverter; still no more than the budget
 

@@ -85,6 +85,7 @@ from filelock import FileLock, Timeout
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import LedgerUnusable
 from solaxtray.core.fileio import atomic_write_text
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.quota import (
     DAY_S,
     MAX_PER_DAY,
@@ -122,19 +123,19 @@ _FUTURE_TOLERANCE_S = 5.0
 _T = TypeVar("_T")
 
 _NOT_A_FILE = {
-    "fifo": (
+    "fifo": N_(
         "The request ledger {path} is a named pipe, not a file: remove it or move it away, and "
         "solaxtray will start a new ledger there."
     ),
-    "directory": (
+    "directory": N_(
         "The request ledger {path} is a directory, not a file: remove it or move it away, and "
         "solaxtray will start a new ledger there."
     ),
-    "device": (
+    "device": N_(
         "The request ledger {path} is a device, not a file: remove it or move it away, and "
         "solaxtray will start a new ledger there."
     ),
-    "other": (
+    "other": N_(
         "The request ledger {path} is not a regular file: remove it or move it away, and "
         "solaxtray will start a new ledger there."
     ),
@@ -556,7 +557,7 @@ class RequestLedger:
 
     def _unusable(self, kind: str) -> LedgerUnusable:
         logger.info("request ledger %s is not a regular file (%s)", self.path, kind)
-        return LedgerUnusable(_NOT_A_FILE[kind].format(path=self.path))
+        return LedgerUnusable(_(_NOT_A_FILE[kind]).format(path=self.path))
 
     def _set_aside(self, reason: str) -> None:
         """Rename a damaged ledger to ``<name>.corrupt-<time>``; counting starts fresh."""

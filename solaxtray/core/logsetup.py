@@ -22,6 +22,7 @@ import types
 from pathlib import Path
 
 from solaxtray.core import paths
+from solaxtray.core.i18n import _
 from solaxtray.core.redact import RedactingFilter
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,11 @@ def configure_logging(level: str = "INFO", *, console: bool = True) -> Path:
                 file_problem,
             )
         else:
-            _tell_stderr(f"solaxtray cannot write its log file {log_file} ({file_problem}).")
+            _tell_stderr(
+                _("solaxtray cannot write its log file {path} ({reason}).").format(
+                    path=log_file, reason=file_problem
+                )
+            )
     return log_file
 
 
@@ -133,8 +138,10 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
         self._failed = True
         reason = error.strerror or str(error)
         _tell_stderr(
-            f"solaxtray could not write its log file {self.baseFilename} ({reason}), and stopped "
-            "writing to it."
+            _(
+                "solaxtray could not write its log file {path} ({reason}), and stopped writing "
+                "to it."
+            ).format(path=self.baseFilename, reason=reason)
         )
         root = logging.getLogger()
         # A new list, not removeHandler: the root logger may be iterating over its list right now,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from solaxtray.core.i18n import N_
+
 
 class _OpenIntEnum(enum.IntEnum):
     """An IntEnum that accepts codes outside its table as pseudo-members.
@@ -40,7 +42,9 @@ class _OpenIntEnum(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        """The name a user reads: the document's wording, or "Type N" / "Status N"."""
+        """The name a user reads: the document's wording, or "Type N" / "Status N". In English:
+        the status names are marked for translation, and a display passes them through ``_()``
+        (JSON and CSV keep SolaX's own English names)."""
         if self.known:
             return _LABELS[type(self).__name__][int(self)]
         return self._unknown_label(int(self))
@@ -138,20 +142,20 @@ _LABELS: dict[str, dict[int, str]] = {
         23: "X3-MGA-G2",
     },
     "InverterStatus": {
-        100: "Wait Mode",
-        101: "Check Mode",
-        102: "Normal Mode",
-        103: "Fault Mode",
-        104: "Permanent Fault Mode",
-        105: "Update Mode",
-        106: "EPS Check Mode",
-        107: "EPS Mode",
-        108: "Self-Test Mode",
-        109: "Idle Mode",
-        110: "Standby Mode",
-        111: "Pv Wake Up Bat Mode",
-        112: "Gen Check Mode",
-        113: "Gen Run Mode",
+        100: N_("Wait Mode"),
+        101: N_("Check Mode"),
+        102: N_("Normal Mode"),
+        103: N_("Fault Mode"),
+        104: N_("Permanent Fault Mode"),
+        105: N_("Update Mode"),
+        106: N_("EPS Check Mode"),
+        107: N_("EPS Mode"),
+        108: N_("Self-Test Mode"),
+        109: N_("Idle Mode"),
+        110: N_("Standby Mode"),
+        111: N_("Pv Wake Up Bat Mode"),
+        112: N_("Gen Check Mode"),
+        113: N_("Gen Run Mode"),
     },
 }
 

@@ -22,7 +22,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from solaxtray.core.alerts import Alert, AlertKind, Severity, inverter_name
+from solaxtray.core.i18n import N_, _
+from solaxtray.core.locale_format import format_number, format_time
 from solaxtray.core.models import Snapshot
+from solaxtray.core.presentation import format_energy, format_percent, format_power
 
 logger = logging.getLogger(__name__)
 
@@ -130,46 +133,46 @@ def _slope_per_hour(points: Sequence[SocPoint]) -> float:
 # -- words ----------------------------------------------------------------------------------------
 
 # Whole sentences with placeholders, so that they can be translated as they are.
-LINE_SINCE = "EPS mode since {since} ({duration})."
-LINE_LOAD = "The EPS outputs deliver {power}."
-LINE_BATTERY_FALLING = "Battery {soc}, falling about {rate} points an hour."
-LINE_BATTERY_RISING = "Battery {soc}, rising."
-LINE_BATTERY_STEADY = "Battery {soc}, holding steady."
-LINE_BATTERY = "Battery {soc}."
-LINE_LEFT = "About {left} left at this rate."
-LINE_LEFT_CAPACITY = "About {left} left at this rate ({capacity} battery)."
-LINE_WAIT = "The time left is estimated after the next upload."
-SHORT_LEFT = "EPS {soc}, ~{left} left"
-SHORT = "EPS {soc}"
-SHORT_NO_SOC = "EPS"
-FOLLOW_UP_TITLE = "Battery {soc} in EPS mode — {name}"
-FOLLOW_UP_LEFT = (
+LINE_SINCE = N_("EPS mode since {since} ({duration}).")
+LINE_LOAD = N_("The EPS outputs deliver {power}.")
+LINE_BATTERY_FALLING = N_("Battery {soc}, falling about {rate} points an hour.")
+LINE_BATTERY_RISING = N_("Battery {soc}, rising.")
+LINE_BATTERY_STEADY = N_("Battery {soc}, holding steady.")
+LINE_BATTERY = N_("Battery {soc}.")
+LINE_LEFT = N_("About {left} left at this rate.")
+LINE_LEFT_CAPACITY = N_("About {left} left at this rate ({capacity} battery).")
+LINE_WAIT = N_("The time left is estimated after the next upload.")
+SHORT_LEFT = N_("EPS {soc}, ~{left} left")
+SHORT = N_("EPS {soc}")
+SHORT_NO_SOC = N_("EPS")
+FOLLOW_UP_TITLE = N_("Battery {soc} in EPS mode — {name}")
+FOLLOW_UP_LEFT = N_(
     "The battery of SN {sn} is at {soc} in EPS mode, about {left} left at this rate "
     "(alert threshold {threshold})."
 )
-FOLLOW_UP = "The battery of SN {sn} is at {soc} in EPS mode (alert threshold {threshold})."
-RECOVERY_CHARGE = "During EPS mode the battery went from {start} to {end}."
+FOLLOW_UP = N_("The battery of SN {sn} is at {soc} in EPS mode (alert threshold {threshold}).")
+RECOVERY_CHARGE = N_("During EPS mode the battery went from {start} to {end}.")
 
 
 def minutes_words(minutes: float) -> str:
     """A span ahead for a sentence: "40 min", "2 h 10 min", "more than 3 days"."""
     if minutes >= MAX_ESTIMATE_H * 60.0:
-        return "more than 3 days"
+        return _("more than 3 days")
     whole = max(1, round(minutes))
     if whole < 60:
-        return f"{whole} min"
+        return _("{minutes} min").format(minutes=whole)
     hours, rest = divmod(whole, 60)
     if rest == 0 or hours >= 10:
-        return f"{hours} h"
-    return f"{hours} h {rest} min"
+        return _("{hours} h").format(hours=hours)
+    return _("{hours} h {minutes} min").format(hours=hours, minutes=rest)
 
 
 def _pct(value: float) -> str:
-    return f"{value:.0f} %"
+    return format_percent(value)
 
 
 def _watts(value: float) -> str:
-    return f"{value:.0f} W" if abs(value) < 1000 else f"{value / 1000:.1f} kW"
+    return format_power(value)
 
 
 # -- following the episodes -----------------------------------------------------------------------
@@ -293,10 +296,10 @@ class OutageTracker:
         left = view.estimate.minutes_left if view is not None else None
         fields = {"sn": snap.sn, "soc": _pct(soc), "threshold": _pct(threshold)}
         if left is not None:
-            body = FOLLOW_UP_LEFT.format(left=minutes_words(left), **fields)
+            body = _(FOLLOW_UP_LEFT).format(left=minutes_words(left), **fields)
         else:
-            body = FOLLOW_UP.format(**fields)
-        title = FOLLOW_UP_TITLE.format(soc=_pct(soc), name=inverter_name(snap))
+            body = _(FOLLOW_UP).format(**fields)
+        title = _(FOLLOW_UP_TITLE).format(soc=_pct(soc), name=inverter_name(snap))
         details = view.details() if view is not None else {}
         logger.info("EPS follow-up for %s: battery %.0f %%", snap.sn, soc)
         return [
@@ -356,7 +359,7 @@ class OutageTracker:
         }
         body = alert.body
         if episode.start_soc is not None and end_soc is not None:
-            sentence = RECOVERY_CHARGE.format(start=_pct(episode.start_soc), end=_pct(end_soc))
+            sentence = _(RECOVERY_CHARGE).format(start=_pct(episode.start_soc), end=_pct(end_soc))
             body = f"{body} {sentence}"
         return replace(alert, body=body, details={**(alert.details or {}), "eps": facts})
 
@@ -397,40 +400,42 @@ def _duration(episode: Episode, now: float) -> float:
 def outage_lines(view: OutageView) -> list[str]:
     """The detail window's lines for an inverter in EPS mode (whole sentences)."""
     lines: list[str] = []
-    since = view.since.strftime("%H:%M") if view.since is not None else None
+    since = format_time(view.since) if view.since is not None else None
     if since is not None:
-        lines.append(LINE_SINCE.format(since=since, duration=minutes_words(view.duration_s / 60)))
+        lines.append(
+            _(LINE_SINCE).format(since=since, duration=minutes_words(view.duration_s / 60))
+        )
     if view.eps_load_w is not None:
-        lines.append(LINE_LOAD.format(power=_watts(view.eps_load_w)))
+        lines.append(_(LINE_LOAD).format(power=_watts(view.eps_load_w)))
     est = view.estimate
     if view.soc is not None:
         soc = _pct(view.soc)
         if est.trend == Trend.FALLING and est.slope_pct_per_h is not None:
-            rate = f"{-est.slope_pct_per_h:.0f}"
-            lines.append(LINE_BATTERY_FALLING.format(soc=soc, rate=rate))
+            rate = format_number(-est.slope_pct_per_h)
+            lines.append(_(LINE_BATTERY_FALLING).format(soc=soc, rate=rate))
         elif est.trend == Trend.RISING:
-            lines.append(LINE_BATTERY_RISING.format(soc=soc))
+            lines.append(_(LINE_BATTERY_RISING).format(soc=soc))
         elif est.trend == Trend.STEADY:
-            lines.append(LINE_BATTERY_STEADY.format(soc=soc))
+            lines.append(_(LINE_BATTERY_STEADY).format(soc=soc))
         else:
-            lines.append(LINE_BATTERY.format(soc=soc))
+            lines.append(_(LINE_BATTERY).format(soc=soc))
         if est.minutes_left is not None:
             left = minutes_words(est.minutes_left)
             if est.basis == "capacity" and view.capacity_kwh is not None:
-                capacity = f"{view.capacity_kwh:g} kWh"
-                lines.append(LINE_LEFT_CAPACITY.format(left=left, capacity=capacity))
+                capacity = format_energy(view.capacity_kwh)
+                lines.append(_(LINE_LEFT_CAPACITY).format(left=left, capacity=capacity))
             else:
-                lines.append(LINE_LEFT.format(left=left))
+                lines.append(_(LINE_LEFT).format(left=left))
         elif est.trend == Trend.UNKNOWN:
-            lines.append(LINE_WAIT)
+            lines.append(_(LINE_WAIT))
     return lines
 
 
 def outage_short(view: OutageView) -> str:
     """The few words the tooltip and the menu's status line add: "EPS 52 %, ~40 min left"."""
     if view.soc is None:
-        return SHORT_NO_SOC
+        return _(SHORT_NO_SOC)
     soc = _pct(view.soc)
     if view.estimate.minutes_left is not None:
-        return SHORT_LEFT.format(soc=soc, left=minutes_words(view.estimate.minutes_left))
-    return SHORT.format(soc=soc)
+        return _(SHORT_LEFT).format(soc=soc, left=minutes_words(view.estimate.minutes_left))
+    return _(SHORT).format(soc=soc)

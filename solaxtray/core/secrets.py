@@ -67,6 +67,7 @@ else:
     keyring = _Keyring("keyring")
 
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.redact import register_secret
 
 logger = logging.getLogger(__name__)
@@ -83,16 +84,16 @@ DEFAULT_TIMEOUT_S = 10.0
 """How long anything in solaxtray waits for the keyring before saying it did not answer (the
 tray app, the settings dialog, the CLI, the self-test): the one constant for all of them."""
 
-_NO_BACKEND = (
+_NO_BACKEND = N_(
     "No secure password store (keyring) was found. Install and start a Secret Service such as "
     "GNOME Keyring or KWallet and log in again, or, on a machine without a desktop, set the "
     "environment variable {env} instead."
 )
-_LOCKED = (
+_LOCKED = N_(
     "Your keyring is locked, or its unlock prompt was dismissed. Unlock your keyring "
     "(for example by logging in to the desktop again) and retry."
 )
-_FAILED = (
+_FAILED = N_(
     "The keyring ({backend}) could not {action}. Check that your keyring service is running and "
     "unlocked and retry, or set the environment variable {env} instead."
 )
@@ -112,22 +113,26 @@ class TokenStatus:
     """The keyring backend in words, e.g. "Secret Service (GNOME Keyring, KWallet)"."""
     is_set: bool
     env_var: str = TOKEN_ENV
-    what: str = "token"
-    """What the secret is, in words ("token", "Developer API client id", ...)."""
+    what: str = N_("token")
+    """What the secret is, in English words marked for translation ("token", "Developer API
+    client id", ...): translated where shown."""
     set_command: str = "solaxtray token set"
 
     def describe(self) -> str:
         """One sentence for ``token status`` and the settings dialog."""
+        # TRANSLATORS: {what} is "token", "Developer API client id" or "Developer API client
+        # secret", each translated on its own.
+        what = _(self.what)
         if self.source == "env":
-            return (
-                f"The {self.what} is set by the environment variable {self.env_var} (it overrides "
-                "the keyring)."
-            )
+            return _(
+                "The {what} is set by the environment variable {env} (it overrides the keyring)."
+            ).format(what=what, env=self.env_var)
         if self.source == "keyring":
-            return f"The {self.what} is stored in the keyring: {self.backend_name}."
-        return (
-            f"No {self.what} is set. Keyring: {self.backend_name}. "
-            f"Run '{self.set_command}' to store one."
+            return _("The {what} is stored in the keyring: {backend}.").format(
+                what=what, backend=self.backend_name
+            )
+        return _("No {what} is set. Keyring: {backend}. Run '{command}' to store one.").format(
+            what=what, backend=self.backend_name, command=self.set_command
         )
 
 
@@ -136,31 +141,41 @@ def check_token(text: str) -> tuple[str, str | None]:
     SecretStoreError (never naming the token) when the text cannot be a tokenId."""
     token = text.strip()
     if not token:
-        raise SecretStoreError("The token is empty.", title="Token not saved")
+        raise SecretStoreError(_("The token is empty."), title=_("Token not saved"))
     if any(ch.isspace() for ch in token):
         raise SecretStoreError(
-            "The token contains spaces. Copy it again from the API page of SolaX Cloud.",
-            title="Token not saved",
+            _("The token contains spaces. Copy it again from the API page of SolaX Cloud."),
+            title=_("Token not saved"),
         )
     if not token.isascii() or not token.isprintable():
         raise SecretStoreError(
-            "The token contains characters that a SolaX Cloud token never has. "
-            "Copy it again from the API page of SolaX Cloud.",
-            title="Token not saved",
+            _(
+                "The token contains characters that a SolaX Cloud token never has. Copy it again "
+                "from the API page of SolaX Cloud."
+            ),
+            title=_("Token not saved"),
         )
     if not 16 <= len(token) <= 64:
         raise SecretStoreError(
-            f"That is {len(token)} characters long; a SolaX Cloud tokenId has 23 or 24 digits. "
-            "Copy it from the API page of SolaX Cloud (the serial number goes elsewhere).",
-            title="Token not saved",
+            _(
+                "That is {count} characters long; a SolaX Cloud tokenId has 23 or 24 digits. "
+                "Copy it from the API page of SolaX Cloud (the serial number goes elsewhere)."
+            ).format(count=len(token)),
+            title=_("Token not saved"),
         )
     if token.isdigit() and len(token) in (23, 24):
         return token, None
-    return token, (
-        f"The token has {len(token)} characters"
-        + ("" if token.isdigit() else ", not only digits")
-        + "; SolaX Cloud tokens are usually 23 or 24 digits. It was accepted anyway."
-    )
+    if token.isdigit():
+        warning = _(
+            "The token has {count} characters; SolaX Cloud tokens are usually 23 or 24 digits. "
+            "It was accepted anyway."
+        )
+    else:
+        warning = _(
+            "The token has {count} characters, not only digits; SolaX Cloud tokens are usually "
+            "23 or 24 digits. It was accepted anyway."
+        )
+    return token, warning.format(count=len(token))
 
 
 def import_keyring_backends() -> list[str]:
@@ -261,12 +276,24 @@ def run_with_timeout(
     except queue.Empty:
         # INFO: the raised error is what the user reads; a second line would repeat it.
         logger.info("The keyring did not answer within %g s (%s)", seconds, what)
-        variable = "variables" if env_var and " and " in env_var else "variable"
-        instead = f", or set the environment {variable} {env_var} instead" if env_var else ""
-        raise SecretStoreLocked(
-            f"The keyring did not answer within {seconds:g} seconds. It may be locked and waiting "
-            f"for its password: unlock your keyring and retry{instead}."
-        ) from None
+        if not env_var:
+            words = _(
+                "The keyring did not answer within {seconds} seconds. It may be locked and "
+                "waiting for its password: unlock your keyring and retry."
+            )
+        elif " and " in env_var:
+            words = _(
+                "The keyring did not answer within {seconds} seconds. It may be locked and "
+                "waiting for its password: unlock your keyring and retry, or set the environment "
+                "variables {env} instead."
+            )
+        else:
+            words = _(
+                "The keyring did not answer within {seconds} seconds. It may be locked and "
+                "waiting for its password: unlock your keyring and retry, or set the environment "
+                "variable {env} instead."
+            )
+        raise SecretStoreLocked(words.format(seconds=f"{seconds:g}", env=env_var or "")) from None
     if ok:
         return value  # type: ignore[return-value]
     assert isinstance(value, BaseException)
@@ -282,7 +309,7 @@ class SecretStore:
         username: str,
         env_var: str | None,
         *,
-        what: str = "token",
+        what: str = N_("token"),
         set_command: str = "solaxtray token set",
     ) -> None:
         self.service = service
@@ -308,7 +335,8 @@ class SecretStore:
         value = self._from_env()
         if value is None:
             value = self._call(
-                f"read the {self.what}", lambda: keyring.get_password(self.service, self.username)
+                N_("read the {what}"),
+                lambda: keyring.get_password(self.service, self.username),
             )
         if value is not None:
             register_secret(value)
@@ -326,7 +354,7 @@ class SecretStore:
         """Store the secret in the keyring (the environment variable is never written)."""
         register_secret(value)
         self._call(
-            f"save the {self.what}",
+            N_("save the {what}"),
             lambda: keyring.set_password(self.service, self.username, value),
         )
         logger.info("Stored the %s in the keyring (%s)", self.username, backend_description())
@@ -341,7 +369,7 @@ class SecretStore:
                 return False
             return True
 
-        removed = self._call(f"remove the {self.what}", delete)
+        removed = self._call(N_("remove the {what}"), delete)
         logger.info("Cleared the %s from the keyring (was set: %s)", self.username, removed)
         return removed
 
@@ -353,7 +381,7 @@ class SecretStore:
         if self._from_env() is not None:
             return TokenStatus("env", backend, True, **words)
         stored = self._call(
-            f"read the {self.what}", lambda: keyring.get_password(self.service, self.username)
+            N_("read the {what}"), lambda: keyring.get_password(self.service, self.username)
         )
         if stored is not None:
             register_secret(stored)
@@ -362,26 +390,33 @@ class SecretStore:
 
     def _call(self, action: str, func: Callable[[], _T]) -> _T:
         """Translate every keyring failure into a SecretStoreError with a sentence (the library's
-        own text is logged by type only: it might one day carry a secret)."""
+        own text is logged by type only: it might one day carry a secret). ``action`` is an
+        English phrase marked with ``N_`` and a ``{what}`` placeholder."""
         env = self.env_var or TOKEN_ENV
         ensure_keyring_backends()
         try:
             return func()
         except keyring.errors.NoKeyringError as exc:
             logger.info("No keyring backend: %s", type(exc).__name__)
-            raise SecretStoreError(_NO_BACKEND.format(env=env)) from exc
+            raise SecretStoreError(_(_NO_BACKEND).format(env=env)) from exc
         except keyring.errors.KeyringLocked as exc:
-            logger.info("Keyring locked while trying to %s", action)
-            raise SecretStoreLocked(_LOCKED) from exc
+            logger.info("Keyring locked while trying to %s", action.format(what=self.what))
+            raise SecretStoreLocked(_(_LOCKED)) from exc
         except SecretStoreError:
             raise
         except Exception as exc:
             if _looks_locked(exc):
-                logger.info("Keyring locked while trying to %s", action)
-                raise SecretStoreLocked(_LOCKED) from exc
-            logger.info("Keyring failed to %s: %s", action, type(exc).__name__)
+                logger.info("Keyring locked while trying to %s", action.format(what=self.what))
+                raise SecretStoreLocked(_(_LOCKED)) from exc
+            logger.info(
+                "Keyring failed to %s: %s", action.format(what=self.what), type(exc).__name__
+            )
             raise SecretStoreError(
-                _FAILED.format(backend=backend_description(), action=action, env=env)
+                _(_FAILED).format(
+                    backend=backend_description(),
+                    action=_(action).format(what=_(self.what)),
+                    env=env,
+                )
             ) from exc
 
 
@@ -419,7 +454,7 @@ def client_id_store(service: str = SERVICE) -> SecretStore:
         service,
         CLIENT_ID_USERNAME,
         CLIENT_ID_ENV,
-        what="Developer API client id",
+        what=N_("Developer API client id"),
         set_command=CREDENTIALS_SET_COMMAND,
     )
 
@@ -430,7 +465,7 @@ def client_secret_store(service: str = SERVICE) -> SecretStore:
         service,
         CLIENT_SECRET_USERNAME,
         CLIENT_SECRET_ENV,
-        what="Developer API client secret",
+        what=N_("Developer API client secret"),
         set_command=CREDENTIALS_SET_COMMAND,
     )
 
@@ -441,19 +476,24 @@ def check_credential(text: str, what: str) -> str:
     longer than 256 characters. Why: a refused sign-in costs a request, and a paste of the wrong
     thing is better caught before it is stored."""
     value = text.strip()
-    title = "Credentials not saved"
+    title = _("Credentials not saved")
+    what = _(what)
     if not value:
-        raise SecretStoreError(f"The {what} is empty.", title=title)
+        raise SecretStoreError(_("The {what} is empty.").format(what=what), title=title)
     if any(ch.isspace() for ch in value) or not value.isascii() or not value.isprintable():
         raise SecretStoreError(
-            f"The {what} contains spaces or characters it never has. Copy it again from your "
-            "application on the SolaX Developer Platform (developer.solaxcloud.com).",
+            _(
+                "The {what} contains spaces or characters it never has. Copy it again from your "
+                "application on the SolaX Developer Platform (developer.solaxcloud.com)."
+            ).format(what=what),
             title=title,
         )
     if len(value) > 256:
         raise SecretStoreError(
-            f"The {what} is {len(value)} characters long, far longer than any client id or secret. "
-            "Copy it again from your application on the SolaX Developer Platform.",
+            _(
+                "The {what} is {count} characters long, far longer than any client id or secret. "
+                "Copy it again from your application on the SolaX Developer Platform."
+            ).format(what=what, count=len(value)),
             title=title,
         )
     return value
@@ -491,13 +531,15 @@ class DeveloperCredentials:
 
     def set(self, client_id: str, client_secret: str) -> None:
         """Check both, then store both (the id first: a failure leaves no secret without its id)."""
-        cid = check_credential(client_id, "client id")
-        secret = check_credential(client_secret, "client secret")
+        cid = check_credential(client_id, N_("client id"))
+        secret = check_credential(client_secret, N_("client secret"))
         if cid == secret:
             raise SecretStoreError(
-                "The client id and the client secret are the same text. Copy each from its own "
-                "field of your application on the SolaX Developer Platform.",
-                title="Credentials not saved",
+                _(
+                    "The client id and the client secret are the same text. Copy each from its own "
+                    "field of your application on the SolaX Developer Platform."
+                ),
+                title=_("Credentials not saved"),
             )
         register_secret(secret)
         self.client_id.set(cid)
@@ -511,7 +553,7 @@ class DeveloperCredentials:
     def clear(self) -> bool:
         """Remove both from the keyring (and the cached access token); True if any was there."""
         stored_id = self.client_id._call(
-            "read the client id",
+            N_("read the {what}"),
             lambda: keyring.get_password(self.client_id.service, self.client_id.username),
         )
         removed_id = self.client_id.clear()
@@ -643,16 +685,17 @@ def keyring_round_trip(seconds: float = DEFAULT_TIMEOUT_S) -> None:
     """
     import secrets as random_source
 
-    store = SecretStore(ROUND_TRIP_SERVICE, ROUND_TRIP_USERNAME, None, what="test entry")
+    store = SecretStore(ROUND_TRIP_SERVICE, ROUND_TRIP_USERNAME, None, what=N_("test entry"))
     value = random_source.token_urlsafe(16)
 
     def trip() -> str | None:
         store._call(
-            "store a test entry", lambda: keyring.set_password(store.service, store.username, value)
+            N_("store a {what}"),
+            lambda: keyring.set_password(store.service, store.username, value),
         )
         try:
             return store._call(
-                "read a test entry back",
+                N_("read a {what} back"),
                 lambda: keyring.get_password(store.service, store.username),
             )
         finally:
@@ -666,7 +709,9 @@ def keyring_round_trip(seconds: float = DEFAULT_TIMEOUT_S) -> None:
     read_back = run_with_timeout(trip, seconds, what="round-trip")
     if read_back != value:
         raise SecretStoreError(
-            f"The keyring ({backend_description()}) returned something else than the test entry "
-            "just stored, so it cannot be relied on to keep a token. Check your keyring service "
-            f"and retry, or set the environment variable {TOKEN_ENV} instead."
+            _(
+                "The keyring ({backend}) returned something else than the test entry just "
+                "stored, so it cannot be relied on to keep a token. Check your keyring service "
+                "and retry, or set the environment variable {env} instead."
+            ).format(backend=backend_description(), env=TOKEN_ENV)
         )

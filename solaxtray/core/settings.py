@@ -40,8 +40,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from solaxtray.core.api.registry import ALIASES, BackendKind, spec_of
 from solaxtray.core.errors import ConfigError
-from solaxtray.core.redact import looks_like_token, redact, register_secret
+from solaxtray.core.i18n import LANGUAGES, _, normalize_language
+from solaxtray.core.redact import redact, register_secret
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +80,6 @@ _SECRET_KEYS = frozenset(
     {"token", "tokenid", "token_id", "client_secret", "clientsecret", "access_token"}
 )
 
-_SERIAL_RE = re.compile(r"[A-Z0-9]{10}")
-_DEVICE_SERIAL_RE = re.compile(r"[A-Z0-9]{11,20}")
-
 
 class BadNumber:
     """A number in the file that no setting can hold (``NaN``, ``Infinity``, ``1e400``, an integer
@@ -104,7 +103,7 @@ class TooDeep:
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return "a value nested too deeply"
+        return _("a value nested too deeply")
 
 
 _TOO_DEEP = TooDeep()
@@ -115,154 +114,51 @@ def echo(value: Any) -> str:
     and cut to ``MAX_ECHO_CHARS`` with its full length said."""
     if isinstance(value, str) and len(value) > 4 * MAX_ECHO_CHARS:
         # Never build the repr of a huge string only to cut it.
-        return f"a text of {len(value)} characters"
+        return _("a text of {count} characters").format(count=len(value))
     if isinstance(value, list | tuple | dict) and len(value) > MAX_ECHO_CHARS:
-        return f"a value of {len(value)} items"
+        return _("a value of {count} items").format(count=len(value))
     try:
         text = redact(repr(value))
     except (RecursionError, ValueError):
-        return "a value that cannot be shown"
+        return _("a value that cannot be shown")
     if len(text) > MAX_ECHO_CHARS:
         return f"{text[: MAX_ECHO_CHARS - 1]}… ({len(text)} characters)"
     return text
 
 
-BACKEND_TOKEN = "token"  # noqa: S105 - a backend name
-BACKEND_DEVELOPER = "developer"
-BACKENDS: tuple[str, ...] = (BACKEND_TOKEN, BACKEND_DEVELOPER)
-"""The SolaX APIs a user can choose (``core.backend.BACKEND_KINDS``): ``token`` for accounts with a
-tokenId, ``developer`` for the Developer API's client id and secret (accounts since September 2026).
-Kept as plain strings here so that reading the settings never imports the HTTP clients."""
+BACKEND_TOKEN: str = BackendKind.TOKEN.value
+BACKEND_DEVELOPER: str = BackendKind.DEVELOPER.value
+BACKENDS: tuple[str, ...] = tuple(kind.value for kind in BackendKind)
+"""The SolaX APIs a user can choose, as the settings file stores them (``api.registry``, which
+imports no HTTP client)."""
 DEFAULT_DEVELOPER_HOST = "eu"
-
-
-def _token_like(cleaned: str) -> bool:
-    """Whether a value typed as a serial number is more likely a secret (the tokenId, a client
-    secret) than a serial: token-shaped for ``redact``, a secret this process knows, all digits and
-    16 or more long, or longer than any serial number (20). Such a value is never echoed back."""
-    return (
-        looks_like_token(cleaned)
-        or redact(cleaned) != cleaned
-        or len(cleaned) > 20
-        or (cleaned.isdigit() and len(cleaned) >= 16)
-    )
-
-
-def _token_instead_of_serial(cleaned: str, wanted: str) -> ConfigError:
-    return ConfigError(
-        f"The value entered as a serial number has {len(cleaned)} characters: this looks like a "
-        f"tokenId, not a serial number. {wanted} The tokenId belongs in the keyring "
-        "('solaxtray token set', or the token field of the settings)."
-    )
-
-
-def normalize_serial(text: str) -> str:
-    """Return the registration number in canonical form (upper case, no blanks), or raise
-    ConfigError with a sentence that helps the user find the right number.
-
-    Why the extra words for 14-16 characters: the most common mistake is to give the inverter's own
-    serial number (printed on the inverter's label) where the API wants the 10-character
-    registration number of the communication dongle (field notes, "Identifiers"). The second most
-    common is the tokenId in the serial field: that is refused without showing it (the message may
-    reach a terminal, a log or a screenshot).
-    """
-    cleaned = re.sub(r"[\s-]+", "", text).upper()
-    if _SERIAL_RE.fullmatch(cleaned):
-        return cleaned
-    if _token_like(cleaned):
-        raise _token_instead_of_serial(
-            cleaned,
-            "Enter the 10-character registration number printed on the Pocket WiFi/LAN/4G dongle.",
-        )
-    shown = cleaned
-    if not cleaned:
-        raise ConfigError("A serial number is empty. Enter the 10-character registration number.")
-    if not cleaned.isalnum():
-        raise ConfigError(
-            f"The serial number {shown!r} contains characters other than letters and digits. "
-            "The registration number has exactly 10 letters and digits."
-        )
-    if 13 <= len(cleaned) <= 18:
-        raise ConfigError(
-            f"{shown!r} has {len(cleaned)} characters and looks like the inverter's own serial number. "
-            "SolaX Cloud wants the 10-character registration number of the communication dongle "
-            "(Pocket WiFi, LAN or 4G), printed on the dongle and listed in SolaX Cloud under the device."
-        )
-    raise ConfigError(
-        f"{shown!r} has {len(cleaned)} characters, but a registration number has exactly 10 letters "
-        "and digits. It is printed on the Pocket WiFi/LAN/4G dongle plugged into the inverter."
-    )
-
-
-def normalize_device_serial(text: str) -> str:
-    """Return an inverter's own serial number (what the Developer API wants) in canonical form, or
-    raise ConfigError with a sentence that helps the user find the right number.
-
-    Why a separate rule: the Developer API names inverters by the serial number on the inverter's
-    label (14 characters on current models), while the tokenId API names the dongle by its
-    10-character registration number. The two are easily mixed up, and a wrong kind of number costs
-    a refused request, so a 10-character value gets its own explanation.
-    """
-    cleaned = re.sub(r"[\s-]+", "", text).upper()
-    if _DEVICE_SERIAL_RE.fullmatch(cleaned):
-        return cleaned
-    if _token_like(cleaned):
-        raise _token_instead_of_serial(
-            cleaned, "Enter the inverter's own serial number, printed on the inverter's label."
-        )
-    shown = cleaned
-    if not cleaned:
-        raise ConfigError("A serial number is empty. Enter the inverter's own serial number.")
-    if not cleaned.isalnum():
-        raise ConfigError(
-            f"The serial number {shown!r} contains characters other than letters and digits. "
-            "The inverter's serial number has only letters and digits."
-        )
-    if len(cleaned) == 10:
-        raise ConfigError(
-            f"{shown!r} has 10 characters and looks like the registration number of the "
-            "communication dongle. The Developer API wants the inverter's own serial number, "
-            "printed on the inverter's label and listed in SolaX Cloud under the device."
-        )
-    raise ConfigError(
-        f"{shown!r} has {len(cleaned)} characters, but an inverter's serial number has 11 to 20 "
-        "letters and digits. It is printed on the inverter's label."
-    )
 
 
 def normalize_serials(values: Iterable[str], backend: str = BACKEND_TOKEN) -> tuple[str, ...]:
     """Validate each serial and drop repeats, keeping the user's order.
 
-    ``backend`` says which kind of number is wanted: the dongles' registration numbers for the
-    tokenId API (``token``), the inverters' own serial numbers for the Developer API
-    (``developer``).
+    ``backend`` says which kind of number is wanted (its spec's serial rule): the dongles'
+    registration numbers for the tokenId API, the inverters' own serial numbers for the Developer
+    API.
     """
-    check = normalize_device_serial if backend == BACKEND_DEVELOPER else normalize_serial
-    seen: dict[str, None] = {}
-    for value in values:
-        seen.setdefault(check(value), None)
-    return tuple(seen)
+    return spec_of(backend).normalise_serials(values)
 
 
 def check_backend(value: Any) -> str:
     """``token`` or ``developer`` (a few other spellings are accepted), or ConfigError."""
     key = value.strip().lower() if isinstance(value, str) else ""
-    key = _BACKEND_ALIASES.get(key, key)
-    if key not in BACKENDS:
+    kind = ALIASES.get(key)
+    if kind is None:
         raise ConfigError(
-            f"The SolaX API must be {BACKEND_TOKEN!r} (a tokenId from the API page of SolaX Cloud) "
-            f"or {BACKEND_DEVELOPER!r} (a client id and secret from the SolaX Developer Platform), "
-            f"not {echo(value)}."
+            _(
+                "The SolaX API must be {BACKEND_TOKEN!r} (a tokenId from the API page of SolaX "
+                "Cloud) or {BACKEND_DEVELOPER!r} (a client id and secret from the SolaX "
+                "Developer Platform), not {value}."
+            ).format(
+                BACKEND_TOKEN=BACKEND_TOKEN, BACKEND_DEVELOPER=BACKEND_DEVELOPER, value=echo(value)
+            )
         )
-    return key
-
-
-_BACKEND_ALIASES = {
-    "tokenid": BACKEND_TOKEN,
-    "token-id": BACKEND_TOKEN,
-    "dev": BACKEND_DEVELOPER,
-    "developer-api": BACKEND_DEVELOPER,
-}
+    return kind.value
 
 
 def check_developer_host(value: Any) -> str:
@@ -272,13 +168,15 @@ def check_developer_host(value: Any) -> str:
         return DEFAULT_DEVELOPER_HOST
     if not isinstance(value, str):
         raise ConfigError(
-            f"The Developer API server must be a region or an address, not {echo(value)}."
+            _("The Developer API server must be a region or an address, not {value}.").format(
+                value=echo(value)
+            )
         )
     _check_server_length(value)
     text = value.strip()
     if not text:
         return DEFAULT_DEVELOPER_HOST
-    from solaxtray.core.developer_api import resolve_developer_host
+    from solaxtray.core.api.developer.regions import resolve_developer_host
 
     resolve_developer_host(text)
     return text
@@ -287,9 +185,25 @@ def check_developer_host(value: Any) -> str:
 def _check_server_length(value: str) -> None:
     if len(value) > MAX_SERVER_CHARS:
         raise ConfigError(
-            f"The server address has {len(value)} characters; an address has at most "
-            f"{MAX_SERVER_CHARS}."
+            _("The server address has {count} characters; an address has at most {limit}.").format(
+                count=len(value), limit=MAX_SERVER_CHARS
+            )
         )
+
+
+def check_language(value: Any) -> str:
+    """``""`` (follow the system) or one of the languages the app speaks, as its short code."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    found = normalize_language(value) if isinstance(value, str) else None
+    if found is None:
+        raise ConfigError(
+            _(
+                "The language must be one of {languages}, or empty for the system's language, "
+                "not {value}."
+            ).format(languages=", ".join(LANGUAGES), value=echo(value))
+        )
+    return found
 
 
 _NOTIFY_ALIASES = {"back_online": "offline"}
@@ -354,6 +268,8 @@ class Settings:
     """Which SolaX API to use: ``token`` (tokenId) or ``developer`` (client id and secret)."""
     developer_host: str = DEFAULT_DEVELOPER_HOST
     """The Developer API's region (``eu``, ``cn``, ``in``) or address; unused with ``token``."""
+    language: str = ""
+    """The language of the app and CLI (``de``, ``pl``...); empty means the system's language."""
     battery_capacity_kwh: float | None = None
     """The usable capacity of each inverter's battery, if the user gives it: the EPS time left
     then follows the measured discharge; ``None``: estimated from the charge's slope alone."""
@@ -392,16 +308,22 @@ def _int_in(label: str, value: Any, low: int, high: int) -> int:
         or not isinstance(value, int | float)
         or (isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()))
     ):
-        raise ConfigError(f"{label} must be a whole number, not {echo(value)}.")
+        raise ConfigError(
+            _("{label} must be a whole number, not {value}.").format(label=label, value=echo(value))
+        )
     number = int(value)
     if not low <= number <= high:
-        raise ConfigError(f"{label} must be between {low} and {high}, not {echo(value)}.")
+        raise ConfigError(
+            _("{label} must be between {low} and {high}, not {value}.").format(
+                label=label, low=low, high=high, value=echo(value)
+            )
+        )
     return number
 
 
 def _check_poll_interval(value: Any) -> int:
     return _int_in(
-        "The poll interval (seconds)",
+        _("The poll interval (seconds)"),
         value,
         MIN_POLL_INTERVAL_S,
         MAX_POLL_INTERVAL_S,
@@ -409,28 +331,28 @@ def _check_poll_interval(value: Any) -> int:
 
 
 def _check_stale_minutes(value: Any) -> int:
-    return _int_in("The stale-data time (minutes)", value, 1, MAX_STALE_MINUTES)
+    return _int_in(_("The stale-data time (minutes)"), value, 1, MAX_STALE_MINUTES)
 
 
 def _check_low_soc(value: Any) -> int | None:
     if value is None:
         return None
-    return _int_in("The low battery threshold (%)", value, 1, 99)
+    return _int_in(_("The low battery threshold (%)"), value, 1, 99)
 
 
 def _check_capacity(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError("The battery capacity must be a number of kWh.")
+        raise ConfigError(_("The battery capacity must be a number of kWh."))
     if not 0.5 <= float(value) <= 1000.0:
-        raise ConfigError("The battery capacity must be between 0.5 and 1000 kWh.")
+        raise ConfigError(_("The battery capacity must be between 0.5 and 1000 kWh."))
     return float(value)
 
 
 def _check_per_minute(value: Any) -> int:
     return _int_in(
-        "The request budget per minute",
+        _("The request budget per minute"),
         value,
         1,
         DEFAULT_PER_MINUTE,
@@ -438,12 +360,14 @@ def _check_per_minute(value: Any) -> int:
 
 
 def _check_per_day(value: Any) -> int:
-    return _int_in("The request budget per day", value, 1, DEFAULT_PER_DAY)
+    return _int_in(_("The request budget per day"), value, 1, DEFAULT_PER_DAY)
 
 
 def _check_bool(label: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"{label} must be true or false, not {echo(value)}.")
+        raise ConfigError(
+            _("{label} must be true or false, not {value}.").format(label=label, value=echo(value))
+        )
     return value
 
 
@@ -451,9 +375,17 @@ def _check_coordinate(label: str, value: Any, limit: float) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"The {label} must be a number of degrees, not {echo(value)}.")
+        raise ConfigError(
+            _("The {label} must be a number of degrees, not {value}.").format(
+                label=label, value=echo(value)
+            )
+        )
     if not -limit <= float(value) <= limit:
-        raise ConfigError(f"The {label} must be between -{limit:g} and {limit:g} degrees.")
+        raise ConfigError(
+            _("The {label} must be between -{limit:g} and {limit:g} degrees.").format(
+                label=label, limit=limit
+            )
+        )
     return float(value)
 
 
@@ -468,16 +400,18 @@ def _salvage_serials(value: Any, backend: str) -> tuple[tuple[str, ...], list[st
     """The valid serial numbers of a list, and one sentence per invalid entry: one bad entry must
     not cost the user the good ones."""
     if isinstance(value, str) or not isinstance(value, list | tuple):
-        return (), ["The serial numbers must be a list of serial numbers."]
-    check = normalize_device_serial if backend == BACKEND_DEVELOPER else normalize_serial
+        return (), [_("The serial numbers must be a list of serial numbers.")]
+    check = spec_of(backend).normalise_serial
     seen: dict[str, None] = {}
     problems: list[str] = []
     for item in value:
         if not isinstance(item, str):
-            problems.append(f"A serial number must be text, not {echo(item)}.")
+            problems.append(_("A serial number must be text, not {item}.").format(item=echo(item)))
             continue
         if len(item) > 4 * MAX_ECHO_CHARS:
-            problems.append(f"A serial number has {len(item)} characters; it was dropped.")
+            problems.append(
+                _("A serial number has {count} characters; it was dropped.").format(count=len(item))
+            )
             continue
         try:
             seen.setdefault(check(item), None)
@@ -492,12 +426,14 @@ def check_api_url(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"The server must be a name or a URL, not {echo(value)}.")
+        raise ConfigError(
+            _("The server must be a name or a URL, not {value}.").format(value=echo(value))
+        )
     _check_server_length(value)
     text = value.strip()
     if not text:
         return None
-    from solaxtray.core.servers import resolve_api_url
+    from solaxtray.core.api.servers import resolve_api_url
 
     resolve_api_url(text)
     return text
@@ -505,14 +441,14 @@ def check_api_url(value: Any) -> str | None:
 
 def _check_notify(value: Any) -> NotifySettings:
     if not isinstance(value, Mapping):
-        raise ConfigError("The notification choices must be a set of true/false switches.")
+        raise ConfigError(_("The notification choices must be a set of true/false switches."))
     known = {f.name for f in fields(NotifySettings)}
     choices: dict[str, bool] = {}
     for key, flag in value.items():
         if key not in known:
             logger.info("Ignoring unknown notification kind %s in the settings", echo(key))
             continue
-        choices[key] = _check_bool(f"The notification switch {key!r}", flag)
+        choices[key] = _check_bool(_("The notification switch {key!r}").format(key=key), flag)
     return NotifySettings(**choices)
 
 
@@ -523,13 +459,14 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "stale_minutes": _check_stale_minutes,
     "low_soc_percent": _check_low_soc,
     "notify": _check_notify,
-    "start_at_login": lambda v: _check_bool("Start at login", v),
-    "latitude": lambda v: _check_coordinate("latitude", v, 90.0),
-    "longitude": lambda v: _check_coordinate("longitude", v, 180.0),
+    "start_at_login": lambda v: _check_bool(_("Start at login"), v),
+    "latitude": lambda v: _check_coordinate(_("latitude"), v, 90.0),
+    "longitude": lambda v: _check_coordinate(_("longitude"), v, 180.0),
     "per_minute": _check_per_minute,
     "per_day": _check_per_day,
     "backend": check_backend,
     "developer_host": check_developer_host,
+    "language": check_language,
     "battery_capacity_kwh": _check_capacity,
 }
 
@@ -594,7 +531,11 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """
     raw_version = data.get("version", 0)
     if isinstance(raw_version, bool) or not isinstance(raw_version, int) or raw_version < 0:
-        raise ConfigError(f"The settings file has an invalid version {echo(raw_version)}.")
+        raise ConfigError(
+            _("The settings file has an invalid version {raw_version}.").format(
+                raw_version=echo(raw_version)
+            )
+        )
     version = raw_version
     while version < SETTINGS_VERSION:
         data = _MIGRATIONS[version](data)
@@ -639,18 +580,22 @@ class SettingsStore:
         except _NotAFile as exc:
             logger.info("The settings path %s is %s, not a file", self.path, exc.kind)
             return Settings(), (
-                f"The settings path {self.path} is {exc.kind}, not a regular file, so solaxtray "
-                "is using default settings. Remove it, and settings you save will be written "
-                "there as a file."
+                _(
+                    "The settings path {path} is {kind}, not a regular file, so solaxtray is using "
+                    "default settings. Remove it, and settings you save will be written there as a "
+                    "file."
+                ).format(path=self.path, kind=exc.kind)
             )
         except OSError as exc:
             logger.info("Cannot read the settings file %s: %s", self.path, exc.strerror)
             return Settings(), (
-                f"Could not read the settings file {self.path} ({exc.strerror}); "
-                "solaxtray is using default settings for now."
+                _(
+                    "Could not read the settings file {path} ({error}); solaxtray is using "
+                    "default settings for now."
+                ).format(path=self.path, error=exc.strerror)
             )
         if len(raw) > MAX_FILE_BYTES:
-            reason = f"it is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            reason = _("it is larger than {size} MB").format(size=MAX_FILE_BYTES // (1024 * 1024))
             return Settings(), self._set_aside(raw, reason, truncated=True)
         try:
             data = parse_settings_bytes(raw)
@@ -676,6 +621,18 @@ class SettingsStore:
         if secrets_found or kept != data:
             self._remove_secrets(kept)
         return settings, None
+
+    def peek_language(self) -> str:
+        """The saved ``language`` setting ("" for the system's), read without any side effect
+        (no file set aside, no rewrite, no warning): the language is needed before anything
+        else, and :meth:`load` may then report the file's problems in that language."""
+        try:
+            raw = self._read()
+            if len(raw) > MAX_FILE_BYTES:
+                return ""
+            return check_language(parse_settings_bytes(raw).get("language"))
+        except (OSError, ConfigError):
+            return ""
 
     def _read(self) -> bytes:
         """At most ``MAX_FILE_BYTES + 1`` bytes of the file, if it is a regular file. Raises
@@ -707,8 +664,10 @@ class SettingsStore:
             _write_atomic(self.path, _dumps(data).encode("utf-8"))
         except OSError as exc:
             raise ConfigError(
-                f"Could not save the settings to {self.path}: {exc.strerror or exc}.",
-                title="Settings not saved",
+                _("Could not save the settings to {path}: {reason}.").format(
+                    path=self.path, reason=exc.strerror or exc
+                ),
+                title=_("Settings not saved"),
             ) from exc
         logger.debug("Saved the settings to %s", self.path)
 
@@ -738,38 +697,39 @@ class SettingsStore:
         reason = _reasons(problems)
         target = self._move_aside(raw)
         if isinstance(target, OSError):
-            return (
-                f"The settings file {self.path} is damaged ({reason}), so those settings were "
-                "reset to their defaults and the others kept for now. It could not be moved "
-                f"aside ({target.strerror}); saving settings will replace it."
-            )
+            return _(
+                "The settings file {path} is damaged ({reason}), so those settings were reset to "
+                "their defaults and the others kept for now. It could not be moved aside "
+                "({error}); saving settings will replace it."
+            ).format(path=self.path, reason=reason, error=target.strerror)
         try:
             self.save(settings)
         except ConfigError as exc:
-            return (
-                f"The settings file was damaged ({reason}), so those settings were reset to "
-                "their defaults and the others kept for now, but they could not be saved again "
-                f"({exc.message.rstrip('.')}). The old file was moved to {target}."
-            )
-        return (
-            f"The settings file was damaged ({reason}), so those settings were reset to their "
-            f"defaults; the others were kept and saved again. The old file was moved to {target}."
-        )
+            return _(
+                "The settings file was damaged ({reason}), so those settings were reset to their "
+                "defaults and the others kept for now, but they could not be saved again "
+                "({error}). The old file was moved to {path}."
+            ).format(reason=reason, error=exc.message.rstrip("."), path=target)
+        return _(
+            "The settings file was damaged ({reason}), so those settings were reset to their "
+            "defaults; the others were kept and saved again. The old file was moved to "
+            "{path}."
+        ).format(reason=reason, path=target)
 
     def _set_aside(self, raw: bytes, reason: str, *, truncated: bool = False) -> str:
         """Move an unreadable file aside; the sentence says why and where it went."""
         reason = _cap(redact(reason))
         target = self._move_aside(raw, truncated=truncated)
         if isinstance(target, OSError):
-            return (
-                f"The settings file {self.path} is damaged ({reason}), so solaxtray started with "
-                f"default settings. It could not be moved aside ({target.strerror}); saving "
-                "settings will replace it."
-            )
-        return (
-            f"The settings file was damaged ({reason}), so solaxtray started with default "
-            f"settings. The old file was moved to {target}."
-        )
+            return _(
+                "The settings file {path} is damaged ({reason}), so solaxtray started with "
+                "default settings. It could not be moved aside ({error}); saving settings "
+                "will replace it."
+            ).format(path=self.path, reason=reason, error=target.strerror)
+        return _(
+            "The settings file was damaged ({reason}), so solaxtray started with default "
+            "settings. The old file was moved to {path}."
+        ).format(reason=reason, path=target)
 
     def _move_aside(self, raw: bytes, *, truncated: bool = False) -> Path | OSError:
         """Move the damaged file to ``settings.json.corrupt-<time>``, with any secret in it masked
@@ -826,13 +786,13 @@ def _check_regular(mode: int) -> None:
     if stat.S_ISFIFO(mode):
         kind = "a named pipe"
     elif stat.S_ISDIR(mode):
-        kind = "a folder"
+        kind = _("a folder")
     elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        kind = "a device"
+        kind = _("a device")
     elif stat.S_ISSOCK(mode):
-        kind = "a socket"
+        kind = _("a socket")
     else:
-        kind = "something other than a file"
+        kind = _("something other than a file")
     raise _NotAFile(kind)
 
 
@@ -859,15 +819,19 @@ def parse_settings_bytes(raw: bytes) -> dict[str, Any]:
             parse_int=_parse_int,
         )
     except UnicodeDecodeError:
-        raise ConfigError("it is not UTF-8 text") from None
+        raise ConfigError(_("it is not UTF-8 text")) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"it is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise ConfigError(
+            _("it is not valid JSON ({msg} at line {lineno})").format(
+                msg=exc.msg, lineno=exc.lineno
+            )
+        ) from None
     except RecursionError:
-        raise ConfigError("it is nested too deeply to read") from None
+        raise ConfigError(_("it is nested too deeply to read")) from None
     except ValueError:
-        raise ConfigError("it is not valid JSON") from None
+        raise ConfigError(_("it is not valid JSON")) from None
     if not isinstance(data, dict):
-        raise ConfigError("it does not hold a settings object")
+        raise ConfigError(_("it does not hold a settings object"))
     return data
 
 

@@ -46,7 +46,7 @@ from solaxtray.core.scheduler import PollScheduler, SerialView
 from solaxtray.core.weak_string import RowsFn, WeakString, WeakStringMonitor
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
 
 logger = logging.getLogger(__name__)
 

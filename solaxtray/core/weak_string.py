@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from solaxtray.core.alerts import Alert, AlertKind, Severity, inverter_name
+from solaxtray.core.i18n import N_, _, ngettext
+from solaxtray.core.locale_format import format_number, format_time
 from solaxtray.core.models import Snapshot
+from solaxtray.core.presentation import format_percent
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +44,13 @@ CHECK_EVERY_S = 30 * 60.0
 """``WeakStringMonitor`` reads the history at most this often."""
 
 # Whole sentences with placeholders, so that they can be translated as they are.
-TITLE = "PV input {mppt} weaker than usual — {name}"
-BODY = (
+TITLE = N_("PV input {mppt} weaker than usual — {name}")
+BODY = N_(
     "PV input {mppt} of SN {sn} has given {share} of the PV power since {since} plant time, "
     "where it usually gives {usual} at these hours: {drop} less than usual for {duration}. "
     "Look for new shade, dirt or a damaged panel or cable on that string."
 )
-EVIDENCE = (
+EVIDENCE = N_(
     "PV input {mppt}: {share} of the PV power from {since} to {until} plant time, usually "
     "{usual} at these hours ({days} previous days)."
 )
@@ -91,18 +94,18 @@ class WeakString:
 
     def evidence(self) -> str:
         """The detail window's line."""
-        return EVIDENCE.format(
+        return _(EVIDENCE).format(
             mppt=self.mppt,
             share=_pct(self.share),
-            since=self.since.strftime("%H:%M"),
-            until=self.until.strftime("%H:%M"),
+            since=format_time(self.since),
+            until=format_time(self.until),
             usual=_pct(self.usual_share),
             days=self.days_compared,
         )
 
 
 def _pct(fraction: float) -> str:
-    return f"{fraction * 100:.0f} %"
+    return format_percent(fraction * 100)
 
 
 def _inputs(snap: Snapshot) -> list[int]:
@@ -168,7 +171,7 @@ def find_weak_string(
     usual_total = {h: statistics.median(v) for h, v in past_total.items()}
     today.sort(key=lambda item: item[0])
     best: WeakString | None = None
-    for i in sorted({i for _, _, s in today for i in s}):
+    for i in sorted({i for _day, _powers, s in today for i in s}):
         found = _weakest_run(sn, i, today, usual_share, usual_total, threshold, min_duration_s)
         if found is not None and (best is None or found.drop > best.drop):
             best = found
@@ -218,16 +221,16 @@ def _weakest_run(  # noqa: PLR0917 - one private helper of find_weak_string
 
 def weak_string_alert(found: WeakString, snap: Snapshot | None, now: float) -> Alert:
     """The day's warning for ``found``."""
-    body = BODY.format(
+    body = _(BODY).format(
         mppt=found.mppt,
         sn=found.sn,
         share=_pct(found.share),
-        since=found.since.strftime("%H:%M"),
+        since=format_time(found.since),
         usual=_pct(found.usual_share),
-        drop=f"{found.drop * 100:.0f} %",
+        drop=format_percent(found.drop * 100),
         duration=_hours(found.duration_s),
     )
-    title = TITLE.format(mppt=found.mppt, name=inverter_name(snap))
+    title = _(TITLE).format(mppt=found.mppt, name=inverter_name(snap))
     return Alert(
         AlertKind.WEAK_STRING,
         Severity.WARNING,
@@ -242,8 +245,8 @@ def weak_string_alert(found: WeakString, snap: Snapshot | None, now: float) -> A
 def _hours(seconds: float) -> str:
     minutes = round(seconds / 60)
     if minutes < 120:
-        return f"{minutes} minutes"
-    return f"{minutes / 60:.1f} hours"
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    return _("{hours} hours").format(hours=format_number(minutes / 60, 1))
 
 
 RowsFn = Callable[[str, date, date], Sequence[Snapshot]]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from solaxtray.core import paths
 from solaxtray.core.errors import SolaxTrayError
+from solaxtray.core.i18n import N_, _
 from solaxtray.ui.single_instance import SingleInstance, instance_name
 from solaxtray.ui.tray import Tray, TrayMenu
 
@@ -38,8 +39,8 @@ logger = logging.getLogger(__name__)
 
 APP_ID = "solaxtray"
 WINDOWS_APP_USER_MODEL_ID = "io.github.solaxtray.SolaXTray"
-ALREADY_RUNNING = "solaxtray is already running; its window was brought up."
-DEMO_ALREADY_RUNNING = (
+ALREADY_RUNNING = N_("solaxtray is already running; its window was brought up.")
+DEMO_ALREADY_RUNNING = N_(
     "The solaxtray demo is already running; its window was brought up instead of a second demo."
 )
 
@@ -66,7 +67,7 @@ def single_instance_name(options: AppOptions) -> str:
 
 def already_running_text(options: AppOptions) -> str:
     """The sentence a second launch prints before it gives way to the first."""
-    return DEMO_ALREADY_RUNNING if options.demo else ALREADY_RUNNING
+    return _(DEMO_ALREADY_RUNNING if options.demo else ALREADY_RUNNING)
 
 
 # --- process-level set-up ---------------------------------------------------------------------------
@@ -114,14 +115,17 @@ class ErrorDialogHook:
         if self.shown or QApplication.instance() is None:
             return
         self.shown = True
-        where = f" The details are in the log file {self.log_file}." if self.log_file else ""
         if isinstance(exc, SolaxTrayError):
-            text = f"{exc.title}: {exc.message}"
+            text = _("{title}: {message}").format(title=exc.title, message=exc.message)
         else:
-            text = "SolaX Tray ran into an unexpected problem and carries on."
+            text = _("SolaX Tray ran into an unexpected problem and carries on.")
+        if self.log_file:
+            text = _("{problem} The details are in the log file {path}.").format(
+                problem=text, path=self.log_file
+            )
         from PySide6.QtWidgets import QMessageBox
 
-        box = QMessageBox(QMessageBox.Icon.Warning, "SolaX Tray: unexpected error", text + where)
+        box = QMessageBox(QMessageBox.Icon.Warning, _("SolaX Tray: unexpected error"), text)
         box.setObjectName("solaxtray-error-dialog")
         box.setModal(False)
         box.show()
@@ -249,6 +253,9 @@ def run_app(options: AppOptions) -> int:
     app.setApplicationName(APP_ID)
     app.setOrganizationName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
+    from solaxtray.ui.language import apply_language
+
+    apply_language(app)
 
     single = SingleInstance(single_instance_name(options), app)
     claimed = False

@@ -23,12 +23,20 @@ from PySide6.QtWidgets import (
 
 from solaxtray.core.discovery import WHERE_REGISTRATION_NUMBERS_ARE, DeviceInfo
 from solaxtray.core.errors import SolaxTrayError
+from solaxtray.core.i18n import N_, _, ngettext
 from solaxtray.ui.background import BackgroundCaller
 
 logger = logging.getLogger(__name__)
 
 FIND_TIMEOUT_S = 120.0
-_COLUMNS = ("Inverter serial", "Registration no.", "Model", "Plant", "Online")
+_COLUMNS = (
+    N_("Inverter serial"),
+    N_("Registration no."),
+    N_("Model"),
+    N_("Plant"),
+    N_("Online"),
+)
+"""Marked for translation; translated where shown."""
 
 
 class DiscoverDialog(QDialog):
@@ -44,7 +52,7 @@ class DiscoverDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Find my inverters")
+        self.setWindowTitle(_("Find my inverters"))
         self.setObjectName("solaxtray-discover")
         self._find = find
         self._on_chosen = on_chosen
@@ -55,21 +63,21 @@ class DiscoverDialog(QDialog):
         layout = QVBoxLayout(self)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Search status")
+        self.status.setAccessibleName(_("Search status"))
         layout.addWidget(self.status)
         self.table = QTableWidget(0, len(_COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(_COLUMNS))
+        self.table.setHorizontalHeaderLabels([_(c) for c in _COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAccessibleName("Inverters of the account; tick the ones to add")
+        self.table.setAccessibleName(_("Inverters of the account; tick the ones to add"))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
 
-        self.search_button = QPushButton("Search again", self)
-        self.search_button.setAccessibleName("Ask SolaX Cloud for the list again")
+        self.search_button = QPushButton(_("Search again"), self)
+        self.search_button.setAccessibleName(_("Ask SolaX Cloud for the list again"))
         self.search_button.clicked.connect(self.start)
-        self.add_button = QPushButton("Add ticked inverters", self)
-        self.add_button.setAccessibleName("Add the ticked inverters to the settings")
+        self.add_button = QPushButton(_("Add ticked inverters"), self)
+        self.add_button.setAccessibleName(_("Add the ticked inverters to the settings"))
         self.add_button.clicked.connect(self.add_ticked)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.addButton(self.search_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -78,7 +86,7 @@ class DiscoverDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(760, 480)
         if find is None:
-            self.status.setText(WHERE_REGISTRATION_NUMBERS_ARE)
+            self.status.setText(_(WHERE_REGISTRATION_NUMBERS_ARE))
             self.table.hide()
             self.search_button.setEnabled(False)
             self.add_button.setEnabled(False)
@@ -89,16 +97,16 @@ class DiscoverDialog(QDialog):
             return
         self.search_button.setEnabled(False)
         self.add_button.setEnabled(False)
-        self.status.setText("Asking SolaX Cloud for your inverters…")
+        self.status.setText(_("Asking SolaX Cloud for your inverters…"))
         self._caller.call(self._find, self._found, timeout_s=FIND_TIMEOUT_S, name="discover")
 
     def _found(self, result: object, error: BaseException | None) -> None:
         self.search_button.setEnabled(True)
         if error is not None:
             text = (
-                f"{error.title}: {error.message}"
+                _("{title}: {message}").format(title=error.title, message=error.message)
                 if isinstance(error, SolaxTrayError)
-                else "The search stopped unexpectedly."
+                else _("The search stopped unexpectedly.")
             )
             logger.info("inverter search failed: %s", type(error).__name__)
             self.status.setText(text)
@@ -110,7 +118,7 @@ class DiscoverDialog(QDialog):
         self.devices = list(devices)
         self.table.setRowCount(len(self.devices))
         for row, d in enumerate(self.devices):
-            online = "—" if d.online is None else ("yes" if d.online else "no")
+            online = "—" if d.online is None else (_("yes") if d.online else _("no"))
             cells = (d.device_sn, d.registration_no or "—", d.model or "—", d.plant or "—", online)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -122,15 +130,19 @@ class DiscoverDialog(QDialog):
                     )
                     if already:
                         item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
-                        item.setToolTip("Already in the settings")
+                        item.setToolTip(_("Already in the settings"))
                 self.table.setItem(row, col, item)
         self.add_button.setEnabled(bool(self.devices))
         if self.devices:
             self.status.setText(
-                f"{len(self.devices)} inverter(s) found. Tick the ones to watch and add them."
+                ngettext(
+                    "{n} inverter found. Tick the ones to watch and add them.",
+                    "{n} inverters found. Tick the ones to watch and add them.",
+                    len(self.devices),
+                ).format(n=len(self.devices))
             )
         else:
-            self.status.setText("SolaX Cloud lists no inverter for this application.")
+            self.status.setText(_("SolaX Cloud lists no inverter for this application."))
 
     def ticked(self) -> list[str]:
         out: list[str] = []
@@ -147,12 +159,18 @@ class DiscoverDialog(QDialog):
     def add_ticked(self) -> None:
         chosen = self.ticked()
         if not chosen:
-            self.status.setText("Tick at least one inverter to add.")
+            self.status.setText(_("Tick at least one inverter to add."))
             return
         self._on_chosen(chosen)
         self._known.update(chosen)
         self.show_devices(self.devices)
-        self.status.setText(f"Added {len(chosen)} inverter(s) to the settings.")
+        self.status.setText(
+            ngettext(
+                "Added {n} inverter to the settings.",
+                "Added {n} inverters to the settings.",
+                len(chosen),
+            ).format(n=len(chosen))
+        )
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)  # type: ignore[arg-type]

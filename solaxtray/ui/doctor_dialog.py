@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from solaxtray.core.doctor import CheckResult, Status
 from solaxtray.core.errors import SolaxTrayError
+from solaxtray.core.i18n import N_, _
 from solaxtray.ui.background import BackgroundCaller
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,8 @@ logger = logging.getLogger(__name__)
 RUN_TIMEOUT_S = 180.0
 """Ten requests at their time limit plus the keyring's: the run cannot take longer than this."""
 _COLOURS = {Status.OK: "#2e7d32", Status.WARN: "#b26a00", Status.FAIL: "#c62828"}
-_WORDS = {Status.OK: "passed", Status.WARN: "warning", Status.FAIL: "failed"}
+_WORDS = {Status.OK: N_("passed"), Status.WARN: N_("warning"), Status.FAIL: N_("failed")}
+"""Marked for translation; translated where shown."""
 
 
 class DoctorDialog(QDialog):
@@ -39,7 +41,7 @@ class DoctorDialog(QDialog):
         self, run: Callable[[], Sequence[CheckResult]], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Check set-up")
+        self.setWindowTitle(_("Check set-up"))
         self.setObjectName("solaxtray-doctor")
         self._run = run
         self._caller = BackgroundCaller(self)
@@ -48,24 +50,24 @@ class DoctorDialog(QDialog):
         layout = QVBoxLayout(self)
         self.summary = QLabel("", self)
         self.summary.setWordWrap(True)
-        self.summary.setAccessibleName("Check summary")
+        self.summary.setAccessibleName(_("Check summary"))
         layout.addWidget(self.summary)
 
         self.tree = QTreeWidget(self)
         self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels(["", "Check", "Finding and fix"])
+        self.tree.setHeaderLabels(["", _("Check"), _("Finding and fix")])
         self.tree.setRootIsDecorated(False)
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
-        self.tree.setAccessibleName("Set-up checks")
+        self.tree.setAccessibleName(_("Set-up checks"))
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.tree, 1)
 
-        self.run_button = QPushButton("Run again", self)
-        self.run_button.setAccessibleName("Run the set-up checks again")
+        self.run_button = QPushButton(_("Run again"), self)
+        self.run_button.setAccessibleName(_("Run the set-up checks again"))
         self.run_button.clicked.connect(self.start)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.addButton(self.run_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -82,7 +84,7 @@ class DoctorDialog(QDialog):
         if self._caller.busy:
             return
         self.run_button.setEnabled(False)
-        self.summary.setText("Checking the set-up (at most 10 requests to SolaX Cloud)…")
+        self.summary.setText(_("Checking the set-up (at most 10 requests to SolaX Cloud)…"))
         self._caller.call(
             self._run, self._finished, timeout_s=RUN_TIMEOUT_S, name="solaxtray-doctor"
         )
@@ -94,9 +96,9 @@ class DoctorDialog(QDialog):
             text = (
                 error.message
                 if isinstance(error, SolaxTrayError)
-                else "The checks stopped unexpectedly."
+                else _("The checks stopped unexpectedly.")
             )
-            self.summary.setText(f"The set-up could not be checked: {text}")
+            self.summary.setText(_("The set-up could not be checked: {text}").format(text=text))
             return
         assert isinstance(result, list | tuple)
         self.show_results([r for r in result if isinstance(r, CheckResult)])
@@ -105,19 +107,24 @@ class DoctorDialog(QDialog):
         self.results = list(results)
         self.tree.clear()
         for r in self.results:
-            text = r.message if r.status is Status.OK or not r.fix else f"{r.message}\nFix: {r.fix}"
+            text = (
+                r.message
+                if r.status is Status.OK or not r.fix
+                else _("{message}\nFix: {fix}").format(message=r.message, fix=r.fix)
+            )
             item = QTreeWidgetItem([r.symbol, r.title, text])
             item.setForeground(0, QBrush(QColor(_COLOURS[r.status])))
-            item.setToolTip(0, _WORDS[r.status])
-            item.setData(0, Qt.ItemDataRole.AccessibleTextRole, _WORDS[r.status])
+            item.setToolTip(0, _(_WORDS[r.status]))
+            item.setData(0, Qt.ItemDataRole.AccessibleTextRole, _(_WORDS[r.status]))
             item.setToolTip(2, text)
             self.tree.addTopLevelItem(item)
         failed = sum(r.status is Status.FAIL for r in self.results)
         warned = sum(r.status is Status.WARN for r in self.results)
         passed = len(self.results) - failed - warned
         self.summary.setText(
-            f"{len(self.results)} checks: {passed} passed, {warned} with a warning, "
-            f"{failed} failed."
+            _("{count} checks: {passed} passed, {warned} with a warning, {failed} failed.").format(
+                count=len(self.results), passed=passed, warned=warned, failed=failed
+            )
         )
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from solaxtray.core.i18n import _
 from solaxtray.core.presentation import TrayView
 from solaxtray.ui.tray import LABEL_OPEN, LABEL_QUIT, LABEL_REFRESH, LABEL_SETTINGS, TrayMenu
 
@@ -21,12 +22,12 @@ def tray_help_text(platform: str | None = None) -> str:
     """One sentence on how to get a tray on this kind of desktop."""
     platform = platform or sys.platform
     if platform.startswith("linux") or platform.startswith("freebsd"):
-        return (
+        return _(
             "No system tray was found. On GNOME, install and enable the “AppIndicator and "
             "KStatusNotifierItem Support” extension, then start SolaX Tray again. Other desktops "
             "show tray icons when their panel has a system tray (notification area) applet."
         )
-    return "No system tray was found. SolaX Tray keeps running in this window."
+    return _("No system tray was found. SolaX Tray keeps running in this window.")
 
 
 class FallbackWindow(QWidget):
@@ -34,11 +35,11 @@ class FallbackWindow(QWidget):
 
     def __init__(self, menu: TrayMenu, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("SolaX Tray")
+        self.setWindowTitle(_("SolaX Tray"))
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.setObjectName("solaxtray-fallback")
         layout = QVBoxLayout(self)
-        self.status_label = QLabel("Starting…", self)
+        self.status_label = QLabel(_("Starting…"), self)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.icon_label = QLabel(self)
         top = QHBoxLayout()
@@ -56,7 +57,7 @@ class FallbackWindow(QWidget):
             (LABEL_SETTINGS, menu.settings),
             (LABEL_QUIT, menu.quit),
         ):
-            button = QPushButton(label, self)
+            button = QPushButton(_(label), self)
             button.clicked.connect(signal)
             buttons.addWidget(button)
             self.buttons[label] = button

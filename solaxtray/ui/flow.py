@@ -18,6 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import Snapshot
 from solaxtray.ui.text import format_percent, format_power
 
@@ -30,6 +31,27 @@ class Node(enum.Enum):
     BATTERY = "Battery"
     GRID = "Grid"
     HOME = "Home"
+
+
+NODE_NAMES: dict[Node, str] = {
+    Node.PV: N_("PV"),
+    Node.BATTERY: N_("Battery"),
+    Node.GRID: N_("Grid"),
+    Node.HOME: N_("Home"),
+}
+"""The nodes' names as drawn (marked for translation; the enum values stay English keys)."""
+_FROM: dict[Node, str] = {
+    Node.PV: N_("{power} from pv"),
+    Node.BATTERY: N_("{power} from battery"),
+    Node.GRID: N_("{power} from grid"),
+    Node.HOME: N_("{power} from home"),
+}
+_TO: dict[Node, str] = {
+    Node.PV: N_("{power} to pv"),
+    Node.BATTERY: N_("{power} to battery"),
+    Node.GRID: N_("{power} to grid"),
+    Node.HOME: N_("{power} to home"),
+}
 
 
 NODE_COLOURS: dict[Node, str] = {
@@ -119,7 +141,7 @@ class FlowWidget(QWidget):
         self._values = FlowValues()
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setMinimumSize(220, 170)
-        self.setAccessibleName("Energy flow")
+        self.setAccessibleName(_("Energy flow"))
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(300, 190)
@@ -141,9 +163,9 @@ class FlowWidget(QWidget):
         """The picture in words, for screen readers and tooltips."""
         parts = []
         for arrow in flow_arrows(self._values):
-            verb = "from" if arrow.towards_hub else "to"
-            parts.append(f"{format_power(arrow.watts)} {verb} {arrow.node.value.lower()}")
-        return ", ".join(parts) if parts else "No energy flowing"
+            phrase = (_FROM if arrow.towards_hub else _TO)[arrow.node]
+            parts.append(_(phrase).format(power=format_power(arrow.watts)))
+        return ", ".join(parts) if parts else _("No energy flowing")
 
     def _max_width(self) -> float:
         return max(4.0, min(self.width(), self.height()) / 16)
@@ -243,9 +265,10 @@ class FlowWidget(QWidget):
             Node.GRID: None if v.grid is None else abs(v.grid),
             Node.HOME: v.home,
         }[node]
-        text = f"{node.value}\n{format_power(value)}"
+        name = _(NODE_NAMES[node])
+        text = f"{name}\n{format_power(value)}"
         if node is Node.BATTERY and v.soc is not None:
-            text = f"{node.value} {format_percent(v.soc)}\n{format_power(value)}"
+            text = f"{name} {format_percent(v.soc)}\n{format_power(value)}"
         return text
 
 

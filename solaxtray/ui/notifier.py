@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import NotificationError, SolaxTrayError
+from solaxtray.core.i18n import N_, _
 from solaxtray.ui.background import BackgroundCaller, emit
 
 logger = logging.getLogger(__name__)
@@ -95,19 +96,19 @@ NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 DEFAULT_ACTION = "default"
 """The freedesktop action key of a click on the notification itself."""
 
-_NO_SESSION_BUS = (
+_NO_SESSION_BUS = N_(
     "There is no desktop session bus here, so desktop notifications cannot be shown; alerts "
     "appear only in SolaX Tray itself."
 )
-_NO_SERVICE = (
+_NO_SERVICE = N_(
     "No notification service is running on this desktop, so alerts appear only in SolaX Tray "
     "itself."
 )
-_REFUSED = (
+_REFUSED = N_(
     "The desktop's notification service refused a notification ({error}), so alerts appear only "
     "in SolaX Tray itself."
 )
-_NO_ANSWER = (
+_NO_ANSWER = N_(
     "The desktop's notification service did not answer within {seconds:g} seconds, so alerts "
     "appear only in SolaX Tray itself."
 )
@@ -127,7 +128,7 @@ def notify_message(
         NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS_NAME, interface=NOTIFICATIONS_NAME
     )
     hints = {"urgency": ("y", int(urgency)), "desktop-entry": ("s", "solaxtray")}
-    actions = [DEFAULT_ACTION, "Open details"]
+    actions = [DEFAULT_ACTION, _("Open details")]
     return new_method_call(
         address,
         "Notify",
@@ -143,8 +144,8 @@ def _notification_id(reply: Any) -> int:
     if reply.header.message_type == MessageType.error:
         name = str(reply.header.fields.get(HeaderFields.error_name, "unknown error"))
         if name in _NO_OWNER_ERRORS:
-            raise NotificationError(_NO_SERVICE)
-        raise NotificationError(_REFUSED.format(error=name[:80]))
+            raise NotificationError(_(_NO_SERVICE))
+        raise NotificationError(_(_REFUSED).format(error=name[:80]))
     return int(reply.body[0])
 
 
@@ -157,12 +158,12 @@ def dbus_notify(summary: str, body: str, urgency: Urgency, *, app_icon: str = "s
     try:
         connection = open_dbus_connection(bus="SESSION")
     except (OSError, KeyError, ValueError) as exc:
-        raise NotificationError(_NO_SESSION_BUS) from exc
+        raise NotificationError(_(_NO_SESSION_BUS)) from exc
     with connection:
         try:
             reply = connection.send_and_get_reply(message, timeout=DBUS_TIMEOUT_S)
         except TimeoutError as exc:
-            raise NotificationError(_NO_ANSWER.format(seconds=DBUS_TIMEOUT_S)) from exc
+            raise NotificationError(_(_NO_ANSWER).format(seconds=DBUS_TIMEOUT_S)) from exc
     return _notification_id(reply)
 
 
@@ -188,10 +189,10 @@ class DBusNotifications:
                 notify_message(summary, body, urgency), timeout=DBUS_TIMEOUT_S
             )
         except TimeoutError as exc:
-            raise NotificationError(_NO_ANSWER.format(seconds=DBUS_TIMEOUT_S)) from exc
+            raise NotificationError(_(_NO_ANSWER).format(seconds=DBUS_TIMEOUT_S)) from exc
         except Exception as exc:  # the connection broke (the session ended): start afresh
             self._drop(router)
-            raise NotificationError(_NO_SESSION_BUS) from exc
+            raise NotificationError(_(_NO_SESSION_BUS)) from exc
         notification_id = _notification_id(reply)
         with self._lock:
             self._sent.add(notification_id)
@@ -214,7 +215,7 @@ class DBusNotifications:
             try:
                 router = DBusRouter(open_dbus_connection(bus="SESSION"))
             except (OSError, KeyError, ValueError) as exc:
-                raise NotificationError(_NO_SESSION_BUS) from exc
+                raise NotificationError(_(_NO_SESSION_BUS)) from exc
             rule = MatchRule(
                 type="signal",
                 interface=NOTIFICATIONS_NAME,
@@ -438,10 +439,10 @@ class Notifier(QObject):
         if isinstance(error, SolaxTrayError):
             sentence = error.message
         else:
-            sentence = (
-                f"A desktop notification could not be shown ({type(error).__name__}), so alerts "
-                "appear only in SolaX Tray itself."
-            )
+            sentence = _(
+                "A desktop notification could not be shown ({error}), so alerts appear only in "
+                "SolaX Tray itself."
+            ).format(error=type(error).__name__)
         if sentence == self._failure:
             logger.debug("notification failed again: %s", sentence)
             return

@@ -31,9 +31,10 @@ from typing import Any, Protocol, cast
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from solaxtray.core.alerts import Alert
-from solaxtray.core.backend import TokenBackend
+from solaxtray.core.api.backend import TokenBackend
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import ApiError, NetworkError, SolaxTrayError
+from solaxtray.core.i18n import _
 from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
@@ -409,11 +410,11 @@ def _as_api_error(sn: str, error: BaseException | None) -> ApiError:
             error.sn = sn
         return error if error.sn == sn else error.for_serial(sn)
     if isinstance(error, CallTimedOut):
-        return NetworkError("SolaX Cloud did not answer in time. Trying again later.", sn=sn)
+        return NetworkError(_("SolaX Cloud did not answer in time. Trying again later."), sn=sn)
     if isinstance(error, SolaxTrayError):
         return ApiError(error.message, sn=sn, title=error.title)
     return ApiError(
-        "An unexpected problem stopped this request; it is in the log. Trying again later.",
+        _("An unexpected problem stopped this request; it is in the log. Trying again later."),
         sn=sn,
-        title="Internal error",
+        title=_("Internal error"),
     )

@@ -1,6 +1,6 @@
 """Two buttons for the settings dialog, "Check set-up…" and "Find my inverters…", each opening
-its own window (``doctor_dialog``, ``discover_dialog``). Kept out of ``settings_dialog.py`` so
-the dialog needs one line to show them; they use only its public face (``SettingsHost``)."""
+its own window (``doctor_dialog``, ``discover_dialog``). The inverters panel of
+the settings window shows them; they use only the window's public face (``SettingsHost``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.discovery import DeviceInfo, discover_saved
 from solaxtray.core.doctor import CheckResult, run_doctor
 from solaxtray.core.doctor.factory import saved_setup
+from solaxtray.core.i18n import _
 from solaxtray.core.settings import Settings
 from solaxtray.ui.discover_dialog import DiscoverDialog
 from solaxtray.ui.doctor_dialog import DoctorDialog
@@ -25,8 +26,11 @@ logger = logging.getLogger(__name__)
 class SettingsHost(Protocol):
     """What the buttons need of the settings dialog."""
 
-    settings: Settings
-    serial_edit: QLineEdit
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def serial_edit(self) -> QLineEdit: ...
 
     @property
     def backend(self) -> str: ...
@@ -55,11 +59,11 @@ class SetupButtons(QWidget):
         self.discover_window: DiscoverDialog | None = None
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.check_button = QPushButton("Check set-up…", self)
-        self.check_button.setAccessibleName("Check the whole set-up and show what to fix")
+        self.check_button = QPushButton(_("Check set-up…"), self)
+        self.check_button.setAccessibleName(_("Check the whole set-up and show what to fix"))
         self.check_button.clicked.connect(self.open_doctor)
-        self.find_button = QPushButton("Find my inverters…", self)
-        self.find_button.setAccessibleName("List the inverters of the account")
+        self.find_button = QPushButton(_("Find my inverters…"), self)
+        self.find_button.setAccessibleName(_("List the inverters of the account"))
         self.find_button.clicked.connect(self.open_discover)
         row.addWidget(self.check_button)
         row.addWidget(self.find_button)
@@ -67,7 +71,7 @@ class SetupButtons(QWidget):
         if demo:
             for button in (self.check_button, self.find_button):
                 button.setEnabled(False)
-                button.setToolTip("Not in the demo: it checks your own set-up.")
+                button.setToolTip(_("Not in the demo: it checks your own set-up."))
 
     def open_doctor(self) -> None:
         settings, kind = self._host.settings, self._host.backend

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from solaxtray.core.i18n import N_, _
 from solaxtray.ui.background import emit
 
 if TYPE_CHECKING:
@@ -32,18 +33,19 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LABEL_OPEN = "Open details"
-LABEL_REFRESH = "Refresh now"
-LABEL_PAUSE = "Pause notifications"
-LABEL_PAUSE_HOUR = "For 1 hour"
-LABEL_PAUSE_TOMORROW = "Until tomorrow"
-LABEL_RESUME = "Resume notifications"
-LABEL_SETTINGS = "Settings…"
-LABEL_QUIT = "Quit"
+LABEL_OPEN = N_("Open details")
+LABEL_REFRESH = N_("Refresh now")
+LABEL_PAUSE = N_("Pause notifications")
+LABEL_PAUSE_HOUR = N_("For 1 hour")
+LABEL_PAUSE_TOMORROW = N_("Until tomorrow")
+LABEL_RESUME = N_("Resume notifications")
+LABEL_SETTINGS = N_("Settings…")
+LABEL_QUIT = N_("Quit")
 
-STARTING_TOOLTIP = "SolaX Tray — starting…"
-STARTING_STATUS = "Starting…"
-"""The menu's status line until the first view arrives."""
+STARTING_TOOLTIP = N_("SolaX Tray — starting…")
+STARTING_STATUS = N_("Starting…")
+"""The menu's status line until the first view arrives. The labels above are marked for
+translation (``N_``) and translated where they are shown."""
 STARTING_PLATE = "#607d8b"
 """The set-up state's blue-grey (``ui/icon.py``), so the start reads as "not ready yet"."""
 STARTING_SIZES = (16, 22, 32)
@@ -73,12 +75,12 @@ class TrayMenu(QObject):
         super().__init__(parent)
         self.menu = QMenu()
         # The fleet now and today, first and disabled: on GNOME the menu is the only surface.
-        self.status_action = self.menu.addAction(STARTING_STATUS)
+        self.status_action = self.menu.addAction(_(STARTING_STATUS))
         self.status_action.setEnabled(False)
         self.menu.addSeparator()
         self.open_action = self._add(self.menu, LABEL_OPEN, self.open_details)
         self.refresh_action = self._add(self.menu, LABEL_REFRESH, self.refresh)
-        self.pause_menu = QMenu(LABEL_PAUSE, self.menu)
+        self.pause_menu = QMenu(_(LABEL_PAUSE), self.menu)
         self.pause_hour_action = self._add(self.pause_menu, LABEL_PAUSE_HOUR, self.pause_hour)
         self.pause_tomorrow_action = self._add(
             self.pause_menu, LABEL_PAUSE_TOMORROW, self.pause_tomorrow
@@ -92,7 +94,7 @@ class TrayMenu(QObject):
 
     @staticmethod
     def _add(menu: QMenu, label: str, signal: SignalInstance) -> QAction:
-        action = menu.addAction(label)
+        action = menu.addAction(_(label))
         action.triggered.connect(signal)  # signal to signal: Qt emits it in C++
         return action
 
@@ -101,7 +103,9 @@ class TrayMenu(QObject):
         paused = until_text is not None
         self.resume_action.setEnabled(paused)
         self.resume_action.setText(
-            f"{LABEL_RESUME} (paused until {until_text})" if paused else LABEL_RESUME
+            _("Resume notifications (paused until {time})").format(time=until_text)
+            if paused
+            else _(LABEL_RESUME)
         )
 
     def set_status(self, text: str) -> None:
@@ -249,8 +253,8 @@ class Tray(QObject):
     def show_starting(self) -> None:
         """Put up the "starting" icon and tooltip at once, before the app is built."""
         self.icon.setIcon(starting_icon())
-        self._tooltip = STARTING_TOOLTIP
-        self.icon.setToolTip(STARTING_TOOLTIP)
+        self._tooltip = _(STARTING_TOOLTIP)
+        self.icon.setToolTip(self._tooltip)
         self.start()
 
     def start(self) -> None:

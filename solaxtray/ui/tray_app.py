@@ -39,6 +39,8 @@ from solaxtray.core.errors import (
     SecretStoreLocked,
 )
 from solaxtray.core.fleet import FleetModel
+from solaxtray.core.i18n import N_, _
+from solaxtray.core.locale_format import format_time, weekday_short
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import (
     AppCondition,
@@ -56,7 +58,7 @@ from solaxtray.ui.tray import Tray, TrayMenu
 
 if TYPE_CHECKING:
     from solaxtray.core.alerts import AlertEngine
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.simulator import CloudSimulator
@@ -70,11 +72,11 @@ KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 """The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 PAUSE_HOUR_S = 3600.0
 VIEW_REFRESH_MS = 30_000
-NO_TRAY_LINE = (
+NO_TRAY_LINE = N_(
     "No system tray was found, so SolaX Tray shows its status window instead; the icon moves to "
     "the tray if one starts later."
 )
-TRAY_APPEARED_LINE = (
+TRAY_APPEARED_LINE = N_(
     "A system tray appeared: SolaX Tray's icon is there now and its status window closed."
 )
 """While a window is open, its ages ("updated 40 s ago") are refreshed this often; with no window
@@ -205,7 +207,7 @@ class TrayApp(QObject):
 
     def _start_work(self) -> None:
         if self._settings_warning:
-            self._warn("Settings were reset", self._settings_warning)
+            self._warn(_("Settings were reset"), self._settings_warning)
         self._open_history()
         if self.options.demo:
             self._start_demo()
@@ -295,7 +297,9 @@ class TrayApp(QObject):
             logger.exception("Could not open the history database %s", path)
             return
         if self.history.warning:
-            title = "History was reset" if self.history.path is not None else "History not saved"
+            title = (
+                _("History was reset") if self.history.path is not None else _("History not saved")
+            )
             self._warn(title, self.history.warning)
 
     def _load_credentials(self) -> None:
@@ -338,13 +342,16 @@ class TrayApp(QObject):
             else:
                 self._set_condition(
                     AppCondition.KEYRING_LOCKED,
-                    "The keyring did not answer in time. Unlock it, then choose Retry in Settings.",
+                    _(
+                        "The keyring did not answer in time. Unlock it, then choose Retry in Settings."
+                    ),
                 )
             logger.warning("%s not available: %s", what, error)
             return
         if not isinstance(result, Credentials) or not result.complete:
             logger.info("no %s set: opening the settings", what)
-            self._set_condition(AppCondition.NO_TOKEN, spec.wording.missing_detail)
+            detail = spec.wording.missing_detail
+            self._set_condition(AppCondition.NO_TOKEN, _(detail) if detail else None)
             self.show_settings()
             return
         self._configure(result, self._serials(), self._api_url(), demo=False)
@@ -419,7 +426,10 @@ class TrayApp(QObject):
                 if not demo:
                     self.show_settings()
             else:
-                self._set_condition(AppCondition.SERVER_TROUBLE, f"{exc.title}: {exc.message}")
+                self._set_condition(
+                    AppCondition.SERVER_TROUBLE,
+                    _("{title}: {message}").format(title=exc.title, message=exc.message),
+                )
                 self._warn(exc.title, exc.message)
             return
         self.backend = backend
@@ -531,12 +541,17 @@ class TrayApp(QObject):
         else:
             from datetime import datetime
 
-            self.menu.set_paused(datetime.fromtimestamp(until).strftime("%a %H:%M"))
+            moment = datetime.fromtimestamp(until)
+            self.menu.set_paused(
+                _("{weekday} {time}").format(
+                    weekday=weekday_short(moment), time=format_time(moment)
+                )
+            )
 
     def _on_no_tray(self) -> None:
         """Say it on the terminal too: someone who started us there sees why no icon came."""
         if sys.stderr is not None:  # a windowed Windows app has no terminal
-            print(NO_TRAY_LINE, file=sys.stderr, flush=True)
+            print(_(NO_TRAY_LINE), file=sys.stderr, flush=True)
         self._show_fallback()
 
     def _on_tray_shown(self) -> None:
@@ -548,7 +563,7 @@ class TrayApp(QObject):
             self._sync_ticker()
             logger.info("a system tray appeared; status window closed")
             if sys.stderr is not None:
-                print(TRAY_APPEARED_LINE, file=sys.stderr, flush=True)
+                print(_(TRAY_APPEARED_LINE), file=sys.stderr, flush=True)
 
     def _show_fallback(self) -> None:
         if self.fallback is None:
@@ -607,7 +622,7 @@ class TrayApp(QObject):
             self._load_credentials()
 
     def show_settings(self) -> None:
-        from solaxtray.ui.settings_dialog import SettingsDialog
+        from solaxtray.ui.settings import SettingsDialog
 
         if self.settings_dialog is None:
             dialog = SettingsDialog(

@@ -248,3 +248,10 @@ def test_diagnostics_hold_the_polling_internals(history: tuple) -> None:  # type
     assert lines[0] == "Requests: 321 of 9,000 today (4 %)"
     assert lines[1] == f"{A}: next poll in 40 s"
     assert diagnostics_lines(view, elapsed=30.0)[1] == f"{A}: next poll in 10 s"
+
+
+def test_the_offset_the_history_recorded_names_the_plant_day() -> None:
+    """Just after the machine's midnight, a plant four hours behind is still in the evening."""
+    empty = build_view(FleetInput(now=datetime(2026, 11, 30, 0, 5, tzinfo=UTC).timestamp()))
+    assert plant_today(empty, lambda _at: 0.0) == date(2026, 11, 30)
+    assert plant_today(empty, lambda _at: 0.0, -4 * 3600.0) == date(2026, 11, 29)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from solaxtray.core.backend import make_backend
+from solaxtray.core.api.backend import make_backend
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.quota import MAX_PER_MINUTE
 from solaxtray.core.simulator import DEMO_TOKEN, CloudSimulator, Outcome, SimInverter

@@ -749,3 +749,26 @@ def test_a_status_scripted_in_the_same_second_as_the_last_step_wins() -> None:
     reading = cloud.current_reading(sn)
     assert reading is not None
     assert reading.status == 102
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "machine", "expected"),
+    [
+        (12.0, 0.0, 0.0),  # midday: the machine's own zone
+        (3.0, 10.0, 10.0),  # 13:00 in Sydney: kept
+        (20.5, 1.0, 0.0),  # 21:30 local is past nine at night: one hour back
+        (0.05, 0.0, -4.0),  # just after midnight: the evening of a plant four hours behind
+        (5.0, 0.0, 4.0),  # five in the morning: four hours ahead is nine
+        (23.0, 13.0, 13.0),  # noon the next day in Tonga: kept
+        (17.0, 14.0, -8.0),  # 7:00 at UTC+14: two hours ahead is past +14, so the same hour at -8
+    ],
+)
+def test_the_demo_plant_opens_on_a_day_with_something_to_show(
+    utc_hour: float, machine: float, expected: float
+) -> None:
+    from solaxtray.core.simulator.demo import DEMO_DAY_HOURS, demo_offset_hours
+
+    offset = demo_offset_hours(utc_hour * 3600.0, machine)
+    assert offset == expected
+    assert DEMO_DAY_HOURS[0] <= (utc_hour + offset) % 24.0 <= DEMO_DAY_HOURS[1]
+    assert -12.0 <= offset <= 14.0

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from solaxtray.core import paths
-from solaxtray.core.backend import make_backend
+from solaxtray.core.api.backend import make_backend
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.models import Snapshot
@@ -40,7 +40,7 @@ from solaxtray.ui.app import (
     already_running_text,
     single_instance_name,
 )
-from solaxtray.ui.settings_dialog import SettingsDialog
+from solaxtray.ui.settings import SettingsDialog
 from solaxtray.ui.single_instance import SingleInstance, instance_name
 from solaxtray.ui.tray import STARTING_TOOLTIP
 from solaxtray.ui.tray_app import TrayApp

@@ -14,7 +14,7 @@ import pytest
 from solaxtray.core import paths
 from solaxtray.core.simulator import DEMO_SERIALS
 from solaxtray.ui.app import AppOptions
-from solaxtray.ui.settings_dialog import SettingsDialog
+from solaxtray.ui.settings import SettingsDialog
 from solaxtray.ui.tray_app import TrayApp
 from tests.keyring_fixture import SecretServiceBus
 
@@ -47,31 +47,34 @@ def _open_settings(qtbot: Any, app: TrayApp) -> SettingsDialog:
 
 
 def _listed(dialog: SettingsDialog) -> list[str]:
-    return [dialog.serial_list.item(i).text() for i in range(dialog.serial_list.count())]
+    return [
+        dialog.inverters.serial_list.item(i).text()
+        for i in range(dialog.inverters.serial_list.count())
+    ]
 
 
 def _try_to_change_everything(dialog: SettingsDialog) -> None:
     dialog.serial_edit.setText("XYZ9876543")
     dialog.add_serial()
-    dialog.serial_list.setCurrentRow(0)
-    dialog.remove_serial()
-    dialog.notify_checks["eps"].setChecked(False)
-    dialog.notify_checks["low_soc"].setChecked(True)
-    dialog.low_soc_spin.setValue(33)
-    dialog.stale_spin.setValue(42)
+    dialog.inverters.serial_list.setCurrentRow(0)
+    dialog.inverters.remove_serial()
+    dialog.alerts.notify_checks["eps"].setChecked(False)
+    dialog.alerts.notify_checks["low_soc"].setChecked(True)
+    dialog.alerts.low_soc_spin.setValue(33)
+    dialog.alerts.stale_spin.setValue(42)
 
 
 def test_the_demo_settings_show_the_demo_inverters_read_only(qtbot: Any, demo_app: TrayApp) -> None:
     dialog = _open_settings(qtbot, demo_app)
     assert sorted(_listed(dialog)) == sorted(DEMO_SERIALS)
     assert not dialog.serial_edit.isEnabled()
-    assert not dialog.add_serial_button.isEnabled()
-    assert not dialog.remove_serial_button.isEnabled()
+    assert not dialog.inverters.add_serial_button.isEnabled()
+    assert not dialog.inverters.remove_serial_button.isEnabled()
     assert dialog.demo_note.isVisible()
     assert "demo" in dialog.demo_note.text().lower()
     _try_to_change_everything(dialog)
     assert sorted(_listed(dialog)) == sorted(DEMO_SERIALS)
-    assert "cannot be changed" in dialog.serial_error.text()
+    assert "cannot be changed" in dialog.inverters.serial_error.text()
     # A setting that applies to the demo run still applies to it.
     assert demo_app.settings.stale_minutes == 42
 

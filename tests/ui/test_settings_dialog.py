@@ -25,14 +25,11 @@ from solaxtray.core.simulator.developer import (
     DeveloperSimulator,
 )
 from solaxtray.ui.background import emit
-from solaxtray.ui.settings_dialog import (
-    BACKEND_LABELS,
-    FRAME_ALLOWANCE_PX,
-    INTERACTIVE_TYPES,
-    TITLE_ALLOWANCE_PX,
-    SettingsDialog,
-    TokenState,
-)
+from solaxtray.ui.settings import SettingsDialog
+from solaxtray.ui.settings.account import BACKEND_LABELS
+from solaxtray.ui.settings.dialog import FRAME_ALLOWANCE_PX, TITLE_ALLOWANCE_PX
+from solaxtray.ui.settings.secrets import SecretState
+from solaxtray.ui.settings.widgets import INTERACTIVE_TYPES
 from tests.keyring_fixture import SecretServiceBus, running_secret_service, using_bus
 
 pytestmark = pytest.mark.gui
@@ -60,14 +57,14 @@ def test_changes_are_saved_at_once_and_survive_a_restart(qtbot: Any) -> None:
     assert got.args[0].serials == ("ABC1234567",)
     dialog.serial_edit.setText("XYZ9876543")
     dialog.add_serial()
-    dialog.notify_checks["eps"].setChecked(False)
-    dialog.notify_checks["low_soc"].setChecked(True)
-    dialog.low_soc_spin.setValue(20)
-    dialog.stale_spin.setValue(30)
-    dialog.server_combo.setCurrentIndex(dialog.server_combo.findData("v2-na"))
-    emit(dialog.server_combo.activated, dialog.server_combo.currentIndex())
-    dialog.serial_list.setCurrentRow(0)
-    dialog.remove_serial()
+    dialog.alerts.notify_checks["eps"].setChecked(False)
+    dialog.alerts.notify_checks["low_soc"].setChecked(True)
+    dialog.alerts.low_soc_spin.setValue(20)
+    dialog.alerts.stale_spin.setValue(30)
+    dialog.account.server_combo.setCurrentIndex(dialog.account.server_combo.findData("v2-na"))
+    emit(dialog.account.server_combo.activated, dialog.account.server_combo.currentIndex())
+    dialog.inverters.serial_list.setCurrentRow(0)
+    dialog.inverters.remove_serial()
 
     loaded, warning = SettingsStore(paths.settings_path()).load()
     assert warning is None
@@ -80,7 +77,7 @@ def test_changes_are_saved_at_once_and_survive_a_restart(qtbot: Any) -> None:
 
     reopened = _dialog(qtbot, loaded)
     assert reopened.collect() == loaded
-    assert reopened.low_soc_spin.text() == "below 20 %"
+    assert reopened.alerts.low_soc_spin.text() == "below 20 %"
 
 
 def test_an_invalid_serial_is_explained_and_not_added(qtbot: Any) -> None:
@@ -88,8 +85,8 @@ def test_an_invalid_serial_is_explained_and_not_added(qtbot: Any) -> None:
     with qtbot.assertNotEmitted(dialog.applied):
         dialog.serial_edit.setText("H1E4620J123456")  # an inverter serial, not the dongle's
         dialog.add_serial()
-    assert dialog.serial_list.count() == 0
-    assert "registration number" in dialog.serial_error.text()
+    assert dialog.inverters.serial_list.count() == 0
+    assert "registration number" in dialog.inverters.serial_error.text()
     assert not paths.settings_path().exists()
 
 
@@ -104,7 +101,7 @@ def test_an_invalid_serial_is_explained_and_not_added(qtbot: Any) -> None:
 )
 def test_the_low_battery_switch_and_threshold_always_agree(qtbot: Any, settings: Settings) -> None:
     dialog = _dialog(qtbot, settings)
-    check, spin = dialog.notify_checks["low_soc"], dialog.low_soc_spin
+    check, spin = dialog.alerts.notify_checks["low_soc"], dialog.alerts.low_soc_spin
     on = settings.notify.low_soc and settings.low_soc_percent is not None
     assert check.isChecked() is on
     assert spin.isEnabled() is on
@@ -134,10 +131,10 @@ def test_start_at_login_writes_and_removes_the_autostart_entry(
 ) -> None:
     entry = XdgAutostart(command=["solaxtray"])
     dialog = _dialog(qtbot, autostart=entry)
-    dialog.autostart_check.setChecked(True)
+    dialog.startup.autostart_check.setChecked(True)
     assert entry.path.is_file()
     assert dialog.settings.start_at_login is True
-    dialog.autostart_check.setChecked(False)
+    dialog.startup.autostart_check.setChecked(False)
     assert not entry.path.exists()
     assert SettingsStore(paths.settings_path()).load()[0].start_at_login is False
 
@@ -148,14 +145,16 @@ def test_token_goes_to_the_keyring_only(
 ) -> None:
     dialog = _dialog(qtbot)
     dialog.show()
-    qtbot.waitUntil(lambda: dialog.token_state == TokenState.NOT_SET, timeout=WAIT_MS)
-    assert not dialog.save_token_button.isHidden()
-    dialog.token_edit.setText(f"  {DEMO_TOKEN} ")
+    qtbot.waitUntil(
+        lambda: dialog.account.secrets.token_state == SecretState.NOT_SET, timeout=WAIT_MS
+    )
+    assert not dialog.account.secrets.save_token_button.isHidden()
+    dialog.account.secrets.token_edit.setText(f"  {DEMO_TOKEN} ")
     with qtbot.waitSignal(dialog.token_changed, timeout=WAIT_MS):
-        dialog.save_token()
+        dialog.account.secrets.save_token()
     assert keyring.get_password("solaxtray", "tokenId") == DEMO_TOKEN
-    assert dialog.token_state == TokenState.SET
-    assert dialog.token_edit.text() == ""
+    assert dialog.account.secrets.token_state == SecretState.SET
+    assert dialog.account.secrets.token_edit.text() == ""
     assert DEMO_TOKEN not in _all_text(dialog)
     for path in isolated_dirs.rglob("*"):
         if path.is_file():
@@ -163,14 +162,16 @@ def test_token_goes_to_the_keyring_only(
 
     reopened = _dialog(qtbot)
     reopened.show()
-    qtbot.waitUntil(lambda: reopened.token_state == TokenState.SET, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: reopened.account.secrets.token_state == SecretState.SET, timeout=WAIT_MS
+    )
 
 
 def test_not_a_token_is_refused_in_words(qtbot: Any) -> None:
     dialog = _dialog(qtbot, token_store=_NeverCalledStore())
-    dialog.token_edit.setText("ABC1234567")
-    dialog.save_token()
-    assert "Token not saved" in dialog.token_status.text()
+    dialog.account.secrets.token_edit.setText("ABC1234567")
+    dialog.account.secrets.save_token()
+    assert "Token not saved" in dialog.account.secrets.token_status.text()
 
 
 def test_test_connection_reports_success_and_failure_in_words(
@@ -178,27 +179,29 @@ def test_test_connection_reports_success_and_failure_in_words(
 ) -> None:
     settings = Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url)
     dialog = _dialog(qtbot, settings, token_store=_NeverCalledStore())
-    dialog.token_edit.setText(DEMO_TOKEN)
-    dialog.test_connection()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    assert dialog.test_result.text().startswith("Connected: ")
-    assert DEMO_SERIALS[0] in dialog.test_result.text()
+    dialog.account.secrets.token_edit.setText(DEMO_TOKEN)
+    dialog.account.test_connection()
+    qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.account.test_result.text().startswith("Connected: ")
+    assert DEMO_SERIALS[0] in dialog.account.test_result.text()
 
-    dialog.token_edit.setText("9" * 24)
-    dialog.test_connection()
-    assert not dialog.test_button.isEnabled()  # the GUI thread did not wait for the answer
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    assert dialog.test_result.text().startswith("Token rejected: ")
-    assert "9" * 24 not in dialog.test_result.text()
+    dialog.account.secrets.token_edit.setText("9" * 24)
+    dialog.account.test_connection()
+    assert not dialog.account.test_button.isEnabled()  # the GUI thread did not wait for the answer
+    qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.account.test_result.text().startswith("Token rejected: ")
+    assert "9" * 24 not in dialog.account.test_result.text()
 
 
 def test_missing_keyring_is_its_own_state(qtbot: Any, no_keyring: None) -> None:
     dialog = _dialog(qtbot)
     dialog.show()
-    qtbot.waitUntil(lambda: dialog.token_state == TokenState.NO_KEYRING, timeout=WAIT_MS)
-    assert "keyring" in dialog.token_status.text().lower()
-    assert "SOLAXTRAY_TOKEN" in dialog.token_status.text()
-    assert not dialog.save_token_button.isEnabled()
+    qtbot.waitUntil(
+        lambda: dialog.account.secrets.token_state == SecretState.NO_KEYRING, timeout=WAIT_MS
+    )
+    assert "keyring" in dialog.account.secrets.token_status.text().lower()
+    assert "SOLAXTRAY_TOKEN" in dialog.account.secrets.token_status.text()
+    assert not dialog.account.secrets.save_token_button.isEnabled()
 
 
 @pytest.mark.keyring
@@ -214,12 +217,16 @@ def test_locked_keyring_offers_retry(qtbot: Any, monkeypatch: pytest.MonkeyPatch
             connection.close()
         dialog = _dialog(qtbot)
         dialog.show()
-        qtbot.waitUntil(lambda: dialog.token_state == TokenState.LOCKED, timeout=WAIT_MS)
-        assert not dialog.retry_button.isHidden()
-        assert dialog.token_status.text().startswith("Keyring locked")
-        dialog.retry_button.click()
-        assert dialog.token_state == TokenState.LOADING
-        qtbot.waitUntil(lambda: dialog.token_state == TokenState.LOCKED, timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: dialog.account.secrets.token_state == SecretState.LOCKED, timeout=WAIT_MS
+        )
+        assert not dialog.account.retry_button.isHidden()
+        assert dialog.account.secrets.token_status.text().startswith("Keyring locked")
+        dialog.account.retry_button.click()
+        assert dialog.account.secrets.token_state == SecretState.LOADING
+        qtbot.waitUntil(
+            lambda: dialog.account.secrets.token_state == SecretState.LOCKED, timeout=WAIT_MS
+        )
 
 
 class _NeverCalledStore:
@@ -241,9 +248,9 @@ def test_choosing_the_developer_api_explains_it_and_validates_inverter_serials(
 ) -> None:
     dialog = _dialog(qtbot)
     assert dialog.backend == "token"
-    assert dialog.backend_combo.currentText() == BACKEND_LABELS["token"]
-    assert "Service → API" in dialog.backend_help.text()
-    assert dialog.developer_panel.isHidden()
+    assert dialog.account.backend_combo.currentText() == BACKEND_LABELS["token"]  # English here
+    assert "Service → API" in dialog.account.backend_help.text()
+    assert dialog.account.secrets.developer_panel.isHidden()
 
     dialog.serial_edit.setText("ABC1234567")
     dialog.add_serial()
@@ -251,26 +258,26 @@ def test_choosing_the_developer_api_explains_it_and_validates_inverter_serials(
         dialog.select_backend("developer")
     assert got.args[0].backend == "developer"
     assert got.args[0].serials == ()
-    assert "September 2026" in dialog.backend_combo.currentText()
-    assert "developer.solaxcloud.com" in dialog.backend_help.text()
-    assert "client id" in dialog.backend_help.text()
-    assert not dialog.developer_panel.isHidden()
-    assert dialog.token_panel.isHidden()
-    assert "own serial numbers" in dialog.serial_box.title()
-    assert dialog.client_id_edit.echoMode() is QLineEdit.EchoMode.Password
-    assert dialog.client_secret_edit.echoMode() is QLineEdit.EchoMode.Password
-    assert dialog.serial_list.count() == 0
-    assert "different numbers" in dialog.serial_error.text()
+    assert "September 2026" in dialog.account.backend_combo.currentText()
+    assert "developer.solaxcloud.com" in dialog.account.backend_help.text()
+    assert "client id" in dialog.account.backend_help.text()
+    assert not dialog.account.secrets.developer_panel.isHidden()
+    assert dialog.account.secrets.token_panel.isHidden()
+    assert "own serial numbers" in dialog.inverters.title()
+    assert dialog.account.secrets.client_id_edit.echoMode() is QLineEdit.EchoMode.Password
+    assert dialog.account.secrets.client_secret_edit.echoMode() is QLineEdit.EchoMode.Password
+    assert dialog.inverters.serial_list.count() == 0
+    assert "different numbers" in dialog.inverters.serial_error.text()
 
     with qtbot.assertNotEmitted(dialog.applied):
         dialog.serial_edit.setText("ABC1234567")  # the dongle's number: the wrong one here
         dialog.add_serial()
-    assert "registration number" in dialog.serial_error.text()
-    assert "inverter's own serial number" in dialog.serial_error.text()
+    assert "registration number" in dialog.inverters.serial_error.text()
+    assert "inverter's own serial number" in dialog.inverters.serial_error.text()
     dialog.serial_edit.setText(DEMO_DEVICE_SERIALS[0].lower())
     dialog.add_serial()
-    dialog.region_combo.setCurrentIndex(dialog.region_combo.findData("cn"))
-    emit(dialog.region_combo.activated, dialog.region_combo.currentIndex())
+    dialog.account.region_combo.setCurrentIndex(dialog.account.region_combo.findData("cn"))
+    emit(dialog.account.region_combo.activated, dialog.account.region_combo.currentIndex())
 
     loaded, _warning = SettingsStore(paths.settings_path()).load()
     assert loaded.backend == "developer"
@@ -293,17 +300,21 @@ def test_client_id_and_secret_go_to_the_keyring_only(
     secret = "s3cret-" + "x" * 20
     dialog = _dialog(qtbot, Settings(backend="developer"))
     dialog.show()
-    qtbot.waitUntil(lambda: dialog.credentials_state == TokenState.NOT_SET, timeout=WAIT_MS)
-    assert dialog.token_state == TokenState.LOADING  # the tokenId was not asked for
-    dialog.client_id_edit.setText(" my-client-id ")
-    dialog.client_secret_edit.setText(secret)
+    qtbot.waitUntil(
+        lambda: dialog.account.secrets.credentials_state == SecretState.NOT_SET, timeout=WAIT_MS
+    )
+    assert (
+        dialog.account.secrets.token_state == SecretState.LOADING
+    )  # the tokenId was not asked for
+    dialog.account.secrets.client_id_edit.setText(" my-client-id ")
+    dialog.account.secrets.client_secret_edit.setText(secret)
     with qtbot.waitSignal(dialog.credentials_changed, timeout=WAIT_MS):
-        dialog.save_credentials()
+        dialog.account.secrets.save_credentials()
     assert keyring.get_password("solaxtray", "clientId") == "my-client-id"
     assert keyring.get_password("solaxtray", "clientSecret") == secret
-    assert dialog.credentials_state == TokenState.SET
-    assert dialog.client_id_edit.text() == ""
-    assert dialog.client_secret_edit.text() == ""
+    assert dialog.account.secrets.credentials_state == SecretState.SET
+    assert dialog.account.secrets.client_id_edit.text() == ""
+    assert dialog.account.secrets.client_secret_edit.text() == ""
     assert secret not in _all_text(dialog)
     for path in isolated_dirs.rglob("*"):
         if path.is_file():
@@ -311,17 +322,21 @@ def test_client_id_and_secret_go_to_the_keyring_only(
 
     reopened = _dialog(qtbot, Settings(backend="developer"))
     reopened.show()
-    qtbot.waitUntil(lambda: reopened.credentials_state == TokenState.SET, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: reopened.account.secrets.credentials_state == SecretState.SET, timeout=WAIT_MS
+    )
 
 
 def test_a_pasted_wrong_thing_is_refused_before_the_keyring(qtbot: Any) -> None:
     dialog = _dialog(
         qtbot, Settings(backend="developer"), credentials_store=_NeverCalledCredentials()
     )
-    dialog.client_id_edit.setText("my client id")  # spaces: never part of a client id
-    dialog.client_secret_edit.setText("abc")
-    dialog.save_credentials()
-    assert "Credentials not saved" in dialog.credentials_status.text()
+    dialog.account.secrets.client_id_edit.setText(
+        "my client id"
+    )  # spaces: never part of a client id
+    dialog.account.secrets.client_secret_edit.setText("abc")
+    dialog.account.secrets.save_credentials()
+    assert "Credentials not saved" in dialog.account.secrets.credentials_status.text()
 
 
 def test_test_connection_on_the_developer_api(qtbot: Any) -> None:
@@ -330,18 +345,18 @@ def test_test_connection_on_the_developer_api(qtbot: Any) -> None:
             backend="developer", serials=(DEMO_DEVICE_SERIALS[0],), developer_host=dev.base_url
         )
         dialog = _dialog(qtbot, settings, credentials_store=_NeverCalledCredentials())
-        dialog.client_id_edit.setText(DEMO_CLIENT_ID)
-        dialog.client_secret_edit.setText(DEMO_CLIENT_SECRET)
-        dialog.test_connection()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-        assert dialog.test_result.text().startswith("Connected: ")
-        assert DEMO_DEVICE_SERIALS[0] in dialog.test_result.text()
+        dialog.account.secrets.client_id_edit.setText(DEMO_CLIENT_ID)
+        dialog.account.secrets.client_secret_edit.setText(DEMO_CLIENT_SECRET)
+        dialog.account.test_connection()
+        qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+        assert dialog.account.test_result.text().startswith("Connected: ")
+        assert DEMO_DEVICE_SERIALS[0] in dialog.account.test_result.text()
 
-        dialog.client_secret_edit.setText("not-the-secret-42")
-        dialog.test_connection()
-        assert not dialog.test_button.isEnabled()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-        text = dialog.test_result.text()
+        dialog.account.secrets.client_secret_edit.setText("not-the-secret-42")
+        dialog.account.test_connection()
+        assert not dialog.account.test_button.isEnabled()
+        qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+        text = dialog.account.test_result.text()
         assert text.startswith("Developer API sign-in refused: "), text
         assert "not-the-secret-42" not in text
 
@@ -349,11 +364,11 @@ def test_test_connection_on_the_developer_api(qtbot: Any) -> None:
 def test_demo_mode_fixes_the_api_and_needs_no_secrets(qtbot: Any) -> None:
     dialog = _dialog(qtbot, demo=True, backend="developer")
     assert dialog.backend == "developer"
-    assert not dialog.backend_combo.isEnabled()
-    assert not dialog.save_credentials_button.isEnabled()
-    assert "Demo mode" in dialog.credentials_status.text()
-    dialog.notify_checks["low_soc"].setChecked(True)
-    dialog.low_soc_spin.setValue(25)
+    assert not dialog.account.backend_combo.isEnabled()
+    assert not dialog.account.secrets.save_credentials_button.isEnabled()
+    assert "Demo mode" in dialog.account.secrets.credentials_status.text()
+    dialog.alerts.notify_checks["low_soc"].setChecked(True)
+    dialog.alerts.low_soc_spin.setValue(25)
     assert dialog.settings.backend == "token"  # the saved choice stays the user's own
     assert dialog.settings.low_soc_percent == 25
 
@@ -381,27 +396,27 @@ def test_a_rejected_token_is_not_tested_again_until_changed(
 
     settings = Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url)
     dialog = _dialog(qtbot, settings, token_store=_NeverCalledStore(), ledger_for=ledger_for)
-    dialog.token_edit.setText("9" * 24)
-    dialog.test_connection()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    assert dialog.test_result.text().startswith("Token rejected: ")
+    dialog.account.secrets.token_edit.setText("9" * 24)
+    dialog.account.test_connection()
+    qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.account.test_result.text().startswith("Token rejected: ")
     assert len(simulator.requests) == 1
     assert asked == ["token"]
     assert ledger.used_today() == 1
 
     for _ in range(3):
-        dialog.test_connection()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-        text = dialog.test_result.text()
+        dialog.account.test_connection()
+        qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+        text = dialog.account.test_result.text()
         assert text.startswith("Not tested again: "), text
         assert "change the token" in text
     assert len(simulator.requests) == 1  # nothing more sent, nothing more counted
     assert ledger.used_today() == 1
 
-    dialog.token_edit.setText(DEMO_TOKEN)
-    dialog.test_connection()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    assert dialog.test_result.text().startswith("Connected: ")
+    dialog.account.secrets.token_edit.setText(DEMO_TOKEN)
+    dialog.account.test_connection()
+    qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.account.test_result.text().startswith("Connected: ")
     assert ledger.used_today() == 2
 
 
@@ -413,13 +428,13 @@ def test_test_connection_goes_through_the_ledger_and_says_when_it_is_spent(
     dialog = _dialog(
         qtbot, settings, token_store=_NeverCalledStore(), ledger_for=lambda *_a: ledger
     )
-    dialog.token_edit.setText(DEMO_TOKEN)
-    dialog.test_connection()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    assert dialog.test_result.text().startswith("Connected: ")
-    dialog.test_connection()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    text = dialog.test_result.text()
+    dialog.account.secrets.token_edit.setText(DEMO_TOKEN)
+    dialog.account.test_connection()
+    qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.account.test_result.text().startswith("Connected: ")
+    dialog.account.test_connection()
+    qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+    text = dialog.account.test_result.text()
     assert text.startswith("Request budget used up: "), text
     assert "seconds" in text
     assert len(simulator.requests) == 1
@@ -437,21 +452,21 @@ def test_a_developer_test_charges_its_sign_in_to_the_ledger(qtbot: Any, tmp_path
             credentials_store=_NeverCalledCredentials(),
             ledger_for=lambda *_a: ledger,
         )
-        dialog.client_id_edit.setText(DEMO_CLIENT_ID)
-        dialog.client_secret_edit.setText(DEMO_CLIENT_SECRET)
-        dialog.test_connection()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-        assert dialog.test_result.text().startswith("Connected: ")
+        dialog.account.secrets.client_id_edit.setText(DEMO_CLIENT_ID)
+        dialog.account.secrets.client_secret_edit.setText(DEMO_CLIENT_SECRET)
+        dialog.account.test_connection()
+        qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+        assert dialog.account.test_result.text().startswith("Connected: ")
         # Every request the cloud saw, the sign-in included, is in the shared ledger.
         assert ledger.used_today() == len(dev.requests) > 1
 
-        dialog.client_secret_edit.setText("not-the-secret-42")
-        dialog.test_connection()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+        dialog.account.secrets.client_secret_edit.setText("not-the-secret-42")
+        dialog.account.test_connection()
+        qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
         used, sent = ledger.used_today(), len(dev.requests)
-        dialog.test_connection()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-        assert dialog.test_result.text().startswith("Not tested again: ")
+        dialog.account.test_connection()
+        qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+        assert dialog.account.test_result.text().startswith("Not tested again: ")
         # Nothing more sent or counted (the refused round was counted at its normal cost).
         assert ledger.used_today() == used >= len(dev.requests)
         assert len(dev.requests) == sent
@@ -473,7 +488,7 @@ def test_the_dialog_fits_an_800x600_screen_and_everything_can_be_reached(qtbot: 
     assert close.isVisible()
     assert dialog.rect().contains(close.geometry().translated(dialog.buttons.pos()))
     # The last line of the form scrolls into view.
-    last = list(dialog.notify_checks.values())[-1]
+    last = list(dialog.alerts.notify_checks.values())[-1]
     dialog.scroll_area.ensureWidgetVisible(last)
     viewport = dialog.scroll_area.viewport()
     corner = last.mapTo(viewport, last.rect().bottomLeft())
@@ -495,20 +510,20 @@ def test_test_connection_checks_developer_credentials_without_a_serial(
             credentials_store=_NeverCalledCredentials(),
             ledger_for=lambda *_a: ledger,
         )
-        dialog.client_id_edit.setText(DEMO_CLIENT_ID)
-        dialog.client_secret_edit.setText(DEMO_CLIENT_SECRET)
-        dialog.test_connection()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-        text = dialog.test_result.text()
+        dialog.account.secrets.client_id_edit.setText(DEMO_CLIENT_ID)
+        dialog.account.secrets.client_secret_edit.setText(DEMO_CLIENT_SECRET)
+        dialog.account.test_connection()
+        qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+        text = dialog.account.test_result.text()
         assert text.startswith("Signed in"), text
         assert "serial number first" not in text
         assert len(dev.requests) == 1  # the sign-in alone, counted like every request
         assert ledger.used_today() == 1
 
-        dialog.client_secret_edit.setText("not-the-secret-42")
-        dialog.test_connection()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-        text = dialog.test_result.text()
+        dialog.account.secrets.client_secret_edit.setText("not-the-secret-42")
+        dialog.account.test_connection()
+        qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+        text = dialog.account.test_result.text()
         assert text.startswith("Developer API sign-in refused: "), text
         assert "not-the-secret-42" not in text
         assert ledger.used_today() == len(dev.requests) == 2
@@ -518,10 +533,10 @@ def test_test_connection_on_the_token_api_without_a_serial_says_what_it_checked(
     qtbot: Any, simulator: CloudSimulator
 ) -> None:
     dialog = _dialog(qtbot, Settings(api_url=simulator.v1_url), token_store=_NeverCalledStore())
-    dialog.token_edit.setText(DEMO_TOKEN)
-    dialog.test_connection()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    text = dialog.test_result.text()
+    dialog.account.secrets.token_edit.setText(DEMO_TOKEN)
+    dialog.account.test_connection()
+    qtbot.waitUntil(lambda: dialog.account.test_button.isEnabled(), timeout=WAIT_MS)
+    text = dialog.account.test_result.text()
     assert "right form" in text
     assert "no request was sent" in text
     assert text != "Add a serial number first."
@@ -541,13 +556,18 @@ def test_every_control_has_a_name_and_the_fields_have_visible_labels(
         label.buddy(): label.text() for label in dialog.findChildren(QLabel) if label.buddy()
     }
     shown = (
-        [dialog.client_id_edit, dialog.client_secret_edit]
+        [dialog.account.secrets.client_id_edit, dialog.account.secrets.client_secret_edit]
         if backend == "developer"
-        else [dialog.token_edit]
+        else [dialog.account.secrets.token_edit]
     )
-    for widget in [dialog.backend_combo, dialog.serial_edit, dialog.serial_list, *shown]:
+    for widget in [
+        dialog.account.backend_combo,
+        dialog.serial_edit,
+        dialog.inverters.serial_list,
+        *shown,
+    ]:
         assert buddies.get(widget, "").strip(), f"{widget.accessibleName()} has no visible label"
-    assert dialog.serial_edit.accessibleName() != dialog.serial_list.accessibleName()
+    assert dialog.serial_edit.accessibleName() != dialog.inverters.serial_list.accessibleName()
 
 
 @pytest.mark.parametrize("backend", ["token", "developer"])
@@ -561,8 +581,8 @@ def test_the_dialog_fits_a_1366x768_screen_without_scrolling(qtbot: Any, backend
     # Everything is visible at once, also after the keyring's answer has arrived: no scrolling.
     qtbot.waitUntil(
         lambda: (
-            dialog.token_state != TokenState.LOADING
-            or dialog.credentials_state != TokenState.LOADING
+            dialog.account.secrets.token_state != SecretState.LOADING
+            or dialog.account.secrets.credentials_state != SecretState.LOADING
         ),
         timeout=WAIT_MS,
     )
@@ -576,4 +596,4 @@ def test_the_dialog_fits_a_1366x768_screen_without_scrolling(qtbot: Any, backend
     assert wanted.width() <= 1366
     assert wanted.height() <= 700
     # The empty list is a few rows high, not the largest thing in the window.
-    assert dialog.serial_list.height() <= 6 * dialog.fontMetrics().height() + 20
+    assert dialog.inverters.serial_list.height() <= 6 * dialog.fontMetrics().height() + 20

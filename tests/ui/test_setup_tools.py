@@ -26,7 +26,7 @@ from solaxtray.core.simulator.developer import (
 from solaxtray.core.simulator.plant import SimInverter
 from solaxtray.ui.discover_dialog import DiscoverDialog
 from solaxtray.ui.doctor_dialog import DoctorDialog
-from solaxtray.ui.settings_dialog import SettingsDialog
+from solaxtray.ui.settings import SettingsDialog
 
 pytestmark = pytest.mark.gui
 WAIT_MS = 20_000
@@ -82,7 +82,7 @@ def test_a_doctor_run_that_raises_ends_in_one_sentence(qtbot: Any) -> None:
 def _discover(
     qtbot: Any, sim: DeveloperSimulator, chosen: list[str], secret: str
 ) -> DiscoverDialog:
-    from solaxtray.core.developer_api import DeveloperClient
+    from solaxtray.core.api.developer.client import DeveloperClient
     from solaxtray.core.discovery import discover_inverters
 
     def find() -> list[Any]:
@@ -150,7 +150,7 @@ def test_the_settings_buttons_find_inverters_and_add_them(
     monkeypatch.setenv("SOLAXTRAY_CLIENT_SECRET", DEMO_CLIENT_SECRET)
     with DeveloperSimulator(inverters=FLEET[:3]) as sim:
         dialog = _settings_dialog(qtbot, Settings(backend="developer", developer_host=sim.base_url))
-        tools = dialog.setup_tools
+        tools = dialog.inverters.setup_tools
         assert tools.find_button.accessibleName()
         tools.find_button.click()
         window = tools.discover_window
@@ -172,8 +172,8 @@ def test_the_settings_check_button_runs_the_real_doctor(
     monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
     with CloudSimulator() as sim:
         dialog = _settings_dialog(qtbot, Settings(serials=DEMO_SERIALS[:1], api_url=sim.v1_url))
-        dialog.setup_tools.check_button.click()
-        window = dialog.setup_tools.doctor_window
+        dialog.inverters.setup_tools.check_button.click()
+        window = dialog.inverters.setup_tools.doctor_window
         assert window is not None
         qtbot.waitUntil(lambda: bool(window.results), timeout=WAIT_MS)
         sent = len(sim.requests)
@@ -194,5 +194,5 @@ def test_the_buttons_are_off_in_the_demo(qtbot: Any) -> None:
         autostart=XdgAutostart(command=["solaxtray"]),
     )
     qtbot.addWidget(dialog)
-    assert not dialog.setup_tools.check_button.isEnabled()
-    assert not dialog.setup_tools.find_button.isEnabled()
+    assert not dialog.inverters.setup_tools.check_button.isEnabled()
+    assert not dialog.inverters.setup_tools.find_button.isEnabled()

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from solaxtray.core.errors import ConfigError
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.clock import Clock
     from solaxtray.core.simulator import CloudSimulator
 
@@ -78,8 +79,8 @@ class CredentialField:
 
 @dataclass(frozen=True, slots=True)
 class Wording:
-    """The user-facing names of an API and its serial numbers, in English source form (passed
-    through the translation function where shown)."""
+    """The user-facing names of an API and its serial numbers: English source texts marked with
+    ``N_``, translated with ``_`` where shown (the catalogs are keyed on them)."""
 
     choice: str
     """The API as a choice in Settings."""
@@ -92,10 +93,23 @@ class Wording:
     """The serial field's visible label (with its mnemonic) and accessible name."""
     serial_list: tuple[str, str]
     serial_placeholder: str
-    serial_hint: str
-    """What to add when no serial is given (the start of a sentence)."""
+    no_serial: str
+    """The command line's sentence when no serial is given."""
     missing_detail: str | None = None
     """What to do when the credentials are not set, if more than the general sentence says."""
+    switched_serials: str = ""
+    """After switching to this API from another: what numbers to add instead."""
+    # -- the settings window's connection check ------------------------------------------------
+    checking: str = ""
+    """While the credentials are checked without an inverter."""
+    rejected_again: str = ""
+    """Why the same credentials are not sent again right after a rejection."""
+    enter_first: str = ""
+    enter_first_title: str = ""
+    """When a check is asked for with no credentials typed or stored."""
+    condition_texts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """The tray's (title, action) for an app-wide condition (by ``AppCondition`` value) where
+    this API's differ from the general ones (the credentials are named differently)."""
     # -- what the set-up check says ------------------------------------------------------------
     credentials_name: str = ""
     """The credentials as the set-up check names them ("tokenId", "client id and secret")."""
@@ -108,7 +122,7 @@ class Wording:
     shape_fix: str = ""
     """What to enter instead of a serial of the wrong shape."""
     shape_replace: str = ""
-    """What to enter instead, when the right number is known: ``{cleaned}`` and ``{better}``."""
+    """What to enter instead, when the right number is known: ``{given}`` and ``{better}``."""
     unknown_fix: str = ""
     """What to check when the account does not know a serial."""
     known_with_inverter: str | None = None
@@ -172,6 +186,8 @@ class BackendSpec:
     load_secrets: Callable[[float], Mapping[str, str | None]] = field(repr=False)
     """``load_secrets(timeout_s)``: the credentials from the environment, else the keyring
     (attribute -> value); raises ``SecretStoreError``. Blocks: call it off the GUI thread."""
+    no_credentials: Callable[[Mapping[str, str | None]], Exception] = field(repr=False)
+    """``no_credentials(values)``: the ``SecretStoreError`` naming what is missing."""
     check_credentials: Callable[[float], Any] = field(repr=False)
     """``check_credentials(timeout_s)``: the set-up check's verdict on the stored credentials
     and the credentials themselves (``core.doctor.credentials``)."""
@@ -231,7 +247,7 @@ def _factory(kind: BackendKind) -> Callable[..., RealtimeBackend]:
     """``make_backend`` for one API: the same checks and sentences for every caller."""
 
     def make(server: str, credentials: Mapping[str, str | None], **options: Any) -> Any:
-        from solaxtray.core.backend import make_backend
+        from solaxtray.core.api.backend import make_backend
 
         return make_backend(
             kind.value,
@@ -261,49 +277,62 @@ def _developer_secrets(timeout_s: float) -> dict[str, str | None]:
 TOKEN_SPEC = BackendSpec(
     kind=BackendKind.TOKEN,
     wording=Wording(
-        choice="tokenId (SolaX Cloud API page)",
-        help=(
+        choice=N_("tokenId (SolaX Cloud API page)"),
+        help=N_(
             "Accounts made before September 2026: sign in at www.solaxcloud.com, open Service → "
             "API and copy the tokenId. Inverters are named by the 10-character registration "
             "number of their Pocket WiFi/LAN/4G dongle."
         ),
         credentials="token",
-        serial_title="Inverters (dongle registration numbers)",
-        serial_field=("Add a &registration number:", "Registration number to add"),
-        serial_list=("&Watched dongles:", "Watched dongle registration numbers"),
-        serial_placeholder="10 letters and digits, printed on the dongle",
-        serial_hint=(
-            "Add --sn with the 10-character registration number printed on your Pocket "
-            "WiFi/LAN/4G dongle"
+        serial_title=N_("Inverters (dongle registration numbers)"),
+        serial_field=(N_("Add a &registration number:"), N_("Registration number to add")),
+        serial_list=(N_("&Watched dongles:"), N_("Watched dongle registration numbers")),
+        serial_placeholder=N_("10 letters and digits, printed on the dongle"),
+        no_serial=N_(
+            "No serial number given. Add --sn with the 10-character registration number "
+            "printed on your Pocket WiFi/LAN/4G dongle, or save it in the settings (try --demo "
+            "to see solaxtray work without an account)."
         ),
-        credentials_name="tokenId",
-        server_option="--api-url",
-        rejected_fix=(
+        switched_serials=N_(
+            "The two APIs name inverters by different numbers: add the 10-character "
+            "registration numbers of the dongles."
+        ),
+        checking=N_("Checking the tokenId…"),
+        rejected_again=N_(
+            "SolaX Cloud rejected this token a moment ago. Another try would only "
+            "count towards its hour-long block of the account: change the token (or "
+            "the server) first."
+        ),
+        enter_first=N_("Enter the token first."),
+        enter_first_title=N_("No token"),
+        credentials_name=N_("tokenId"),
+        server_option=N_("--api-url"),
+        rejected_fix=N_(
             "Copy the tokenId again from Service → API on solaxcloud.com and store it with "
             "'solaxtray token set'."
         ),
-        shape_ok="It has the shape of a dongle registration number.",
-        shape_fix=(
+        shape_ok=N_("It has the shape of a dongle registration number."),
+        shape_fix=N_(
             "Enter the 10-character registration number printed on the dongle (Pocket "
             "WiFi, LAN or 4G) or shown in the SolaX app's device list."
         ),
-        shape_replace=(
+        shape_replace=N_(
             "Replace it by {better}, the registration number of the dongle on that inverter."
         ),
-        unknown_fix=(
+        unknown_fix=N_(
             "Check the 10-character registration number on the dongle, or the device list "
             "in the SolaX app; the number must belong to the account of this tokenId."
         ),
-        known_with_inverter=(
+        known_with_inverter=N_(
             "SolaX Cloud knows it and answered with its data; the inverter behind it has "
             "the serial number {inverter_sn} (the one the Developer API would want)."
         ),
     ),
     credential_fields=(CredentialField("token", "tokenId", "SOLAXTRAY_TOKEN", "tokenId"),),
-    normalise_serial=_lazy("solaxtray.core.settings:normalize_serial"),
+    normalise_serial=_lazy("solaxtray.core.api.tokenid.serials:normalize_serial"),
     server_names=("www", "global", "qcells", "v2-global", "v2-in", "v2-na"),
     default_server="https://www.solaxcloud.com/proxyApp/proxy/api/",
-    resolve_server=_lazy("solaxtray.core.servers:resolve_api_url"),
+    resolve_server=_lazy("solaxtray.core.api.servers:resolve_api_url"),
     server_setting="api_url",
     server_env="SOLAXTRAY_API_URL",
     ledger_file="request-ledger.json",
@@ -314,48 +343,82 @@ TOKEN_SPEC = BackendSpec(
     factory=_factory(BackendKind.TOKEN),
     demo=_token_demo,
     load_secrets=_token_secrets,
+    no_credentials=_lazy("solaxtray.core.api.tokenid.credentials:no_credentials"),
     check_credentials=_lazy("solaxtray.core.doctor.credentials:check_token_credentials"),
 )
 
 DEVELOPER_SPEC = BackendSpec(
     kind=BackendKind.DEVELOPER,
     wording=Wording(
-        choice=("Developer API (client id and secret, for accounts made since September 2026)"),
-        help=(
+        choice=N_("Developer API (client id and secret, for accounts made since September 2026)"),
+        help=N_(
             "Accounts made since September 2026 have no tokenId: sign in at "
             "developer.solaxcloud.com, create an application (or open yours) and copy its "
             "client id and client secret. Inverters are named by their own serial number, "
             "printed on the inverter's label, not by the dongle's registration number."
         ),
         credentials="client id and secret",
-        serial_title="Inverters (the inverters' own serial numbers)",
-        serial_field=("Add an inverter's &serial number:", "Inverter serial number to add"),
-        serial_list=("&Watched inverters:", "Watched inverter serial numbers"),
-        serial_placeholder="Serial number on the inverter's label",
-        serial_hint=(
-            "Add --sn with the inverter's own serial number (printed on its label; the "
-            "Developer API does not use the dongle's registration number)"
+        serial_title=N_("Inverters (the inverters' own serial numbers)"),
+        serial_field=(N_("Add an inverter's &serial number:"), N_("Inverter serial number to add")),
+        serial_list=(N_("&Watched inverters:"), N_("Watched inverter serial numbers")),
+        serial_placeholder=N_("Serial number on the inverter's label"),
+        no_serial=N_(
+            "No serial number given. Add --sn with the inverter's own serial number (printed "
+            "on its label; the Developer API does not use the dongle's registration number), "
+            "or save it in the settings (try --demo to see solaxtray work without an account)."
         ),
-        missing_detail=(
+        missing_detail=N_(
             "Open Settings, choose the Developer API and enter the client id and secret "
             "of your application on the SolaX Developer Platform."
         ),
-        credentials_name="client id and secret",
-        server_option="--api-url (a region)",
-        rejected_fix=(
+        condition_texts={
+            "no_token": (
+                N_("Setup needed"),
+                N_(
+                    "open Settings and enter the client id and secret from the SolaX Developer "
+                    "Platform."
+                ),
+            ),
+            "token_rejected": (
+                N_("Client id and secret rejected"),
+                N_("open Settings and check the client id and secret."),
+            ),
+            "keyring_missing": (
+                N_("No keyring available"),
+                N_(
+                    "start a Secret Service keyring (GNOME Keyring, KWallet) or set "
+                    "SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET."
+                ),
+            ),
+        },
+        switched_serials=N_(
+            "The two APIs name inverters by different numbers: add the inverters' own "
+            "serial numbers (on their labels)."
+        ),
+        checking=N_("Asking SolaX Cloud to check the client id and secret…"),
+        rejected_again=N_(
+            "SolaX Cloud rejected this client id and secret a moment ago. Another "
+            "try would only count towards its hour-long block of the account: "
+            "change the client id and secret (or the server) first."
+        ),
+        enter_first=N_("Enter the client id and secret first."),
+        enter_first_title=N_("No credentials"),
+        credentials_name=N_("client id and secret"),
+        server_option=N_("--api-url (a region)"),
+        rejected_fix=N_(
             "Copy the client id and secret again from https://developer.solaxcloud.com/ and "
             "store them with 'solaxtray credentials set'."
         ),
-        shape_ok="It has the shape of an inverter serial number.",
-        shape_fix=(
+        shape_ok=N_("It has the shape of an inverter serial number."),
+        shape_fix=N_(
             "Enter the inverter's own serial number (on the inverter's label, usually 14 "
             "characters), or use 'solaxtray inverters --discover' to list them."
         ),
-        shape_replace=(
-            "Replace {cleaned} by {better}, the serial number of the inverter behind "
+        shape_replace=N_(
+            "Replace {given} by {better}, the serial number of the inverter behind "
             "that dongle, in the settings or on the command line."
         ),
-        unknown_fix=(
+        unknown_fix=N_(
             "Check the inverter's serial number on its label, or list the account's inverters "
             "with 'solaxtray inverters --discover'."
         ),
@@ -366,10 +429,10 @@ DEVELOPER_SPEC = BackendSpec(
             "client_secret", "client secret", "SOLAXTRAY_CLIENT_SECRET", "clientSecret"
         ),
     ),
-    normalise_serial=_lazy("solaxtray.core.settings:normalize_device_serial"),
+    normalise_serial=_lazy("solaxtray.core.api.developer.serials:normalize_device_serial"),
     server_names=("eu", "cn", "in"),
     default_server="eu",
-    resolve_server=_lazy("solaxtray.core.developer_api:resolve_developer_host"),
+    resolve_server=_lazy("solaxtray.core.api.developer.regions:resolve_developer_host"),
     server_setting="developer_host",
     server_env=None,
     ledger_file="request-ledger-developer.json",
@@ -387,6 +450,7 @@ DEVELOPER_SPEC = BackendSpec(
     factory=_factory(BackendKind.DEVELOPER),
     demo=_developer_demo,
     load_secrets=_developer_secrets,
+    no_credentials=_lazy("solaxtray.core.api.developer.credentials:no_credentials"),
     check_credentials=_lazy("solaxtray.core.doctor.credentials:check_developer_credentials"),
 )
 
@@ -405,8 +469,10 @@ def kind_of(value: object) -> BackendKind:
     kind = ALIASES.get(key)
     if kind is None:
         raise ConfigError(
-            "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
-            "“developer” (a client id and secret from the SolaX Developer Platform)."
+            _(
+                "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
+                "“developer” (a client id and secret from the SolaX Developer Platform)."
+            )
         )
     return kind
 

@@ -13,15 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from solaxtray.core.api.registry import Capability, spec_of
-from solaxtray.core.clock import Clock
-from solaxtray.core.developer_api import (
+from solaxtray.core.api.developer.client import (
     DEFAULT_REGION,
     REGION_HOSTS,
     DeveloperClient,
     TokenCache,
     resolve_developer_host,
 )
+from solaxtray.core.api.registry import Capability, spec_of
+from solaxtray.core.api.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
+from solaxtray.core.clock import Clock
 from solaxtray.core.discovery import DeviceInfo, discover_inverters, registration_map
 from solaxtray.core.doctor.credentials import Credentials
 from solaxtray.core.doctor.model import CheckResult, RequestBudget, Status, fail, ok, warn
@@ -36,8 +37,8 @@ from solaxtray.core.errors import (
     ServerError,
     TokenRejected,
 )
+from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.models import Snapshot
-from solaxtray.core.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +99,16 @@ def _server_name(url: str) -> str:
 
 
 def _not_checked(cid: str, title: str, why: str, fix: str) -> CheckResult:
-    return warn(cid, title, f"Not checked: {why}", fix)
+    return warn(cid, title, _("Not checked: {why}").format(why=why), fix)
 
 
 def _accepted(backend: str, server: str) -> CheckResult:
-    what = spec_of(backend).wording.credentials_name
-    return ok(ACCEPTED_ID, "Accepted by SolaX Cloud", f"{server} accepted the {what}.")
+    what = _(spec_of(backend).wording.credentials_name)
+    return ok(
+        ACCEPTED_ID,
+        _("Accepted by SolaX Cloud"),
+        _("{server} accepted the {what}.").format(server=server, what=what),
+    )
 
 
 def _verdicts(
@@ -115,77 +120,93 @@ def _verdicts(
 ) -> list[CheckResult]:
     """The credentials and server results from the first answer and the regional tries."""
     wording = spec_of(backend).wording
-    what = wording.credentials_name
+    what = _(wording.credentials_name)
     name = _server_name(configured)
-    setting = wording.server_option
+    setting = _(wording.server_option)
     if found_on is not None:
         other = _server_name(found_on)
         return [
             _accepted(backend, other),
             fail(
                 SERVER_ID,
-                "Server",
-                f"The server {name} refused the {what}, but {other} accepted it: the account "
-                "belongs to that server.",
-                f"Choose the server {other} in the settings, or pass {setting} {other}.",
+                _("Server"),
+                _(
+                    "The server {name} refused the {what}, but {other} accepted it: the account "
+                    "belongs to that server."
+                ).format(name=name, what=what, other=other),
+                _("Choose the server {other} in the settings, or pass {setting} {other}.").format(
+                    other=other, setting=setting
+                ),
             ),
         ]
     if first is None:
-        why = "the doctor's request limit was reached."
+        why = _("the doctor's request limit was reached.")
         return [
-            _not_checked(ACCEPTED_ID, "Accepted by SolaX Cloud", why, "Run the check later."),
-            _not_checked(SERVER_ID, "Server", why, "Run the check later."),
+            _not_checked(ACCEPTED_ID, _("Accepted by SolaX Cloud"), why, _("Run the check later.")),
+            _not_checked(SERVER_ID, _("Server"), why, _("Run the check later.")),
         ]
     if isinstance(first, TokenRejected):
         where = ", ".join(_server_name(t) for t in tried)
-        fix = wording.rejected_fix
+        fix = _(wording.rejected_fix)
         return [
             fail(
                 ACCEPTED_ID,
-                "Accepted by SolaX Cloud",
-                f"{first.message} (servers tried: {where}.)",
+                _("Accepted by SolaX Cloud"),
+                _("{message} (servers tried: {where}.)").format(message=first.message, where=where),
                 fix,
             ),
             _not_checked(
                 SERVER_ID,
                 "Server",
-                f"no server tried ({where}) accepted the {what}.",
-                "Fix the credentials first.",
+                _("no server tried ({where}) accepted the {what}.").format(where=where, what=what),
+                _("Fix the credentials first."),
             ),
         ]
     if isinstance(first, NetworkError | ServerError):
         return [
             _not_checked(
                 ACCEPTED_ID,
-                "Accepted by SolaX Cloud",
-                f"the server {name} did not answer properly.",
-                "Fix the server problem first.",
+                _("Accepted by SolaX Cloud"),
+                _("the server {name} did not answer properly.").format(name=name),
+                _("Fix the server problem first."),
             ),
             fail(
                 SERVER_ID,
-                "Server",
+                _("Server"),
                 first.message,
-                "Check the internet connection and the server in the settings, then run the "
-                "check again.",
+                _(
+                    "Check the internet connection and the server in the settings, then run the "
+                    "check again."
+                ),
             ),
         ]
     if isinstance(first, RateLimited):
         return [
             _not_checked(
-                ACCEPTED_ID, "Accepted by SolaX Cloud", first.message, "Wait, then run it again."
+                ACCEPTED_ID,
+                _("Accepted by SolaX Cloud"),
+                first.message,
+                _("Wait, then run it again."),
             ),
-            _not_checked(SERVER_ID, "Server", first.message, "Wait, then run it again."),
+            _not_checked(SERVER_ID, _("Server"), first.message, _("Wait, then run it again.")),
         ]
     if isinstance(first, ApiError) and not isinstance(first, SerialUnknown | SerialNotReporting):
         return [
             _not_checked(
-                ACCEPTED_ID, "Accepted by SolaX Cloud", first.message, "Run the check again later."
+                ACCEPTED_ID,
+                _("Accepted by SolaX Cloud"),
+                first.message,
+                _("Run the check again later."),
             ),
-            _not_checked(SERVER_ID, "Server", first.message, "Run the check again later."),
+            _not_checked(SERVER_ID, _("Server"), first.message, _("Run the check again later.")),
         ]
     return [
         _accepted(backend, name),
-        ok(SERVER_ID, "Server", f"The server {name} answers for this account."),
+        ok(
+            SERVER_ID,
+            _("Server"),
+            _("The server {name} answers for this account.").format(name=name),
+        ),
     ]
 
 
@@ -207,7 +228,7 @@ def _token_cloud(
     budget: RequestBudget,
     clock: Clock,
 ) -> tuple[list[CheckResult], dict[str, Outcome | None]]:
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
 
     configured = resolve_api_url(target.server or DEFAULT_API_URL)
 
@@ -225,11 +246,11 @@ def _token_cloud(
 
     outcomes: dict[str, Outcome | None] = {}
     if not good:
-        why = "no serial number of the right shape to ask with."
-        fix = "Fix the serial numbers first."
+        why = _("no serial number of the right shape to ask with.")
+        fix = _("Fix the serial numbers first.")
         return (
             [
-                _not_checked(ACCEPTED_ID, "Accepted by SolaX Cloud", why, fix),
+                _not_checked(ACCEPTED_ID, _("Accepted by SolaX Cloud"), why, fix),
                 _not_checked(SERVER_ID, "Server", why, fix),
             ],
             outcomes,
@@ -372,33 +393,39 @@ def check_cloud(
     """The credentials, server and per-serial results, in that order."""
     now = clock.now()
     shapes = [check_serial_shape(target.backend, sn) for sn in target.serials]
-    good = [canonical for _, canonical in shapes if canonical is not None]
+    good = [canonical for _given, canonical in shapes if canonical is not None]
     good = list(dict.fromkeys(good))
     if not target.serials:
         serial_result = fail(
             "serials",
-            "Serial numbers",
-            "No serial number is set, so there is nothing to watch.",
-            "Add your inverters in the settings ('solaxtray inverters --discover' lists them on "
-            "the Developer API).",
+            _("Serial numbers"),
+            _("No serial number is set, so there is nothing to watch."),
+            _(
+                "Add your inverters in the settings ('solaxtray inverters --discover' lists them "
+                "on the Developer API)."
+            ),
         )
     else:
         serial_result = ok(
-            "serials", "Serial numbers", f"{len(target.serials)} serial number(s) set."
+            "serials",
+            _("Serial numbers"),
+            ngettext(
+                "{n} serial number set.", "{n} serial numbers set.", len(target.serials)
+            ).format(n=len(target.serials)),
         )
     if creds is None:
-        why = "the credentials are not available."
-        fix = "Fix the credentials first."
+        why = _("the credentials are not available.")
+        fix = _("Fix the credentials first.")
         results = [
-            _not_checked(ACCEPTED_ID, "Accepted by SolaX Cloud", why, fix),
+            _not_checked(ACCEPTED_ID, _("Accepted by SolaX Cloud"), why, fix),
             _not_checked(SERVER_ID, "Server", why, fix),
             serial_result,
         ]
-        return results + [shape for shape, _ in shapes]
+        return results + [shape for shape, _canonical in shapes]
     try:
         if spec_of(target.backend).has(Capability.DISCOVERY):
             # The inventory maps dongles to inverters: the serials are checked against it.
-            need_inventory = any(canonical is None for _, canonical in shapes)
+            need_inventory = any(canonical is None for _given, canonical in shapes)
             head, outcomes, devices = _dev_cloud(
                 target, creds, good, need_inventory=need_inventory, budget=budget, clock=clock
             )
@@ -415,20 +442,20 @@ def check_cloud(
     except ConfigError as exc:
         results = [
             _not_checked(
-                ACCEPTED_ID, "Accepted by SolaX Cloud", exc.message, "Fix the server first."
+                ACCEPTED_ID, _("Accepted by SolaX Cloud"), exc.message, _("Fix the server first.")
             ),
-            fail(SERVER_ID, "Server", exc.message, "Correct the server in the settings."),
+            fail(SERVER_ID, _("Server"), exc.message, _("Correct the server in the settings.")),
             serial_result,
         ]
-        return results + [shape for shape, _ in shapes]
+        return results + [shape for shape, _canonical in shapes]
     results = [*head, serial_result]
     for (shape, canonical), _sn in zip(shapes, target.serials, strict=True):
         results.append(shape)
         if canonical is None:
             continue
-        why = "the doctor's request limit was reached."
+        why = _("the doctor's request limit was reached.")
         if head[0].status is not Status.OK:
-            why = "the credentials or the server did not pass."
+            why = _("the credentials or the server did not pass.")
         outcome = outcomes.get(canonical)
         results.extend(
             serial_checks(

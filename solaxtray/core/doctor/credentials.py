@@ -11,6 +11,7 @@ from solaxtray.core import secrets
 from solaxtray.core.api.registry import BackendKind, spec_of
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
+from solaxtray.core.i18n import _
 from solaxtray.core.redact import register_secret
 
 logger = logging.getLogger(__name__)
@@ -44,19 +45,19 @@ def check_keyring(backend: str, seconds: float = secrets.DEFAULT_TIMEOUT_S) -> C
     A keyring that fails is a warning only when the environment already provides the
     credentials (a headless machine): then nothing needs it.
     """
-    title = "Keyring"
+    title = _("Keyring")
     env_names = " and ".join(_env_names(backend))
     try:
         secrets.keyring_round_trip(seconds)
     except SecretStoreLocked:
-        message = (
-            f"The keyring did not answer a test write within {seconds:g} seconds: it is locked "
-            "or its service does not respond."
-        )
-        fix = (
-            "Unlock your keyring (log in to the desktop again) or start its service, then run "
-            f"the check again; on a machine without a desktop set {env_names} instead."
-        )
+        message = _(
+            "The keyring did not answer a test write within {seconds:g} seconds: it is "
+            "locked or its service does not respond."
+        ).format(seconds=seconds)
+        fix = _(
+            "Unlock your keyring (log in to the desktop again) or start its service, then "
+            "run the check again; on a machine without a desktop set {env_names} instead."
+        ).format(env_names=env_names)
     except SecretStoreError as exc:
         message = exc.message
         fix = _keyring_fix(env_names)
@@ -65,13 +66,17 @@ def check_keyring(backend: str, seconds: float = secrets.DEFAULT_TIMEOUT_S) -> C
         return ok(
             KEYRING_ID,
             title,
-            f"The keyring ({backend_name}) stored, read back and removed a test entry.",
+            _("The keyring ({backend_name}) stored, read back and removed a test entry.").format(
+                backend_name=backend_name
+            ),
         )
     if _env_provides(backend):
         return warn(
             KEYRING_ID,
             title,
-            f"{message} The credentials come from {env_names}, so solaxtray does not need it.",
+            _(
+                "{message} The credentials come from {env_names}, so solaxtray does not need it."
+            ).format(message=message, env_names=env_names),
             fix,
         )
     return fail(KEYRING_ID, title, message, fix)
@@ -87,25 +92,28 @@ def read_credentials(
 
 def _keyring_fix(env_names: str) -> str:
     if secrets.backend_description() == "none available":
-        return (
-            "Install and start a Secret Service (GNOME Keyring or KWallet) and log in again; on "
-            f"a machine without a desktop set {env_names} instead."
-        )
-    return (
-        "Unlock your keyring and check that its service is running, then run the check again; "
-        f"on a machine without a desktop set {env_names} instead."
-    )
+        return _(
+            "Install and start a Secret Service (GNOME Keyring or KWallet) and log in again; "
+            "on a machine without a desktop set {env_names} instead."
+        ).format(env_names=env_names)
+    return _(
+        "Unlock your keyring and check that its service is running, then run the check "
+        "again; on a machine without a desktop set {env_names} instead."
+    ).format(env_names=env_names)
 
 
 def _unreadable(exc: SecretStoreError, backend: str) -> CheckResult:
     return fail(
-        CREDENTIALS_ID, "Credentials", exc.message, _keyring_fix(" and ".join(_env_names(backend)))
+        CREDENTIALS_ID,
+        _("Credentials"),
+        exc.message,
+        _keyring_fix(" and ".join(_env_names(backend))),
     )
 
 
 def check_token_credentials(seconds: float) -> tuple[CheckResult, Credentials | None]:
     """The tokenId API's credentials: set, readable and shaped like a token."""
-    title = "Credentials"
+    title = _("Credentials")
     from_env = _env_provides(BackendKind.TOKEN)
     try:
         token = secrets.TokenStore().get_with_timeout(seconds)
@@ -116,25 +124,33 @@ def check_token_credentials(seconds: float) -> tuple[CheckResult, Credentials | 
             fail(
                 CREDENTIALS_ID,
                 title,
-                "No tokenId is set.",
-                "Copy the tokenId from Service → API on solaxcloud.com and store it with "
-                "'solaxtray token set' or in the settings (accounts made since September 2026 "
-                "have none: use the Developer API instead).",
+                _("No tokenId is set."),
+                _(
+                    "Copy the tokenId from Service → API on solaxcloud.com and store it with "
+                    "'solaxtray token set' or in the settings (accounts made since September 2026 "
+                    "have none: use the Developer API instead)."
+                ),
             ),
             None,
         )
     register_secret(token)
-    where = f"the environment variable {secrets.TOKEN_ENV}" if from_env else "the keyring"
+    where = (
+        _("the environment variable {name}").format(name=secrets.TOKEN_ENV)
+        if from_env
+        else _("the keyring")
+    )
     creds = Credentials(BackendKind.TOKEN, token=token, from_env=from_env)
     try:
-        _, shape_warning = secrets.check_token(token)
+        _token_text, shape_warning = secrets.check_token(token)
     except SecretStoreError as exc:
         return (
             fail(
                 CREDENTIALS_ID,
                 title,
-                f"The tokenId in {where} cannot be a SolaX Cloud token: {exc.message}",
-                "Store the tokenId again with 'solaxtray token set'.",
+                _("The tokenId in {where} cannot be a SolaX Cloud token: {message}").format(
+                    where=where, message=exc.message
+                ),
+                _("Store the tokenId again with 'solaxtray token set'."),
             ),
             None,
         )
@@ -143,46 +159,52 @@ def check_token_credentials(seconds: float) -> tuple[CheckResult, Credentials | 
             warn(
                 CREDENTIALS_ID,
                 title,
-                f"A tokenId is set in {where}. {shape_warning}",
-                "If the cloud rejects it, copy it again from Service → API on solaxcloud.com.",
+                _("A tokenId is set in {where}. {shape_warning}").format(
+                    where=where, shape_warning=shape_warning
+                ),
+                _("If the cloud rejects it, copy it again from Service → API on solaxcloud.com."),
             ),
             creds,
         )
-    return ok(CREDENTIALS_ID, title, f"A tokenId is set in {where}."), creds
+    return ok(CREDENTIALS_ID, title, _("A tokenId is set in {where}.").format(where=where)), creds
 
 
 def check_developer_credentials(seconds: float) -> tuple[CheckResult, Credentials | None]:
     """The Developer API's credentials: a client id and secret, set and readable."""
-    title = "Credentials"
+    title = _("Credentials")
     from_env = _env_provides(BackendKind.DEVELOPER)
     try:
         client_id, client_secret = secrets.DeveloperCredentials().get_with_timeout(seconds)
     except SecretStoreError as exc:
         return _unreadable(exc, BackendKind.DEVELOPER), None
     if client_id is None or client_secret is None:
-        missing = "client id and secret"
+        missing = _("client id and secret")
         if client_id is not None:
-            missing = "client secret"
+            missing = _("client secret")
         elif client_secret is not None:
-            missing = "client id"
+            missing = _("client id")
         return (
             fail(
                 CREDENTIALS_ID,
                 title,
-                f"No Developer API {missing} is set.",
-                "Create an application with the client_credentials grant on "
-                "https://developer.solaxcloud.com/ and store its client id and secret with "
-                "'solaxtray credentials set' or in the settings.",
+                _("No Developer API {missing} is set.").format(missing=missing),
+                _(
+                    "Create an application with the client_credentials grant on "
+                    "https://developer.solaxcloud.com/ and store its client id and secret with "
+                    "'solaxtray credentials set' or in the settings."
+                ),
             ),
             None,
         )
     register_secret(client_id)
     register_secret(client_secret)
-    where = "the environment" if from_env else "the keyring"
+    where = _("the environment") if from_env else _("the keyring")
     creds = Credentials(
         BackendKind.DEVELOPER,
         client_id=client_id,
         client_secret=client_secret,
         from_env=from_env,
     )
-    return ok(CREDENTIALS_ID, title, f"A client id and secret are set in {where}."), creds
+    return ok(
+        CREDENTIALS_ID, title, _("A client id and secret are set in {where}.").format(where=where)
+    ), creds

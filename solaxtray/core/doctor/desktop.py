@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
+from solaxtray.core.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ def _timed(func: Callable[[], _T], seconds: float, what: str) -> _T:
     try:
         done, value = results.get(timeout=seconds)
     except queue.Empty:
-        raise ProbeError(f"no answer within {seconds:g} seconds") from None
+        raise ProbeError(
+            _("no answer within {seconds:g} seconds").format(seconds=seconds)
+        ) from None
     if done:
         return value  # type: ignore[return-value]
     assert isinstance(value, BaseException)
@@ -116,7 +119,7 @@ class SessionProbe:
         self, destination: str, path: str, interface: str, member: str, *args: object
     ) -> tuple[object, ...]:
         if not self._bus:
-            raise ProbeError("no session bus")
+            raise ProbeError(_("no session bus"))
 
         def call() -> tuple[object, ...]:
             from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
@@ -165,7 +168,7 @@ class SessionProbe:
 
     def xembed_tray_owner(self) -> int | None:
         if not self._display:
-            raise ProbeError("no X display")
+            raise ProbeError(_("no X display"))
         return _timed(lambda: _selection_owner(self._display), self._timeout, "xembed")
 
 
@@ -175,7 +178,7 @@ def _selection_owner(display: str) -> int | None:
     try:
         lib = ctypes.CDLL(name)
     except OSError as exc:
-        raise ProbeError("libX11 is not installed") from exc
+        raise ProbeError(_("libX11 is not installed")) from exc
     lib.XOpenDisplay.restype = ctypes.c_void_p
     lib.XOpenDisplay.argtypes = [ctypes.c_char_p]
     lib.XDefaultScreen.argtypes = [ctypes.c_void_p]
@@ -186,7 +189,7 @@ def _selection_owner(display: str) -> int | None:
     lib.XCloseDisplay.argtypes = [ctypes.c_void_p]
     handle = lib.XOpenDisplay(display.encode())
     if not handle:
-        raise ProbeError("the X display could not be opened")
+        raise ProbeError(_("the X display could not be opened"))
     try:
         screen = lib.XDefaultScreen(handle)
         atom = lib.XInternAtom(handle, f"_NET_SYSTEM_TRAY_S{screen}".encode(), 0)
@@ -203,16 +206,18 @@ def applies(platform: str | None = None) -> bool:
 
 
 def check_tray(probe: DesktopProbe, platform: str | None = None) -> CheckResult:
-    title = "System tray"
+    title = _("System tray")
     if not applies(platform):
-        return ok(TRAY_ID, title, "This system always has a tray (notification area).")
+        return ok(TRAY_ID, title, _("This system always has a tray (notification area)."))
     if not probe.has_display():
         return warn(
             TRAY_ID,
             title,
-            "No desktop session here (no display), so the tray app cannot run in it; 'solaxtray "
-            "fetch' and 'solaxtray watch' work without one.",
-            "Run the check again from a terminal inside your desktop session.",
+            _(
+                "No desktop session here (no display), so the tray app cannot run in it; "
+                "'solaxtray fetch' and 'solaxtray watch' work without one."
+            ),
+            _("Run the check again from a terminal inside your desktop session."),
         )
     sni: str | None = None
     if probe.has_session_bus():
@@ -224,8 +229,10 @@ def check_tray(probe: DesktopProbe, platform: str | None = None) -> CheckResult:
         return ok(
             TRAY_ID,
             title,
-            f"A StatusNotifier tray host is running (the D-Bus name {SNI_WATCHER} is owned by "
-            f"{sni}).",
+            _(
+                "A StatusNotifier tray host is running (the D-Bus name {watcher} is owned by "
+                "{sni})."
+            ).format(watcher=SNI_WATCHER, sni=sni),
         )
     try:
         window = probe.xembed_tray_owner()
@@ -233,22 +240,32 @@ def check_tray(probe: DesktopProbe, platform: str | None = None) -> CheckResult:
         logger.info("XEmbed tray probe failed: %s", exc)
         window = None
     if window is not None:
-        return ok(TRAY_ID, title, f"A classic XEmbed system tray is running (window {window:#x}).")
+        return ok(
+            TRAY_ID,
+            title,
+            _("A classic XEmbed system tray is running (window {window:#x}).").format(
+                window=window
+            ),
+        )
     return fail(
         TRAY_ID,
         title,
-        "No system tray was found: neither a StatusNotifier host on D-Bus nor an XEmbed tray. "
-        "solaxtray then shows a small status window instead of an icon.",
-        "On GNOME install and enable the AppIndicator and KStatusNotifierItem Support "
-        "extension; on other desktops add a system tray (notification area) to the panel.",
+        _(
+            "No system tray was found: neither a StatusNotifier host on D-Bus nor an XEmbed "
+            "tray. solaxtray then shows a small status window instead of an icon."
+        ),
+        _(
+            "On GNOME install and enable the AppIndicator and KStatusNotifierItem Support "
+            "extension; on other desktops add a system tray (notification area) to the panel."
+        ),
     )
 
 
 def check_notifications(probe: DesktopProbe, platform: str | None = None) -> CheckResult:
-    title = "Notifications"
+    title = _("Notifications")
     if not applies(platform):
-        return ok(NOTIFICATIONS_ID, title, "This system has its own notification centre.")
-    fix = (
+        return ok(NOTIFICATIONS_ID, title, _("This system has its own notification centre."))
+    fix = _(
         "Start your desktop's notification service, or install one (for example dunst or "
         "mako) and log in again."
     )
@@ -256,8 +273,8 @@ def check_notifications(probe: DesktopProbe, platform: str | None = None) -> Che
         return warn(
             NOTIFICATIONS_ID,
             title,
-            "No D-Bus session bus here, so no notification can be shown.",
-            "Run the check again from a terminal inside your desktop session.",
+            _("No D-Bus session bus here, so no notification can be shown."),
+            _("Run the check again from a terminal inside your desktop session."),
         )
     try:
         owner = probe.name_owner(NOTIFICATIONS)
@@ -265,15 +282,19 @@ def check_notifications(probe: DesktopProbe, platform: str | None = None) -> Che
         return fail(
             NOTIFICATIONS_ID,
             title,
-            f"The session bus did not answer ({exc}), so no notification can be shown.",
+            _("The session bus did not answer ({error}), so no notification can be shown.").format(
+                error=exc
+            ),
             fix,
         )
     if owner is None:
         return fail(
             NOTIFICATIONS_ID,
             title,
-            f"No notification service is running (nobody owns {NOTIFICATIONS}), so alerts "
-            "cannot reach you.",
+            _(
+                "No notification service is running (nobody owns {service}), so alerts "
+                "cannot reach you."
+            ).format(service=NOTIFICATIONS),
             fix,
         )
     try:
@@ -282,7 +303,9 @@ def check_notifications(probe: DesktopProbe, platform: str | None = None) -> Che
         return warn(
             NOTIFICATIONS_ID,
             title,
-            f"A notification service owns {NOTIFICATIONS} but did not describe itself ({exc}).",
+            _(
+                "A notification service owns {service} but did not describe itself ({error})."
+            ).format(service=NOTIFICATIONS, error=exc),
             fix,
         )
     name = server.name or "unnamed"
@@ -291,13 +314,19 @@ def check_notifications(probe: DesktopProbe, platform: str | None = None) -> Che
         return warn(
             NOTIFICATIONS_ID,
             title,
-            f"The notification service {name} ({vendor}) runs but does not support actions, "
-            "so clicking a notification will not open the detail window.",
-            "Nothing is required; a service with actions (most desktops' own) lets a click "
-            "open the window.",
+            _(
+                "The notification service {name} ({vendor}) runs but does not support actions, "
+                "so clicking a notification will not open the detail window."
+            ).format(name=name, vendor=vendor),
+            _(
+                "Nothing is required; a service with actions (most desktops' own) lets a click "
+                "open the window."
+            ),
         )
     return ok(
         NOTIFICATIONS_ID,
         title,
-        f"The notification service {name} ({vendor}) runs and supports actions.",
+        _("The notification service {name} ({vendor}) runs and supports actions.").format(
+            name=name, vendor=vendor
+        ),
     )

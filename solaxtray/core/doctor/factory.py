@@ -12,6 +12,7 @@ from solaxtray.core.clock import SystemClock
 from solaxtray.core.doctor import CloudTarget, DoctorSetup
 from solaxtray.core.doctor.credentials import Credentials
 from solaxtray.core.doctor.desktop import SessionProbe
+from solaxtray.core.i18n import _
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S, KeyringTokenCache
 from solaxtray.core.settings import Settings
@@ -47,7 +48,7 @@ def doctor_setup(
         start_at_login=settings.start_at_login,
         folders=[
             ("writable-settings", "Settings folder", paths.config_dir()),
-            ("writable-ledger", "Request ledger folder", paths.data_dir()),
+            (_("writable-ledger"), _("Request ledger folder"), paths.data_dir()),
             ("writable-log", "Log folder", paths.log_dir()),
         ],
         ledger=RequestLedger(

@@ -8,6 +8,7 @@ from datetime import UTC
 from solaxtray.core.api.registry import spec_of
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
 from solaxtray.core.errors import ApiError, ConfigError, SerialNotReporting, SerialUnknown
+from solaxtray.core.i18n import _
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_age
 
@@ -36,14 +37,14 @@ def check_serial_shape(
     title = f"Serial number {sn}"
     spec = spec_of(backend)
     try:
-        return ok(cid, title, spec.wording.shape_ok), spec.normalise_serial(sn)
+        return ok(cid, title, _(spec.wording.shape_ok)), spec.normalise_serial(sn)
     except ConfigError as exc:
         cleaned = "".join(sn.split()).upper()
         better = (mapping or {}).get(cleaned)
         fix = (
-            spec.wording.shape_replace.format(cleaned=cleaned, better=better)
+            _(spec.wording.shape_replace).format(given=cleaned, better=better)
             if better is not None
-            else spec.wording.shape_fix
+            else _(spec.wording.shape_fix)
         )
         return fail(cid, title, exc.message, fix), None
 
@@ -54,26 +55,36 @@ def check_serial_shape(
 def check_known(backend: str, sn: str, outcome: Outcome | None, why_not: str) -> CheckResult:
     """Whether the account knows the serial, from the answer about it."""
     cid = f"serial-known:{sn}"
-    title = f"{sn} in the account"
+    title = _("{sn} in the account").format(sn=sn)
     if outcome is None:
-        return warn(cid, title, f"Not checked: {why_not}", "Run the check again later.")
+        return warn(
+            cid,
+            title,
+            _("Not checked: {why_not}").format(why_not=why_not),
+            _("Run the check again later."),
+        )
     if isinstance(outcome, Snapshot):
-        message = "SolaX Cloud knows it and answered with its data."
+        message = _("SolaX Cloud knows it and answered with its data.")
         with_inverter = spec_of(backend).wording.known_with_inverter
         if with_inverter is not None and outcome.inverter_sn:
-            message = with_inverter.format(inverter_sn=outcome.inverter_sn)
+            message = _(with_inverter).format(inverter_sn=outcome.inverter_sn)
         return ok(cid, title, message)
     if isinstance(outcome, SerialUnknown):
-        fix = spec_of(backend).wording.unknown_fix
+        fix = _(spec_of(backend).wording.unknown_fix)
         return fail(cid, title, outcome.message, fix)
     if isinstance(outcome, SerialNotReporting):
         return fail(
             cid,
             title,
             outcome.message,
-            "Check that the dongle is powered and online (its LED, or the SolaX app).",
+            _("Check that the dongle is powered and online (its LED, or the SolaX app)."),
         )
-    return warn(cid, title, f"Not checked: {outcome.message}", "Run the check again later.")
+    return warn(
+        cid,
+        title,
+        _("Not checked: {message}").format(message=outcome.message),
+        _("Run the check again later."),
+    )
 
 
 def upload_age_s(snap: Snapshot, now: float) -> float | None:
@@ -96,18 +107,22 @@ def check_upload_age(sn: str, snap: Snapshot, now: float, stale_minutes: int) ->
         return warn(
             cid,
             title,
-            "The answer held no upload time, so its age is unknown.",
-            "Check the inverter in the SolaX app.",
+            _("The answer held no upload time, so its age is unknown."),
+            _("Check the inverter in the SolaX app."),
         )
     if age <= stale_minutes * 60.0:
-        return ok(cid, title, f"Its last upload was {format_age(age)}.")
+        return ok(cid, title, _("Its last upload was {age}.").format(age=format_age(age)))
     return warn(
         cid,
         title,
-        f"Its last upload was {format_age(age)}, longer than the {stale_minutes} minutes after "
-        "which solaxtray calls data stale.",
-        "Check that the dongle is powered and online (its LED, or the SolaX app); at night some "
-        "inverters stop uploading, which is normal.",
+        _(
+            "Its last upload was {age}, longer than the {stale_minutes} minutes after which "
+            "solaxtray calls data stale."
+        ).format(age=format_age(age), stale_minutes=stale_minutes),
+        _(
+            "Check that the dongle is powered and online (its LED, or the SolaX app); at "
+            "night some inverters stop uploading, which is normal."
+        ),
     )
 
 
@@ -117,22 +132,26 @@ def check_plant_clock(sn: str, snap: Snapshot) -> CheckResult:
     cid = f"plant-clock:{sn}"
     title = f"{sn} clock"
     if snap.upload_time is None or snap.utc_time is None:
-        return ok(cid, title, "The answer carries no UTC time to compare the plant's clock with.")
+        return ok(
+            cid, title, _("The answer carries no UTC time to compare the plant's clock with.")
+        )
     utc = snap.utc_time.astimezone(UTC).replace(tzinfo=None)
     offset = (snap.upload_time - utc).total_seconds()
     zone = round(offset / ZONE_STEP_S) * ZONE_STEP_S
     drift = offset - zone
     if abs(zone) <= MAX_ZONE_S and abs(drift) <= CLOCK_TOLERANCE_S:
         hours = zone / 3600.0
-        return ok(cid, title, f"The plant's clock runs at UTC{hours:+g} h.")
+        return ok(cid, title, _("The plant's clock runs at UTC{hours:+g} h.").format(hours=hours))
     minutes = round(abs(drift if abs(zone) <= MAX_ZONE_S else offset) / 60.0)
     return warn(
         cid,
         title,
-        f"The plant's clock is about {minutes} minutes off (its upload time is "
-        f"{snap.upload_time:%Y-%m-%d %H:%M}, UTC {utc:%Y-%m-%d %H:%M}), so upload times and "
-        "ages look wrong.",
-        "Set the inverter's date and time (on its display or in the SolaX app).",
+        _(
+            "The plant's clock is about {minutes} minutes off (its upload time is "
+            "{upload_time:%Y-%m-%d %H:%M}, UTC {utc:%Y-%m-%d %H:%M}), so upload times and "
+            "ages look wrong."
+        ).format(minutes=minutes, upload_time=snap.upload_time, utc=utc),
+        _("Set the inverter's date and time (on its display or in the SolaX app)."),
     )
 
 

@@ -38,6 +38,7 @@ from typing import Any, NamedTuple, Self
 
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import SolaxTrayError
+from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import BatteryStatus, InverterStatus, InverterType, Snapshot
 from solaxtray.core.paths import data_dir
 
@@ -117,7 +118,7 @@ def default_history_path() -> Path:
 class HistoryError(SolaxTrayError):
     """The history database cannot be used (damaged and not set aside, disk full, read-only)."""
 
-    title = "History not available"
+    title = N_("History not available")
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,19 +324,21 @@ class HistoryStore:
             try:
                 store = cls(_connect(path), path, clock)
             except _Damaged as again:
-                reason = f"{reason}; a new one could not be made either ({again.reason})"
-            else:
-                store.warning = (
-                    f"The history database was damaged ({reason}), so solaxtray started a new "
-                    f"one. The old file was moved to {target}."
+                reason = _("{reason}; a new one could not be made either ({again})").format(
+                    reason=reason, again=again.reason
                 )
+            else:
+                store.warning = _(
+                    "The history database was damaged ({reason}), so solaxtray started a new "
+                    "one. The old file was moved to {path}."
+                ).format(reason=reason, path=target)
                 # INFO: the caller shows ``warning`` to the user; said twice it would be noise.
                 logger.info("History database damaged (%s); moved it to %s", reason, target)
                 return store
-        warning = (
-            f"The history database {path} cannot be used ({reason}), so history is kept in "
+        warning = _(
+            "The history database {path} cannot be used ({reason}), so history is kept in "
             "memory only until solaxtray stops."
-        )
+        ).format(path=path, reason=reason)
         logger.info("%s", warning)
         return cls(_connect_memory(), None, clock, warning)
 
@@ -637,7 +640,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _Damaged(f"its folder cannot be made: {exc.strerror or exc}") from exc
+        raise _Damaged(
+            _("its folder cannot be made: {reason}").format(reason=exc.strerror or exc)
+        ) from exc
     try:
         db = sqlite3.connect(
             str(path),
@@ -651,17 +656,19 @@ def _connect(path: Path) -> sqlite3.Connection:
         _configure(db)
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
-            raise _Damaged(f"it cannot use write-ahead logging (journal mode {mode})")
+            raise _Damaged(
+                _("it cannot use write-ahead logging (journal mode {mode})").format(mode=mode)
+            )
         # FULL: a commit this process reports is on disk before it says so (kill -9, power cut).
         db.execute("PRAGMA synchronous = FULL")
         quick = db.execute("PRAGMA quick_check").fetchone()[0]
         if quick != "ok":
-            raise _Damaged(f"the integrity check failed: {quick}")
+            raise _Damaged(_("the integrity check failed: {result}").format(result=quick))
         _migrate(db)
     except sqlite3.OperationalError as exc:
         db.close()
         if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-            raise _InUse("another program holds it locked") from exc
+            raise _InUse(_("another program holds it locked")) from exc
         raise _Damaged(_short(exc)) from exc
     except sqlite3.DatabaseError as exc:
         db.close()
@@ -681,11 +688,11 @@ def _check_kind(path: Path) -> None:
     except OSError as exc:
         raise _Damaged(exc.strerror or str(exc)) from exc
     if stat.S_ISDIR(mode):
-        raise _Damaged("it is a folder, not a file")
+        raise _Damaged(_("it is a folder, not a file"))
     if not stat.S_ISREG(mode):
-        raise _Damaged("it is not a regular file")
+        raise _Damaged(_("it is not a regular file"))
     if not os.access(path, os.R_OK | os.W_OK):
-        raise _Damaged("solaxtray may not read and write it")
+        raise _Damaged(_("solaxtray may not read and write it"))
 
 
 def _migrate(db: sqlite3.Connection) -> None:
@@ -695,9 +702,13 @@ def _migrate(db: sqlite3.Connection) -> None:
     if version == 0:
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if tables:
-            raise _Damaged("it is a database of some other program")
+            raise _Damaged(_("it is a database of some other program"))
     if version > SCHEMA_VERSION:
-        raise _InUse(f"it was written by a newer version of solaxtray (schema {version})")
+        raise _InUse(
+            _("it was written by a newer version of solaxtray (schema {version})").format(
+                version=version
+            )
+        )
     while version < SCHEMA_VERSION:
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -746,11 +757,15 @@ def _short(exc: BaseException) -> str:
 
 def _sentence_for(exc: sqlite3.Error, path: Path | None) -> str:
     text = str(exc).lower()
-    where = str(path) if path is not None else "memory"
+    where = str(path) if path is not None else _("memory")
     if "full" in text:
-        return f"The disk holding the history ({where}) is full."
+        return _("The disk holding the history ({path}) is full.").format(path=where)
     if "locked" in text or "busy" in text:
-        return f"The history database ({where}) stayed locked by another program."
+        return _("The history database ({path}) stayed locked by another program.").format(
+            path=where
+        )
     if "readonly" in text or "read-only" in text:
-        return f"The history database ({where}) is read-only."
-    return f"The history database ({where}) could not be used ({_short(exc)})."
+        return _("The history database ({path}) is read-only.").format(path=where)
+    return _("The history database ({path}) could not be used ({reason}).").format(
+        path=where, reason=_short(exc)
+    )

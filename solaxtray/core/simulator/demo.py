@@ -15,6 +15,7 @@ upload sends 4.5 requests a minute for all three, far under the 9 a minute the a
 
 from __future__ import annotations
 
+import math
 import time
 
 from solaxtray.core.simulator.plant import SimInverter
@@ -49,6 +50,32 @@ def _local_offset_hours() -> float:
     return round(time.localtime().tm_gmtoff / 3600.0, 2)
 
 
+DEMO_DAY_HOURS = (9.0, 21.0)
+"""The plant-time hours between which a demo's day so far has enough to show: a curve, totals."""
+
+
+def demo_offset_hours(now: float, machine_offset_hours: float) -> float:
+    """The demo plant's UTC offset: the machine's, so plant times read like the user's clock,
+    unless the plant's day would then be only hours old (a demo started at half past midnight
+    would open on an empty curve). Then the plant sits in the nearest zone, by whole hours,
+    where it is between nine in the morning and nine at night: a plant elsewhere in the world,
+    as real fleets are, rather than an empty first look."""
+    first, last = DEMO_DAY_HOURS
+    local_hour = ((now / 3600.0) + machine_offset_hours) % 24.0
+    if first <= local_hour <= last:
+        return machine_offset_hours
+    ahead = math.ceil(first - local_hour) % 24  # hours forward to reach the morning
+    behind = math.ceil(local_hour - last) % 24  # hours back to reach the evening
+    shift = ahead if ahead <= behind else -behind
+    offset = machine_offset_hours + shift
+    # Real zones run from UTC-12 to UTC+14: wrap into that range (a day apart is the same hour).
+    if offset > 14.0:
+        offset -= 24.0
+    elif offset < -12.0:
+        offset += 24.0
+    return offset
+
+
 def _daylight_shift(now: float, offset_hours: float) -> float:
     """How far to move the demo's sun so that it is late morning at the plant when the demo
     starts: a demo at 10 pm should still show production."""
@@ -57,7 +84,7 @@ def _daylight_shift(now: float, offset_hours: float) -> float:
 
 
 def demo_fleet(now: float) -> tuple[SimInverter, ...]:
-    offset = _local_offset_hours()
+    offset = demo_offset_hours(now, _local_offset_hours())
     shift = _daylight_shift(now, offset)
     return (
         SimInverter(

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from solaxtray.core.dashboard import DETAIL_KEYS, FIELDS, Card, Tile
+from solaxtray.core.i18n import _
 from solaxtray.ui.icon import STATE_COLOURS
 
 FOCUS_STYLE = (
@@ -130,7 +131,7 @@ class Disclosure(QWidget):
             return
         self.button.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
         self.body.setVisible(open_)
-        self.button.setAccessibleDescription("expanded" if open_ else "collapsed")
+        self.button.setAccessibleDescription(_("expanded") if open_ else _("collapsed"))
 
 
 class InverterCard(QFrame):
@@ -185,10 +186,10 @@ class InverterCard(QFrame):
             label.setObjectName(f"{sn}.{key}")
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.form.addRow(titles[key], label)
+            self.form.addRow(_(titles[key]), label)
             self.labels[key] = label
-        self.details = Disclosure("Details", details, name=f"{sn}.details")
-        self.details.button.setAccessibleName(f"Details of {sn}")
+        self.details = Disclosure(_("Details"), details, name=f"{sn}.details")
+        self.details.button.setAccessibleName(_("Details of {sn}").format(sn=sn))
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -218,9 +219,11 @@ class InverterCard(QFrame):
         self.battery.setVisible(card.battery is not None)
         self.yield_today.setText(card.yield_today)
         if card.age is not None:
-            self.age.setText(f"updated {card.age.relative}")
+            self.age.setText(_("updated {age}").format(age=card.age.relative))
             self.age.setToolTip(card.age.absolute)
-            self.age.setAccessibleName(f"updated {card.age.relative}, {card.age.absolute}")
+            self.age.setAccessibleName(
+                _("updated {age}, {time}").format(age=card.age.relative, time=card.age.absolute)
+            )
         else:
             self.age.setText("")
             self.age.setToolTip("")
@@ -236,7 +239,7 @@ class InverterCard(QFrame):
             self.form.setRowVisible(label, text is not None)
             if text is not None and label.text() != text:
                 label.setText(text)
-        self.setAccessibleName(f"{card.title}: {card.status}")
+        self.setAccessibleName(_("{title}: {status}").format(title=card.title, status=card.status))
 
     def field_text(self, key: str) -> str | None:
         label = self.labels.get(key)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from solaxtray.core.charts import Axis, format_tick, nearest_index, step_index
 from solaxtray.core.dashboard import SERIES, DayBars, DayCurve
+from solaxtray.core.i18n import N_, _
 
 SERIES_COLOURS: dict[str, str] = {
     "pv": "#e0a800",
@@ -45,7 +46,8 @@ SERIES_STYLES: dict[str, Qt.PenStyle] = {
 }
 """A pen style per line, so the lines differ by shape as well as colour."""
 SERIES_WIDTHS: dict[str, float] = {"pv": 2.4, "home": 1.6, "grid": 1.6, "battery": 1.8, "soc": 1.4}
-LEGEND_NAMES: dict[str, str] = {**dict(SERIES), "soc": "Charge"}
+LEGEND_NAMES: dict[str, str] = {**dict(SERIES), "soc": N_("Charge")}
+"""Marked for translation; translated where drawn."""
 
 
 class _CursorChart(QWidget):
@@ -201,7 +203,7 @@ class DayCurveChart(_CursorChart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("day-curve")
-        self.setAccessibleName("Today's power curve")
+        self.setAccessibleName(_("Today's power curve"))
         self._model: DayCurve | None = None
         self.setFixedHeight(170)
 
@@ -230,7 +232,7 @@ class DayCurveChart(_CursorChart):
 
     def summary(self) -> str:
         if self._model is None:
-            return "Today's curve: no history available."
+            return _("Today's curve: no history available.")
         return self._model.summary()
 
     def _plot_rect(self) -> QRectF:
@@ -251,7 +253,7 @@ class DayCurveChart(_CursorChart):
         self._draw_legend(painter)
         if model is None or model.empty:
             painter.setPen(self._text_colour())
-            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), "No history for today yet")
+            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), _("No history for today yet"))
             return
         self._draw_value_axis(painter, model.power_axis, "W", right=False)
         if model.has_soc:
@@ -302,7 +304,7 @@ class DayCurveChart(_CursorChart):
     def _draw_legend(self, painter: QPainter) -> None:
         painter.setFont(self._small_font())
         x = float(self.LEFT)
-        keys = [key for key, _ in SERIES]
+        keys = [key for key, _name in SERIES]
         if self._model is not None and self._model.has_soc:
             keys.append("soc")
         metrics = painter.fontMetrics()
@@ -312,7 +314,7 @@ class DayCurveChart(_CursorChart):
             painter.setPen(pen)
             painter.drawLine(QPointF(x, 8), QPointF(x + 16, 8))
             painter.setPen(self._text_colour())
-            name = LEGEND_NAMES[key]
+            name = _(LEGEND_NAMES[key])
             painter.drawText(QPointF(x + 19, 12), name)
             x += 19 + metrics.horizontalAdvance(name) + 10
 
@@ -329,7 +331,7 @@ class DayBarsChart(_CursorChart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("day-bars")
-        self.setAccessibleName("Daily yield and consumption")
+        self.setAccessibleName(_("Daily yield and consumption"))
         self._model: DayBars | None = None
         self.setFixedHeight(130)
 
@@ -360,7 +362,7 @@ class DayBarsChart(_CursorChart):
 
     def summary(self) -> str:
         if self._model is None:
-            return "Daily yield and consumption: no history available."
+            return _("Daily yield and consumption: no history available.")
         return self._model.summary()
 
     def _plot_rect(self) -> QRectF:
@@ -381,7 +383,7 @@ class DayBarsChart(_CursorChart):
         self._draw_legend(painter)
         if model is None or model.empty:
             painter.setPen(self._text_colour())
-            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), "No daily history yet")
+            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), _("No daily history yet"))
             return
         self._draw_value_axis(painter, model.axis, "kWh", right=False)
         slot = self._slot()
@@ -426,8 +428,8 @@ class DayBarsChart(_CursorChart):
         x = float(self.LEFT)
         metrics = painter.fontMetrics()
         for key, name, pattern in (
-            ("pv", "Yield", Qt.BrushStyle.SolidPattern),
-            ("home", "Consumption", Qt.BrushStyle.BDiagPattern),
+            ("pv", _("Yield"), Qt.BrushStyle.SolidPattern),
+            ("home", _("Consumption"), Qt.BrushStyle.BDiagPattern),
         ):
             colour = QColor(SERIES_COLOURS[key])
             painter.setPen(QPen(colour, 1.0))

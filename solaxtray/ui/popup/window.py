@@ -72,6 +72,8 @@ from solaxtray.core.dashboard import (
     today_tiles,
 )
 from solaxtray.core.errors import SolaxTrayError
+from solaxtray.core.i18n import _, ngettext
+from solaxtray.core.locale_format import format_day_month, format_number
 from solaxtray.core.placement import Rect, place_popup
 from solaxtray.core.presentation import TrayState, TrayView, machine_utc_offset
 from solaxtray.ui.flow import FlowValues, FlowWidget
@@ -100,7 +102,7 @@ SavePathAsker = Callable[[QWidget, str, str], "str | None"]
 
 
 def ask_save_path(parent: QWidget, title: str, suggested: str) -> str | None:
-    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, "CSV files (*.csv)")
+    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, _("CSV files (*.csv)"))
     return path or None
 
 
@@ -157,8 +159,8 @@ class PopupWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("solaxtray-popup")
-        self.setWindowTitle("SolaX inverters")
-        self.setAccessibleName("SolaX inverters")
+        self.setWindowTitle(_("SolaX inverters"))
+        self.setAccessibleName(_("SolaX inverters"))
         self._as_popup = as_popup
         self._history = history
         self._save_path = save_path
@@ -208,8 +210,8 @@ class PopupWindow(QWidget):
         # --- body ---------------------------------------------------------------------------
         self._now = TileGrid(NOW_KEYS, 4)
         self._flow = FlowWidget()
-        self._flow_box = Disclosure("Energy flow", self._flow, name="flow")
-        self._today_caption = _caption("Today")
+        self._flow_box = Disclosure(_("Energy flow"), self._flow, name="flow")
+        self._today_caption = _caption(_("Today"))
         self._today_tiles = TileGrid(TODAY_KEYS, 3)
         self._curve_chart = DayCurveChart()
         self._curve_readout = small(QLabel())
@@ -223,12 +225,14 @@ class PopupWindow(QWidget):
         self._bars_chart.readout_changed.connect(self._bars_readout.setText)
         self._range_group = QButtonGroup(self)
         ranges = QHBoxLayout()
-        ranges.addWidget(_caption("Daily"))
+        ranges.addWidget(_caption(_("Daily")))
         ranges.addStretch(1)
         for days in BAR_RANGES:
-            button = QRadioButton(f"{days} days")
+            button = QRadioButton(ngettext("{n} day", "{n} days", days).format(n=days))
             button.setObjectName(f"range-{days}")
-            button.setAccessibleName(f"Show the last {days} days")
+            button.setAccessibleName(
+                ngettext("Show the last {n} day", "Show the last {n} days", days).format(n=days)
+            )
             button.setChecked(days == self._bar_days)
             button.toggled.connect(
                 lambda checked, d=days: self.set_bar_days(d) if checked else None
@@ -239,19 +243,19 @@ class PopupWindow(QWidget):
         self._cards_layout = QVBoxLayout(self._cards_host)
         self._cards_layout.setContentsMargins(0, 0, 0, 0)
         self._cards_layout.setSpacing(6)
-        self._cards_caption = _caption("Inverters")
+        self._cards_caption = _caption(_("Inverters"))
         self._diagnostics_text = QLabel()
         self._diagnostics_text.setObjectName("diagnostics-text")
         self._diagnostics_text.setWordWrap(True)
         self._diagnostics_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._diagnostics = Disclosure("Diagnostics", self._diagnostics_text, name="diagnostics")
+        self._diagnostics = Disclosure(_("Diagnostics"), self._diagnostics_text, name="diagnostics")
 
         self._body = body = QWidget()
         body.setObjectName("dashboard")
         col = QVBoxLayout(body)
         col.setContentsMargins(0, 0, 4, 0)
         col.setSpacing(6)
-        col.addWidget(_caption("Now"))
+        col.addWidget(_caption(_("Now")))
         col.addWidget(self._now)
         col.addWidget(self._flow_box)
         col.addWidget(self._today_caption)
@@ -267,31 +271,31 @@ class PopupWindow(QWidget):
         col.addStretch(1)
         self._scroll = scroll = QScrollArea()
         scroll.setObjectName("dashboard-scroll")
-        scroll.setAccessibleName("Dashboard")
+        scroll.setAccessibleName(_("Dashboard"))
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
 
         # --- footer -------------------------------------------------------------------------
-        self._export = QPushButton("Export CSV…")
+        self._export = QPushButton(_("Export CSV…"))
         self._export.setObjectName("export")
-        self._export.setAccessibleName("Export history as CSV")
+        self._export.setAccessibleName(_("Export history as CSV"))
         export_menu = QMenu(self._export)
         export_menu.setObjectName("export-menu")
-        self._export_days = export_menu.addAction("Daily figures…")
+        self._export_days = export_menu.addAction(_("Daily figures…"))
         self._export_days.triggered.connect(lambda: self.export_csv(daily=True))
-        self._export_rows = export_menu.addAction("Every snapshot…")
+        self._export_rows = export_menu.addAction(_("Every snapshot…"))
         self._export_rows.triggered.connect(lambda: self.export_csv(daily=False))
         self._export.setMenu(export_menu)
         self._export.setEnabled(history is not None)
-        refresh = QPushButton("Refresh now")
+        refresh = QPushButton(_("Refresh now"))
         refresh.setObjectName("refresh")
-        refresh.setAccessibleName("Refresh now")
+        refresh.setAccessibleName(_("Refresh now"))
         refresh.clicked.connect(self.refresh_requested)
-        settings = QPushButton("Settings…")
+        settings = QPushButton(_("Settings…"))
         settings.setObjectName("settings")
-        settings.setAccessibleName("Settings")
+        settings.setAccessibleName(_("Settings"))
         settings.clicked.connect(self.settings_requested)
         self._status = small(QLabel())
         self._status.setObjectName("status-line")
@@ -558,7 +562,7 @@ class PopupWindow(QWidget):
         if sns != list(self._cards):
             self._rebuild_cards(sns)
         self._headline.setText(view.state.label)
-        self._headline.setAccessibleName(f"State: {view.state.label}")
+        self._headline.setAccessibleName(_("State: {state}").format(state=view.state.label))
         self._update_badge(view)
         if view.problem is not None:
             self._problem.setText(view.problem.sentence)
@@ -593,7 +597,7 @@ class PopupWindow(QWidget):
         dark = self.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.5
         image = render_icon(view, 32, dpr=dpr, dark_panel=dark)
         self._badge.setPixmap(QPixmap.fromImage(image))
-        self._badge.setAccessibleName(f"State: {view.state.label}")
+        self._badge.setAccessibleName(_("State: {state}").format(state=view.state.label))
 
     def _rebuild_cards(self, sns: list[str]) -> None:
         while self._cards_layout.count():
@@ -631,9 +635,11 @@ class PopupWindow(QWidget):
             )
         if ages and view.state is not TrayState.SETUP:
             age = age_text(min(ages), now, self._local_offset)
-            self._updated.setText(f"Updated {age.relative}")
+            self._updated.setText(_("Updated {age}").format(age=age.relative))
             self._updated.setToolTip(age.absolute)
-            self._updated.setAccessibleName(f"Updated {age.relative}, {age.absolute}")
+            self._updated.setAccessibleName(
+                _("Updated {age}, {time}").format(age=age.relative, time=age.absolute)
+            )
         else:
             self._updated.setText("")
             self._updated.setToolTip("")
@@ -646,7 +652,18 @@ class PopupWindow(QWidget):
         """The plant's today, known once a view arrived."""
         if self._view is None:
             return None
-        return plant_today(self._view, self._local_offset)
+        return self._plant_day(self._view)
+
+    def _plant_day(self, view: TrayView) -> date:
+        """The plant's today, by the offset the history recorded when it has one."""
+        known: float | None = None
+        if self._history is not None:
+            try:
+                minutes = self._history.plant_offset_min()
+            except SolaxTrayError:
+                minutes = None  # said where the rows are read
+            known = None if minutes is None else minutes * 60.0
+        return plant_today(view, self._local_offset, known)
 
     def _fill_history(self) -> None:
         """Today's figures and curve, read again when something may have changed: a new upload,
@@ -654,7 +671,7 @@ class PopupWindow(QWidget):
         view = self._view
         if view is None:
             return
-        day = plant_today(view, self._local_offset)
+        day = self._plant_day(view)
         if not self.isVisible():
             # Nobody looks: the figures are read when the window opens.
             self._today_tiles.set_tiles(
@@ -692,7 +709,7 @@ class PopupWindow(QWidget):
 
         self._today = fleet_day(figures, day)
         self._today_day = day
-        self._today_caption.setText(f"Today, {day.day} {day.strftime('%b')}")
+        self._today_caption.setText(_("Today, {date}").format(date=format_day_month(day)))
         self._today_tiles.set_tiles(today_tiles(view, self._today))
         self._curve_chart.set_model(curve)
         self._bars_chart.set_model(self._bars(day))
@@ -784,7 +801,7 @@ class PopupWindow(QWidget):
         day = self._history_day()
         stamp = f"-{day.isoformat()}" if day is not None else ""
         suggested = str(Path.home() / f"solaxtray-{kind}{stamp}.csv")
-        title = "Export daily figures as CSV" if daily else "Export every snapshot as CSV"
+        title = _("Export daily figures as CSV") if daily else _("Export every snapshot as CSV")
         chosen = self._save_path(self, title, suggested)
         if not chosen:
             return None
@@ -793,14 +810,22 @@ class PopupWindow(QWidget):
             count = self._write_csv(store, target, daily=daily)
         except SolaxTrayError as exc:
             logger.warning("CSV export failed: %s", exc.message)
-            self._show_status(f"Could not export: {exc.message}")
+            self._show_status(_("Could not export: {reason}").format(reason=exc.message))
             return None
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             logger.warning("CSV export to %s failed: %s", target, reason)
-            self._show_status(f"Could not export: {target} cannot be written ({reason}).")
+            self._show_status(
+                _("Could not export: {path} cannot be written ({reason}).").format(
+                    path=target, reason=reason
+                )
+            )
             return None
-        self._show_status(f"Exported {count:,} lines to {target.name}.")
+        self._show_status(
+            ngettext("Exported {n} line to {file}.", "Exported {n} lines to {file}.", count).format(
+                n=format_number(count), file=target.name
+            )
+        )
         return target
 
     def _write_csv(self, store: HistoryStore, target: Path, *, daily: bool) -> int:

@@ -1,0 +1,118 @@
+"""The entry point: parse, set up logging, run one command, and turn every error into one
+sentence and a documented exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from solaxtray import __version__
+from solaxtray.cli import self_test
+from solaxtray.cli.logs import hold_logging, log_state, logging_ready
+from solaxtray.cli.output import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNEXPECTED,
+    exit_status_for,
+    redacted_stdio,
+    say,
+)
+from solaxtray.cli.parser import build_parser, module_for
+from solaxtray.core import paths
+from solaxtray.core.errors import EXIT_USAGE, SolaxTrayError
+from solaxtray.core.i18n import _
+
+logger = logging.getLogger(__name__)
+
+
+def _choose_language(arguments: Sequence[str]) -> str:
+    """Speak ``--lang``, else the ``language`` setting (not with ``--demo``, which never reads the
+    user's settings), else the environment's language, from here on: before the parser is built,
+    so that ``--help`` and argparse's own words are translated too."""
+    from solaxtray.core import i18n
+
+    lang: str | None = None
+    demo = False
+    for i, arg in enumerate(arguments):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(arguments):
+            lang = arguments[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.removeprefix("--lang=")
+        elif arg == "--demo":
+            demo = True
+    setting = None
+    if not demo and not lang:
+        from solaxtray.core.settings import SettingsStore
+
+        setting = SettingsStore(paths.settings_path()).peek_language() or None
+    language = i18n.configure(cli=lang, setting=setting)
+    i18n.install_argparse()
+    return language
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (the console script passes it to sys.exit)."""
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    _choose_language(arguments)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed by argparse
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command == "simulate":
+        # It prints the simulator's public demo token and secret on purpose.
+        return _main(args)
+    with redacted_stdio():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
+    log_file: Path = paths.log_path()
+    tray = args.command is None and not args.self_test
+    try:
+        if tray:
+            hold_logging(args.log_level)
+        else:
+            log_file = logging_ready(args.log_level)
+        logger.debug("solaxtray %s, command %s", __version__, args.command or "tray")
+        if args.self_test:
+            return self_test.run()
+        return module_for(args.command).run(args)
+    except SolaxTrayError as exc:
+        if log_state.early is not None:  # the tray app failed before its icon
+            log_file = logging_ready()
+        logger.info("%s: %s", exc.title, exc.message)
+        say(exc.title, exc.message)
+        return exit_status_for(exc)
+    except KeyboardInterrupt:
+        print(_("Interrupted."), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``solaxtray fetch --json | head``): nothing left to tell anyone.
+        # Point stdout at nothing so the interpreter's final flush does not fail again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception:
+        if log_state.early is not None:
+            log_file = logging_ready()
+        logger.exception("Unexpected error", extra={"console": False})
+        print(
+            _(
+                "solaxtray stopped because of an unexpected error. The details are in the log "
+                "file {log_file}; please include it when you report the problem."
+            ).format(log_file=log_file),
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
+    finally:
+        if log_state.early is not None:  # the tray app returned before its event loop ran
+            logging_ready()

@@ -1,0 +1,324 @@
+"""``solaxtray history``: the stored uploads, or their daily figures, as a table, CSV or JSON.
+
+Offline by design: it reads the local history database only, so it needs no token, no network and
+no keyring, and it sends no request."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, TextIO
+
+from solaxtray.cli.output import UsageError
+from solaxtray.core.i18n import N_, _
+from solaxtray.core.locale_format import format_date, format_datetime, format_number
+
+if TYPE_CHECKING:
+    from solaxtray.core.history import DayFigures, HistoryStore, StoredRow
+
+DEFAULT_DAYS = 7
+"""Without ``--from``, the last seven days up to ``--to`` (default today)."""
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SERIAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class HistoryUsageError(UsageError):
+    """A flag of ``history`` that cannot work; exit status 2."""
+
+    title = N_("Usage")
+
+
+COMMANDS: tuple[str, ...] = ("history",)
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``history`` subcommand to ``commands``."""
+    history = commands.add_parser(
+        "history",
+        help=_(
+            "print the stored uploads (or, with --daily, each day's energy) from the local "
+            "history; works offline, without credentials"
+        ),
+        description=_(
+            "Print what solaxtray stored of each upload it fetched (the tray app, watch and "
+            "fetch all store them). Days are the plant's local days."
+        ),
+    )
+    history.add_argument(
+        "--sn",
+        action="append",
+        metavar="SN",
+        default=argparse.SUPPRESS,
+        help=_(
+            "only this inverter (as fetched: the registration number, or the inverter serial "
+            "with the Developer API); repeat for several; default: all"
+        ),
+    )
+    history.add_argument(
+        "--from",
+        dest="first",
+        metavar="YYYY-MM-DD",
+        help=_("first day (default: {days} days before --to)").format(days=DEFAULT_DAYS - 1),
+    )
+    history.add_argument(
+        "--to",
+        dest="last",
+        metavar="YYYY-MM-DD",
+        help=_("last day, included (default: today at the plant)"),
+    )
+    history.add_argument(
+        "--daily",
+        action="store_true",
+        help=_(
+            "one line per day and inverter plus the fleet (sn 'all'): yield, export, import, "
+            "consumption (kWh), self-consumption and autarky (%%), samples, partial"
+        ),
+    )
+    history.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=_(
+            "show the demo's made-up history (the past month of the built-in simulated "
+            "plants) instead of yours"
+        ),
+    )
+    history.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help=_('table (default), csv, or json ({"rows": [...]}, with --daily {"days": [...]})'),
+    )
+
+
+def _day(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    cleaned = text.strip()
+    if _DATE.fullmatch(cleaned):
+        try:
+            return date.fromisoformat(cleaned)
+        except ValueError:
+            pass
+    raise HistoryUsageError(
+        _(
+            "The date given to {flag} is not a calendar date written as YYYY-MM-DD, for "
+            "example {example}."
+        ).format(flag=flag, example=date.today().isoformat())
+    )
+
+
+def _serials(given: Sequence[str] | None) -> list[str] | None:
+    if not given:
+        return None
+    out = []
+    for text in given:
+        cleaned = text.strip()
+        if not _SERIAL.fullmatch(cleaned):
+            raise HistoryUsageError(
+                _(
+                    "A serial number given to --sn may hold only letters, digits, '-' and '_' (at "
+                    "most 64)."
+                )
+            )
+        out.append(cleaned)
+    return out
+
+
+def _match(store: HistoryStore, wanted: list[str] | None) -> list[str] | None:
+    """The stored serials the user meant, ignoring letter case; unknown ones are said once."""
+    if wanted is None:
+        return None
+    stored = {sn.upper(): sn for sn in store.serials()}
+    found = []
+    for sn in wanted:
+        if sn.upper() in stored:
+            found.append(stored[sn.upper()])
+        else:
+            print(
+                _("No history is stored for the serial number {sn}.").format(sn=sn), file=sys.stderr
+            )
+    return found
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the history as ``args`` asks; 0 even when nothing is stored (an empty result)."""
+    from solaxtray.core.history import (
+        HistoryStore,
+        daily_figures,
+        default_history_path,
+        plant_today,
+    )
+
+    out = out if out is not None else sys.stdout
+    last_given = _day(args.last, "--to")
+    first_given = _day(args.first, "--from")
+    if first_given is not None and last_given is not None and first_given > last_given:
+        raise HistoryUsageError(
+            _(
+                "The first day ({first}) is after the last day ({last}); give --from a "
+                "day before --to."
+            ).format(first=first_given.isoformat(), last=last_given.isoformat())
+        )
+    wanted = _serials(getattr(args, "sn", None))
+    if getattr(args, "demo", False):
+        store = _demo_store(getattr(args, "backend", None))
+    else:
+        path = default_history_path()
+        # Reading must not create a database: no file means no history yet.
+        store = HistoryStore.open(path) if path.exists() else HistoryStore.in_memory()
+    with store:
+        if store.warning:
+            print(_("Warning: {warning}").format(warning=store.warning), file=sys.stderr)
+        sns = _match(store, wanted)
+        last = last_given or plant_today(store, sns)
+        first = first_given or last - timedelta(days=DEFAULT_DAYS - 1)
+        if first > last:
+            raise HistoryUsageError(
+                _(
+                    "The first day ({first}) is after the last day ({last}); give --from a "
+                    "day before --to."
+                ).format(first=first.isoformat(), last=last.isoformat())
+            )
+        if args.daily:
+            days = daily_figures(store, sns, first, last)
+            _print_days(days, args.format, out, first, last)
+        else:
+            rows = store.rows(sns, first=first, last=last)
+            _print_rows(rows, args.format, out, first, last)
+    return 0
+
+
+def _demo_store(backend: str | None) -> HistoryStore:
+    """A throwaway store with the demo's past month, as the tray app's demo opens on, its
+    inverters named as ``backend``'s demo names them."""
+    from solaxtray.core.api.registry import DEFAULT_KIND, spec_of
+    from solaxtray.core.history import HistoryStore
+    from solaxtray.core.history.demo import seed_demo_history
+
+    demo = spec_of(backend or DEFAULT_KIND).demo(None)
+    demo.simulator.stop()  # only its plant model is used
+    store = HistoryStore.in_memory()
+    seed_demo_history(store, demo.simulator, serial_of=demo.history_serial)
+    return store
+
+
+def _print_rows(rows: list[StoredRow], fmt: str, out: TextIO, first: date, last: date) -> None:
+    from solaxtray.core.history.export import rows_csv, rows_json
+
+    if fmt == "json":
+        json.dump(rows_json(rows), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif fmt == "csv":
+        out.write(rows_csv(rows))
+    elif not rows:
+        out.write(_nothing(first, last))
+    else:
+        header = (
+            _("Serial"),
+            _("Uploaded"),
+            _("Status"),
+            _("AC W"),
+            _("PV W"),
+            _("Grid W"),
+            _("Battery W"),
+            _("SOC %"),
+            _("Today kWh"),
+        )
+        lines = []
+        for row in rows:
+            s = row.snapshot
+            lines.append(
+                (
+                    s.sn,
+                    format_datetime(row.local),
+                    _(s.inverter_status.label) if s.inverter_status is not None else "–",
+                    _fmt(s.ac_power),
+                    _fmt(s.pv_total),
+                    _fmt(s.feedin_power),
+                    _fmt(s.bat_power),
+                    _fmt(s.soc),
+                    _fmt(s.yield_today, 1),
+                )
+            )
+        _table(header, lines, out, numeric=range(3, 9))
+        out.write(_("Grid W: + export, − import.  Battery W: + charging, − discharging.") + "\n")
+
+
+def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last: date) -> None:
+    from solaxtray.core.history.export import days_csv, days_json
+
+    if fmt == "json":
+        json.dump(days_json(days), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif fmt == "csv":
+        out.write(days_csv(days))
+    elif not days:
+        out.write(_nothing(first, last))
+    else:
+        header = (
+            _("Day"),
+            _("Serial"),
+            _("Yield kWh"),
+            _("Export kWh"),
+            _("Import kWh"),
+            _("Used kWh"),
+            _("Self-use %"),
+            _("Autarky %"),
+            _("Samples"),
+            _("Complete"),
+        )
+        lines = [
+            (
+                format_date(d.date),
+                d.sn,
+                _fmt(d.yield_kwh, 2),
+                _fmt(d.export_kwh, 2),
+                _fmt(d.import_kwh, 2),
+                _fmt(d.consumption_kwh, 2),
+                _fmt(d.self_consumption_pct, 1),
+                _fmt(d.autarky_pct, 1),
+                str(d.samples),
+                _("partial") if d.partial else _("yes"),
+            )
+            for d in days
+        ]
+        _table(header, lines, out, numeric=range(2, 9))
+        out.write(
+            _("Used: yield + import − export.  Partial: uploads are missing for part of the day.")
+            + "\n"
+        )
+
+
+def _nothing(first: date, last: date) -> str:
+    return (
+        _("No history is stored from {first} to {last}.").format(
+            first=format_date(first), last=format_date(last)
+        )
+        + "\n"
+    )
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return format_number(value, digits)
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO, *, numeric: range
+) -> None:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(widths[i]) if i in numeric else c.ljust(widths[i]) for i, c in enumerate(cells)
+        ).rstrip()
+
+    out.write(line(header) + "\n")
+    for row in rows:
+        out.write(line(row) + "\n")
