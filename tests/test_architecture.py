@@ -173,6 +173,14 @@ def test_the_kind_check_finds_every_spelling(tmp_path: Path) -> None:
     assert sorted(int(h.rsplit(":", 1)[1]) for h in hits) == [1, 2, 3, 4, 5, 7]
 
 
+def test_the_running_app_does_not_import_its_start() -> None:
+    """``ui/app.py`` starts the app and then loads ``ui/tray_app.py``; the running app reads its
+    options from ``ui/options.py``, so the two never import each other."""
+    tray_app = PACKAGE / "ui" / "tray_app.py"
+    assert "solaxtray.ui.app" not in _imported_modules(tray_app)
+    assert "solaxtray.ui.options" in _imported_modules(tray_app)
+
+
 TRAY_START = (
     "solaxtray.cli",
     "solaxtray.ui.app",

@@ -49,10 +49,10 @@ from solaxtray.core.presentation import (
 )
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
 from solaxtray.core.settings import MemorySettingsStore, Settings, SettingsStore
-from solaxtray.ui.app import AppOptions
 from solaxtray.ui.background import BackgroundCaller
 from solaxtray.ui.icon import IconCache, panel_is_dark, wants_template_icon
 from solaxtray.ui.notifier import Notifier, default_sender
+from solaxtray.ui.options import AppOptions
 from solaxtray.ui.poller import Poller
 from solaxtray.ui.tray import Tray, TrayMenu
 

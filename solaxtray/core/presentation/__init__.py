@@ -8,7 +8,7 @@ display to test.
 
 The package is split by job: ``model`` (the inputs and the view), ``rules`` (``build_view`` and
 the state of each inverter), ``wording`` (problems in sentences), ``formatting`` (numbers, ages,
-clock times; shared with the popup through :mod:`solaxtray.ui.text`) and ``trackers`` (what is
+clock times, which the popup and the tray share) and ``trackers`` (what is
 remembered between polls). Every public name is importable from the package itself.
 """
 
