@@ -631,12 +631,18 @@ class PollScheduler:
         elif observed < state.offset - cadence / 2:
             logger.info("%s: uploads come earlier than learned; relearning", state.sn)
             state.offset = observed
-        elif continuous and state.misses == 0 and now - state.due <= ON_TIME_S:
-            # Found at once, asked when planned: aim a little earlier. (Asked later, held back
-            # by the budget in a crowded minute, finding it says nothing about the aim; walking
-            # the aim earlier then would only make the next crowded minute's first asks miss.) Always by the same small step: speeding up
-            # while it keeps working (as tried before) doubled the share of misses, and a large
-            # change in the delay is caught by the relearning above anyway.
+        elif (
+            continuous
+            and state.misses == 0
+            and (self.batch_size > 1 or now - state.due <= ON_TIME_S)
+        ):
+            # Found at once, asked when planned: aim a little earlier. Always by the same small
+            # step: speeding up while it keeps working (as tried before) doubled the share of
+            # misses, and a large change in the delay is caught by the relearning above anyway.
+            # Asked later, held back by the budget in a crowded minute, finding it says nothing
+            # about the aim: walking the aim earlier then only made the next crowded minute's
+            # first asks miss. In fleet rounds a serial is asked late by design (at the round's
+            # time), and the walk is what keeps its aim from creeping later.
             state.offset -= OFFSET_STEP_DOWN_S
         elif continuous and missed_at is not None:
             state.offset += OFFSET_STEP_UP_S
