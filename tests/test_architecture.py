@@ -201,9 +201,10 @@ LOADED_WHEN_NEEDED = (
     "solaxtray.ui.discover_dialog",
     "jeepney",
     "keyring",
+    "solaxtray.core.api.developer.client",
 )
-"""Loaded when the popup, a dialog, a notification or the token's keyring entry first needs them,
-not at the start (memory: ``benchmarks/memory.py``)."""
+"""Loaded when the popup, a dialog, a notification, the token's keyring entry or the Developer API
+first needs them, not at the start (memory: ``benchmarks/memory.py``)."""
 
 
 def test_the_tray_start_leaves_popup_dialog_and_history_figures_unloaded() -> None:
