@@ -56,7 +56,7 @@ STARTUP_STEPS: list[tuple[str, str]] = [
     ("PySide6 widgets + QApplication", "qt"),
     ("requests", "import requests"),
     ("keyring (+ its backend, one secret read)", "secret"),
-    ("solaxtray command line", "import solaxtray.cli"),
+    ("solaxtray command line", "import solaxtray.cli, solaxtray.cli.tray"),
     ("tray app start (ui.app, tray_app)", "import solaxtray.ui.app, solaxtray.ui.tray_app"),
     ("poller, scheduler, ledger", "import solaxtray.ui.poller, solaxtray.core.planning"),
     ("history store (sqlite3)", "import solaxtray.core.history.store"),
@@ -69,7 +69,7 @@ LATER_STEPS: list[tuple[str, str]] = [
         "from solaxtray.core.history import day_curve, daily_figures, rows_csv",
     ),
     ("popup, charts and cards", "import solaxtray.ui.popup"),
-    ("settings dialog", "import solaxtray.ui.settings_dialog"),
+    ("settings dialog", "import solaxtray.ui.settings"),
 ]
 """What the tray app loads only when a path needs it (the popup opens, the settings open)."""
 POPUP_STEPS = ("history figures (curve, daily, export)", "popup, charts and cards")

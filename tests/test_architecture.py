@@ -183,6 +183,7 @@ def test_the_running_app_does_not_import_its_start() -> None:
 
 TRAY_START = (
     "solaxtray.cli",
+    "solaxtray.cli.tray",
     "solaxtray.ui.app",
     "solaxtray.ui.tray_app",
     "solaxtray.ui.poller",
@@ -196,7 +197,7 @@ LOADED_WHEN_NEEDED = (
     "solaxtray.core.history.curve",
     "solaxtray.core.history.daily",
     "solaxtray.core.history.export",
-    "solaxtray.ui.settings_dialog",
+    "solaxtray.ui.settings",
     "solaxtray.ui.doctor_dialog",
     "solaxtray.ui.discover_dialog",
     "jeepney",
