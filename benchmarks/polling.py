@@ -665,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Simulated {args.days:g} days, uploads every {CADENCE:.0f} s with jitter and outages.")
     print(
-        f"Target (issue 3): requests per inverter per day <= {TARGET_RATIO} x {UPLOADS_PER_DAY:.0f} "
+        f"Target: requests per inverter per day <= {TARGET_RATIO} x {UPLOADS_PER_DAY:.0f} "
         f"(one per upload at a {CADENCE / 60:.0f}-minute cadence) = "
         f"{TARGET_RATIO * UPLOADS_PER_DAY:.0f}: column 'x{UPLOADS_PER_DAY:.0f}'."
     )

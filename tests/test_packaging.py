@@ -521,6 +521,12 @@ def test_workflows() -> None:
         "windows-latest",
         "macos-latest",
     }
+    # Every Python the package supports, on every platform.
+    supported = ["3.11", "3.12", "3.13"]
+    for job in ("linux", "other"):
+        assert tests["jobs"][job]["strategy"]["matrix"]["python-version"] == supported
+        setup = [s for s in tests["jobs"][job]["steps"] if "setup-python" in s.get("uses", "")]
+        assert setup[0]["with"]["python-version"] == "${{ matrix.python-version }}"
     assert release[True]["push"]["tags"] == ["v*"]
     runs = " ".join(
         step.get("run", "") for job in release["jobs"].values() for step in job["steps"]
@@ -529,6 +535,30 @@ def test_workflows() -> None:
         assert f"packaging/build.py {target}" in runs
     assert "appimagetool" in runs
     assert runs.count("--self-test") >= 3
+
+
+def test_dev_tools_are_pinned_and_the_hooks_run_them() -> None:
+    """The tools that judge the code have exact versions (the installed ones), and the pre-commit
+    hooks run those, not versions of their own."""
+    yaml = pytest.importorskip("yaml")
+    import tomllib
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    dev = [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    pins = {r.name.lower(): str(r.specifier) for r in dev if r.name != "solaxtray"}
+    assert set(pins) == {"ruff", "mypy", "types-requests", "pyinstaller", "babel"}
+    for name, spec in pins.items():
+        assert spec.startswith("=="), f"{name} is not pinned: {spec!r}"
+        assert version(name) == spec.removeprefix("=="), f"{name} installed differs from its pin"
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    entries = {h["id"]: h for repo in hooks["repos"] for h in repo["hooks"]}
+    assert entries["ruff-check"]["entry"].startswith("python -m ruff check")
+    assert entries["ruff-format"]["entry"].startswith("python -m ruff format")
+    assert entries["mypy"]["entry"] == "python -m mypy"
+    assert {h["language"] for h in entries.values()} == {"system"}
 
 
 # --- self-test ------------------------------------------------------------------------------------

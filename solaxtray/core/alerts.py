@@ -4,7 +4,7 @@ The engine turns the stream of answers (snapshots and errors) into typed ``Alert
 transitions only: one alert when a state begins, none while it holds, one when it ends. The tray's
 notifier shows ``title`` and ``body`` as they are; the ``watch`` command prints them as JSON lines.
 
-The rules (issue 3, item 3):
+The rules:
 
 - **Fault** (103 Fault, 104 Permanent Fault): critical. **EPS** (106 EPS Check, 107 EPS Mode):
   warning. **Recovery** (info) when the inverter is back in Normal Mode for ``recovery_uploads``
@@ -30,6 +30,9 @@ The rules (issue 3, item 3):
 - After the computer slept (``resumed``), offline alerts are held back for ``resume_grace_s`` (the
   network needs a moment), and alerts that arrive in the first ``merge_window_s`` (or until every
   inverter answered once) are merged into one "While you were away" summary.
+
+Over 500 lines: one ``AlertEngine`` whose rules share the state of each inverter (open episodes,
+hold-offs, the last fresh upload); split by rule, every part would reach into that state.
 """
 
 from __future__ import annotations

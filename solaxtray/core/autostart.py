@@ -1,7 +1,7 @@
 """Start at login, per platform. Qt-free.
 
 Linux: an XDG autostart ``.desktop`` file. Desktops start autostart entries in parallel with the
-panel, so a tray icon created at once often finds no tray (issue 4, "autostart races the panel"):
+panel, so a tray icon created at once often finds no tray (autostart races the panel):
 the entry asks GNOME for a delay (``X-GNOME-Autostart-Delay``) and, because other desktops ignore
 that key, also runs ``sh -c "sleep N; exec ..."``; the app itself then waits a while for a tray
 before it falls back to a window. macOS: a LaunchAgent plist. Windows: the HKCU Run key.

@@ -5,6 +5,10 @@ The popup draws what these functions return and decides nothing itself, so the w
 choice of what to show and the chart models are tested without a display. History figures come
 in as anything shaped like the history store's ``DayFigures`` and ``CurvePoint`` (see the
 protocols below), so this module needs no database to test either.
+
+Over 500 lines: the wording of one window in the order the popup shows it (now, today, cards,
+charts, diagnostics); the sections are small and independent and share the formatters and protocols
+at the top.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from solaxtray.core.redact import redact
 
 
 class ErrorKind(enum.StrEnum):
-    """The kinds the CLI's ``--json`` output and exit status name (issue 2)."""
+    """The kinds the CLI's ``--json`` output and exit status name."""
 
     AUTH = "auth"
     DEVICE = "device"

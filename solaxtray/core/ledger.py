@@ -61,6 +61,9 @@ Typical use (the Qt poller, the ``watch`` loop, ``fetch``)::
             ledger.finish(sn)
     else:
         retry_in = ledger.wait_time()
+
+Over 500 lines: one file format shared by every process (the reservations, the queue of waiters,
+the day's count), read and written under one lock; its rules hold only together.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Why not a fixed timer: the cloud gets new data about every 5 minutes per dongle 
 and caps a token at about six inverters. Users polling well inside the quota have been banned for
 an hour, so the aim is about one request per upload per inverter.
 
-How (issue 3, item 2):
+How:
 
 - **Learning.** Each fresh ``uploadTime`` (the plant's local wall clock, zone unknown) is read as
   "plant seconds". The cadence is the median gap between successive uploads; the offset between
@@ -52,6 +52,9 @@ Use (the Qt poller and the ``watch`` loop)::
         sched.record_result(sn, snapshot_or_api_error)
 
 ``view(sn)`` / ``views()`` give a read-only picture per serial for the popup.
+
+Over 500 lines: one planner: learning the upload phases, the request budget and the backoff decide
+together when each request goes.
 """
 
 from __future__ import annotations

@@ -31,6 +31,9 @@ The same store, under other keyring user names, holds the Developer API's client
 environment ``SOLAXTRAY_CLIENT_ID`` / ``SOLAXTRAY_CLIENT_SECRET``) and, optionally, its current
 access token (``KeyringTokenCache``), so the tray app and ``solaxtray watch`` share one token instead
 of invalidating each other's at every renewal.
+
+Over 500 lines: the one keyring boundary for every secret of both APIs (the tokenId, the client id
+and secret, the shared access token), so every keyring failure is translated in one place.
 """
 
 from __future__ import annotations
@@ -104,7 +107,7 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
-class TokenStatus:
+class SecretStatus:
     """Where the secret comes from, never the secret itself."""
 
     source: Source
@@ -373,20 +376,20 @@ class SecretStore:
         logger.info("Cleared the %s from the keyring (was set: %s)", self.username, removed)
         return removed
 
-    def status(self) -> TokenStatus:
+    def status(self) -> SecretStatus:
         """Where the secret is and whether it is set. Does not read the keyring when the
         environment variable is set (so a headless machine without a keyring gets no error)."""
         backend = backend_description()
         words = {"env_var": self.env_var or "", "what": self.what, "set_command": self.set_command}
         if self._from_env() is not None:
-            return TokenStatus("env", backend, True, **words)
+            return SecretStatus("env", backend, True, **words)
         stored = self._call(
             N_("read the {what}"), lambda: keyring.get_password(self.service, self.username)
         )
         if stored is not None:
             register_secret(stored)
-            return TokenStatus("keyring", backend, True, **words)
-        return TokenStatus("none", backend, False, **words)
+            return SecretStatus("keyring", backend, True, **words)
+        return SecretStatus("none", backend, False, **words)
 
     def _call(self, action: str, func: Callable[[], _T]) -> _T:
         """Translate every keyring failure into a SecretStoreError with a sentence (the library's
@@ -547,7 +550,7 @@ class DeveloperCredentials:
         # A token obtained with the old secret may belong to a revoked application: start afresh.
         AccessTokenStore(cid, self.client_id.service).forget()
 
-    def status(self) -> tuple[TokenStatus, TokenStatus]:
+    def status(self) -> tuple[SecretStatus, SecretStatus]:
         return self.client_id.status(), self.client_secret.status()
 
     def clear(self) -> bool:

@@ -22,6 +22,10 @@ Why this shape:
   ``Infinity``, ``1e400``, thousand-digit integers and deep nesting make the one field that holds
   them invalid, never the whole load; and a value is echoed in a sentence only in a short, redacted
   form, so a megabyte setting never becomes a megabyte line on a terminal.
+
+Over 500 lines: the settings file's dataclasses, the serial rules of both APIs, the migrations, the
+loader of hostile files and the atomic store of one file format; the serial rules are to move to
+the API packages.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -964,9 +968,3 @@ def scrub_settings_bytes(raw: bytes) -> bytes:
             return _dumps(cleaned).encode("utf-8")
     masked = _SECRET_VALUE_RE.sub(r"\1***", redact(text))
     return raw if masked == text else masked.encode("utf-8", errors="surrogateescape")
-
-
-def with_serials(settings: Settings, serials: Iterable[str]) -> Settings:
-    """A copy with new serials, validated as the settings' API names inverters (a convenience for
-    the CLI and the settings dialog)."""
-    return replace(settings, serials=normalize_serials(serials, settings.backend))

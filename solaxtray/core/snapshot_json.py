@@ -1,5 +1,5 @@
-"""Snapshots and errors as JSON-ready dicts, in the shape of ``solaxtray fetch --json`` (issue 2,
-item 7) and of the ``watch`` lines. Qt-free.
+"""Snapshots and errors as JSON-ready dicts, in the shape of ``solaxtray fetch --json`` and of
+the ``watch`` lines. Qt-free.
 
 Why the spec's own field names (``acpower``, ``batPower``, ...) and not our attribute names: scripts
 written against the SolaX document, or against the raw API, read our output without a mapping.

@@ -8,72 +8,16 @@ back through a signal of a QObject that lives on the GUI thread, so Qt queues it
 
 from __future__ import annotations
 
-import functools
 import logging
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class _Probe(QObject):
-    ping = Signal()
-
-
-def _emit_drops_a_bool_reference() -> bool:
-    """Whether ``SignalInstance.emit()`` returns ``True`` without owning a reference to it.
-
-    PySide6 6.12.0 does (measured here: every emit lowers ``sys.getrefcount(True)`` by one). On
-    Python 3.11 ``True`` is not immortal, so a tray app that emits a few signals per poll would
-    abort with "bool_dealloc: deallocating True or False" after some thousands of emits. The
-    probe's own loss is given back.
-    """
-    import ctypes
-
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.ping.emit()
-    lost = before - sys.getrefcount(True)
-    for _ in range(max(0, lost)):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-    return lost >= 8
-
-
-_probe_lock = threading.Lock()
-
-
-@functools.cache
-def _probed() -> bool:
-    return _emit_drops_a_bool_reference()
-
-
-def _drops_bool() -> bool:
-    """The probe's verdict, measured at the first emit rather than on import: importing
-    ``ctypes`` and probing cost some milliseconds the tray icon should not wait for at start."""
-    with _probe_lock:
-        return _probed()
-
-
-def emit(signal: SignalInstance, *args: Any) -> None:
-    """``signal.emit(*args)``, with the reference PySide drops on its result given back.
-
-    Every emit in the app goes through here (a signal connected to a signal is emitted by Qt in
-    C++ and is not affected).
-    """
-    drops = _drops_bool()
-    # The stubs say emit returns None; at run time it returns a bool.
-    result: object = signal.emit(*args)  # type: ignore[func-returns-value]
-    if drops and type(result) is bool:
-        import ctypes
-
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
 
 
 class CallTimedOut(Exception):
@@ -121,9 +65,9 @@ class BackgroundCaller(QObject):
             try:
                 result = fn()
             except BaseException as exc:  # delivered to the GUI thread, which decides
-                emit(bridge.finished, call_id, None, exc)
+                bridge.finished.emit(call_id, None, exc)
             else:
-                emit(bridge.finished, call_id, result, None)
+                bridge.finished.emit(call_id, result, None)
 
         if timeout_s is not None:
             timer = QTimer(self)

@@ -19,11 +19,13 @@ replaced there by shape: problem states get a filled plate with the text cut out
 
 Why we render for explicit sizes instead of scaling one big image: at 16 and 22 px a scaled-down 64 px
 drawing turns the text to mush; drawing each size lets the font and strokes snap to whole pixels.
+
+Over 500 lines: the drawing of each layout at each size, pixel decisions that are compared side by
+side; what to draw is decided in ``core.icon_rules``.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import math
 import sys
@@ -60,31 +62,6 @@ from solaxtray.core.presentation import TrayState, TrayView
 
 logger = logging.getLogger(__name__)
 
-
-def protect_none_refcount() -> bool:
-    """Work around PySide6 6.12.0's abi3 wheel dropping a reference to ``None`` on every call of a
-    void Qt method under Python 3.11 (where ``None`` is not yet immortal).
-
-    Why: each ``painter.setPen(...)`` lowers ``None``'s reference count by one; after a few
-    thousand calls CPython aborts with "deallocating None". Python 3.12 made ``None`` immortal,
-    and this gives 3.11 the same property. It acts only when the defect is observed, so a fixed
-    PySide6 or a newer Python leaves the interpreter untouched. Safe to call again (each call
-    only adds headroom); the module calls it once on import, before any drawing.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return False
-    probe = QPointF()
-    before = sys.getrefcount(None)
-    for _ in range(8):
-        probe.setX(1.0)
-    if sys.getrefcount(None) >= before:
-        return False
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-    logger.debug("PySide6 drops references to None; None pinned")
-    return True
-
-
-protect_none_refcount()
 
 ICON_SIZES: tuple[int, ...] = (16, 20, 22, 24, 32, 48, 64)
 DEVICE_PIXEL_RATIOS: tuple[float, ...] = (1.0, 2.0)
@@ -643,7 +620,6 @@ __all__ = [
     "icon_key",
     "icon_layout",
     "panel_is_dark",
-    "protect_none_refcount",
     "render_icon",
     "render_text_layer",
     "state_colour",

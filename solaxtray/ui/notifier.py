@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import NotificationError, SolaxTrayError
 from solaxtray.core.i18n import N_, _
-from solaxtray.ui.background import BackgroundCaller, emit
+from solaxtray.ui.background import BackgroundCaller
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ EXPIRE_MS = {2: 0, 1: 15_000, 0: 8_000}
 
 
 class AlertLike(Protocol):
-    """The fields of engineer C's ``Alert`` this module reads."""
+    """The fields of ``core.alerts.Alert`` this module reads."""
 
     @property
     def kind(self) -> Any: ...
@@ -342,7 +342,7 @@ class Notifier(QObject):
         """The sentence of the last failure to notify, logged once until a notification works."""
         self._clicked_elsewhere.connect(self._on_clicked)
         if isinstance(sender, DBusNotifications):
-            sender.on_default_action = lambda _id: emit(self._clicked_elsewhere)
+            sender.on_default_action = lambda _id: self._clicked_elsewhere.emit()
         self.set_tray(tray)
 
     def set_tray(self, tray: QSystemTrayIcon | None) -> None:
@@ -361,7 +361,7 @@ class Notifier(QObject):
 
     def _on_clicked(self) -> None:
         logger.info("a notification was clicked")
-        emit(self.clicked)
+        self.clicked.emit()
 
     # --- pausing ----------------------------------------------------------------------------------
 
@@ -379,7 +379,7 @@ class Notifier(QObject):
     def pause_for(self, seconds: float) -> None:
         self._paused_until = self._clock.now() + seconds
         logger.info("notifications paused for %.0f minutes", seconds / 60)
-        emit(self.pause_changed)
+        self.pause_changed.emit()
 
     def pause_until_tomorrow(self) -> None:
         """Until the next local midnight: "tomorrow" as the clock on the wall says it."""
@@ -387,12 +387,12 @@ class Notifier(QObject):
         tomorrow = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         self._paused_until = tomorrow.timestamp()
         logger.info("notifications paused until %s", tomorrow.isoformat(timespec="minutes"))
-        emit(self.pause_changed)
+        self.pause_changed.emit()
 
     def resume(self) -> None:
         self._paused_until = None
         logger.info("notifications resumed")
-        emit(self.pause_changed)
+        self.pause_changed.emit()
 
     # --- delivery ---------------------------------------------------------------------------------
 
@@ -422,7 +422,7 @@ class Notifier(QObject):
         def done(_result: object, error: BaseException | None) -> None:
             if error is None:
                 self._failure = None
-                emit(self.delivered, summary, body, int(urgency))
+                self.delivered.emit(summary, body, int(urgency))
                 return
             self._log_failure(error)
             self._show_in_tray(summary, body, urgency)
@@ -461,4 +461,4 @@ class Notifier(QObject):
             Urgency.LOW: QSystemTrayIcon.MessageIcon.Information,
         }[urgency]
         tray.showMessage(summary, body, icon, EXPIRE_MS[int(urgency)] or 30_000)
-        emit(self.delivered, summary, body, int(urgency))
+        self.delivered.emit(summary, body, int(urgency))

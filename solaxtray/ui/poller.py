@@ -1,7 +1,7 @@
 """The Qt face of the polling core: when to ask is decided by the scheduler; this module only waits
 for that moment, runs the blocking request off the GUI thread and hands the answers back as signals.
 
-Rules kept here (issue 3, item 4; Home Assistant's update coordinator):
+Rules kept here (after Home Assistant's update coordinator):
 - one single-shot QTimer, re-armed after every result from the scheduler's next decision, never a
   free-running timer (so an idle app wakes only when a poll is due);
 - one request round in flight per account: the poller owns one backend, so at most one
@@ -37,7 +37,7 @@ from solaxtray.core.errors import ApiError, NetworkError, SolaxTrayError
 from solaxtray.core.i18n import _
 from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
-from solaxtray.ui.background import BackgroundCaller, CallTimedOut, emit
+from solaxtray.ui.background import BackgroundCaller, CallTimedOut
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class History(Protocol):
 
 
 class Source(Protocol):
-    """Where the answers come from: a ``core.backend.RealtimeBackend`` (either SolaX API)."""
+    """Where the answers come from: a ``core.api.backend.RealtimeBackend`` (either SolaX API)."""
 
     @property
     def max_serials_per_request(self) -> int: ...
@@ -246,7 +246,7 @@ class Poller(QObject):
         if gap >= GAP_THRESHOLD_S:
             logger.info("the wall clock jumped %.0f s ahead (suspend and resume?)", gap)
             self._emit_alerts(self._planner.on_wall_gap(gap))
-            emit(self.resumed, gap)
+            self.resumed.emit(gap)
 
     def _do_refresh(self) -> None:
         if not self._running:
@@ -263,7 +263,7 @@ class Poller(QObject):
         if not self._running:
             return
         self._next = self._planner.next_poll()
-        emit(self.state_changed)
+        self.state_changed.emit()
         if self._next is None:
             logger.debug("nothing to poll")
             return
@@ -281,7 +281,7 @@ class Poller(QObject):
         self._emit_alerts(self._planner.flush())
         self._next = self._planner.next_poll()
         if self._next is None:
-            emit(self.state_changed)
+            self.state_changed.emit()
             return
         sn, due = self._next
         if due > self._clock.now() + 0.05:
@@ -300,7 +300,7 @@ class Poller(QObject):
 
     def _start_fetch(self, batch: tuple[str, ...], need: int) -> None:
         self._in_flight = batch
-        emit(self.state_changed)
+        self.state_changed.emit()
         source = self._source
         ledger = self._ledger
         history = self._history
@@ -361,11 +361,11 @@ class Poller(QObject):
             if isinstance(outcome, Snapshot):
                 _fresh, alerts = self._planner.record_snapshot(sn, outcome, cost=cost)
                 self._emit_alerts(alerts)
-                emit(self.snapshot, sn, outcome)
+                self.snapshot.emit(sn, outcome)
             else:
                 api_error = _as_api_error(sn, outcome if outcome is not None else error)
                 self._emit_alerts(self._planner.on_error(sn, api_error, cost=cost))
-                emit(self.failed, sn, api_error)
+                self.failed.emit(sn, api_error)
         if self._refresh_pending:
             self._refresh_pending = False
             self._planner.refresh_now()
@@ -380,11 +380,11 @@ class Poller(QObject):
             self._refresh_pending = False
             self._planner.refresh_now()
         self._timer.start(round(min(wait, MAX_TIMER_S) * 1000))
-        emit(self.state_changed)
+        self.state_changed.emit()
 
     def _emit_alerts(self, alerts: Sequence[Alert]) -> None:
         if alerts:
-            emit(self.alerts, list(alerts))
+            self.alerts.emit(list(alerts))
 
 
 def _as_source(source: Source | FetchFn) -> Source:

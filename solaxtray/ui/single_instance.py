@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from solaxtray.ui.background import emit
-
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
@@ -143,7 +141,7 @@ class SingleInstance(QObject):
             data = bytes(socket.readAll().data())
             if SHOW_MESSAGE.strip() in data:
                 logger.info("another launch asked to show the window")
-                emit(self.activated)
+                self.activated.emit()
 
     def _on_disconnected(self) -> None:
         from PySide6.QtNetwork import QLocalSocket

@@ -25,7 +25,6 @@ from PySide6.QtGui import QAction, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from solaxtray.core.i18n import N_, _
-from solaxtray.ui.background import emit
 
 if TYPE_CHECKING:
     from solaxtray.core.presentation import TrayView
@@ -275,7 +274,7 @@ class Tray(QObject):
             self.icon.show()
             logger.info("tray icon shown")
             self._serve_item_status()
-            emit(self.shown)
+            self.shown.emit()
             return True
         self._missed = True
         self._attempts_left -= 1
@@ -284,7 +283,7 @@ class Tray(QObject):
             # Keep looking, slowly: a panel may still start (autostart races it at login).
             self._retry.setInterval(self._late_poll_ms)
             logger.warning("no system tray appeared; showing a status window instead")
-            emit(self.unavailable)
+            self.unavailable.emit()
         return False
 
     def _serve_item_status(self) -> None:
@@ -334,6 +333,6 @@ class Tray(QObject):
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
-            emit(self.toggle_popup)
+            self.toggle_popup.emit()
         elif reason is QSystemTrayIcon.ActivationReason.MiddleClick:
-            emit(self._menu.refresh)
+            self._menu.refresh.emit()

@@ -9,6 +9,9 @@ Why a module of its own: ``ui/app.py`` puts the tray icon up first, with only Qt
 and imports this module (and through it the HTTP clients, the keyring, the polling core and the
 windows) once the event loop runs, so the icon appears about as fast as a bare Qt tray icon's.
 The popup and the fallback window are built the first time they are needed.
+
+Over 500 lines: the wiring of the tray app (the one module that builds the objects and connects the
+signals) and the fleet model it keeps; the fleet model is to move to the core.
 """
 
 from __future__ import annotations
@@ -351,7 +354,7 @@ class TrayApp(QObject):
         if not isinstance(result, Credentials) or not result.complete:
             logger.info("no %s set: opening the settings", what)
             detail = spec.wording.missing_detail
-            self._set_condition(AppCondition.NO_TOKEN, _(detail) if detail else None)
+            self._set_condition(AppCondition.NO_CREDENTIALS, _(detail) if detail else None)
             self.show_settings()
             return
         self._configure(result, self._serials(), self._api_url(), demo=False)
@@ -617,7 +620,7 @@ class TrayApp(QObject):
         elif not self.options.demo and self.model.condition in (
             AppCondition.KEYRING_LOCKED,
             AppCondition.KEYRING_MISSING,
-            AppCondition.NO_TOKEN,
+            AppCondition.NO_CREDENTIALS,
         ):
             self._load_credentials()
 

@@ -254,7 +254,7 @@ def test_age_fraction() -> None:
 @pytest.mark.parametrize(
     ("condition", "state", "words"),
     [
-        (AppCondition.NO_TOKEN, TrayState.SETUP, "paste the tokenId"),
+        (AppCondition.NO_CREDENTIALS, TrayState.SETUP, "paste the tokenId"),
         (AppCondition.NO_SERIALS, TrayState.SETUP, "registration number"),
         (AppCondition.KEYRING_MISSING, TrayState.SETUP, "SOLAXTRAY_TOKEN"),
         (AppCondition.KEYRING_LOCKED, TrayState.ERROR, "unlock your keyring"),
@@ -524,7 +524,7 @@ def test_tooltip_says_the_clock_time_of_the_upload_so_it_stays_true_without_a_ti
 
 @pytest.mark.parametrize(
     "condition",
-    [AppCondition.NO_TOKEN, AppCondition.TOKEN_REJECTED, AppCondition.KEYRING_MISSING],
+    [AppCondition.NO_CREDENTIALS, AppCondition.TOKEN_REJECTED, AppCondition.KEYRING_MISSING],
 )
 def test_developer_api_setup_sentences_ask_for_the_client_id_and_secret(
     condition: AppCondition,
@@ -578,7 +578,7 @@ def test_status_line_says_now_and_today() -> None:
     assert view.status_line == "2.3 kW · 28 % · 25.6 kWh today"
     assert view.tooltip_lines[0] == "SolaX · 2.3 kW · 28 % · 25.6 kWh today"
     assert build_view(fleet(inv(producing(watts=850.0)))).status_line == "850 W"
-    setup = build_view(fleet(condition=AppCondition.NO_TOKEN))
+    setup = build_view(fleet(condition=AppCondition.NO_CREDENTIALS))
     assert setup.status_line == "Setup needed"
 
 

@@ -21,7 +21,7 @@ from solaxtray.core.secrets import (
     TOKEN_ENV,
     DeveloperCredentials,
     KeyringTokenCache,
-    TokenStatus,
+    SecretStatus,
     TokenStore,
     access_token_username,
     check_credential,
@@ -40,7 +40,7 @@ def test_round_trip_through_real_secret_service(secret_service: SecretServiceBus
     store = TokenStore()
     assert store.get() is None
     before = store.status()
-    assert before == TokenStatus("none", "Secret Service (GNOME Keyring, KWallet)", False)
+    assert before == SecretStatus("none", "Secret Service (GNOME Keyring, KWallet)", False)
 
     store.set(f"  {TOKEN}\n")
     assert store.get() == TOKEN
@@ -325,7 +325,7 @@ def test_cli_token_set_prompts_without_echo(secret_service: SecretServiceBus) ->
     assert keyring.get_password("solaxtray", "tokenId") == TOKEN
 
 
-# --- Developer API credentials and the shared access token (issue 6) ----------------------------
+# --- Developer API credentials and the shared access token ------------------------------------
 
 CLIENT_ID = "solaxtray-test-client"
 CLIENT_SECRET = "test-secret-5c1e-77aa"

@@ -322,7 +322,7 @@ def test_notify_enabled_by_kind() -> None:
     assert notify.enabled("something_new") is True
 
 
-# --- the SolaX API choice (issue 6) --------------------------------------------------------------
+# --- the SolaX API choice ----------------------------------------------------------------------
 
 
 def test_backend_and_developer_host_round_trip(store: SettingsStore) -> None:

@@ -189,10 +189,6 @@ def test_an_untranslated_plural_shows_english_not_an_empty_text(
             assert i18n.ngettext(singular, plural, 5) == plural
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the eight catalogs are being translated; remove this mark when they are complete",
-)
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_each_catalog_is_complete(catalogs: dict[str, Catalog], lang: str) -> None:
     untranslated = [m.id for m in catalogs[lang] if m.id and not tool.complete(m)]

@@ -14,7 +14,6 @@ from solaxtray.core.autostart import XdgAutostart
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.ui import language
-from solaxtray.ui.background import emit
 from solaxtray.ui.settings import SettingsDialog
 
 WAIT_MS = 15_000
@@ -41,7 +40,7 @@ def test_the_dialog_offers_every_language_and_saves_the_choice(qtbot: Any) -> No
     assert "Deutsch" in [combo.itemText(i) for i in range(combo.count())]
     with qtbot.waitSignal(dialog.applied, timeout=WAIT_MS) as got:
         combo.setCurrentIndex(combo.findData("pl"))
-        emit(combo.activated, combo.currentIndex())
+        combo.activated.emit(combo.currentIndex())
     assert got.args[0].language == "pl"
     loaded, _warning = SettingsStore(paths.settings_path()).load()
     assert loaded.language == "pl"

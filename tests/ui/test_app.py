@@ -153,7 +153,11 @@ def test_token_and_serials_poll_the_given_server(
     qtbot.waitUntil(lambda: sn in app.model.snapshots, timeout=WAIT_MS)
     assert [r.sn for r in simulator.requests] == [sn]
     assert app.model.requests_today == 1  # counted in the shared ledger
-    assert sn in app.tray.icon.toolTip() or "SolaX" in app.tray.icon.toolTip()
+    # The tooltip tells what was fetched: the view built from that snapshot, not the start-up text.
+    view = app.view
+    assert view is not None
+    assert [(v.sn, v.snapshot) for v in view.inverters] == [(sn, app.model.snapshots[sn])]
+    assert app.tray.icon.toolTip() == view.tooltip != STARTING_TOOLTIP
 
 
 def test_rejected_token_is_said_and_polling_stops(
@@ -180,8 +184,8 @@ def test_saved_settings_are_used_and_a_change_applies_at_once(
     app.start()
     qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
     first_poller = app.poller
-    app._on_settings_applied(
-        Settings(serials=(DEMO_SERIALS[2],), api_url=simulator.v1_url, low_soc_percent=30)
+    _apply_settings(
+        app, Settings(serials=(DEMO_SERIALS[2],), api_url=simulator.v1_url, low_soc_percent=30)
     )
     assert app.poller is first_poller  # re-planned in place, not rebuilt
     assert app.planner is not None
@@ -360,9 +364,9 @@ def test_switching_api_in_the_settings_reads_the_other_secrets(
     )
     app.start()
     qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
-    app._on_settings_applied(Settings(backend="developer"))
+    _apply_settings(app, Settings(backend="developer"))
     qtbot.waitUntil(lambda: asked == ["developer"], timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: app.model.condition is AppCondition.NO_TOKEN, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: app.model.condition is AppCondition.NO_CREDENTIALS, timeout=WAIT_MS)
     assert app.poller is None
     assert app.backend is None
 
@@ -509,13 +513,13 @@ def test_adding_a_serial_keeps_what_was_learned_and_says_a_fault_once(
     qtbot.waitUntil(lambda: any(a.kind == "fault" for a in said), timeout=WAIT_MS)
     planner, ledger = app.planner, app.ledger
     added = DEMO_SERIALS[1]
-    app._on_settings_applied(replace(app.settings, serials=(faulty, added)))
+    _apply_settings(app, replace(app.settings, serials=(faulty, added)))
     qtbot.waitUntil(lambda: added in app.model.snapshots, timeout=WAIT_MS)
     assert app.planner is planner
     assert app.ledger is ledger
     assert app.planner is not None
     assert set(app.planner.scheduler.serials) == {faulty, added}
-    app._on_settings_applied(replace(app.settings, api_url=simulator.v2_url))
+    _apply_settings(app, replace(app.settings, api_url=simulator.v2_url))
     assert app.planner is not planner  # a new server is a new build, with the same alert rules
     assert app.planner is not None
     assert app.planner.alerts is planner.alerts
@@ -558,3 +562,11 @@ def test_demo_polls_at_the_demo_upload_interval_and_starts_as_starting(
     assert app.planner is not None
     assert app.planner.scheduler.poll_interval_s == DEMO_UPLOAD_INTERVAL
     assert not any("No inverter configured" in t or "Setup needed" in t for t in tooltips)
+
+
+def _apply_settings(app: TrayApp, settings: Settings) -> None:
+    """What the settings window does after the user changed something: it emits ``applied``."""
+    app.show_settings()
+    dialog = app.settings_dialog
+    assert isinstance(dialog, SettingsDialog)
+    dialog.applied.emit(settings)

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
-import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,7 +77,7 @@ STATE_VIEWS: dict[TrayState, Callable[[], TrayView]] = {
     TrayState.FAULT: lambda: view_for(InverterStatus.FAULT, watts=0.0),
     TrayState.EPS: lambda: view_for(InverterStatus.EPS, watts=900.0, soc=50.0),
     TrayState.ERROR: lambda: view_for(condition=AppCondition.TOKEN_REJECTED),
-    TrayState.SETUP: lambda: view_for(condition=AppCondition.NO_TOKEN),
+    TrayState.SETUP: lambda: view_for(condition=AppCondition.NO_CREDENTIALS),
 }
 
 
@@ -342,31 +338,22 @@ def test_panel_guess_follows_the_palette_when_the_scheme_is_unknown(qapp: Any) -
         qapp.setPalette(original)
 
 
-def test_many_qt_calls_do_not_exhaust_none() -> None:
-    """PySide6 6.12.0 on Python 3.11 drops a reference to None per void call; importing the icon
-    module must keep a long-running process alive past tens of thousands of such calls."""
-    code = textwrap.dedent(
-        """
-        import solaxtray.ui.icon
-        from PySide6.QtCore import QPointF
-        p = QPointF()
-        for _ in range(50_000):
-            p.setX(1.0)
-        print("alive")
-        """
-    )
-    root = str(Path(solaxtray.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr[-500:]
-    assert result.stdout.strip() == "alive"
+def test_the_pyside6_release_that_drops_references_is_refused() -> None:
+    """PySide6 6.12.0 drops a reference to ``None`` on every void Qt call and to the bool every
+    ``emit`` returns; under Python 3.11 the process aborts after a few thousand calls (a day of
+    tray updates). The app carries no run-time guard for it: the package refuses that release, and
+    nothing here runs on it."""
+    import tomllib
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    pyproject = Path(solaxtray.__file__).resolve().parents[1] / "pyproject.toml"
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    (pyside,) = [Requirement(d) for d in dependencies if d.startswith("PySide6")]
+    assert not pyside.specifier.contains("6.12.0")
+    assert pyside.specifier.contains("6.12.1")
+    assert version("PySide6-Essentials") != "6.12.0"
 
 
 def test_out_of_range_soc_and_age_are_clamped(qapp: Any) -> None:

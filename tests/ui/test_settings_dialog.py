@@ -24,7 +24,6 @@ from solaxtray.core.simulator.developer import (
     DEMO_DEVICE_SERIALS,
     DeveloperSimulator,
 )
-from solaxtray.ui.background import emit
 from solaxtray.ui.settings import SettingsDialog
 from solaxtray.ui.settings.account import BACKEND_LABELS
 from solaxtray.ui.settings.dialog import FRAME_ALLOWANCE_PX, TITLE_ALLOWANCE_PX
@@ -62,7 +61,7 @@ def test_changes_are_saved_at_once_and_survive_a_restart(qtbot: Any) -> None:
     dialog.alerts.low_soc_spin.setValue(20)
     dialog.alerts.stale_spin.setValue(30)
     dialog.account.server_combo.setCurrentIndex(dialog.account.server_combo.findData("v2-na"))
-    emit(dialog.account.server_combo.activated, dialog.account.server_combo.currentIndex())
+    dialog.account.server_combo.activated.emit(dialog.account.server_combo.currentIndex())
     dialog.inverters.serial_list.setCurrentRow(0)
     dialog.inverters.remove_serial()
 
@@ -277,7 +276,7 @@ def test_choosing_the_developer_api_explains_it_and_validates_inverter_serials(
     dialog.serial_edit.setText(DEMO_DEVICE_SERIALS[0].lower())
     dialog.add_serial()
     dialog.account.region_combo.setCurrentIndex(dialog.account.region_combo.findData("cn"))
-    emit(dialog.account.region_combo.activated, dialog.account.region_combo.currentIndex())
+    dialog.account.region_combo.activated.emit(dialog.account.region_combo.currentIndex())
 
     loaded, _warning = SettingsStore(paths.settings_path()).load()
     assert loaded.backend == "developer"

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.gui
 MENU = ["Open details", "Refresh now", "Pause notifications", "Settings…", "Quit"]
 
 
-def _view(condition: AppCondition = AppCondition.NO_TOKEN) -> TrayView:
+def _view(condition: AppCondition = AppCondition.NO_CREDENTIALS) -> TrayView:
     return build_view(FleetInput(condition=condition, now=1_780_000_000.0))
 
 

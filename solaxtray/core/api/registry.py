@@ -372,7 +372,7 @@ DEVELOPER_SPEC = BackendSpec(
             "of your application on the SolaX Developer Platform."
         ),
         condition_texts={
-            "no_token": (
+            "no_credentials": (
                 N_("Setup needed"),
                 N_(
                     "open Settings and enter the client id and secret from the SolaX Developer "

@@ -17,6 +17,9 @@ with each request, so they share these rules rather than each keeping a copy:
   becomes one of our errors: nothing else leaves ``send``.
 
 What the body means is the caller's business; this module moves bytes and maps transport events.
+
+Over 500 lines: the one place HTTP is done: the deadline watchdog, the redirect checks and the
+translation of every requests, urllib3 and http.client exception stay together.
 """
 
 from __future__ import annotations

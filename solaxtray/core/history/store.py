@@ -17,6 +17,9 @@ A database that cannot be opened or read as ours (garbage, a directory, a FIFO, 
 truncated file) is renamed aside with a sentence, as the settings are, and a new one is made; one
 that is locked by another program or written by a newer solaxtray is left alone. When no database
 can be had, the store works in memory for this run, with a sentence: history never stops fetching.
+
+Over 500 lines: one SQLite schema and the class that owns its connection: the migrations, the
+writes and the queries must agree on that schema in one place.
 """
 
 from __future__ import annotations

@@ -60,7 +60,6 @@ from solaxtray.core.presentation.trackers import (
     ZONE_STEP_S,
     StatusTracker,
     UploadAges,
-    snapshot_local_time,
 )
 from solaxtray.core.presentation.wording import condition_problem
 
@@ -106,6 +105,5 @@ __all__ = [
     "inverter_state",
     "inverter_title",
     "machine_utc_offset",
-    "snapshot_local_time",
     "stale_threshold",
 ]

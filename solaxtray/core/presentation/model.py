@@ -53,7 +53,7 @@ class AppCondition(enum.Enum):
     """App-wide conditions that concern every inverter at once (one token, one network)."""
 
     OK = "ok"
-    NO_TOKEN = "no_token"  # noqa: S105 (a state name, not a secret)
+    NO_CREDENTIALS = "no_credentials"
     NO_SERIALS = "no_serials"
     TOKEN_REJECTED = "token_rejected"  # noqa: S105
     RATE_LIMITED = "rate_limited"
@@ -72,7 +72,7 @@ class AppCondition(enum.Enum):
 
 _BLOCKING_CONDITIONS = frozenset(
     {
-        AppCondition.NO_TOKEN,
+        AppCondition.NO_CREDENTIALS,
         AppCondition.NO_SERIALS,
         AppCondition.TOKEN_REJECTED,
         AppCondition.BANNED,
@@ -81,7 +81,7 @@ _BLOCKING_CONDITIONS = frozenset(
     }
 )
 SETUP_CONDITIONS = frozenset(
-    {AppCondition.NO_TOKEN, AppCondition.NO_SERIALS, AppCondition.KEYRING_MISSING}
+    {AppCondition.NO_CREDENTIALS, AppCondition.NO_SERIALS, AppCondition.KEYRING_MISSING}
 )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from solaxtray.core.models import InverterStatus, Snapshot
+from solaxtray.core.models import InverterStatus
 from solaxtray.core.presentation.formatting import machine_utc_offset
 
 
@@ -114,8 +114,3 @@ class UploadAges:
 def _naive_seconds(value: datetime) -> float:
     """A naive plant time on a UTC scale: differences are exact, the zone is applied apart."""
     return value.replace(tzinfo=UTC).timestamp()
-
-
-def snapshot_local_time(snap: Snapshot) -> datetime | None:
-    """The upload time as the plant shows it (plant-local wall clock, no zone)."""
-    return snap.upload_time

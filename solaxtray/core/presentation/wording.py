@@ -96,7 +96,7 @@ def condition_problem(
         title, action = own
         return Problem(_(title), _(action), detail or "")
     texts: dict[AppCondition, tuple[str, str]] = {
-        AppCondition.NO_TOKEN: (
+        AppCondition.NO_CREDENTIALS: (
             N_("Setup needed"),
             N_("open Settings and paste the tokenId from SolaX Cloud (Service → API)."),
         ),

@@ -25,6 +25,9 @@ with 10402. Its own quota (``dev_per_minute``, ``dev_per_day``) answers 10406 an
 ``inject`` (the tokenId simulator's transport faults) applies to these routes too; ``inject_code``
 makes the next requests of one route answer a given Developer API code; ``edit_answers`` rewrites
 the answers of both routes (``"dev-token"``, ``"dev-realtime"``).
+
+Over 500 lines: a fake of one service, its routes in the order of ``docs/developer-api.md``, to be
+read side by side with it.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ time elapsed since the view arrived (a monotonic clock: the view's own ``now`` i
 
 The same widget serves as a frameless popup next to the tray icon and as an ordinary window (the
 fallback when there is no tray, or when the user wants it to stay open).
+
+Over 500 lines: one window's widgets and their wiring; what it shows is decided in
+``core.dashboard`` and ``core.placement``.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ this module relies on, with links, is in ``docs/developer-api.md``; in short:
 The transport rules are ``transport.HttpTransport``'s, the same as for the tokenId API. The client
 secret and the access token are registered with ``redact`` and never appear in a message, a log
 line or a repr.
+
+Over 500 lines: sign-in, the access-token cache and the realtime, alarm and inventory requests of
+one API share one session and one translation of its errors.
 """
 
 from __future__ import annotations
