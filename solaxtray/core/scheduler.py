@@ -24,9 +24,11 @@ How:
 - **Not yet learned**: a plain ``poll_interval_s`` (default 60 s).
 - **Budget.** At most ``per_minute`` requests of all serials fall into any 60 s (a sliding
   window) and they are at least half of ``60 / per_minute`` apart, so serials whose uploads come
-  together are asked within seconds, not queued a whole share apart each; a token bucket holds the day's requests under ``per_day`` for any
-  number of inverters (what sleeping inverters save at night is spent in the day). The shared ``RequestLedger`` still has the last word
-  (other processes spend the same quota); this keeps us from ever asking it in vain.
+  together are asked within seconds, not queued a whole share apart each; where the budget is
+  short, an idle serial's ask waits (up to ``IDLE_YIELD_S``) for an upload due. A token bucket
+  holds the day's requests under ``per_day`` for any number of inverters (what sleeping
+  inverters save at night is spent in the day). The shared ``RequestLedger`` still has the last
+  word (other processes spend the same quota); this keeps us from ever asking it in vain.
 - **Errors.** Network trouble pauses every serial (one route to the cloud) with exponential backoff
   and jitter, capped at ``MAX_BACKOFF_S``; server and protocol errors back off the one serial. A
   rate limit pauses everything for its ``retry_after`` (an hour for a ban). A rejected token stops
@@ -126,6 +128,8 @@ delay it): the wake-up is seen as quickly as without the learned night."""
 NIGHT_SLACK_S = 2 * 3600.0
 SAME_ROUND_S = 1.0
 """Results recorded within this of each other belong to one round (one ``fetch_many``)."""
+IDLE_YIELD_S = 60.0
+"""How long an idle serial's ask may wait for serials whose uploads are due."""
 ON_TIME_S = 2.0
 """A request sent at most this long after its planned time was sent as planned."""
 OFFSET_START_SLACK_S = 5.0
@@ -360,6 +364,21 @@ class PollScheduler:
             return None
         first, _, sn = active[0]
         when = first
+        if self.batch_size == 1 and self._serials[sn].idle_step > 0:
+            # An idle serial (asleep, offline) yields to one whose upload is due within the next
+            # minute if asking it first would hold that one back (the minute's budget is short,
+            # or the spacing): its answer can wait.
+            busy = [
+                (due, index, other)
+                for due, index, other in active
+                if self._serials[other].idle_step == 0 and due <= first + IDLE_YIELD_S
+            ]
+            if busy and (
+                self._minute_is_tight()
+                or busy[0][0] < max(first, self._clock.now()) + self._global_spacing()
+            ):
+                first, _, sn = busy[0]
+                when = first
         if self.batch_size > 1:
             window = self._batch_window()
             group = [due for due, _, _ in active if due <= first + window][: self.batch_size]
@@ -531,6 +550,12 @@ class PollScheduler:
             if spent + need <= self.per_minute:
                 return at + MINUTE_S * 1.01
         return now + MINUTE_S
+
+    def _minute_is_tight(self) -> bool:
+        """Whether two more requests now would not both fit into the minute's budget."""
+        now = self._clock.now()
+        spent = sum(cost for at, cost in self._rounds if at > now - MINUTE_S)
+        return spent + 2 > self.per_minute
 
     def _global_spacing(self) -> float:
         return MINUTE_S / self.per_minute * SPACING_SHARE

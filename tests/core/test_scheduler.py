@@ -468,3 +468,20 @@ def test_a_crowded_minute_does_not_walk_the_aims_earlier() -> None:
     assert learned.count(False) <= 0.04 * uploads
     times = sorted(t for t, _, _ in log)
     assert max(bisect.bisect_right(times, t + 60 - 1e-9) - i for i, t in enumerate(times)) <= 9
+
+
+def test_an_idle_serial_yields_to_an_upload_due_within_the_minute() -> None:
+    """Four offline inverters keep being asked, slowly; on a budget of two requests a minute their
+    asks never push the working inverter's upload into the next minute."""
+    clock = FakeClock(START)
+    end = START + 12 * HOUR
+    plants = {"BUSY0001": Plant("BUSY0001", phase=100.0, seed=1, jitter=0).build(end)}
+    for i in range(4):
+        sn = f"OFF{i:05d}"
+        offline = [(START + 2 * HOUR, end)]
+        plants[sn] = Plant(sn, phase=130.0 + 70 * i, seed=50 + i, stops=offline).build(end)
+    sched = PollScheduler(plants, clock=clock, per_minute=2, rng=random.Random(1))
+    log = drive(sched, plants, clock, end)
+    busy = [t for t, sn, _ in log if sn == "BUSY0001"]
+    assert max(lags(plants["BUSY0001"], busy, START + 4 * HOUR)) < 25.0
+    assert {sn for t, sn, _ in log if t > START + 4 * HOUR} == set(plants)  # still asked
