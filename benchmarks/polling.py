@@ -26,10 +26,15 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import collections
+import importlib.util
+import itertools
 import math
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,6 +55,13 @@ START = 1_780_000_000.0
 UPLOADS_PER_DAY = 86_400 / CADENCE
 """The physical minimum the target is stated against: one request per upload, 288 a day."""
 TARGET_RATIO = 1.3
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE_REV = "34bb21d"
+"""The scheduler before the quiet-hour and spacing work: the baseline of the lag and request
+figures, run in the same process on the same fleet."""
+TARGET_LAG_P95_S = 30.0
+TARGET_LAG_P50_S = 10.0
+TARGET_PER_UPLOAD = 1.1
 
 
 @dataclass
@@ -203,6 +215,8 @@ class Result:
     lag_median: float
     lag_p95: float
     seconds: float
+    lag_p90: float = 0.0
+    lag_max: float = 0.0
 
 
 def summarize(
@@ -228,16 +242,29 @@ def summarize(
         statistics.median(all_lags) if all_lags else float("nan"),
         q[18],
         time.perf_counter() - t0,
+        q[17],
+        max(all_lags, default=float("nan")),
     )
 
 
-def run_scheduler(count: int, days: float, seed: int) -> Result:
+def run_scheduler(
+    count: int,
+    days: float,
+    seed: int,
+    *,
+    scheduler_cls: type[PollScheduler] = PollScheduler,
+    label: str = "scheduler",
+    fleet: list[ModelInverter] | None = None,
+    keep: dict[str, list[float]] | None = None,
+) -> Result:
+    """The scheduler (``scheduler_cls``: today's, or the baseline's) on the tokenId API, one
+    serial per request. ``keep`` receives every serial's request times."""
     t0 = time.perf_counter()
-    fleet = build_fleet(count, days, random.Random(seed))
+    fleet = fleet if fleet is not None else build_fleet(count, days, random.Random(seed))
     clock = FakeClock(START)
     cloud = ModelCloud(fleet, clock)
     serials = [inv.sn for inv in fleet]
-    scheduler = PollScheduler(serials, clock=clock, rng=random.Random(seed))  # reproducible
+    scheduler = scheduler_cls(serials, clock=clock, rng=random.Random(seed))  # reproducible
     watch = FleetWatch(serials, clock=clock, scheduler=scheduler)
     end = START + days * 86_400
     run_watch(
@@ -249,11 +276,11 @@ def run_scheduler(count: int, days: float, seed: int) -> Result:
         should_stop=lambda: clock.now() >= end,
         watch=watch,
     )
-    polls: dict[str, list[float]] = {}
+    polls: dict[str, list[float]] = keep if keep is not None else {}
     for t, sn in cloud.requests:
         polls.setdefault(sn, []).append(t)
     return summarize(
-        f"scheduler, {count:>2} inverters",
+        f"{label}, {count:>2} inverters",
         fleet,
         [t for t, _ in cloud.requests],
         polls,
@@ -444,12 +471,203 @@ def run_demo(minutes: float, late_s: float) -> DemoResult:
     )
 
 
+def baseline_scheduler(rev: str = BASELINE_REV) -> type[PollScheduler] | None:
+    """``PollScheduler`` as it was at ``rev`` (its file from ``git archive``, loaded under another
+    name; it imports today's clock, errors, ledger and models, whose parts it uses unchanged).
+    ``None`` without git or the commit (a source tarball)."""
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:solaxtray/core/scheduler.py"],
+            check=True,
+            capture_output=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="polling-baseline-"))
+    path = folder / "baseline_scheduler.py"
+    path.write_bytes(archive.stdout)
+    spec = importlib.util.spec_from_file_location("baseline_scheduler", path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_scheduler"] = module
+    spec.loader.exec_module(module)
+    cls: type[PollScheduler] = module.PollScheduler
+    return cls
+
+
+def oracle_lags(fleet: list[ModelInverter], per_minute: int = 9) -> list[float]:
+    """The lag of a poller that knows when every upload becomes visible and asks for it then,
+    subject only to ``per_minute`` in any 60 s: the part of the lag that the quota itself
+    imposes when more uploads than that fall into one minute."""
+    events = sorted(v for inv in fleet for v in inv.visible if v >= START + 3600)
+    window: collections.deque[float] = collections.deque()
+    out = []
+    for v in events:
+        t = v
+        while window and window[0] <= t - MINUTE_WINDOW_S:
+            window.popleft()
+        if len(window) >= per_minute:
+            t = max(t, window[-per_minute] + MINUTE_WINDOW_S)
+            while window and window[0] <= t - MINUTE_WINDOW_S:
+                window.popleft()
+        window.append(t)
+        out.append(t - v)
+    return out
+
+
+MINUTE_WINDOW_S = 60.6
+
+
+def build_night_case(days: float, rng: random.Random) -> tuple[list[ModelInverter], float, float]:
+    """Two inverters at UTC+0: a battery system that uploads all night (its grid fails at 02:00
+    on the third night: an EPS event, visible only through polling at night), and a PV-only one
+    that sleeps from 21:00 to 06:00 but sends a fault for half an hour from 01:00 on the fourth
+    night. Returns the fleet, the EPS upload's visible time and the fault's first."""
+    battery = ModelInverter(sn="BATTERY0001", zone_h=0.0)
+    sleeper = ModelInverter(sn="PVONLY00001", zone_h=0.0)
+    end = START + days * 86_400
+    day0 = START - START % 86_400
+    eps_at = day0 + 3 * 86_400 + 2 * 3600
+    fault = (day0 + 4 * 86_400 + 3600, day0 + 4 * 86_400 + 5400)
+    for inv, phase in ((battery, 37.0), (sleeper, 181.0)):
+        t = START - CADENCE + phase
+        while t < end:
+            t_up = t + rng.gauss(0, 4.0)
+            hour = (t_up % 86_400) / 3600
+            awake = inv is battery or 6.0 <= hour < 21.0 or fault[0] <= t_up < fault[1]
+            if awake:
+                inv.uploads.append(t_up)
+                inv.visible.append(t_up + rng.uniform(1.0, 6.0))
+            t += CADENCE
+    eps = next(v for v in battery.visible if v >= eps_at)
+    first_fault = next(v for v in sleeper.visible if v >= fault[0])
+    return [battery, sleeper], eps, first_fault
+
+
+def first_after(times: list[float], v: float) -> float:
+    j = bisect.bisect_left(times, v)
+    return times[j] - v if j < len(times) else float("inf")
+
+
+def wake_lags(inv: ModelInverter, polls: list[float]) -> list[float]:
+    """Lag of the first upload after each break of more than three hours (each morning)."""
+    out = []
+    for before, v in zip(inv.visible, inv.visible[1:], strict=False):
+        if v - before > 3 * 3600 and v >= START + 3600:
+            out.append(first_after(polls, v))
+    return out
+
+
+def night_figures(scheduler_cls: type[PollScheduler], days: float, seed: int) -> dict[str, float]:
+    fleet, eps, fault = build_night_case(days, random.Random(seed))
+    polls: dict[str, list[float]] = {}
+    result = run_scheduler(2, days, seed, scheduler_cls=scheduler_cls, fleet=fleet, keep=polls)
+    battery, sleeper = fleet
+    night_lags = [
+        first_after(polls[battery.sn], v)
+        for v in battery.visible
+        if v >= START + 3600 and not 6.0 <= (v % 86_400) / 3600 < 21.0
+    ]
+    wakes = wake_lags(sleeper, polls[sleeper.sn])
+    night_polls = [t for t in polls[sleeper.sn] if not 6.0 <= (t % 86_400) / 3600 < 21.0]
+    gaps = [b - a for a, b in itertools.pairwise(polls[sleeper.sn])]
+
+    return {
+        "eps": first_after(polls[battery.sn], eps),
+        "battery_night_p95": statistics.quantiles(night_lags, n=20)[18],
+        "fault": first_after(polls[sleeper.sn], fault),
+        "wake_median": statistics.median(wakes),
+        "wake_max": max(wakes),
+        "sleeper_night_polls": len(night_polls) / days,
+        "longest_step": max(gaps),
+        "per_upload": result.per_upload,
+    }
+
+
+def print_targets(days: float, seed: int, sizes: list[int]) -> None:
+    """Today's scheduler against the baseline scheduler (same fleets, same run) and the
+    targets: lag p50/p95 and requests per upload per fleet size, then the night cases."""
+    base = baseline_scheduler()
+    print(
+        f"\nLag and requests per real upload, today's scheduler vs {BASELINE_REV} (the baseline, "
+        "same fleet, same run).\nTargets: lag p95 <= "
+        f"{TARGET_LAG_P95_S:.0f} s and p50 <= {TARGET_LAG_P50_S:.0f} s at every size; "
+        f"requests per upload <= {TARGET_PER_UPLOAD}.\n'quota floor' is the lag p95 of a poller "
+        "that knows every upload's time, kept only to 9 requests per 60 s.\n"
+    )
+    header = (
+        f"{'inv.':>4} {'case':<9} {'p50':>6} {'p90':>6} {'p95':>6} {'max':>6} "
+        f"{'req/upload':>10} {'quiet':>6} {'max/60s':>7} {'max/day':>7}  verdict"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        fleet = build_fleet(size, days, random.Random(seed))
+        floor = statistics.quantiles(oracle_lags(fleet), n=20)[18]
+        cases = [("today", PollScheduler)]
+        if base is not None:
+            cases.append(("baseline", base))
+        for name, cls in cases:
+            r = run_scheduler(size, days, seed, scheduler_cls=cls, label=name)
+            over = [
+                label
+                for label, figure, target in (
+                    ("p50", r.lag_median, TARGET_LAG_P50_S),
+                    ("p95", r.lag_p95, TARGET_LAG_P95_S),
+                    ("req/upload", r.per_upload, TARGET_PER_UPLOAD),
+                )
+                if figure > target
+            ]
+            verdict = ""
+            if name == "today":
+                verdict = "all met" if not over else "over: " + ", ".join(over)
+            print(
+                f"{size:>4} {name:<9} {r.lag_median:>5.1f}s {r.lag_p90:>5.1f}s {r.lag_p95:>5.1f}s "
+                f"{r.lag_max:>5.0f}s {r.per_upload:>10.2f} {r.quiet_per_upload:>6.2f} "
+                f"{r.max_minute:>7d} {r.max_day:>7d}  {verdict}"
+            )
+        print(f"{size:>4} {'floor':<9} {'':>6} {'':>6} {floor:>5.1f}s   (quota floor)")
+    print(
+        "\nNight: a battery system uploading all night (EPS event at 02:00 on the third night) "
+        "beside a PV-only inverter\nasleep 21:00-06:00 that sends a fault for 30 minutes from "
+        "01:00 on the fourth. Lag from visible to fetched.\n"
+    )
+    header = (
+        f"{'case':<9} {'EPS lag':>8} {'battery night p95':>18} {'fault lag':>10} "
+        f"{'wake p50':>9} {'wake max':>9} {'PV-only night req/day':>22} {'longest step':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    night_cases = [("today", PollScheduler)] + ([("baseline", base)] if base is not None else [])
+    for name, cls in night_cases:
+        f = night_figures(cls, days, seed)
+        print(
+            f"{name:<9} {f['eps']:>7.1f}s {f['battery_night_p95']:>17.1f}s {f['fault']:>9.0f}s "
+            f"{f['wake_median']:>8.0f}s {f['wake_max']:>8.0f}s {f['sleeper_night_polls']:>22.1f}"
+            f" {f['longest_step']:>12.0f}s"
+        )
+    print(
+        f"Targets: EPS lag and battery night p95 <= {TARGET_LAG_P95_S:.0f} s (as in the day); "
+        "the fault seen (any finite lag, under its 30 minutes);\nwake-up no later than the "
+        "baseline's; fewer night requests than the baseline. 'longest step' (the PV-only "
+        "inverter's longest gap between requests) bounds\nhow late a fault or wake-up at night "
+        "can be seen, and how short a night fault may be missed."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--days", type=float, default=7.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1, 3, 10, 25])
+    parser.add_argument(
+        "--targets-only", action="store_true", help="only the lag/request targets and night cases"
+    )
     args = parser.parse_args(argv)
+    print_targets(args.days, args.seed, args.sizes)
+    if args.targets_only:
+        return 0
 
     print(f"Simulated {args.days:g} days, uploads every {CADENCE:.0f} s with jitter and outages.")
     print(

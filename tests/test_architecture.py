@@ -4,6 +4,7 @@ which SolaX API is in use (checked on the source)."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,58 @@ def test_the_running_app_does_not_import_its_start() -> None:
     tray_app = PACKAGE / "ui" / "tray_app.py"
     assert "solaxtray.ui.app" not in _imported_modules(tray_app)
     assert "solaxtray.ui.options" in _imported_modules(tray_app)
+
+
+TRAY_START = (
+    "solaxtray.cli",
+    "solaxtray.cli.tray",
+    "solaxtray.ui.app",
+    "solaxtray.ui.tray_app",
+    "solaxtray.ui.poller",
+    "solaxtray.core.planning",
+)
+"""The modules the tray app imports by the time its icon shows and it polls."""
+LOADED_WHEN_NEEDED = (
+    "solaxtray.ui.popup",
+    "solaxtray.core.charts",
+    "solaxtray.core.dashboard",
+    "solaxtray.core.history.curve",
+    "solaxtray.core.history.daily",
+    "solaxtray.core.history.export",
+    "solaxtray.ui.settings",
+    "solaxtray.ui.doctor_dialog",
+    "solaxtray.ui.discover_dialog",
+    "jeepney",
+    "keyring",
+    "solaxtray.core.api.developer.client",
+)
+"""Loaded when the popup, a dialog, a notification, the token's keyring entry or the Developer API
+first needs them, not at the start (memory: ``benchmarks/memory.py``)."""
+
+
+def test_the_tray_start_leaves_popup_dialog_and_history_figures_unloaded() -> None:
+    code = (
+        "import importlib, linecache, os, sys\n"
+        f"for m in {TRAY_START!r}: importlib.import_module(m)\n"
+        # What the tray app opens at its start: the history store, through the package.
+        "from solaxtray.core.history import HistoryStore, default_history_path\n"
+        "import requests\n"
+        f"early = sorted(m for m in sys.modules if m.split('.')[0] in ('jeepney', 'keyring') or m in {LOADED_WHEN_NEEDED!r})\n"
+        "held = sorted(f for f in linecache.cache if f.endswith('.py'))\n"
+        "print('early=' + ';'.join(early))\n"
+        "print('held=' + ';'.join(held))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+    )
+    lines = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+    early, held = lines["early"], lines["held"]
+    assert early == "", f"loaded at the tray's start, though only needed later: {early}"
+    # PySide6's import hook would keep the source of every module imported after it.
+    assert held == "", f"module sources held in memory: {held[:300]}"

@@ -15,12 +15,20 @@ How:
   needs to be known.
 - **Misses.** An answer with nothing new is retried at widening steps (``RETRY_STEPS_S``), never
   later than the next expected upload. When data has not changed for ``idle_after_s`` (night, an
-  offline dongle) the interval keeps growing up to ``max_idle_s``: slower, never stopped.
+  offline dongle) the interval keeps growing up to ``max_idle_s``: slower, never stopped. A
+  break of some hours ended by an upload is a night, kept per serial: in the middle of the next
+  night at the same time of day the step grows to ``DEEP_IDLE_S``, and around last night's
+  wake-up it shrinks to the cadence, so nights cost fewer requests and the morning is seen
+  sooner. A break at another time (an outage) keeps the plain step, and an inverter that
+  uploads at night (a battery system) is never idle.
 - **Not yet learned**: a plain ``poll_interval_s`` (default 60 s).
-- **Budget.** Requests of all serials are at least ``60 / per_minute`` seconds apart, so they never
-  bunch into one minute, and a token bucket holds the day's requests under ``per_day`` for any
-  number of inverters (what sleeping inverters save at night is spent in the day). The shared ``RequestLedger`` still has the last word
-  (other processes spend the same quota); this keeps us from ever asking it in vain.
+- **Budget.** At most ``per_minute`` requests of all serials fall into any 60 s (a sliding
+  window) and they are at least half of ``60 / per_minute`` apart, so serials whose uploads come
+  together are asked within seconds, not queued a whole share apart each; where the budget is
+  short, an idle serial's ask waits (up to ``IDLE_YIELD_S``) for an upload due. A token bucket
+  holds the day's requests under ``per_day`` for any number of inverters (what sleeping
+  inverters save at night is spent in the day). The shared ``RequestLedger`` still has the last
+  word (other processes spend the same quota); this keeps us from ever asking it in vain.
 - **Errors.** Network trouble pauses every serial (one route to the cloud) with exponential backoff
   and jitter, capped at ``MAX_BACKOFF_S``; server and protocol errors back off the one serial. A
   rate limit pauses everything for its ``retry_after`` (an hour for a ban). A rejected token stops
@@ -103,8 +111,27 @@ BATCH_WINDOW_SHARE = 0.75
 wait for a serial's own next upload."""
 IDLE_EARLY_SHARE = 0.5
 """An idle serial may be asked this share of its idle step early, along with a round."""
+SPACING_SHARE = 0.5
+"""Shortest gap between two requests, as a share of ``60 / per_minute``. The minute's budget is a
+sliding window (``_minute_room``); spacing requests a whole ``60 / per_minute`` apart on top of it
+made a fleet whose uploads fall close together queue behind one another for up to a minute."""
+NIGHT_MIN_S = 3 * 3600.0
+"""A break in the uploads at least this long, ended by a fresh upload, is a night: its start
+and end (time of day) are kept to plan the next one."""
+DEEP_IDLE_AFTER_S = 3600.0
+DEEP_IDLE_S = 1800.0
+"""The idle step in the middle of a learned night: a fault or wake-up there is still seen within
+half an hour, at a third of the requests of the plain idle step."""
+WAKE_LEAD_S = 2700.0
+"""From this long before last night's wake-up, the plain idle step again (sunrise moves, clouds
+delay it): the wake-up is seen as quickly as without the learned night."""
+NIGHT_SLACK_S = 2 * 3600.0
 SAME_ROUND_S = 1.0
 """Results recorded within this of each other belong to one round (one ``fetch_many``)."""
+IDLE_YIELD_S = 60.0
+"""How long an idle serial's ask may wait for serials whose uploads are due."""
+ON_TIME_S = 2.0
+"""A request sent at most this long after its planned time was sent as planned."""
 OFFSET_START_SLACK_S = 5.0
 OFFSET_STEP_DOWN_S = 0.5
 OFFSET_STEP_UP_S = 6.0
@@ -159,6 +186,8 @@ class _Serial:
     stopped: StopReason | None = None
     last_result: str | None = None
     last_result_at: float | None = None
+    night: tuple[float, float] | None = None
+    """The last night's break: (wall time its last upload came, length in seconds)."""
 
     cadence: float | None = None
     """The learned upload interval (``None`` until ``LEARN_AFTER`` gaps were seen)."""
@@ -335,6 +364,21 @@ class PollScheduler:
             return None
         first, _, sn = active[0]
         when = first
+        if self.batch_size == 1 and self._serials[sn].idle_step > 0:
+            # An idle serial (asleep, offline) yields to one whose upload is due within the next
+            # minute if asking it first would hold that one back (the minute's budget is short,
+            # or the spacing): its answer can wait.
+            busy = [
+                (due, index, other)
+                for due, index, other in active
+                if self._serials[other].idle_step == 0 and due <= first + IDLE_YIELD_S
+            ]
+            if busy and (
+                self._minute_is_tight()
+                or busy[0][0] < max(first, self._clock.now()) + self._global_spacing()
+            ):
+                first, _, sn = busy[0]
+                when = first
         if self.batch_size > 1:
             window = self._batch_window()
             group = [due for due, _, _ in active if due <= first + window][: self.batch_size]
@@ -507,9 +551,14 @@ class PollScheduler:
                 return at + MINUTE_S * 1.01
         return now + MINUTE_S
 
+    def _minute_is_tight(self) -> bool:
+        """Whether two more requests now would not both fit into the minute's budget."""
+        now = self._clock.now()
+        spent = sum(cost for at, cost in self._rounds if at > now - MINUTE_S)
+        return spent + 2 > self.per_minute
+
     def _global_spacing(self) -> float:
-        # A hair over 60/n so that n+1 requests can never fall into one 60 s window.
-        return MINUTE_S / self.per_minute * 1.01
+        return MINUTE_S / self.per_minute * SPACING_SHARE
 
     def _budget(self) -> tuple[float, float]:
         """The token's bucket: (capacity, refill per second).
@@ -553,6 +602,8 @@ class PollScheduler:
             state.due = now + self._after_miss(state, now)
             return False
         p = plant_seconds(upload)
+        if state.last_fresh_at is not None and now - state.last_fresh_at >= NIGHT_MIN_S:
+            state.night = (state.last_fresh_at, now - state.last_fresh_at)
         self._learn(state, p, now)
         state.last_miss_at = None
         state.last_upload = upload
@@ -608,10 +659,18 @@ class PollScheduler:
         elif observed < state.offset - cadence / 2:
             logger.info("%s: uploads come earlier than learned; relearning", state.sn)
             state.offset = observed
-        elif continuous and state.misses == 0:
-            # Found at once: aim a little earlier. Always by the same small step: speeding up
-            # while it keeps working (as tried before) doubled the share of misses, and a large
-            # change in the delay is caught by the relearning above anyway.
+        elif (
+            continuous
+            and state.misses == 0
+            and (self.batch_size > 1 or now - state.due <= ON_TIME_S)
+        ):
+            # Found at once, asked when planned: aim a little earlier. Always by the same small
+            # step: speeding up while it keeps working (as tried before) doubled the share of
+            # misses, and a large change in the delay is caught by the relearning above anyway.
+            # Asked later, held back by the budget in a crowded minute, finding it says nothing
+            # about the aim: walking the aim earlier then only made the next crowded minute's
+            # first asks miss. In fleet rounds a serial is asked late by design (at the round's
+            # time), and the walk is what keeps its aim from creeping later.
             state.offset -= OFFSET_STEP_DOWN_S
         elif continuous and missed_at is not None:
             state.offset += OFFSET_STEP_UP_S
@@ -644,12 +703,39 @@ class PollScheduler:
             # Night, or an offline dongle: keep asking, ever more slowly.
             base = state.cadence or self.poll_interval_s
             state.idle_step = min(self.max_idle_s, max(base, state.idle_step * 1.5))
-            return state.idle_step
+            return self._night_step(state, now, idle_for, state.idle_step)
         expected = self._expected_next(state, now)
         if expected is None:
             return self.poll_interval_s
         step = RETRY_STEPS_S[min(state.misses, len(RETRY_STEPS_S)) - 1]
         return min(step, expected - now)
+
+    def _night_step(self, state: _Serial, now: float, idle_for: float, step: float) -> float:
+        """The idle step ``step`` fitted to a night like the last one: longer in its middle, and
+        from ``WAKE_LEAD_S`` before last night's wake-up time to as long after, short enough to
+        see the wake-up within a cadence. Learned per serial from its own uploads, so an
+        inverter that uploads all night (a battery system, an EPS event) is never idle at all,
+        and a break that did not start when last night did (an outage in the day) keeps
+        ``step``."""
+        if state.night is None:
+            return step
+        went_quiet, length = state.night
+        # Tonight's wake-up: last night's, moved on by whole days.
+        wake = went_quiet + length
+        wake += DAY_S * round((now - wake) / DAY_S)
+        quiet_since = now - idle_for
+        if abs(quiet_since - (wake - length)) > NIGHT_SLACK_S:
+            return step
+        until = wake - now
+        if until > WAKE_LEAD_S:
+            if idle_for < DEEP_IDLE_AFTER_S:
+                return step
+            return max(step, min(DEEP_IDLE_S, until - WAKE_LEAD_S))
+        if until < -WAKE_LEAD_S:
+            return step
+        # Near the wake-up: halve the distance to it, never faster than the cadence.
+        base = state.cadence or self.poll_interval_s
+        return min(step, max(base, until / 2))
 
     def _on_error(self, state: _Serial, error: ApiError, now: float) -> None:
         state.last_result = error.title

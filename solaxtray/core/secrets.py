@@ -47,11 +47,27 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:
+    import keyring
+    import keyring.errors
+    from keyring.backend import KeyringBackend
+else:
+
+    class _Keyring(ModuleType):
+        """``keyring``, imported on first use: the tray app with its token in the environment,
+        or its demo, never reads the keyring, and the library with its backends costs a few
+        MB of memory (``benchmarks/memory.py``)."""
+
+        def __getattr__(self, name: str) -> Any:
+            import keyring.errors  # noqa: F401 - the errors caught below
+
+            module = sys.modules["keyring"]
+            return getattr(module, name)
+
+    keyring = _Keyring("keyring")
 
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.i18n import N_, _

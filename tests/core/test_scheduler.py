@@ -24,6 +24,7 @@ from solaxtray.core.models import InverterStatus, Snapshot
 from solaxtray.core.scheduler import (
     MAX_BACKOFF_S,
     RESUME_DELAY_S,
+    SPACING_SHARE,
     PollScheduler,
     StopReason,
 )
@@ -291,7 +292,7 @@ def test_refresh_now_is_immediate_but_spaced() -> None:
     second = sched.next_due()
     assert second is not None
     assert second[0] != first[0]
-    assert second[1] - clock.now() == pytest.approx(10.1, abs=0.2)  # 60 s / 6, a hair over
+    assert second[1] - clock.now() == pytest.approx(60 / 6 * SPACING_SHARE, abs=0.2)
 
 
 def test_relearns_when_the_plant_clock_moves() -> None:
@@ -352,3 +353,135 @@ def test_uploads_faster_than_the_plain_interval_are_learned_at_their_own_cadence
     assert len(seen) >= len(uploads)
     # Every upload of the last five minutes was fetched before the next one came.
     assert max(seen[: len(uploads)]) < 40.0
+
+
+HOUR = 3600.0
+
+
+def test_serials_due_together_are_asked_closer_than_a_whole_minute_share() -> None:
+    """The minute's budget is a sliding window: three uploads visible at once are asked within
+    seconds of each other, not 60/9 s apart each, and never more than 9 in any 60 s."""
+    clock = FakeClock(START)
+    end = START + 4 * HOUR
+    plants = {
+        f"SN{i:08d}": Plant(f"SN{i:08d}", phase=100.0 + i, jitter=0, seed=i).build(end)
+        for i in range(3)
+    }
+    sched = PollScheduler(plants, clock=clock, per_minute=9, rng=random.Random(3))
+    log = drive(sched, plants, clock, end)
+    late = [t for t, _, fresh in log if fresh and t > START + 2 * HOUR]
+    spreads = [max(g) - min(g) for g in _rounds(late)]
+    assert statistics.median(spreads) < 2 * 60 / 9
+    times = sorted(t for t, _, _ in log)
+    assert max(bisect.bisect_right(times, t + 60 - 1e-9) - i for i, t in enumerate(times)) <= 9
+
+
+def _rounds(times: list[float]) -> list[list[float]]:
+    out: list[list[float]] = []
+    for t in times:
+        if out and t - out[-1][0] < 120:
+            out[-1].append(t)
+        else:
+            out.append([t])
+    return out
+
+
+def _nights(first: float, count: int) -> list[tuple[float, float]]:
+    """Nine-hour nights, the first starting at ``first`` after START, one a day."""
+    return [
+        (START + first + d * 24 * HOUR, START + first + d * 24 * HOUR + 9 * HOUR)
+        for d in range(count)
+    ]
+
+
+def test_a_night_like_the_last_costs_fewer_requests_and_its_wake_up_is_still_seen_soon() -> None:
+    clock = FakeClock(START)
+    end = START + 2 * 24 * HOUR + 12 * HOUR
+    plant = Plant("SN00000001", stops=_nights(4 * HOUR, 3)).build(end)
+    sched = PollScheduler([plant.sn], clock=clock, max_idle_s=900, rng=random.Random(4))
+    log = drive(sched, {plant.sn: plant}, clock, end)
+    first, second = _nights(4 * HOUR, 2)
+    quiet = [t for t, _, _ in log if second[0] < t < second[1]]
+    learned_at = [t for t, _, _ in log if first[0] < t < first[1]]
+    # The first night is learned at the plain idle step (about 40 requests in nine hours); the
+    # next one costs far fewer.
+    assert len(quiet) < 0.7 * len(learned_at)
+    # The wake-up is seen within a cadence or so, as quickly as on the first night or quicker.
+    for _, wake in (first, second):
+        back = next(v for v in plant.visible if v > wake)
+        seen = next(t for t, _, fresh in log if fresh and t >= back)
+        assert seen - back <= 900
+    back = next(v for v in plant.visible if v > second[1])
+    assert next(t for t, _, fresh in log if fresh and t >= back) - back <= 300 + 30
+
+
+def test_an_outage_in_the_day_keeps_the_plain_idle_step() -> None:
+    clock = FakeClock(START)
+    end = START + 40 * HOUR
+    outage = (START + 4 * HOUR + 24 * HOUR - 9 * HOUR, START + 24 * HOUR)
+    plant = Plant("SN00000001", stops=[*_nights(4 * HOUR, 1), outage]).build(end)
+    sched = PollScheduler([plant.sn], clock=clock, max_idle_s=900, rng=random.Random(5))
+    log = drive(sched, {plant.sn: plant}, clock, end)
+    during = [t for t, _, _ in log if outage[0] + HOUR < t < outage[1]]
+    assert max(b - a for a, b in itertools.pairwise(during)) <= 900 + 1
+
+
+def test_uploads_at_night_after_a_quiet_night_are_polled_as_in_the_day() -> None:
+    """A battery system that slept one night (battery empty) and runs the next (an EPS event,
+    a fault): its night uploads are fetched as quickly as day ones, and a half-hour fault burst
+    in a night like the last is still seen."""
+    clock = FakeClock(START)
+    end = START + 3 * 24 * HOUR
+    nights = _nights(4 * HOUR, 3)
+    burst = (nights[2][0] + 4 * HOUR, nights[2][0] + 4.5 * HOUR)
+    stops = [nights[0], (nights[2][0], burst[0]), (burst[1], nights[2][1])]
+    plant = Plant("SN00000001", stops=stops).build(end)
+    sched = PollScheduler([plant.sn], clock=clock, max_idle_s=900, rng=random.Random(6))
+    log = drive(sched, {plant.sn: plant}, clock, end)
+    polls = [t for t, _, _ in log]
+    awake_night = lags(plant, polls, nights[1][0])
+    awake_night = [
+        lag
+        for v, lag in zip(
+            [v for v in plant.visible if v >= nights[1][0]], awake_night, strict=False
+        )
+        if v < nights[1][1]
+    ]
+    assert statistics.median(awake_night) < 15
+    first = next(v for v in plant.visible if v >= burst[0])
+    assert next(t for t in polls if t >= first) - first < burst[1] - burst[0]
+
+
+def test_a_crowded_minute_does_not_walk_the_aims_earlier() -> None:
+    """Fourteen inverters uploading within seconds of each other, nine requests a minute: most
+    are asked late, held back by the budget. Finding the upload then says nothing about the aim,
+    so the aims stay put and the next crowded minute's first asks do not miss."""
+    clock = FakeClock(START)
+    end = START + 12 * HOUR
+    plants = {
+        f"SN{i:08d}": Plant(f"SN{i:08d}", phase=100.0 + i, seed=i).build(end) for i in range(14)
+    }
+    sched = PollScheduler(plants, clock=clock, per_minute=9, rng=random.Random(1))
+    log = drive(sched, plants, clock, end)
+    learned = [fresh for t, _, fresh in log if t > START + 3 * HOUR]
+    uploads = sum(len([v for v in p.visible if v > START + 3 * HOUR]) for p in plants.values())
+    assert learned.count(False) <= 0.04 * uploads
+    times = sorted(t for t, _, _ in log)
+    assert max(bisect.bisect_right(times, t + 60 - 1e-9) - i for i, t in enumerate(times)) <= 9
+
+
+def test_an_idle_serial_yields_to_an_upload_due_within_the_minute() -> None:
+    """Four offline inverters keep being asked, slowly; on a budget of two requests a minute their
+    asks never push the working inverter's upload into the next minute."""
+    clock = FakeClock(START)
+    end = START + 12 * HOUR
+    plants = {"BUSY0001": Plant("BUSY0001", phase=100.0, seed=1, jitter=0).build(end)}
+    for i in range(4):
+        sn = f"OFF{i:05d}"
+        offline = [(START + 2 * HOUR, end)]
+        plants[sn] = Plant(sn, phase=130.0 + 70 * i, seed=50 + i, stops=offline).build(end)
+    sched = PollScheduler(plants, clock=clock, per_minute=2, rng=random.Random(1))
+    log = drive(sched, plants, clock, end)
+    busy = [t for t, sn, _ in log if sn == "BUSY0001"]
+    assert max(lags(plants["BUSY0001"], busy, START + 4 * HOUR)) < 25.0
+    assert {sn for t, sn, _ in log if t > START + 4 * HOUR} == set(plants)  # still asked

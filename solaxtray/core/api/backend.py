@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
-from solaxtray.core.api.developer.client import DEFAULT_REGION, DeveloperClient, TokenCache
 from solaxtray.core.api.registry import BackendKind, kind_of
 from solaxtray.core.api.servers import DEFAULT_API_URL
 from solaxtray.core.api.tokenid.client import SolaxClient
@@ -24,6 +23,9 @@ from solaxtray.core.errors import ApiError, ConfigError, NetworkError, RateLimit
 from solaxtray.core.i18n import _
 from solaxtray.core.models import Snapshot
 from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
+
+if TYPE_CHECKING:
+    from solaxtray.core.api.developer.client import TokenCache
 
 TOKEN_BACKEND: str = BackendKind.TOKEN.value
 DEVELOPER_BACKEND: str = BackendKind.DEVELOPER.value
@@ -191,6 +193,10 @@ def make_backend(
                 "your application on the SolaX Developer Platform (developer.solaxcloud.com)."
             )
         )
+    # Imported here: the tokenId API's users (and the tray's start) never load the Developer
+    # API client, its parsing and its regions (benchmarks/memory.py).
+    from solaxtray.core.api.developer.client import DEFAULT_REGION, DeveloperClient
+
     return DeveloperClient(
         client_id,
         client_secret,
