@@ -8,6 +8,12 @@ at its own phase with jitter, its upload is visible a few seconds later, its clo
 zone, half of them sleep at night, and each has a few outages. ``run_watch`` drives the real
 ``FleetWatch`` on a ``FakeClock``. The baseline in the same run is a fixed 60-second poller.
 
+Then both SolaX APIs side by side: requests per fresh snapshot (every request sent, a Developer
+API battery request included, over the new uploads fetched) for the tokenId API (one serial per
+request), the Developer API as polled before batches were aligned (per-inverter rounds, the
+baseline in the same run), and the Developer API in fleet rounds; once on the simulated week and
+once on the demo (the real simulator and clients over HTTP).
+
 Printed per case: requests per inverter per day and its ratio to the physical minimum of one per
 upload at the nominal cadence (288 a day: the issue's target, at most 1.3 x); requests per upload
 the inverters really made (lower with sleeping or offline inverters in the denominator: night
@@ -20,18 +26,21 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import math
 import random
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from solaxtray.core.backend import TokenBackend
+from solaxtray.core.api.backend import RealtimeBackend, TokenBackend
 from solaxtray.core.clock import FakeClock
+from solaxtray.core.errors import ApiError
 from solaxtray.core.models import InverterStatus, InverterType, Snapshot
 from solaxtray.core.scheduler import PollScheduler
 from solaxtray.core.watch import FleetWatch, run_watch
@@ -101,6 +110,48 @@ class ModelCloud:
             bat_power=0.0,
             soc=50.0,
         )
+
+
+class ModelDeveloper:
+    """The Developer API's request accounting over ``ModelCloud``: up to ten serials per realtime
+    request, plus one battery request for those that uploaded since their battery was last asked
+    (as ``DeveloperClient`` does; every model inverter has a battery)."""
+
+    name = "developer-model"
+    max_serials_per_request = 10
+    per_minute = 9
+    per_day = 9_000
+
+    def __init__(self, cloud: ModelCloud) -> None:
+        self.cloud = cloud
+        self.times: list[float] = []
+        self._battery_upload: dict[str, datetime | None] = {}
+
+    @property
+    def requests_made(self) -> int:
+        return len(self.times)
+
+    def requests_for(self, count: int) -> int:
+        return math.ceil(max(0, count) / self.max_serials_per_request) * 2
+
+    def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
+        out: dict[str, Snapshot | ApiError] = {}
+        order = list(dict.fromkeys(serials))
+        for i in range(0, len(order), self.max_serials_per_request):
+            batch = order[i : i + self.max_serials_per_request]
+            now = self.cloud.clock.now()
+            self.times.append(now)
+            snaps = {sn: self.cloud.fetch(sn) for sn in batch}
+            stale = [sn for sn in batch if self._battery_upload.get(sn) != snaps[sn].upload_time]
+            if stale:
+                self.times.append(now)
+                for sn in stale:
+                    self._battery_upload[sn] = snaps[sn].upload_time
+            out.update(snaps)
+        return out
+
+    def close(self) -> None:
+        pass
 
 
 def lags(fleet: list[ModelInverter], polls: dict[str, list[float]], start: float) -> list[float]:
@@ -211,6 +262,67 @@ def run_scheduler(count: int, days: float, seed: int) -> Result:
     )
 
 
+@dataclass
+class ApiResult:
+    name: str
+    per_fresh: float
+    lag_median: float
+    lag_p95: float
+    max_minute: int
+    max_day: int
+
+
+def run_api(count: int, days: float, seed: int, *, developer: bool, batched: bool) -> ApiResult:
+    """The scheduler on one API. ``batched``: the scheduler knows the backend's batch size and
+    polls in fleet rounds; without, each serial keeps its own time (serials due at the same
+    moment still share a request), as before fleet rounds."""
+    fleet = build_fleet(count, days, random.Random(seed))
+    clock = FakeClock(START)
+    cloud = ModelCloud(fleet, clock)
+    serials = [inv.sn for inv in fleet]
+    backend: RealtimeBackend
+    if developer:
+        model = ModelDeveloper(cloud)
+        backend = model
+    else:
+        backend = TokenBackend.from_fetch(cloud.fetch)
+    size = backend.max_serials_per_request if batched else 1
+    scheduler = PollScheduler(serials, clock=clock, rng=random.Random(seed), batch_size=size)
+    watch = FleetWatch(serials, clock=clock, scheduler=scheduler)
+    end = START + days * 86_400
+    fresh = 0
+
+    def count_fresh(line: dict[str, object]) -> None:
+        nonlocal fresh
+        fresh += line.get("type") == "snapshot"
+
+    run_watch(
+        serials=serials,
+        backend=backend,
+        clock=clock,
+        sleep=clock.sleep,
+        emit=count_fresh,
+        should_stop=lambda: clock.now() >= end,
+        watch=watch,
+    )
+    polls: dict[str, list[float]] = {}
+    for t, sn in cloud.requests:
+        polls.setdefault(sn, []).append(t)
+    times = sorted(model.times if developer else [t for t, _ in cloud.requests])
+    all_lags = lags(fleet, polls, START + 3600)
+    q = statistics.quantiles(all_lags, n=20)
+    api = "Developer" if developer else "tokenId"
+    how = "fleet rounds" if batched and developer else "per inverter"
+    return ApiResult(
+        f"{api}, {how}, {count:>2} inv.",
+        len(times) / max(1, fresh),
+        statistics.median(all_lags),
+        q[18],
+        max_in_window(times, 60.0),
+        max_in_window(times, 86_400.0),
+    )
+
+
 def run_fixed(count: int, days: float, seed: int) -> Result:
     """A 60 s poller per inverter, spread evenly, that ignores the quota (as naive ones do)."""
     t0 = time.perf_counter()
@@ -236,11 +348,58 @@ class DemoResult:
     lag_max_learned: float
 
 
+def run_demo_api(
+    minutes: float, late_s: float, *, developer: bool, batched: bool
+) -> tuple[float, float]:
+    """``watch --demo`` on one API for ``minutes``: (requests per fresh snapshot, median lag).
+    The real simulator and the real client over HTTP; ``batched`` as in ``run_api``."""
+    from solaxtray.core.api.registry import DEVELOPER_SPEC, TOKEN_SPEC
+    from solaxtray.core.context import demo_context
+    from solaxtray.core.settings import Settings
+
+    spec = DEVELOPER_SPEC if developer else TOKEN_SPEC
+    clock = FakeClock(START)
+    lines: list[dict[str, object]] = []
+    demo = spec.demo(clock)
+    try:
+        clock.advance(late_s)
+        end = clock.now() + minutes * 60.0
+        context = demo_context(spec, demo, Settings())
+        backend = context.open_backend(clock=clock)
+        try:
+            size = backend.max_serials_per_request if batched else 1
+            serials = list(context.serials)
+            watch = FleetWatch(
+                serials, clock=clock, scheduler=PollScheduler(serials, clock=clock, batch_size=size)
+            )
+            run_watch(
+                serials=serials,
+                backend=backend,
+                clock=clock,
+                sleep=clock.sleep,
+                emit=lines.append,
+                should_stop=lambda: clock.now() >= end,
+                watch=watch,
+            )
+            made = backend.requests_made
+        finally:
+            backend.close()
+    finally:
+        demo.simulator.stop()
+    snaps = [line for line in lines if line.get("type") == "snapshot"]
+    demo_lags = [
+        datetime.fromisoformat(str(line["fetchedAt"])).timestamp()
+        - datetime.fromisoformat(str(line["utcDateTime"])).timestamp()
+        for line in snaps
+    ]
+    return made / max(1, len(snaps)), statistics.median(demo_lags)
+
+
 def run_demo(minutes: float, late_s: float) -> DemoResult:
     """``watch --demo`` for ``minutes`` on a fake clock, started ``late_s`` after the demo cloud:
     the built-in simulator over HTTP, its three inverters uploading every 40 s. The lag of each
     upload fetched is ``fetchedAt - utcDateTime``; "learned" is after the first five minutes."""
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
     from solaxtray.core.simulator import (
         DEMO_SERIALS,
         DEMO_TOKEN,
@@ -338,7 +497,41 @@ def main(argv: list[str] | None = None) -> int:
             f"{late_s:>5.0f}s {demo.seen:>6d} of {demo.made:<5d} {demo.lag_median:>7.1f}s "
             f"{demo.lag_p95:>7.1f}s {demo.lag_median_learned:>16.1f}s {demo.lag_max_learned:>5.1f}s"
         )
+    print_apis(args.days, args.seed, args.sizes)
     return 0
+
+
+def print_apis(days: float, seed: int, sizes: list[int]) -> None:
+    print(
+        "\nBoth APIs: requests per fresh snapshot (every request, battery requests included). "
+        "'per inverter' is how the\nDeveloper API was polled before fleet rounds (the baseline, "
+        "same run); target for the Developer API <= 0.8.\nLimits: <= 9 per 60 s, <= 9,000 per "
+        "day (the budget kept, under the published 10 and 10,000).\n"
+    )
+    header = (
+        f"{'case':<38} {'req/fresh':>9} {'lag p50':>8} {'lag p95':>8} {'max/60s':>8} {'max/day':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        for developer, batched in ((False, True), (True, False), (True, True)):
+            r = run_api(size, days, seed, developer=developer, batched=batched)
+            print(
+                f"{r.name:<38} {r.per_fresh:>9.2f} {r.lag_median:>7.1f}s {r.lag_p95:>7.1f}s "
+                f"{r.max_minute:>8d} {r.max_day:>8d}"
+            )
+    print("\nThe demo on each API (real simulator and client, three inverters, 10 minutes):")
+    print(f"{'case':<38} {'req/fresh by start 0..35 s':>40} {'lag p50':>8}")
+    for developer, batched in ((False, True), (True, False), (True, True)):
+        results = [
+            run_demo_api(10.0, late, developer=developer, batched=batched)
+            for late in (0.0, 10.0, 20.0, 30.0, 35.0)
+        ]
+        api = "Developer" if developer else "tokenId"
+        how = "fleet rounds" if batched and developer else "per inverter"
+        figures = " ".join(f"{per:.2f}" for per, _ in results)
+        lag = statistics.median(lag for _, lag in results)
+        print(f"{api + ', ' + how:<38} {figures:>40} {lag:>7.1f}s")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.quota_edge_worker import ScaledClock
-from solaxtray.core.ledger import MAX_PER_MINUTE, PUBLISHED_PER_MINUTE
+from solaxtray.core.quota import MAX_PER_MINUTE, PUBLISHED_PER_MINUTE
 from solaxtray.core.simulator import DEMO_TOKEN, CloudSimulator, Outcome, SimInverter
 
 ROOT = Path(__file__).resolve().parent.parent

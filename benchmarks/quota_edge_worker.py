@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--until", type=float, required=True, help="scaled epoch to stop at")
     args = parser.parse_args()
 
-    from solaxtray.core.backend import make_backend
+    from solaxtray.core.api.backend import make_backend
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.models import Snapshot
     from solaxtray.core.watch import run_watch

@@ -37,7 +37,7 @@ from PySide6.QtCore import QPoint, QRect, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QScrollArea, QStyleFactory  # noqa: E402
 
-from solaxtray.core.client import SolaxClient  # noqa: E402
+from solaxtray.core.api.tokenid.client import SolaxClient  # noqa: E402
 from solaxtray.core.clock import FakeClock  # noqa: E402
 from solaxtray.core.history import HistoryStore  # noqa: E402
 from solaxtray.core.presentation import (  # noqa: E402

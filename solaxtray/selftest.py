@@ -38,8 +38,8 @@ from solaxtray.core.i18n import _
 # What the app cannot run without, whatever else the package holds.
 REQUIRED_MODULES: tuple[str, ...] = (
     "solaxtray.cli",
-    "solaxtray.core.client",
-    "solaxtray.core.parsing",
+    "solaxtray.core.api.tokenid.client",
+    "solaxtray.core.api.tokenid.parsing",
     "solaxtray.core.secrets",
     "solaxtray.core.settings",
     "solaxtray.core.simulator",
@@ -464,7 +464,7 @@ def check_tls() -> Iterator[CheckResult]:
 
 
 def check_simulator_fetch() -> Iterator[CheckResult]:
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
     from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 
     sn = DEMO_SERIALS[0]

@@ -20,8 +20,8 @@ import pytest
 
 from solaxtray.cli import main
 from solaxtray.core import paths
+from solaxtray.core.api.developer.client import DeveloperClient
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.developer_api import DeveloperClient
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.logsetup import reset_logging
 from solaxtray.core.secrets import access_token_username

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from solaxtray.cli import main
-from solaxtray.core.backend import TokenBackend
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.backend import TokenBackend
+from solaxtray.core.api.developer.client import DeveloperClient
+from solaxtray.core.api.tokenid.client import SolaxClient
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.developer_api import DeveloperClient
 from solaxtray.core.logsetup import reset_logging
 from solaxtray.core.settings import Settings
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator

@@ -125,8 +125,8 @@ def print_checks(results: Sequence[CheckResult], out: TextIO) -> None:
 
 def _cmd_inverters(args: argparse.Namespace) -> int:
     from solaxtray.cli.target import chosen_backend, load_settings
+    from solaxtray.core.api.registry import Capability, spec_of
     from solaxtray.core.discovery import WHERE_REGISTRATION_NUMBERS_ARE
-    from solaxtray.core.settings import BACKEND_DEVELOPER
 
     settings = load_settings()
     backend = chosen_backend(args, settings)
@@ -146,7 +146,7 @@ def _cmd_inverters(args: argparse.Namespace) -> int:
                 + "\n"
             )
         return 0
-    if backend != BACKEND_DEVELOPER:
+    if not spec_of(backend).has(Capability.DISCOVERY):
         if args.json:
             _dump({"inverters": [], "message": _(WHERE_REGISTRATION_NUMBERS_ARE)})
         else:
@@ -163,20 +163,22 @@ def _cmd_inverters(args: argparse.Namespace) -> int:
 def discover(args: argparse.Namespace, settings: Settings) -> list[DeviceInfo]:
     """The account's inverters through the Developer API, each page counted in the ledger (the
     demo's simulated cloud has its own quota and never spends the real one)."""
-    from solaxtray.cli.target import check_api_url_flag, demo_target, developer_target
+    from solaxtray.cli.target import account_target, check_api_url_flag, demo_target
+    from solaxtray.core.api.developer.client import DeveloperClient
+    from solaxtray.core.api.registry import Capability, all_specs
     from solaxtray.core.clock import SystemClock
-    from solaxtray.core.developer_api import DeveloperClient
     from solaxtray.core.discovery import discover_inverters, ledger_hooks
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.secrets import KeyringTokenCache
-    from solaxtray.core.settings import BACKEND_DEVELOPER
 
     check_api_url_flag(args)
+    # The inventory is asked of the API that offers one.
+    spec = next(s for s in all_specs() if s.has(Capability.DISCOVERY))
     with ExitStack() as stack:
         if args.demo:
-            target = demo_target(BACKEND_DEVELOPER, (), stack)
+            target = demo_target(spec.name, (), stack)
         else:
-            target = developer_target(args, settings, ())
+            target = account_target(spec, args, settings, ())
         cache = (
             KeyringTokenCache(client_id=target.client_id or "")
             if target.shared_token_cache
@@ -193,7 +195,7 @@ def discover(args: argparse.Namespace, settings: Settings) -> list[DeviceInfo]:
         before = after = None
         if not target.demo:
             ledger = RequestLedger(
-                paths.ledger_path(BACKEND_DEVELOPER),
+                paths.ledger_path(spec.name),
                 clock=SystemClock(),
                 per_minute=settings.per_minute,
                 per_day=settings.per_day,

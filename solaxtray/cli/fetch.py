@@ -24,7 +24,7 @@ from solaxtray.core.i18n import _
 from solaxtray.core.locale_format import format_datetime, format_number
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.models import Snapshot
 

@@ -166,7 +166,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         )
     wanted = _serials(getattr(args, "sn", None))
     if getattr(args, "demo", False):
-        store = _demo_store(getattr(args, "backend", None) == "developer")
+        store = _demo_store(getattr(args, "backend", None))
     else:
         path = default_history_path()
         # Reading must not create a database: no file means no history yet.
@@ -193,18 +193,17 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
-def _demo_store(developer: bool) -> HistoryStore:
-    """A throwaway store with the demo's past month, as the tray app's demo opens on."""
+def _demo_store(backend: str | None) -> HistoryStore:
+    """A throwaway store with the demo's past month, as the tray app's demo opens on, its
+    inverters named as ``backend``'s demo names them."""
+    from solaxtray.core.api.registry import DEFAULT_KIND, spec_of
     from solaxtray.core.history import HistoryStore
     from solaxtray.core.history.demo import seed_demo_history
-    from solaxtray.core.simulator import CloudSimulator
 
+    demo = spec_of(backend or DEFAULT_KIND).demo(None)
+    demo.simulator.stop()  # only its plant model is used
     store = HistoryStore.in_memory()
-    seed_demo_history(
-        store,
-        CloudSimulator.demo(),  # never started: only its plant model is used
-        serial_of=(lambda inv: inv.inverter_sn) if developer else None,
-    )
+    seed_demo_history(store, demo.simulator, serial_of=demo.history_serial)
     return store
 
 

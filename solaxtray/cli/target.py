@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from solaxtray.cli.output import UsageError
 from solaxtray.core import paths
-from solaxtray.core.errors import ConfigError, RateLimited, SecretStoreError
+from solaxtray.core.errors import ConfigError, RateLimited
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.redact import shorten_words
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
+    from solaxtray.core.api.registry import BackendSpec
     from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.settings import Settings
@@ -99,49 +100,55 @@ def chosen_backend(args: argparse.Namespace, settings: Settings) -> str:
 
 def resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitStack) -> Target:
     """Flags beat the environment, which beats the settings. ``--demo`` starts the simulator
-    in-process (stopped by ``stack``) and uses its credentials and serials."""
-    from solaxtray.core.settings import BACKEND_DEVELOPER, BACKEND_TOKEN, normalize_serials
+    in-process (stopped by ``stack``) and uses its credentials and serials. What differs between
+    the APIs (serial rules, server, credentials and their sentences) is asked of the API's spec."""
+    from solaxtray.core.api.registry import spec_of
+    from solaxtray.core.settings import normalize_serials
 
     backend = chosen_backend(args, settings)
+    spec = spec_of(backend)
     given = checked(SOURCE_FLAG_SN, lambda: normalize_serials(args.sn, backend)) if args.sn else ()
     check_api_url_flag(args)
     if args.demo:
         return demo_target(backend, given, stack)
 
     # The saved serials are names in the saved API's terms: useless with the other API.
-    serials = given or (settings.serials if backend == settings.backend else ())
+    serials = given or (settings.serials if spec_of(settings.backend) is spec else ())
     if not serials:
-        if backend == BACKEND_DEVELOPER:
-            words = _(
-                "No serial number given. Add --sn with the inverter's own serial number (printed "
-                "on its label; the Developer API does not use the dongle's registration number), "
-                "or save it in the settings (try --demo to see solaxtray work without an account)."
-            )
-        else:
-            words = _(
-                "No serial number given. Add --sn with the 10-character registration number "
-                "printed on your Pocket WiFi/LAN/4G dongle, or save it in the settings (try --demo "
-                "to see solaxtray work without an account)."
-            )
-        raise UsageError(words)
-    if backend == BACKEND_DEVELOPER:
-        return developer_target(args, settings, serials)
+        raise UsageError(_(spec.wording.no_serial))
+    return account_target(spec, args, settings, serials)
 
-    api_url = token_api_url(args, settings)
 
+def account_target(
+    spec: BackendSpec, args: argparse.Namespace, settings: Settings, serials: tuple[str, ...]
+) -> Target:
+    """The server and credentials of ``spec``'s API for ``serials`` (none: the account alone,
+    for the inventory)."""
     from solaxtray.core import secrets
+    from solaxtray.core.api.registry import Capability
+    from solaxtray.core.context import credentials_from_env
+    from solaxtray.core.redact import register_secret
 
+    # A typo in the server is reported before anything is read from the keyring.
+    server = api_server(spec, args, settings)
     # With a time limit: a locked keyring would otherwise hang a fetch or watch run from cron.
-    token = secrets.TokenStore().get_with_timeout(secrets.DEFAULT_TIMEOUT_S)
-    if token is None:
-        raise SecretStoreError(
-            _(
-                "No tokenId is set. Run 'solaxtray token set' to store it in the keyring, or set "
-                "the environment variable SOLAXTRAY_TOKEN."
-            ),
-            title=_("No token"),
-        )
-    return Target(BACKEND_TOKEN, serials, api_url, token=token)
+    values = spec.load_secrets(secrets.DEFAULT_TIMEOUT_S)
+    if spec.missing(values):
+        raise spec.no_credentials(values)
+    for value in values.values():
+        if value:
+            # Kept out of sight like the secrets (the keyring names the client id by a digest).
+            register_secret(value)
+    return Target(
+        spec.kind.value,
+        serials,
+        server,
+        token=values.get("token"),
+        client_id=values.get("client_id"),
+        client_secret=values.get("client_secret"),
+        shared_token_cache=spec.has(Capability.SHARED_ACCESS_TOKEN)
+        and not credentials_from_env(spec),
+    )
 
 
 def check_api_url_flag(args: argparse.Namespace) -> None:
@@ -168,99 +175,42 @@ def check_api_url_flag(args: argparse.Namespace) -> None:
         )
 
 
-def token_api_url(args: argparse.Namespace, settings: Settings) -> str:
-    """The tokenId API's address from ``--api-url``, else the environment, else the settings;
-    a refusal names the one it came from."""
-    from solaxtray.core.servers import DEFAULT_API_URL, resolve_api_url
-
+def api_server(spec: BackendSpec, args: argparse.Namespace, settings: Settings) -> str:
+    """The API's server from ``--api-url``, else its environment variable (if it has one), else
+    the settings, else its default; a refusal names the one it came from."""
     if args.api_url is not None:
-        return checked(SOURCE_FLAG_API_URL, lambda: resolve_api_url(args.api_url))
-    from_env = os.environ.get(API_URL_ENV, "").strip()
+        return checked(SOURCE_FLAG_API_URL, lambda: spec.resolve_server(args.api_url))
+    from_env = os.environ.get(spec.server_env, "").strip() if spec.server_env else ""
     if from_env:
-        return checked(SOURCE_ENV_API_URL, lambda: resolve_api_url(from_env))
-    saved = settings.api_url
-    if saved:
-        return checked(SOURCE_SETTINGS, lambda: resolve_api_url(saved))
-    return DEFAULT_API_URL
+        return checked(SOURCE_ENV_API_URL, lambda: spec.resolve_server(from_env))
+    saved = getattr(settings, spec.server_setting, None)
+    if isinstance(saved, str) and saved.strip():
+        return checked(SOURCE_SETTINGS, lambda: spec.resolve_server(saved))
+    return spec.resolve_server(spec.default_server)
 
 
 def demo_target(backend: str, given: tuple[str, ...], stack: ExitStack) -> Target:
-    from solaxtray.core.settings import BACKEND_DEVELOPER
+    """The API's demo cloud, started here and stopped by ``stack``."""
+    from solaxtray.core.api.registry import spec_of
 
-    if backend == BACKEND_DEVELOPER:
-        from solaxtray.core.simulator.developer import (
-            DEMO_CLIENT_ID,
-            DEMO_CLIENT_SECRET,
-            DEMO_DEVICE_SERIALS,
-            DeveloperSimulator,
-        )
-
-        dev = stack.enter_context(DeveloperSimulator.demo())
-        return Target(
-            backend,
-            given or DEMO_DEVICE_SERIALS,
-            dev.base_url,
-            client_id=DEMO_CLIENT_ID,
-            client_secret=DEMO_CLIENT_SECRET,
-            demo=True,
-        )
-    from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
-
-    sim = stack.enter_context(CloudSimulator.demo())
-    return Target(backend, given or tuple(DEMO_SERIALS), sim.v1_url, token=DEMO_TOKEN, demo=True)
-
-
-def developer_target(
-    args: argparse.Namespace, settings: Settings, serials: tuple[str, ...]
-) -> Target:
-    from solaxtray.core import secrets
-    from solaxtray.core.developer_api import resolve_developer_host
-    from solaxtray.core.redact import register_secret
-    from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV, DeveloperCredentials
-    from solaxtray.core.settings import BACKEND_DEVELOPER
-
-    # A typo is reported before anything is read from the keyring.
-    if args.api_url is not None:
-        host = args.api_url
-        checked(SOURCE_FLAG_API_URL, lambda: resolve_developer_host(host))
-    else:
-        host = settings.developer_host
-        checked(SOURCE_SETTINGS, lambda: resolve_developer_host(host))
-    client_id, client_secret = DeveloperCredentials().get_with_timeout(secrets.DEFAULT_TIMEOUT_S)
-    if client_id is not None and client_secret is not None:
-        # The id is kept out of sight like the secret (the keyring names it by a digest only).
-        register_secret(client_id)
-    if client_id is None or client_secret is None:
-        if client_id is None and client_secret is None:
-            missing = _("No Developer API client id and secret is set.")
-        elif client_id is None:
-            missing = _("No Developer API client id is set.")
-        else:
-            missing = _("No Developer API client secret is set.")
-        raise SecretStoreError(
-            _(
-                "{missing} Run 'solaxtray credentials set' to store the client id and secret of "
-                "your application on the SolaX Developer Platform in the keyring, or set the "
-                "environment variables {id_env} and {secret_env}."
-            ).format(missing=missing, id_env=CLIENT_ID_ENV, secret_env=CLIENT_SECRET_ENV),
-            title=_("No credentials"),
-        )
-    from_env = bool(
-        os.environ.get(CLIENT_ID_ENV, "").strip() or os.environ.get(CLIENT_SECRET_ENV, "").strip()
-    )
+    spec = spec_of(backend)
+    demo = spec.demo(None)
+    stack.callback(demo.simulator.stop)
+    values = demo.credentials
     return Target(
-        BACKEND_DEVELOPER,
-        serials,
-        host,
-        client_id=client_id,
-        client_secret=client_secret,
-        shared_token_cache=not from_env,
+        spec.kind.value,
+        given or demo.serials,
+        demo.server,
+        token=values.get("token"),
+        client_id=values.get("client_id"),
+        client_secret=values.get("client_secret"),
+        demo=True,
     )
 
 
 def open_backend(target: Target, stack: ExitStack) -> RealtimeBackend:
     """The backend for ``target``, closed by ``stack``."""
-    from solaxtray.core.backend import make_backend
+    from solaxtray.core.api.backend import make_backend
 
     cache = None
     if target.shared_token_cache:

@@ -13,7 +13,6 @@ from typing import Any
 from solaxtray.cli.logs import logging_after_icon
 from solaxtray.cli.output import UsageError
 from solaxtray.cli.target import (
-    API_URL_ENV,
     SOURCE_ENV_API_URL,
     SOURCE_FLAG_API_URL,
     SOURCE_FLAG_SN,
@@ -52,12 +51,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     backend: str | None = args.backend
     serials = None
-    developer = False
+    from solaxtray.core.api.registry import DEFAULT_KIND, spec_of
+
+    # Without --backend the server flag is read by the default API's rules, as the app starts.
+    spec = spec_of(backend or DEFAULT_KIND)
     if backend is not None or args.sn:
         # Only with these flags: a plain start shows its icon without loading the settings here.
-        from solaxtray.core.settings import BACKEND_DEVELOPER, SettingsStore, normalize_serials
+        from solaxtray.core.settings import SettingsStore, normalize_serials
 
-        developer = backend == BACKEND_DEVELOPER
         if args.sn:
             kind = backend or SettingsStore(paths.settings_path()).load()[0].backend
             serials = list(checked(SOURCE_FLAG_SN, lambda: normalize_serials(args.sn, kind)))
@@ -65,20 +66,13 @@ def run(args: argparse.Namespace) -> int:
     # The environment beats the settings here too; the app reads the settings itself.
     api_url: str | None = args.api_url
     source = SOURCE_FLAG_API_URL
-    if api_url is None and not developer and not args.demo:
-        api_url = os.environ.get(API_URL_ENV, "").strip() or None
+    if api_url is None and spec.server_env and not args.demo:
+        api_url = os.environ.get(spec.server_env, "").strip() or None
         source = SOURCE_ENV_API_URL
     if api_url:
         # A typo is reported here, before any window opens.
         checked_url = api_url
-        if developer:
-            from solaxtray.core.developer_api import resolve_developer_host
-
-            checked(source, lambda: resolve_developer_host(checked_url))
-        else:
-            from solaxtray.core.servers import resolve_api_url
-
-            checked(source, lambda: resolve_api_url(checked_url))
+        checked(source, lambda: spec.resolve_server(checked_url))
     if _missing_display():
         raise UsageError(
             _(

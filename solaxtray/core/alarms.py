@@ -22,11 +22,12 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from solaxtray.core.alerts import Alert, AlertKind
+from solaxtray.core.api.tokenid.parsing import as_code, as_number, as_text
 from solaxtray.core.errors import ApiError
 from solaxtray.core.i18n import N_, _
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.locale_format import format_time
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import as_code, as_number, as_text
 from solaxtray.core.redact import looks_like_token, redact
 
 logger = logging.getLogger(__name__)
@@ -121,12 +122,8 @@ class AlarmSource(Protocol):
         ...
 
 
-class BudgetGate(Protocol):
-    """What the lookup needs of the request ledger."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
+BudgetGate = RequestBudget
+"""What the lookup needs of the request ledger: the one ledger protocol."""
 
 
 def alarm_source(backend: object) -> AlarmSource | None:

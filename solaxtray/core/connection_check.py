@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.errors import ConfigError, SolaxTrayError
 from solaxtray.core.i18n import N_, _, ngettext
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_power
-from solaxtray.core.settings import BACKEND_DEVELOPER, BACKEND_TOKEN
 
 SIGNED_IN = N_(
     "Signed in: SolaX Cloud accepted the client id and secret. Add an inverter's serial "
@@ -48,14 +49,8 @@ class BudgetUsed(SolaxTrayError):
     title = N_("Request budget used up")
 
 
-class CheckLedger(Protocol):
-    """The app's shared request ledger (``core.ledger.RequestLedger``) for one API."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def wait_time(self, count: int = 1) -> float: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
+CheckLedger = RequestBudget
+"""The app's shared request ledger (``core.ledger.RequestLedger``) for one API."""
 
 
 LedgerFor = Callable[[str, int, int], CheckLedger | None]
@@ -112,9 +107,7 @@ def progress_sentence(check: ConnectionCheck) -> str:
     """What the dialog says while the check runs."""
     if check.serial is not None:
         return _("Asking SolaX Cloud about {sn}…").format(sn=check.serial)
-    if check.kind == BACKEND_DEVELOPER:
-        return _("Asking SolaX Cloud to check the client id and secret…")
-    return _("Checking the tokenId…")
+    return _(spec_of(check.kind).wording.checking)
 
 
 def result_sentence(outcome: Snapshot | SolaxTrayError | str) -> str:
@@ -159,54 +152,46 @@ def run_check(
     kind = check.kind
     sn = check.serial
 
+    spec = spec_of(kind)
+
     def refuse_rejected(print_: str) -> None:
         if print_ in rejected:
-            if kind == BACKEND_DEVELOPER:
-                raise NotTestedAgain(
-                    _(
-                        "SolaX Cloud rejected this client id and secret a moment ago. Another "
-                        "try would only count towards its hour-long block of the account: "
-                        "change the client id and secret (or the server) first."
-                    )
-                )
-            raise NotTestedAgain(
-                _(
-                    "SolaX Cloud rejected this token a moment ago. Another try would only "
-                    "count towards its hour-long block of the account: change the token (or "
-                    "the server) first."
-                )
-            )
+            raise NotTestedAgain(_(spec.wording.rejected_again))
+
+    def stored_values() -> dict[str, str | None]:
+        """The stored secrets of the API's credential fields (read on this worker thread)."""
+        names = [f.attribute for f in spec.credential_fields]
+        values: dict[str, str | None] = {}
+        if "token" in names:
+            values["token"] = tools.stored_token()
+        if "client_id" in names or "client_secret" in names:
+            values["client_id"], values["client_secret"] = tools.stored_credentials()
+        return values
 
     def open_backend() -> tuple[Any, str]:
-        factory = tools.backend_factory
-        if kind == BACKEND_DEVELOPER:
-            host = check.server
-            typed = (check.typed_client_id, check.typed_client_secret)
-            client_id, secret = typed if all(typed) else tools.stored_credentials()
-            if not client_id or not secret:
-                raise ConfigError(
-                    _("Enter the client id and secret first."), title=_("No credentials")
-                )
-            print_ = fingerprint(salt, BACKEND_DEVELOPER, host, client_id, secret)
-            refuse_rejected(print_)
-            cache = None
-            if not all(typed) and tools.token_cache_for is not None:
-                cache = tools.token_cache_for(client_id)
-            backend = factory(
-                BACKEND_DEVELOPER,
-                api_url=host,
-                client_id=client_id,
-                client_secret=secret,
-                token_cache=cache,
-            )
-            return backend, print_
-        api_url = check.server
-        token = check.typed_token or tools.stored_token()
-        if not token:
-            raise ConfigError(_("Enter the token first."), title=_("No token"))
-        print_ = fingerprint(salt, BACKEND_TOKEN, api_url, token)
+        typed_all = {
+            "token": check.typed_token,
+            "client_id": check.typed_client_id,
+            "client_secret": check.typed_client_secret,
+        }
+        names = [f.attribute for f in spec.credential_fields]
+        typed = {name: typed_all.get(name) or None for name in names}
+        from_typed = all(typed.values())
+        values = typed if from_typed else stored_values()
+        if spec.missing(values):
+            raise ConfigError(_(spec.wording.enter_first), title=_(spec.wording.enter_first_title))
+        print_ = fingerprint(salt, spec.name, check.server, *(values[name] for name in names))
         refuse_rejected(print_)
-        return factory(BACKEND_TOKEN, api_url=api_url, token=token), print_
+        options: dict[str, Any] = {name: values[name] for name in names}
+        client_id = values.get("client_id")
+        if (
+            not from_typed
+            and client_id
+            and tools.token_cache_for is not None
+            and spec.has(Capability.SHARED_ACCESS_TOKEN)
+        ):
+            options["token_cache"] = tools.token_cache_for(client_id)
+        return tools.backend_factory(spec.name, api_url=check.server, **options), print_
 
     def ledger_of(backend: Any) -> CheckLedger | None:
         if tools.ledger_for is None:
@@ -215,7 +200,7 @@ def run_check(
 
     def credentials_only(backend: Any) -> SolaxTrayError | str:
         sign_in = getattr(backend, "sign_in", None)
-        if kind != BACKEND_DEVELOPER or not callable(sign_in):
+        if not spec.has(Capability.SIGN_IN) or not callable(sign_in):
             return _(FORM_ONLY)
         ledger = ledger_of(backend)
         if ledger is not None and ledger.wait_time(1) > 0:

@@ -13,9 +13,7 @@ this: it writes nothing of the user's.
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import platformdirs
 
 import solaxtray
+from solaxtray.core.fileio import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -95,16 +94,7 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data, mode=0o644)
     return True
 
 

@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from solaxtray.core.api.tokenid.parsing import as_number
 from solaxtray.core.errors import MalformedResponse, RateLimited, SecretStoreError
 from solaxtray.core.i18n import N_, _
-from solaxtray.core.parsing import as_number
 from solaxtray.core.redact import looks_like_token
 
 if TYPE_CHECKING:
@@ -226,8 +226,8 @@ def discover_saved(settings: Settings, *, clock: Clock | None = None) -> list[De
     Raises SecretStoreError when the credentials are missing or unreadable, an ApiError when the
     cloud refuses."""
     from solaxtray.core import paths
+    from solaxtray.core.api.developer.client import DeveloperClient
     from solaxtray.core.clock import SystemClock
-    from solaxtray.core.developer_api import DeveloperClient
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.secrets import (
         CLIENT_ID_ENV,

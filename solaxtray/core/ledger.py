@@ -81,23 +81,23 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from filelock import FileLock, Timeout
 
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import LedgerUnusable
+from solaxtray.core.fileio import atomic_write_text
 from solaxtray.core.i18n import N_, _
+from solaxtray.core.quota import (
+    DAY_S,
+    MAX_PER_DAY,
+    MAX_PER_MINUTE,
+    MINUTE_S,
+)
 
 logger = logging.getLogger(__name__)
 
-PUBLISHED_PER_MINUTE = 10
-PUBLISHED_PER_DAY = 10_000
-MAX_PER_MINUTE = 9
-"""The highest per-minute budget we accept: one under the published limit, as a safety margin."""
-MAX_PER_DAY = 9_000
-MINUTE_S = 60.0
-DAY_S = 86_400.0
 LOCK_TIMEOUT_S = 5.0
 """Longer than any other process can hold the lock (a read and a write of a small file)."""
 WINDOW_MARGIN_S = 0.5
@@ -201,6 +201,21 @@ def _finish_at_exit() -> None:
     for ledger in list(_open_ledgers):
         with contextlib.suppress(Exception):
             ledger.finish_all()
+
+
+class RequestBudget(Protocol):
+    """What the watch loop, the Qt poller, the alarm lookup and the connection test need of the
+    shared ledger: ``RequestLedger`` has it all, and test stand-ins implement it."""
+
+    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
+
+    def wait_time(self, count: int = 1) -> float: ...
+
+    def finish(self, sn: str, extra: int = 0) -> None: ...
+
+    def charge(self, sn: str, count: int) -> None: ...
+
+    def used_today(self) -> int: ...
 
 
 class RequestLedger:
@@ -584,17 +599,9 @@ class RequestLedger:
 
     def _rewrite(self, state: _State) -> None:
         """Replace the file atomically so a crash mid-write never loses the other records."""
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)  # whatever was there (even a pipe), a fresh file is made below
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        fd = os.open(tmp, flags, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.writelines(_line(r) for r in sorted(state.records, key=lambda r: r.t))
-            fh.writelines(_ticket_line(t) for t in state.tickets)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        text = "".join(_line(r) for r in sorted(state.records, key=lambda r: r.t))
+        text += "".join(_ticket_line(t) for t in state.tickets)
+        atomic_write_text(self.path, text, encoding="ascii")
 
     def _fall_back_to_memory(self, exc: OSError) -> None:
         if self._memory is None:

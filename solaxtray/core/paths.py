@@ -33,8 +33,6 @@ import platformdirs
 from solaxtray import APP_NAME
 
 SETTINGS_FILE = "settings.json"
-LEDGER_FILE = "request-ledger.json"
-DEVELOPER_LEDGER_FILE = "request-ledger-developer.json"
 LOG_FILE = "solaxtray.log"
 
 _IS_LINUX: bool = sys.platform.startswith("linux")
@@ -85,11 +83,11 @@ def settings_path() -> Path:
 
 def ledger_path(backend: str = "token") -> Path:
     """The request ledger every solaxtray process of the user shares, so that together they stay
-    inside the quota (see ``solaxtray.core.ledger``). One per SolaX API (``backend``: "token" or
-    "developer"): the tokenId's quota and the Developer API application's are separate."""
-    if backend == "developer":
-        return data_dir() / DEVELOPER_LEDGER_FILE
-    return data_dir() / LEDGER_FILE
+    inside the quota (see ``solaxtray.core.ledger``). One per SolaX API (``backend``: any name the
+    registry knows): the tokenId's quota and the Developer API application's are separate."""
+    from solaxtray.core.api.registry import spec_of
+
+    return data_dir() / spec_of(backend).ledger_file
 
 
 def log_path() -> Path:

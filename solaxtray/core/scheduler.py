@@ -26,6 +26,13 @@ How:
   rate limit pauses everything for its ``retry_after`` (an hour for a ban). A rejected token stops
   every serial until ``token_changed``; an unknown serial stops that serial until ``set_serials``;
   a serial the cloud knows but has no data for is asked again only every ``NOT_REPORTING_S``.
+- **Batches.** A backend that names several serials in one request (``batch_size`` above one: the
+  Developer API takes ten) is asked for the fleet in rounds aligned to the uploads: the earliest
+  due serial waits up to ``BATCH_WINDOW_S`` for the others due after it, and the round asks them
+  all at the latest of their times. Serials whose uploads fall close together then share one
+  request (and the Developer API's battery request) instead of costing one each, and no upload
+  waits longer than the window. The minute's budget counts what each round really cost, so
+  rounds of two requests are never bunched.
 - **Sleep and resume.** A jump of the wall clock against the monotonic clock is a suspend (or the
   clock being set): every serial is asked again ``RESUME_DELAY_S`` after it, giving the network a
   moment to come back.
@@ -64,8 +71,8 @@ from solaxtray.core.errors import (
     SerialUnknown,
     TokenRejected,
 )
-from solaxtray.core.ledger import DAY_S, MAX_PER_DAY, MAX_PER_MINUTE, MINUTE_S
 from solaxtray.core.models import Snapshot
+from solaxtray.core.quota import DAY_S, MAX_PER_DAY, MAX_PER_MINUTE, MINUTE_S
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +95,16 @@ CADENCE_FIT = 0.15
 BUCKET_FRACTION = 0.1
 """Part of the day's budget that may be saved up (at night, while inverters sleep) and spent
 faster than the steady rate (in the day, on retries)."""
+BATCH_WINDOW_S = 30.0
+"""The longest a due serial waits for others to share its request (keeps the median lag of an
+upload well under half a minute)."""
+BATCH_WINDOW_SHARE = 0.75
+"""At most this share of the shortest learned cadence: a window as long as the cadence would
+wait for a serial's own next upload."""
+IDLE_EARLY_SHARE = 0.5
+"""An idle serial may be asked this share of its idle step early, along with a round."""
+SAME_ROUND_S = 1.0
+"""Results recorded within this of each other belong to one round (one ``fetch_many``)."""
 OFFSET_START_SLACK_S = 5.0
 OFFSET_STEP_DOWN_S = 0.5
 OFFSET_STEP_UP_S = 6.0
@@ -193,6 +210,8 @@ class PollScheduler:
         clock: Wall and monotonic time.
         poll_interval_s: Interval while a serial's upload rhythm is not learned yet.
         per_minute, per_day: This token's budget (as the ``RequestLedger`` has it).
+        batch_size: How many serials one request may name (the backend's
+            ``max_serials_per_request``); above one, due serials are gathered into rounds.
         margin_s: How long after an expected upload to ask for it.
         idle_after_s: Data unchanged this long counts as idle (night): polling slows down.
         max_idle_s: The slowest interval while idle.
@@ -207,6 +226,7 @@ class PollScheduler:
         poll_interval_s: float = 60.0,
         per_minute: int = MAX_PER_MINUTE,
         per_day: int = MAX_PER_DAY,
+        batch_size: int = 1,
         margin_s: float = 0.0,
         idle_after_s: float = 900.0,
         max_idle_s: float = 900.0,
@@ -216,6 +236,7 @@ class PollScheduler:
         self.poll_interval_s = max(1.0, float(poll_interval_s))
         self.per_minute = max(1, min(int(per_minute), MAX_PER_MINUTE))
         self.per_day = max(1, min(int(per_day), MAX_PER_DAY))
+        self.batch_size = max(1, int(batch_size))
         self.margin_s = margin_s
         self.idle_after_s = idle_after_s
         self.max_idle_s = max(max_idle_s, self.poll_interval_s)
@@ -224,6 +245,10 @@ class PollScheduler:
         self._tokens = 0.0
         self._tokens_at = float("-inf")
         self._last_request = float("-inf")
+        self._round_cost = 1.0
+        """Requests the last round spent: the next round is expected to cost as much."""
+        self._rounds: deque[tuple[float, float]] = deque()
+        """(time, requests) of the rounds of the last minute."""
         self._paused_until = float("-inf")
         """End of a rate-limit pause for everyone (kept by "refresh now")."""
         self._network_until = float("-inf")
@@ -249,6 +274,14 @@ class PollScheduler:
                 state.due = now
             fresh[sn] = state
         self._serials = fresh
+
+    def retune(self, *, poll_interval_s: float, per_minute: int, per_day: int) -> None:
+        """New knobs from the settings, keeping what was learned (the upload rhythms, the
+        day's bucket): the same clamping as at construction."""
+        self.poll_interval_s = max(1.0, float(poll_interval_s))
+        self.max_idle_s = max(self.max_idle_s, self.poll_interval_s)
+        self.per_minute = max(1, min(int(per_minute), MAX_PER_MINUTE))
+        self.per_day = max(1, min(int(per_day), MAX_PER_DAY))
 
     def token_changed(self) -> None:
         """A new token: resume every serial at once; forget rate-limit pauses and stops."""
@@ -288,28 +321,33 @@ class PollScheduler:
     def next_due(self) -> tuple[str, float] | None:
         """The serial to ask next and the wall time (epoch seconds) to ask it; ``None`` when there
         is nothing to poll (no serials, the token rejected, every serial stopped). The time may be
-        in the past: then ask now."""
+        in the past: then ask now. With batches, the time is that of the last serial due within
+        the batch window after the first (see the module docstring)."""
         self.check_wall_gap()
         if self._token_rejected:
             return None
-        best: tuple[float, int, str] | None = None
-        for index, state in enumerate(self._serials.values()):
-            if state.stopped is not None:
-                continue
-            when = state.due
-            key = (when, index, state.sn)
-            if best is None or key < best:
-                best = key
-        if best is None:
+        active = sorted(
+            (state.due, index, state.sn)
+            for index, state in enumerate(self._serials.values())
+            if state.stopped is None
+        )
+        if not active:
             return None
+        first, _, sn = active[0]
+        when = first
+        if self.batch_size > 1:
+            window = self._batch_window()
+            group = [due for due, _, _ in active if due <= first + window][: self.batch_size]
+            when = max(group)
         when = max(
-            best[0],
+            when,
             self._last_request + self._global_spacing(),
+            self._minute_room(),
             self._paused_until,
             self._network_until,
             self._token_time(),
         )
-        return best[2], when
+        return sn, when
 
     def refresh_now(self) -> None:
         """The user asked for fresh data: every active serial is due now (still spaced, and the
@@ -326,13 +364,20 @@ class PollScheduler:
         """``sn`` and up to ``limit - 1`` other active serials due by ``when``, earliest first:
         what a backend that names several serials in one request (the Developer API) asks
         together. Serials held back by the request spacing or the budget are due by then, so a
-        fleet kept waiting is asked in one request instead of one by one."""
+        fleet kept waiting is asked in one request instead of one by one.
+
+        In fleet rounds (``batch_size`` above one), idle serials (asleep at night, offline) ride
+        along early, up to half their idle step ahead: nothing is uploading there, so an early answer loses nothing, and a request of its
+        own would cost one more."""
         if self._token_rejected or limit <= 1:
             return [sn]
+        early = IDLE_EARLY_SHARE if self.batch_size > 1 else 0.0
         others = sorted(
             (state.due, index, state.sn)
             for index, state in enumerate(self._serials.values())
-            if state.stopped is None and state.sn != sn and state.due <= when
+            if state.stopped is None
+            and state.sn != sn
+            and state.due <= when + state.idle_step * early
         )
         return [sn, *(other for _, _, other in others[: limit - 1])]
 
@@ -345,6 +390,13 @@ class PollScheduler:
         """
         now = self._clock.now()
         self.check_wall_gap()
+        if now - self._last_request < SAME_ROUND_S and self._rounds:
+            self._round_cost += max(0.0, cost)
+            at, _ = self._rounds.pop()
+            self._rounds.append((at, self._round_cost))
+        else:
+            self._round_cost = max(0.0, cost)
+            self._rounds.append((now, self._round_cost))
         self._last_request = now
         state = self._serials.get(sn)
         if state is None:  # removed while the request was in flight
@@ -382,6 +434,7 @@ class PollScheduler:
                 state.last_request += gap_s
                 state.held_until += gap_s
             self._last_request += gap_s
+            self._rounds = deque((at + gap_s, cost) for at, cost in self._rounds)
             self._tokens_at += gap_s
             if self._paused_until > now:
                 self._paused_until += gap_s
@@ -429,6 +482,30 @@ class PollScheduler:
         return [v for sn in self._serials if (v := self.view(sn)) is not None]
 
     # --- internals -------------------------------------------------------------------------------
+
+    def _batch_window(self) -> float:
+        cadences = [s.cadence for s in self._serials.values() if s.cadence is not None]
+        shortest = min(cadences, default=self.poll_interval_s)
+        return min(BATCH_WINDOW_S, BATCH_WINDOW_SHARE * shortest)
+
+    def _minute_room(self) -> float:
+        """When the last 60 s leave room for one more round as dear as the minute's dearest: rounds of
+        several requests (the Developer API's realtime and battery requests) are spaced by what
+        they spend, not by their count."""
+        now = self._clock.now()
+        while self._rounds and self._rounds[0][0] <= now - MINUTE_S:
+            self._rounds.popleft()
+        # A round may cost more than the last one (a battery request after a miss): expect the
+        # dearest round of the minute.
+        need = max(1.0, round(max([self._round_cost, *(cost for _, cost in self._rounds)])))
+        spent = sum(cost for _, cost in self._rounds)
+        if spent + need <= self.per_minute:
+            return now
+        for at, cost in self._rounds:
+            spent -= cost
+            if spent + need <= self.per_minute:
+                return at + MINUTE_S * 1.01
+        return now + MINUTE_S
 
     def _global_spacing(self) -> float:
         # A hair over 60/n so that n+1 requests can never fall into one 60 s window.

@@ -44,9 +44,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from solaxtray.core.api.registry import ALIASES, BackendKind, spec_of
 from solaxtray.core.errors import ConfigError
 from solaxtray.core.i18n import LANGUAGES, _, normalize_language
-from solaxtray.core.redact import looks_like_token, redact, register_secret
+from solaxtray.core.redact import redact, register_secret
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +83,6 @@ MAX_SERVER_CHARS = 2048
 _SECRET_KEYS = frozenset(
     {"token", "tokenid", "token_id", "client_secret", "clientsecret", "access_token"}
 )
-
-_SERIAL_RE = re.compile(r"[A-Z0-9]{10}")
-_DEVICE_SERIAL_RE = re.compile(r"[A-Z0-9]{11,20}")
 
 
 class BadNumber:
@@ -132,149 +130,29 @@ def echo(value: Any) -> str:
     return text
 
 
-BACKEND_TOKEN = "token"  # noqa: S105 - a backend name
-BACKEND_DEVELOPER = "developer"
-BACKENDS: tuple[str, ...] = (BACKEND_TOKEN, BACKEND_DEVELOPER)
-"""The SolaX APIs a user can choose (``core.backend.BACKEND_KINDS``): ``token`` for accounts with a
-tokenId, ``developer`` for the Developer API's client id and secret (accounts since September 2026).
-Kept as plain strings here so that reading the settings never imports the HTTP clients."""
+BACKEND_TOKEN: str = BackendKind.TOKEN.value
+BACKEND_DEVELOPER: str = BackendKind.DEVELOPER.value
+BACKENDS: tuple[str, ...] = tuple(kind.value for kind in BackendKind)
+"""The SolaX APIs a user can choose, as the settings file stores them (``api.registry``, which
+imports no HTTP client)."""
 DEFAULT_DEVELOPER_HOST = "eu"
-
-
-def _token_like(cleaned: str) -> bool:
-    """Whether a value typed as a serial number is more likely a secret (the tokenId, a client
-    secret) than a serial: token-shaped for ``redact``, a secret this process knows, all digits and
-    16 or more long, or longer than any serial number (20). Such a value is never echoed back."""
-    return (
-        looks_like_token(cleaned)
-        or redact(cleaned) != cleaned
-        or len(cleaned) > 20
-        or (cleaned.isdigit() and len(cleaned) >= 16)
-    )
-
-
-def _token_instead_of_serial(cleaned: str, wanted: str) -> ConfigError:
-    return ConfigError(
-        _(
-            "The value entered as a serial number has {count} characters: this looks like a "
-            "tokenId, not a serial number. {wanted} The tokenId belongs in the keyring "
-            "('solaxtray token set', or the token field of the settings)."
-        ).format(count=len(cleaned), wanted=wanted)
-    )
-
-
-def normalize_serial(text: str) -> str:
-    """Return the registration number in canonical form (upper case, no blanks), or raise
-    ConfigError with a sentence that helps the user find the right number.
-
-    Why the extra words for 14-16 characters: the most common mistake is to give the inverter's own
-    serial number (printed on the inverter's label) where the API wants the 10-character
-    registration number of the communication dongle (field notes, "Identifiers"). The second most
-    common is the tokenId in the serial field: that is refused without showing it (the message may
-    reach a terminal, a log or a screenshot).
-    """
-    cleaned = re.sub(r"[\s-]+", "", text).upper()
-    if _SERIAL_RE.fullmatch(cleaned):
-        return cleaned
-    if _token_like(cleaned):
-        raise _token_instead_of_serial(
-            cleaned,
-            _(
-                "Enter the 10-character registration number printed on the Pocket WiFi/LAN/4G "
-                "dongle."
-            ),
-        )
-    shown = cleaned
-    if not cleaned:
-        raise ConfigError(
-            _("A serial number is empty. Enter the 10-character registration number.")
-        )
-    if not cleaned.isalnum():
-        raise ConfigError(
-            _(
-                "The serial number {shown!r} contains characters other than letters and digits. "
-                "The registration number has exactly 10 letters and digits."
-            ).format(shown=shown)
-        )
-    if 13 <= len(cleaned) <= 18:
-        raise ConfigError(
-            _(
-                "{shown!r} has {count} characters and looks like the inverter's own serial "
-                "number. SolaX Cloud wants the 10-character registration number of the "
-                "communication dongle (Pocket WiFi, LAN or 4G), printed on the dongle and listed "
-                "in SolaX Cloud under the device."
-            ).format(shown=shown, count=len(cleaned))
-        )
-    raise ConfigError(
-        _(
-            "{shown!r} has {count} characters, but a registration number has exactly 10 "
-            "letters and digits. It is printed on the Pocket WiFi/LAN/4G dongle plugged into "
-            "the inverter."
-        ).format(shown=shown, count=len(cleaned))
-    )
-
-
-def normalize_device_serial(text: str) -> str:
-    """Return an inverter's own serial number (what the Developer API wants) in canonical form, or
-    raise ConfigError with a sentence that helps the user find the right number.
-
-    Why a separate rule: the Developer API names inverters by the serial number on the inverter's
-    label (14 characters on current models), while the tokenId API names the dongle by its
-    10-character registration number. The two are easily mixed up, and a wrong kind of number costs
-    a refused request, so a 10-character value gets its own explanation.
-    """
-    cleaned = re.sub(r"[\s-]+", "", text).upper()
-    if _DEVICE_SERIAL_RE.fullmatch(cleaned):
-        return cleaned
-    if _token_like(cleaned):
-        raise _token_instead_of_serial(
-            cleaned, _("Enter the inverter's own serial number, printed on the inverter's label.")
-        )
-    shown = cleaned
-    if not cleaned:
-        raise ConfigError(_("A serial number is empty. Enter the inverter's own serial number."))
-    if not cleaned.isalnum():
-        raise ConfigError(
-            _(
-                "The serial number {shown!r} contains characters other than letters and digits. "
-                "The inverter's serial number has only letters and digits."
-            ).format(shown=shown)
-        )
-    if len(cleaned) == 10:
-        raise ConfigError(
-            _(
-                "{shown!r} has 10 characters and looks like the registration number of the "
-                "communication dongle. The Developer API wants the inverter's own serial number, "
-                "printed on the inverter's label and listed in SolaX Cloud under the device."
-            ).format(shown=shown)
-        )
-    raise ConfigError(
-        _(
-            "{shown!r} has {count} characters, but an inverter's serial number has 11 to 20 "
-            "letters and digits. It is printed on the inverter's label."
-        ).format(shown=shown, count=len(cleaned))
-    )
 
 
 def normalize_serials(values: Iterable[str], backend: str = BACKEND_TOKEN) -> tuple[str, ...]:
     """Validate each serial and drop repeats, keeping the user's order.
 
-    ``backend`` says which kind of number is wanted: the dongles' registration numbers for the
-    tokenId API (``token``), the inverters' own serial numbers for the Developer API
-    (``developer``).
+    ``backend`` says which kind of number is wanted (its spec's serial rule): the dongles'
+    registration numbers for the tokenId API, the inverters' own serial numbers for the Developer
+    API.
     """
-    check = normalize_device_serial if backend == BACKEND_DEVELOPER else normalize_serial
-    seen: dict[str, None] = {}
-    for value in values:
-        seen.setdefault(check(value), None)
-    return tuple(seen)
+    return spec_of(backend).normalise_serials(values)
 
 
 def check_backend(value: Any) -> str:
     """``token`` or ``developer`` (a few other spellings are accepted), or ConfigError."""
     key = value.strip().lower() if isinstance(value, str) else ""
-    key = _BACKEND_ALIASES.get(key, key)
-    if key not in BACKENDS:
+    kind = ALIASES.get(key)
+    if kind is None:
         raise ConfigError(
             _(
                 "The SolaX API must be {BACKEND_TOKEN!r} (a tokenId from the API page of SolaX "
@@ -284,15 +162,7 @@ def check_backend(value: Any) -> str:
                 BACKEND_TOKEN=BACKEND_TOKEN, BACKEND_DEVELOPER=BACKEND_DEVELOPER, value=echo(value)
             )
         )
-    return key
-
-
-_BACKEND_ALIASES = {
-    "tokenid": BACKEND_TOKEN,
-    "token-id": BACKEND_TOKEN,
-    "dev": BACKEND_DEVELOPER,
-    "developer-api": BACKEND_DEVELOPER,
-}
+    return kind.value
 
 
 def check_developer_host(value: Any) -> str:
@@ -310,7 +180,7 @@ def check_developer_host(value: Any) -> str:
     text = value.strip()
     if not text:
         return DEFAULT_DEVELOPER_HOST
-    from solaxtray.core.developer_api import resolve_developer_host
+    from solaxtray.core.api.developer.regions import resolve_developer_host
 
     resolve_developer_host(text)
     return text
@@ -535,7 +405,7 @@ def _salvage_serials(value: Any, backend: str) -> tuple[tuple[str, ...], list[st
     not cost the user the good ones."""
     if isinstance(value, str) or not isinstance(value, list | tuple):
         return (), [_("The serial numbers must be a list of serial numbers.")]
-    check = normalize_device_serial if backend == BACKEND_DEVELOPER else normalize_serial
+    check = spec_of(backend).normalise_serial
     seen: dict[str, None] = {}
     problems: list[str] = []
     for item in value:
@@ -567,7 +437,7 @@ def check_api_url(value: Any) -> str | None:
     text = value.strip()
     if not text:
         return None
-    from solaxtray.core.servers import resolve_api_url
+    from solaxtray.core.api.servers import resolve_api_url
 
     resolve_api_url(text)
     return text

@@ -39,13 +39,14 @@ from solaxtray.core.alarms import (
 from solaxtray.core.alerts import Alert, AlertEngine, AlertKind, Health
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import EXIT_STATUS, ApiError, ErrorKind
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.core.outage import OutageTracker, OutageView
 from solaxtray.core.scheduler import PollScheduler, SerialView
 from solaxtray.core.weak_string import RowsFn, WeakString, WeakStringMonitor
 
 if TYPE_CHECKING:
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
 
 logger = logging.getLogger(__name__)
 
@@ -78,14 +79,8 @@ class WatchSettings(Protocol):
     def per_day(self) -> int: ...
 
 
-class LedgerLike(Protocol):
-    """What ``run_watch`` needs of the ``RequestLedger``."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def wait_time(self, count: int = 1) -> float: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
+LedgerLike = RequestBudget
+"""What ``run_watch`` needs of the ``RequestLedger``: the one ledger protocol."""
 
 
 class HistoryLike(Protocol):
@@ -106,6 +101,8 @@ class FleetWatch:
         settings: Any object with the ``WatchSettings`` fields (the app's ``Settings``).
         per_minute, per_day: The backend's own budget (``RealtimeBackend.per_minute`` /
             ``.per_day``); the scheduler keeps the lower of these and the settings' budget.
+        batch_size: How many serials one request of the backend names
+            (``RealtimeBackend.max_serials_per_request``): above one, the fleet is polled in rounds.
         history_rows: Reads one serial's stored uploads of a range of days (the history
             store), for the weak-string rule; ``None``: that rule is off.
     """
@@ -120,11 +117,13 @@ class FleetWatch:
         alerts: AlertEngine | None = None,
         per_minute: int | None = None,
         per_day: int | None = None,
+        batch_size: int = 1,
         history_rows: RowsFn | None = None,
     ) -> None:
         self._clock = clock
         if scheduler is None:
             knobs = _scheduler_knobs(settings)
+            knobs["batch_size"] = batch_size
             if per_minute is not None:
                 knobs["per_minute"] = min(per_minute, knobs.get("per_minute", per_minute))
             if per_day is not None:
@@ -253,6 +252,21 @@ class FleetWatch:
         self.outages.forget_others(serials)
         self.fault_reasons.forget_others(serials)
 
+    def retune(self, settings: WatchSettings, *, per_minute: int, per_day: int) -> None:
+        """The settings changed: the running scheduler and alert rules take the new interval,
+        budget and thresholds, keeping the learned rhythms and what the alerts announced."""
+        self.scheduler.retune(
+            poll_interval_s=float(settings.poll_interval_s),
+            per_minute=per_minute,
+            per_day=per_day,
+        )
+        self.retune_alerts(settings)
+
+    def retune_alerts(self, settings: WatchSettings) -> None:
+        """New alert thresholds, applied to the running rules at once."""
+        self.alerts.stale_s = settings.stale_minutes * 60.0
+        self.alerts.low_soc_percent = settings.low_soc_percent
+
     def token_changed(self) -> None:
         self.scheduler.token_changed()
         self.alerts.token_changed()
@@ -377,6 +391,7 @@ def run_watch(
             settings=settings,
             per_minute=backend.per_minute,
             per_day=backend.per_day,
+            batch_size=backend.max_serials_per_request,
             history_rows=rows_reader(history),
         )
 

@@ -14,7 +14,6 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from solaxtray.core import paths
 from solaxtray.core.errors import SolaxTrayError
 from solaxtray.core.i18n import N_, _
+from solaxtray.ui.options import AppOptions
 from solaxtray.ui.single_instance import SingleInstance, instance_name
 from solaxtray.ui.tray import Tray, TrayMenu
 
@@ -43,20 +43,6 @@ ALREADY_RUNNING = N_("solaxtray is already running; its window was brought up.")
 DEMO_ALREADY_RUNNING = N_(
     "The solaxtray demo is already running; its window was brought up instead of a second demo."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AppOptions:
-    """What the command line decides for one run (it overrides the saved settings)."""
-
-    demo: bool = False
-    serials: list[str] | None = None
-    api_url: str | None = None
-    tray_wait_s: float | None = None
-    """How long to wait for a system tray before the fallback window (``None``: the default)."""
-    backend: str | None = None
-    """``token`` or ``developer`` for this run (``--backend``); ``None``: the settings decide. The
-    serials and the API URL given with it are in that API's terms."""
 
 
 def single_instance_name(options: AppOptions) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class CallTimedOut(Exception):
@@ -31,6 +33,7 @@ class BackgroundCaller(QObject):
 
     ``call(fn, on_done, timeout_s=...)`` returns at once. ``on_done(result, error)`` runs exactly
     once: with the result, with the exception the call raised, or with :class:`CallTimedOut`.
+    Typed: ``on_done`` receives what ``fn`` returns (``None`` when there is an error).
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -47,15 +50,15 @@ class BackgroundCaller(QObject):
 
     def call(
         self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any, BaseException | None], None],
+        fn: Callable[[], T],
+        on_done: Callable[[T | None, BaseException | None], None],
         *,
         timeout_s: float | None = None,
         name: str = "solaxtray-worker",
     ) -> int:
         self._next_id += 1
         call_id = self._next_id
-        self._pending[call_id] = on_done
+        self._pending[call_id] = cast(Callable[[Any, BaseException | None], None], on_done)
         bridge = self._bridge
 
         def run() -> None:

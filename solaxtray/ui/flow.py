@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import Snapshot
-from solaxtray.ui.text import format_percent, format_power
+from solaxtray.core.presentation import format_percent, format_power
 
 MIN_FLOW_W = 1.0
 """Below this there is no arrow, only a faint line: rounding noise is not a flow."""

@@ -27,7 +27,7 @@ import logging
 import queue
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
@@ -401,7 +401,7 @@ class Notifier(QObject):
             return False
         return self._kind_enabled(_name(alert.kind))
 
-    def notify_all(self, alerts: list[Any]) -> None:
+    def notify_all(self, alerts: Sequence[AlertLike]) -> None:
         for alert in alerts:
             self.notify(alert)
 

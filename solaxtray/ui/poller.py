@@ -30,10 +30,12 @@ from typing import Any, Protocol, cast
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from solaxtray.core.backend import TokenBackend
+from solaxtray.core.alerts import Alert
+from solaxtray.core.api.backend import TokenBackend
 from solaxtray.core.clock import Clock
 from solaxtray.core.errors import ApiError, NetworkError, SolaxTrayError
 from solaxtray.core.i18n import _
+from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.ui.background import BackgroundCaller, CallTimedOut
 
@@ -64,16 +66,16 @@ class Planner(Protocol):
 
     def record_snapshot(
         self, sn: str, snapshot: Snapshot, *, cost: float = 1.0
-    ) -> tuple[bool, list[Any]]:
+    ) -> tuple[bool, list[Alert]]:
         """Record a fresh answer (``cost``: this serial's share of the requests spent); returns
         whether it brought a new upload and the alerts it raises."""
         ...
 
-    def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Any]:
+    def on_error(self, sn: str, error: ApiError, *, cost: float = 1.0) -> list[Alert]:
         """Record a failed request; returns the alerts it raises."""
         ...
 
-    def on_wall_gap(self, seconds: float) -> list[Any]:
+    def on_wall_gap(self, seconds: float) -> list[Alert]:
         """The machine slept for about ``seconds``; returns any alerts."""
         ...
 
@@ -81,21 +83,13 @@ class Planner(Protocol):
         """Make every serial due at once (the ledger still has the last word)."""
         ...
 
-    def flush(self) -> list[Any]:
+    def flush(self) -> list[Alert]:
         """Alerts held back (a "while you were away" summary) whose time has come."""
         ...
 
 
-class Ledger(Protocol):
-    """The shared request ledger (``core.ledger.RequestLedger``)."""
-
-    def try_acquire(self, sn: str, count: int = 1) -> bool: ...
-
-    def wait_time(self, count: int = 1) -> float: ...
-
-    def finish(self, sn: str, extra: int = 0) -> None: ...
-
-    def used_today(self) -> int: ...
+Ledger = RequestBudget
+"""The shared request ledger (``core.ledger.RequestLedger``): the one ledger protocol."""
 
 
 class History(Protocol):
@@ -388,7 +382,7 @@ class Poller(QObject):
         self._timer.start(round(min(wait, MAX_TIMER_S) * 1000))
         self.state_changed.emit()
 
-    def _emit_alerts(self, alerts: Sequence[Any]) -> None:
+    def _emit_alerts(self, alerts: Sequence[Alert]) -> None:
         if alerts:
             self.alerts.emit(list(alerts))
 

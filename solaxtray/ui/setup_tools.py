@@ -11,11 +11,12 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 
+from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.discovery import DeviceInfo, discover_saved
 from solaxtray.core.doctor import CheckResult, run_doctor
 from solaxtray.core.doctor.factory import saved_setup
 from solaxtray.core.i18n import _
-from solaxtray.core.settings import BACKEND_DEVELOPER, Settings
+from solaxtray.core.settings import Settings
 from solaxtray.ui.discover_dialog import DiscoverDialog
 from solaxtray.ui.doctor_dialog import DoctorDialog
 
@@ -80,9 +81,9 @@ class SetupButtons(QWidget):
     def open_discover(self) -> None:
         settings = self._host.settings
         find: Callable[[], Sequence[DeviceInfo]] | None = None
-        if self._host.backend == BACKEND_DEVELOPER:
+        if spec_of(self._host.backend).has(Capability.DISCOVERY):
             find = functools.partial(self._find, settings)
-        known = settings.serials if settings.backend == self._host.backend else ()
+        known = settings.serials if spec_of(settings.backend) is spec_of(self._host.backend) else ()
         self.discover_window = DiscoverDialog(find, self._add, known=known, parent=self.window())
         self.discover_window.show()
 

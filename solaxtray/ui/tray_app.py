@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,44 +30,38 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from solaxtray.core import paths
-from solaxtray.core.alerts import Health
+from solaxtray.core.alerts import Alert
+from solaxtray.core.api.registry import BackendKind, BackendSpec, Capability, spec_of
 from solaxtray.core.clock import Clock, SystemClock
+from solaxtray.core.context import Credentials, credentials_from_env
 from solaxtray.core.errors import (
     ApiError,
     ConfigError,
     RateLimited,
     SecretStoreError,
     SecretStoreLocked,
-    TokenRejected,
 )
+from solaxtray.core.fleet import FleetModel
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.locale_format import format_time, weekday_short
 from solaxtray.core.models import Snapshot
-from solaxtray.core.notes import inverter_notes
 from solaxtray.core.presentation import (
     AppCondition,
-    Availability,
-    FleetInput,
-    InverterInput,
-    StatusTracker,
     TrayView,
-    UploadAges,
-    build_view,
     condition_for_error,
-    machine_utc_offset,
 )
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
 from solaxtray.core.settings import MemorySettingsStore, Settings, SettingsStore
-from solaxtray.ui.app import AppOptions
 from solaxtray.ui.background import BackgroundCaller
 from solaxtray.ui.icon import IconCache, panel_is_dark, wants_template_icon
 from solaxtray.ui.notifier import Notifier, default_sender
+from solaxtray.ui.options import AppOptions
 from solaxtray.ui.poller import Poller
 from solaxtray.ui.tray import Tray, TrayMenu
 
 if TYPE_CHECKING:
     from solaxtray.core.alerts import AlertEngine
-    from solaxtray.core.backend import RealtimeBackend
+    from solaxtray.core.api.backend import RealtimeBackend
     from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.simulator import CloudSimulator
@@ -79,8 +71,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-TOKEN = "token"  # noqa: S105 - a backend name (``core.settings.BACKEND_TOKEN``)
-DEVELOPER = "developer"
 KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 """The keyring's own time limit (``core.secrets``), one number for every keyring wait."""
 PAUSE_HOUR_S = 3600.0
@@ -94,152 +84,6 @@ TRAY_APPEARED_LINE = N_(
 )
 """While a window is open, its ages ("updated 40 s ago") are refreshed this often; with no window
 open nothing ticks between polls."""
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """What one SolaX API needs to sign in: a tokenId, or a Developer API client id and secret.
-
-    The secrets are left out of the repr, so a log line or a traceback cannot show them.
-    """
-
-    kind: str
-    token: str | None = field(default=None, repr=False)
-    client_id: str | None = field(default=None, repr=False)
-    client_secret: str | None = field(default=None, repr=False)
-    share_access_token: bool = False
-    """Keep the Developer API access token in the keyring for other solaxtray processes (only for
-    credentials from the keyring: an environment variable is a separate, short-lived setup)."""
-
-    @property
-    def complete(self) -> bool:
-        if self.kind == DEVELOPER:
-            return bool(self.client_id and self.client_secret)
-        return bool(self.token)
-
-
-class FleetModel:
-    """Everything known about the watched serials, turned into a :class:`TrayView` on demand.
-
-    ``backend`` names the SolaX API in use ("token" or "developer"), so the setup sentences ask for
-    the right credentials. ``ages`` turns each plant-local ``uploadTime`` into an age, learning a
-    plant's time zone from the first upload seen arriving (see :class:`UploadAges`).
-    """
-
-    def __init__(
-        self,
-        clock: Clock,
-        *,
-        backend: str = TOKEN,
-        local_offset: Callable[[float], float] = machine_utc_offset,
-    ) -> None:
-        self._clock = clock
-        self._local_offset = local_offset
-        self.backend = backend
-        self.ages = UploadAges(local_offset=local_offset)
-        self.serials: tuple[str, ...] = ()
-        self.snapshots: dict[str, Snapshot] = {}
-        self.errors: dict[str, ApiError] = {}
-        self.condition = AppCondition.OK
-        self.condition_detail: str | None = None
-        self.status = StatusTracker()
-        self.stale_after_s: float | None = None
-        self.requests_today: int | None = None
-        self.daily_quota = 10_000
-        self.planner: FleetWatch | None = None
-        self._aged: set[str] = set()
-
-    def set_serials(self, serials: tuple[str, ...]) -> None:
-        self.serials = serials
-        for gone in set(self.snapshots) - set(serials):
-            del self.snapshots[gone]
-        for gone in set(self.errors) - set(serials):
-            del self.errors[gone]
-        for gone in set(self._aged) - set(serials):
-            self.ages.forget(gone)
-            self._aged.discard(gone)
-
-    def on_snapshot(self, sn: str, snap: Snapshot) -> None:
-        now = self._clock.now()
-        self.snapshots[sn] = snap
-        self.errors.pop(sn, None)
-        self.status.observe(sn, snap.inverter_status, now)
-        self.ages.observe(sn, snap.upload_time, now)
-        self._aged.add(sn)
-        if self.condition in (
-            AppCondition.NO_NETWORK,
-            AppCondition.RATE_LIMITED,
-            AppCondition.BANNED,
-            AppCondition.SERVER_TROUBLE,
-        ):
-            self.condition = AppCondition.OK
-            self.condition_detail = None
-
-    def on_error(self, sn: str, error: ApiError) -> None:
-        self.errors[sn] = error
-        if isinstance(error, TokenRejected):
-            self.condition = AppCondition.TOKEN_REJECTED
-            self.condition_detail = error.message
-
-    def upload_age(self, sn: str) -> float | None:
-        """Seconds since ``sn``'s last upload (``uploadTime`` is plant wall time with no zone:
-        :class:`UploadAges` reads it in this machine's zone until it has learned the plant's)."""
-        return self.ages.age(sn, self._clock.now())
-
-    def _next_poll(self, sn: str) -> tuple[float | None, bool]:
-        """When ``sn`` is asked next, and whether that is the end of a pause or backoff."""
-        if self.planner is None:
-            return None, False
-        view = self.planner.view(sn)
-        if view is None:
-            return None, False
-        paused = self.planner.scheduler.paused_until is not None
-        retrying = view.next_poll is not None and (paused or view.errors_in_row > 0)
-        return view.next_poll, retrying
-
-    def _availability(self, sn: str) -> Availability:
-        """The alert rules tell night ("asleep") from an outage ("offline")."""
-        if self.planner is None:
-            return Availability.ONLINE
-        health = self.planner.health(sn)
-        if health is Health.ASLEEP:
-            return Availability.ASLEEP
-        if health is Health.OFFLINE:
-            return Availability.OFFLINE
-        return Availability.ONLINE
-
-    def view(self) -> TrayView:
-        inverters = []
-        for sn in self.serials:
-            next_poll_at, retrying = self._next_poll(sn)
-            notes = inverter_notes(self.planner, sn)
-            inverters.append(
-                InverterInput(
-                    sn=sn,
-                    snapshot=self.snapshots.get(sn),
-                    error=self.errors.get(sn),
-                    upload_age_s=self.upload_age(sn) if sn in self.snapshots else None,
-                    next_poll_at=next_poll_at,
-                    retrying=retrying,
-                    availability=self._availability(sn),
-                    status_since=self.status.since(sn),
-                    notes=notes.lines,
-                    short_note=notes.short,
-                )
-            )
-        return build_view(
-            FleetInput(
-                inverters=inverters,
-                condition=self.condition,
-                now=self._clock.now(),
-                requests_today=self.requests_today,
-                daily_quota=self.daily_quota,
-                stale_after_s=self.stale_after_s,
-                condition_detail=self.condition_detail,
-                backend=self.backend,
-                local_offset=self._local_offset,
-            )
-        )
 
 
 def _desktop_files_done(_written: object, error: BaseException | None) -> None:
@@ -277,8 +121,14 @@ class TrayApp(QObject):
             )
         self.store = settings_store
         self.settings, self._settings_warning = self.store.load()
-        self._token_loader = token_loader or _keyring_token
-        self._developer_loader = developer_loader or _keyring_developer_credentials
+        self._secret_overrides: dict[BackendKind, Callable[[], Mapping[str, str | None]]] = {}
+        """Stand-ins for the keyring (tests), by API; the rest read through their spec."""
+        if token_loader is not None:
+            self._secret_overrides[BackendKind.TOKEN] = lambda: {"token": token_loader()}
+        if developer_loader is not None:
+            self._secret_overrides[BackendKind.DEVELOPER] = lambda: dict(
+                zip(("client_id", "client_secret"), developer_loader(), strict=True)
+            )
         self._shared_cache_ok = developer_loader is None
         self._override_backend = options.backend
         self._override_serials = list(options.serials) if options.serials else None
@@ -408,40 +258,29 @@ class TrayApp(QObject):
     # --- sources of data -------------------------------------------------------------------------
 
     @property
-    def backend_kind(self) -> str:
+    def spec(self) -> BackendSpec:
         """The SolaX API in use: ``--backend`` for this run, else the settings' choice."""
-        return self._override_backend or self.settings.backend
+        return spec_of(self._override_backend or self.settings.backend)
+
+    @property
+    def backend_kind(self) -> str:
+        """The SolaX API in use, by name (a ``BackendKind``)."""
+        return self.spec.kind
 
     def _start_demo(self) -> None:
         """The built-in simulator on the chosen API: the same demo story either way."""
         given = tuple(self._override_serials or ())
-        if self.backend_kind == DEVELOPER:
-            from solaxtray.core.simulator.developer import (
-                DEMO_CLIENT_ID,
-                DEMO_CLIENT_SECRET,
-                DEMO_DEVICE_SERIALS,
-                DeveloperSimulator,
-            )
+        spec = self.spec
+        demo = spec.demo(self.clock)
+        self._simulator = demo.simulator
+        if self.history is not None:
+            from solaxtray.core.history.demo import seed_demo_history
 
-            dev = DeveloperSimulator.demo(clock=self.clock)
-            dev.start()
-            self._simulator = dev
-            self._seed_demo_history(dev, developer=True)
-            logger.info("demo mode: simulated SolaX Developer API at %s", dev.base_url)
-            credentials = Credentials(
-                DEVELOPER, client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET
-            )
-            self._configure(credentials, given or DEMO_DEVICE_SERIALS, dev.base_url, demo=True)
-            return
-        from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
-
-        sim = CloudSimulator.demo(clock=self.clock)
-        sim.start()
-        self._simulator = sim
-        self._seed_demo_history(sim, developer=False)
-        logger.info("demo mode: simulated SolaX Cloud at %s", sim.base_url)
-        credentials = Credentials(TOKEN, token=DEMO_TOKEN)
-        self._configure(credentials, given or tuple(DEMO_SERIALS), sim.v2_url, demo=True)
+            # The demo opens on a plausible day so far and past month, from the same plant model.
+            seed_demo_history(self.history, demo.simulator, serial_of=demo.history_serial)
+        logger.info("demo mode: simulated %s API at %s", spec.name, demo.server)
+        credentials = Credentials.from_values(spec.kind, demo.credentials)
+        self._configure(credentials, given or demo.serials, demo.server, demo=True)
 
     def _open_history(self) -> None:
         """Open the history database; a damaged one is set aside with a notification, and the
@@ -466,52 +305,35 @@ class TrayApp(QObject):
             )
             self._warn(title, self.history.warning)
 
-    def _seed_demo_history(self, cloud: CloudSimulator, *, developer: bool) -> None:
-        """The demo opens on a plausible day so far and past month, from the same plant model."""
-        if self.history is None:
-            return
-        from solaxtray.core.history.demo import seed_demo_history
-
-        seed_demo_history(
-            self.history,
-            cloud,
-            serial_of=(lambda inv: inv.inverter_sn) if developer else None,
-        )
-
     def _load_credentials(self) -> None:
         """Read the chosen API's secrets on a worker thread with a time limit: a locked keyring
         can block."""
-        kind = self.backend_kind
-        if kind == DEVELOPER:
-            loader = self._developer_loader
-            share = self._shared_cache_ok
+        spec = self.spec
+        loader = self._secret_overrides.get(spec.kind) or (
+            lambda: spec.load_secrets(KEYRING_TIMEOUT_S)
+        )
+        share = (
+            spec.has(Capability.SHARED_ACCESS_TOKEN)
+            and self._shared_cache_ok
+            and not credentials_from_env(spec)
+        )
 
-            def load() -> Credentials:
-                client_id, secret = loader()
-                return Credentials(
-                    DEVELOPER,
-                    client_id=client_id,
-                    client_secret=secret,
-                    share_access_token=share and not _developer_env_set(),
-                )
-
-        else:
-            token_loader = self._token_loader
-
-            def load() -> Credentials:
-                return Credentials(TOKEN, token=token_loader())
+        def load() -> Credentials:
+            return Credentials.from_values(spec.kind, loader(), share=share)
 
         self._caller.call(
             load,
-            lambda result, error: self._on_credentials(kind, result, error),
+            lambda result, error: self._on_credentials(spec, result, error),
             timeout_s=KEYRING_TIMEOUT_S,
             name="solaxtray-keyring",
         )
 
-    def _on_credentials(self, kind: str, result: Any, error: BaseException | None) -> None:
-        if kind != self.backend_kind:
+    def _on_credentials(
+        self, spec: BackendSpec, result: Credentials | None, error: BaseException | None
+    ) -> None:
+        if spec is not self.spec:
             return  # the user switched APIs while the keyring was read: a newer read is coming
-        what = "client id and secret" if kind == DEVELOPER else "token"
+        what = spec.wording.credentials
         if error is not None:
             # Settings open for a missing or locked keyring as for a missing token: that is where
             # the user can retry, and the only place that explains what to do.
@@ -531,13 +353,8 @@ class TrayApp(QObject):
             return
         if not isinstance(result, Credentials) or not result.complete:
             logger.info("no %s set: opening the settings", what)
-            detail = None
-            if kind == DEVELOPER:
-                detail = _(
-                    "Open Settings, choose the Developer API and enter the client id and secret "
-                    "of your application on the SolaX Developer Platform."
-                )
-            self._set_condition(AppCondition.NO_CREDENTIALS, detail)
+            detail = spec.wording.missing_detail
+            self._set_condition(AppCondition.NO_CREDENTIALS, _(detail) if detail else None)
             self.show_settings()
             return
         self._configure(result, self._serials(), self._api_url(), demo=False)
@@ -545,7 +362,7 @@ class TrayApp(QObject):
     def _serials(self) -> tuple[str, ...]:
         if self._override_serials:
             return tuple(self._override_serials)
-        if self.settings.backend != self.backend_kind:
+        if spec_of(self.settings.backend) is not self.spec:
             return ()  # the saved serials name inverters in the other API's terms
         return self.settings.serials
 
@@ -553,9 +370,8 @@ class TrayApp(QObject):
         """The tokenId server, or the Developer API region or address."""
         if self._override_api_url:
             return self._override_api_url
-        if self.backend_kind == DEVELOPER:
-            return self.settings.developer_host
-        return self.settings.api_url
+        saved = getattr(self.settings, self.spec.server_setting, None)
+        return saved if isinstance(saved, str) else None
 
     def _close_backend(self) -> None:
         if self.backend is not None:
@@ -572,8 +388,6 @@ class TrayApp(QObject):
         and of the token): new credentials or a new server must not announce a fault again that
         the user was already told about. A new account's token state starts over.
         """
-        from solaxtray.core.backend import make_backend
-
         old_alerts = self.planner.alerts if self.planner is not None else self._kept_alerts
         if old_alerts is not None and credentials != self.credentials:
             old_alerts.token_changed()
@@ -596,21 +410,19 @@ class TrayApp(QObject):
             return
         cache = None
         if credentials.share_access_token and credentials.client_id and not demo:
-            from solaxtray.ui.planning import shared_token_cache
+            from solaxtray.core.planning import shared_token_cache
 
             cache = shared_token_cache(credentials.client_id)
+        spec = spec_of(credentials.kind)
         try:
-            backend = make_backend(
-                credentials.kind,
-                api_url=api_url,
-                token=credentials.token,
-                client_id=credentials.client_id,
-                client_secret=credentials.client_secret,
+            backend = spec.factory(
+                api_url or spec.default_server,
+                credentials.values(),
                 clock=self.clock,
                 token_cache=cache,
             )
         except ConfigError as exc:
-            if _server_is_valid(credentials.kind, api_url):
+            if _server_is_valid(spec, api_url):
                 # The server is fine, so the token or the client id/secret cannot be used (for
                 # example a pasted token with spaces): that is for Settings, like a rejected one.
                 self._set_condition(AppCondition.TOKEN_REJECTED, exc.message)
@@ -625,7 +437,7 @@ class TrayApp(QObject):
             return
         self.backend = backend
         ledger_path = self._ledger_path(credentials.kind)
-        from solaxtray.ui.planning import make_planner
+        from solaxtray.core.planning import make_planner
 
         settings = self.settings
         if demo:
@@ -674,7 +486,7 @@ class TrayApp(QObject):
             self.model.condition = condition
         self.refresh_view()
 
-    def _on_alerts(self, alerts: list[Any]) -> None:
+    def _on_alerts(self, alerts: list[Alert]) -> None:
         for alert in alerts:
             logger.info(
                 "alert: %s — %s", getattr(alert, "title", alert), getattr(alert, "body", "")
@@ -846,7 +658,11 @@ class TrayApp(QObject):
         being polled, else that API's shared file, so a test never escapes the budget. Called on
         the dialog's worker thread (the ledger takes a file lock)."""
         ledger, credentials = self.ledger, self.credentials
-        if ledger is not None and credentials is not None and credentials.kind == kind:
+        if (
+            ledger is not None
+            and credentials is not None
+            and spec_of(kind) is spec_of(credentials.kind)
+        ):
             return ledger
         from solaxtray.core.ledger import RequestLedger
 
@@ -863,8 +679,7 @@ class TrayApp(QObject):
         self.model.stale_after_s = settings.stale_minutes * 60.0
         if self.planner is not None:
             # The alert thresholds apply to the running rules at once, keeping what they learned.
-            self.planner.alerts.stale_s = settings.stale_minutes * 60.0
-            self.planner.alerts.low_soc_percent = settings.low_soc_percent
+            self.planner.retune_alerts(settings)
         if self.options.demo:
             self.refresh_view()
             return
@@ -914,20 +729,11 @@ class TrayApp(QObject):
                 self._configure(self.credentials, serials, self._api_url(), demo=False)
             return
         if not serials:
-            self._configure(
-                self.credentials or Credentials(self.backend_kind), (), None, demo=False
-            )
+            self._configure(self.credentials or Credentials(self.spec.kind), (), None, demo=False)
             return
-        per_minute = min(self.settings.per_minute, self.backend.per_minute)
-        per_day = min(self.settings.per_day, self.backend.per_day)
-        scheduler = self.planner.scheduler
-        scheduler.poll_interval_s = max(1.0, float(self.settings.poll_interval_s))
-        scheduler.max_idle_s = max(scheduler.max_idle_s, scheduler.poll_interval_s)
-        scheduler.per_minute = max(1, per_minute)
-        scheduler.per_day = max(1, per_day)
-        if self.ledger is not None:
-            self.ledger.per_minute = max(1, per_minute)
-            self.ledger.per_day = max(1, per_day)
+        from solaxtray.core.planning import retune
+
+        per_day = retune(self.planner, self.ledger, self.settings, self.backend)
         self.planner.set_serials(serials)
         self.model.set_serials(serials)
         self.model.daily_quota = per_day
@@ -959,18 +765,11 @@ class TrayApp(QObject):
         self.notifier.send(title, message, Urgency.NORMAL)
 
 
-def _server_is_valid(kind: str, api_url: str | None) -> bool:
+def _server_is_valid(spec: BackendSpec, api_url: str | None) -> bool:
     """Whether the server or region names a usable address (then a ConfigError from building
     the backend is about the credentials)."""
     try:
-        if kind == DEVELOPER:
-            from solaxtray.core.developer_api import DEFAULT_REGION, resolve_developer_host
-
-            resolve_developer_host(api_url or DEFAULT_REGION)
-        else:
-            from solaxtray.core.servers import DEFAULT_API_URL, check_transport, resolve_api_url
-
-            check_transport(resolve_api_url(api_url or DEFAULT_API_URL))
+        spec.resolve_server(api_url or spec.default_server)
     except ConfigError:
         return False
     return True
@@ -985,26 +784,6 @@ def _demo_settings(settings: Settings) -> Settings:
     from solaxtray.core.simulator import DEMO_UPLOAD_INTERVAL
 
     return replace(settings, poll_interval_s=max(1, round(DEMO_UPLOAD_INTERVAL)))
-
-
-def _keyring_token() -> str | None:
-    from solaxtray.core.secrets import TokenStore
-
-    return TokenStore().get()
-
-
-def _keyring_developer_credentials() -> tuple[str | None, str | None]:
-    from solaxtray.core.secrets import DeveloperCredentials
-
-    return DeveloperCredentials().get()
-
-
-def _developer_env_set() -> bool:
-    from solaxtray.core.secrets import CLIENT_ID_ENV, CLIENT_SECRET_ENV
-
-    return bool(
-        os.environ.get(CLIENT_ID_ENV, "").strip() or os.environ.get(CLIENT_SECRET_ENV, "").strip()
-    )
 
 
 __all__ = ["Credentials", "FleetModel", "TrayApp"]

@@ -20,9 +20,9 @@ from solaxtray.core.alarms import (
     look_up_fault,
     parse_alarm_page,
 )
-from solaxtray.core.backend import TokenBackend
+from solaxtray.core.api.backend import TokenBackend
+from solaxtray.core.api.developer.client import DeveloperClient
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.developer_api import DeveloperClient
 from solaxtray.core.errors import ServerError
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.models import InverterStatus, InverterType, Snapshot

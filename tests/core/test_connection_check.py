@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from solaxtray.core.backend import make_backend
+from solaxtray.core.api.backend import make_backend
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.connection_check import (
     FORM_ONLY,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from solaxtray.core.api.developer.client import DeveloperClient
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.developer_api import DeveloperClient
 from solaxtray.core.discovery import (
     DeviceInfo,
     discover_inverters,

@@ -23,16 +23,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solaxtray.core.client import SolaxClient
-from solaxtray.core.developer_api import DeveloperClient, usable_access_token
-from solaxtray.core.developer_parsing import (
+from solaxtray.core.api.developer.client import DeveloperClient, usable_access_token
+from solaxtray.core.api.developer.parsing import (
     match_batteries,
     match_inverters,
     snapshot_from_developer,
 )
+from solaxtray.core.api.tokenid.client import SolaxClient
+from solaxtray.core.api.tokenid.parsing import parse_envelope, parse_realtime
 from solaxtray.core.errors import SolaxTrayError
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import parse_envelope, parse_realtime
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 from solaxtray.core.simulator.developer import (
     DEMO_CLIENT_ID,

@@ -12,13 +12,18 @@ from typing import Any
 
 import pytest
 
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.developer.client import DeveloperClient, MemoryTokenCache
+from solaxtray.core.api.developer.parsing import snapshot_from_developer
+from solaxtray.core.api.tokenid.client import SolaxClient
+from solaxtray.core.api.tokenid.parsing import (
+    MAX_NESTING,
+    nesting_depth,
+    parse_envelope,
+    parse_realtime,
+)
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.developer_api import DeveloperClient, MemoryTokenCache
-from solaxtray.core.developer_parsing import snapshot_from_developer
 from solaxtray.core.errors import ApiError, ErrorKind, MalformedResponse
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import MAX_NESTING, nesting_depth, parse_envelope, parse_realtime
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 from solaxtray.core.simulator.developer import (
     DEMO_CLIENT_ID,

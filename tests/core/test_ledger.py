@@ -18,17 +18,14 @@ from filelock import FileLock
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import LedgerUnusable
 from solaxtray.core.ledger import (
-    DAY_S,
     HOLD_S,
     JITTER_S,
     MAX_FILE_BYTES,
-    MAX_PER_DAY,
-    MAX_PER_MINUTE,
-    MINUTE_S,
     TICKET_GRACE_S,
     WINDOW_MARGIN_S,
     RequestLedger,
 )
+from solaxtray.core.quota import DAY_S, MAX_PER_DAY, MAX_PER_MINUTE, MINUTE_S
 
 M = WINDOW_MARGIN_S
 

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from solaxtray.core.backend import make_backend
-from solaxtray.core.ledger import MAX_PER_MINUTE, RequestLedger
+from solaxtray.core.api.backend import make_backend
+from solaxtray.core.ledger import RequestLedger
+from solaxtray.core.quota import MAX_PER_MINUTE
 from solaxtray.core.simulator import DEMO_TOKEN, CloudSimulator, Outcome, SimInverter
 from solaxtray.core.watch import run_watch
 

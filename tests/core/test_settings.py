@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from solaxtray.core import paths
+from solaxtray.core.api.tokenid.serials import normalize_serial
 from solaxtray.core.errors import ConfigError
 from solaxtray.core.settings import (
     SETTINGS_VERSION,
@@ -19,7 +20,6 @@ from solaxtray.core.settings import (
     Settings,
     SettingsStore,
     migrate,
-    normalize_serial,
     normalize_serials,
     settings_from_dict,
 )

@@ -14,10 +14,10 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from solaxtray.core.backend import TokenBackend
+from solaxtray.core.api.backend import TokenBackend
+from solaxtray.core.api.tokenid.parsing import parse_realtime
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import parse_realtime
 from solaxtray.core.simulator import DEMO_TOKEN, Outcome, SimInverter, SimulatedCloud
 from solaxtray.core.watch import run_watch
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from solaxtray.core import paths
-from solaxtray.core.backend import TokenBackend
+from solaxtray.core.api.backend import TokenBackend
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import EXIT_STATUS, ErrorKind, SerialUnknown, TokenRejected
 from solaxtray.core.ledger import RequestLedger
@@ -278,7 +278,7 @@ def test_a_ten_minute_demo_watch_fetches_each_inverter_once_per_upload(late_s: f
     shows only every other upload and doubles the lag)."""
     import statistics
 
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
     from solaxtray.core.simulator import DEMO_SERIALS, DEMO_UPLOAD_INTERVAL
 
     clock = FakeClock(START)

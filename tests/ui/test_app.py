@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from solaxtray.core import paths
-from solaxtray.core.backend import make_backend
+from solaxtray.core.api.backend import make_backend
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.models import Snapshot

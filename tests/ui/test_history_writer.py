@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.tokenid.client import SolaxClient
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.history import HistoryStore, daily_figures, day_curve, default_history_path
 from solaxtray.core.models import Snapshot

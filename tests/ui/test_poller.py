@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QTimer
 
-from solaxtray.core.backend import make_backend
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.backend import make_backend
+from solaxtray.core.api.tokenid.client import SolaxClient
 from solaxtray.core.clock import FakeClock, SystemClock
 from solaxtray.core.errors import ApiError, NetworkError, RateLimited, ServerError, TokenRejected
 from solaxtray.core.ledger import RequestLedger

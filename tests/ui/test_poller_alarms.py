@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from solaxtray.core.alerts import AlertKind
-from solaxtray.core.backend import make_backend
+from solaxtray.core.api.backend import make_backend
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.simulator import SimInverter

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from solaxtray.core.backend import make_backend
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.backend import make_backend
+from solaxtray.core.api.tokenid.client import SolaxClient
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.errors import ErrorKind, MalformedResponse
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator

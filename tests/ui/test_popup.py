@@ -12,19 +12,19 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from solaxtray.core.errors import SerialUnknown
-from solaxtray.core.models import InverterStatus, InverterType, Snapshot
-from solaxtray.core.parsing import parse_realtime
-from solaxtray.core.presentation import FleetInput, InverterInput, TrayView, build_view
-from solaxtray.ui.popup import PopupWindow, inverter_rows, place_near
-from solaxtray.ui.popup.cards import InverterCard
-from solaxtray.ui.text import (
+from solaxtray.core.api.tokenid.parsing import parse_realtime
+from solaxtray.core.dashboard import (
     format_battery,
     format_grid,
     format_next_poll,
     format_next_try,
     format_quota,
 )
+from solaxtray.core.errors import SerialUnknown
+from solaxtray.core.models import InverterStatus, InverterType, Snapshot
+from solaxtray.core.presentation import FleetInput, InverterInput, TrayView, build_view
+from solaxtray.ui.popup import PopupWindow, inverter_rows, place_near
+from solaxtray.ui.popup.cards import InverterCard
 
 pytestmark = pytest.mark.gui
 

@@ -26,7 +26,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QPushButton
 
 app = QApplication([])
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.tokenid.client import SolaxClient
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.history import HistoryStore
 from solaxtray.core.history.demo import seed_demo_history

@@ -82,7 +82,7 @@ def test_a_doctor_run_that_raises_ends_in_one_sentence(qtbot: Any) -> None:
 def _discover(
     qtbot: Any, sim: DeveloperSimulator, chosen: list[str], secret: str
 ) -> DiscoverDialog:
-    from solaxtray.core.developer_api import DeveloperClient
+    from solaxtray.core.api.developer.client import DeveloperClient
     from solaxtray.core.discovery import discover_inverters
 
     def find() -> list[Any]:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from solaxtray.core.api.developer.token_cache import TokenCache
 from solaxtray.core.autostart import Autostart
 from solaxtray.core.clock import Clock
-from solaxtray.core.developer_api import TokenCache
 from solaxtray.core.doctor.cloud import CloudTarget, check_cloud
 from solaxtray.core.doctor.credentials import Credentials, check_keyring, read_credentials
 from solaxtray.core.doctor.desktop import DesktopProbe, check_notifications, check_tray

@@ -13,14 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from solaxtray.core.clock import Clock
-from solaxtray.core.developer_api import (
+from solaxtray.core.api.developer.client import (
     DEFAULT_REGION,
     REGION_HOSTS,
     DeveloperClient,
     TokenCache,
     resolve_developer_host,
 )
+from solaxtray.core.api.registry import Capability, spec_of
+from solaxtray.core.api.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
+from solaxtray.core.clock import Clock
 from solaxtray.core.discovery import DeviceInfo, discover_inverters, registration_map
 from solaxtray.core.doctor.credentials import Credentials
 from solaxtray.core.doctor.model import CheckResult, RequestBudget, Status, fail, ok, warn
@@ -37,10 +39,6 @@ from solaxtray.core.errors import (
 )
 from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.models import Snapshot
-from solaxtray.core.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
-from solaxtray.core.settings import (
-    BACKEND_DEVELOPER,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +103,7 @@ def _not_checked(cid: str, title: str, why: str, fix: str) -> CheckResult:
 
 
 def _accepted(backend: str, server: str) -> CheckResult:
-    what = _("client id and secret") if backend == BACKEND_DEVELOPER else _("tokenId")
+    what = _(spec_of(backend).wording.credentials_name)
     return ok(
         ACCEPTED_ID,
         _("Accepted by SolaX Cloud"),
@@ -121,9 +119,10 @@ def _verdicts(
     tried: Sequence[str],
 ) -> list[CheckResult]:
     """The credentials and server results from the first answer and the regional tries."""
-    what = _("client id and secret") if backend == BACKEND_DEVELOPER else _("tokenId")
+    wording = spec_of(backend).wording
+    what = _(wording.credentials_name)
     name = _server_name(configured)
-    setting = _("--api-url") if backend != BACKEND_DEVELOPER else _("--api-url (a region)")
+    setting = _(wording.server_option)
     if found_on is not None:
         other = _server_name(found_on)
         return [
@@ -148,17 +147,7 @@ def _verdicts(
         ]
     if isinstance(first, TokenRejected):
         where = ", ".join(_server_name(t) for t in tried)
-        fix = (
-            _(
-                "Copy the client id and secret again from https://developer.solaxcloud.com/ and "
-                "store them with 'solaxtray credentials set'."
-            )
-            if backend == BACKEND_DEVELOPER
-            else _(
-                "Copy the tokenId again from Service → API on solaxcloud.com and store it with "
-                "'solaxtray token set'."
-            )
-        )
+        fix = _(wording.rejected_fix)
         return [
             fail(
                 ACCEPTED_ID,
@@ -239,7 +228,7 @@ def _token_cloud(
     budget: RequestBudget,
     clock: Clock,
 ) -> tuple[list[CheckResult], dict[str, Outcome | None]]:
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
 
     configured = resolve_api_url(target.server or DEFAULT_API_URL)
 
@@ -434,7 +423,8 @@ def check_cloud(
         ]
         return results + [shape for shape, _canonical in shapes]
     try:
-        if target.backend == BACKEND_DEVELOPER:
+        if spec_of(target.backend).has(Capability.DISCOVERY):
+            # The inventory maps dongles to inverters: the serials are checked against it.
             need_inventory = any(canonical is None for _given, canonical in shapes)
             head, outcomes, devices = _dev_cloud(
                 target, creds, good, need_inventory=need_inventory, budget=budget, clock=clock

@@ -8,11 +8,11 @@ import os
 from dataclasses import dataclass, field
 
 from solaxtray.core import secrets
+from solaxtray.core.api.registry import BackendKind, spec_of
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.i18n import _
 from solaxtray.core.redact import register_secret
-from solaxtray.core.settings import BACKEND_DEVELOPER
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +32,7 @@ class Credentials:
 
 
 def _env_names(backend: str) -> tuple[str, ...]:
-    if backend == BACKEND_DEVELOPER:
-        return (secrets.CLIENT_ID_ENV, secrets.CLIENT_SECRET_ENV)
-    return (secrets.TOKEN_ENV,)
+    return spec_of(backend).env_variables()
 
 
 def _env_provides(backend: str) -> bool:
@@ -88,9 +86,8 @@ def read_credentials(
     backend: str, seconds: float = secrets.DEFAULT_TIMEOUT_S
 ) -> tuple[CheckResult, Credentials | None]:
     """Whether the API's credentials are set and readable, and the credentials themselves."""
-    if backend == BACKEND_DEVELOPER:
-        return _developer_credentials(seconds)
-    return _token(seconds)
+    result: tuple[CheckResult, Credentials | None] = spec_of(backend).check_credentials(seconds)
+    return result
 
 
 def _keyring_fix(env_names: str) -> str:
@@ -114,13 +111,14 @@ def _unreadable(exc: SecretStoreError, backend: str) -> CheckResult:
     )
 
 
-def _token(seconds: float) -> tuple[CheckResult, Credentials | None]:
+def check_token_credentials(seconds: float) -> tuple[CheckResult, Credentials | None]:
+    """The tokenId API's credentials: set, readable and shaped like a token."""
     title = _("Credentials")
-    from_env = _env_provides("token")
+    from_env = _env_provides(BackendKind.TOKEN)
     try:
         token = secrets.TokenStore().get_with_timeout(seconds)
     except SecretStoreError as exc:
-        return _unreadable(exc, "token"), None
+        return _unreadable(exc, BackendKind.TOKEN), None
     if token is None:
         return (
             fail(
@@ -141,7 +139,7 @@ def _token(seconds: float) -> tuple[CheckResult, Credentials | None]:
         if from_env
         else _("the keyring")
     )
-    creds = Credentials("token", token=token, from_env=from_env)
+    creds = Credentials(BackendKind.TOKEN, token=token, from_env=from_env)
     try:
         _token_text, shape_warning = secrets.check_token(token)
     except SecretStoreError as exc:
@@ -171,13 +169,14 @@ def _token(seconds: float) -> tuple[CheckResult, Credentials | None]:
     return ok(CREDENTIALS_ID, title, _("A tokenId is set in {where}.").format(where=where)), creds
 
 
-def _developer_credentials(seconds: float) -> tuple[CheckResult, Credentials | None]:
+def check_developer_credentials(seconds: float) -> tuple[CheckResult, Credentials | None]:
+    """The Developer API's credentials: a client id and secret, set and readable."""
     title = _("Credentials")
-    from_env = _env_provides(BACKEND_DEVELOPER)
+    from_env = _env_provides(BackendKind.DEVELOPER)
     try:
         client_id, client_secret = secrets.DeveloperCredentials().get_with_timeout(seconds)
     except SecretStoreError as exc:
-        return _unreadable(exc, BACKEND_DEVELOPER), None
+        return _unreadable(exc, BackendKind.DEVELOPER), None
     if client_id is None or client_secret is None:
         missing = _("client id and secret")
         if client_id is not None:
@@ -201,7 +200,10 @@ def _developer_credentials(seconds: float) -> tuple[CheckResult, Credentials | N
     register_secret(client_secret)
     where = _("the environment") if from_env else _("the keyring")
     creds = Credentials(
-        BACKEND_DEVELOPER, client_id=client_id, client_secret=client_secret, from_env=from_env
+        BackendKind.DEVELOPER,
+        client_id=client_id,
+        client_secret=client_secret,
+        from_env=from_env,
     )
     return ok(
         CREDENTIALS_ID, title, _("A client id and secret are set in {where}.").format(where=where)

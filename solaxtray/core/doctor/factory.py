@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 
 from solaxtray.core import autostart, paths
+from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.doctor import CloudTarget, DoctorSetup
 from solaxtray.core.doctor.credentials import Credentials
@@ -14,7 +15,7 @@ from solaxtray.core.doctor.desktop import SessionProbe
 from solaxtray.core.i18n import _
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S, KeyringTokenCache
-from solaxtray.core.settings import BACKEND_DEVELOPER, Settings
+from solaxtray.core.settings import Settings
 
 
 def doctor_setup(
@@ -26,7 +27,11 @@ def doctor_setup(
 
     def token_cache_for(creds: Credentials) -> KeyringTokenCache | None:
         # Share the tray app's access token: signing in anew would make it invalid.
-        if backend != BACKEND_DEVELOPER or creds.from_env or not creds.client_id:
+        if (
+            not spec_of(backend).has(Capability.SHARED_ACCESS_TOKEN)
+            or creds.from_env
+            or not creds.client_id
+        ):
             return None
         return KeyringTokenCache(client_id=creds.client_id)
 
@@ -58,15 +63,16 @@ def doctor_setup(
 
 
 def saved_server(settings: Settings, backend: str) -> str:
-    """The server the app would use: the environment, then the settings (tokenId API); the
-    settings' region (Developer API). Empty means the default."""
-    if backend == BACKEND_DEVELOPER:
-        return settings.developer_host or ""
-    return os.environ.get("SOLAXTRAY_API_URL", "").strip() or (settings.api_url or "")
+    """The server the app would use: the environment (where the API has a variable for it),
+    then the settings. Empty means the default."""
+    spec = spec_of(backend)
+    from_env = os.environ.get(spec.server_env, "").strip() if spec.server_env else ""
+    saved = getattr(settings, spec.server_setting, None)
+    return from_env or (saved if isinstance(saved, str) else "")
 
 
 def saved_setup(settings: Settings, backend: str | None = None) -> DoctorSetup:
     """The set-up of the saved settings (the settings dialog's button)."""
     kind = backend or settings.backend
-    serials = settings.serials if kind == settings.backend else ()
+    serials = settings.serials if spec_of(kind) is spec_of(settings.backend) else ()
     return doctor_setup(settings, kind, serials, saved_server(settings, kind))

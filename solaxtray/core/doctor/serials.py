@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from solaxtray.core.api.registry import spec_of
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
 from solaxtray.core.errors import ApiError, ConfigError, SerialNotReporting, SerialUnknown
 from solaxtray.core.i18n import _
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_age
-from solaxtray.core.settings import BACKEND_DEVELOPER, normalize_device_serial, normalize_serial
 
 CLOCK_TOLERANCE_S = 120.0
 """A plant clock within two minutes of a whole quarter-hour offset from UTC is right."""
@@ -35,40 +35,16 @@ def check_serial_shape(
     """
     cid = f"serial-shape:{sn}"
     title = f"Serial number {sn}"
-    if backend == BACKEND_DEVELOPER:
-        try:
-            return ok(cid, title, _("It has the shape of an inverter serial number.")), (
-                normalize_device_serial(sn)
-            )
-        except ConfigError as exc:
-            cleaned = "".join(sn.split()).upper()
-            better = (mapping or {}).get(cleaned)
-            if better is not None:
-                fix = _(
-                    "Replace {given} by {better}, the serial number of the inverter behind that "
-                    "dongle, in the settings or on the command line."
-                ).format(given=cleaned, better=better)
-            else:
-                fix = _(
-                    "Enter the inverter's own serial number (on the inverter's label, usually 14 "
-                    "characters), or use 'solaxtray inverters --discover' to list them."
-                )
-            return fail(cid, title, exc.message, fix), None
+    spec = spec_of(backend)
     try:
-        return ok(cid, title, _("It has the shape of a dongle registration number.")), (
-            normalize_serial(sn)
-        )
+        return ok(cid, title, _(spec.wording.shape_ok)), spec.normalise_serial(sn)
     except ConfigError as exc:
-        better = (mapping or {}).get("".join(sn.split()).upper())
+        cleaned = "".join(sn.split()).upper()
+        better = (mapping or {}).get(cleaned)
         fix = (
-            _(
-                "Replace it by {better}, the registration number of the dongle on that inverter."
-            ).format(better=better)
+            _(spec.wording.shape_replace).format(given=cleaned, better=better)
             if better is not None
-            else _(
-                "Enter the 10-character registration number printed on the dongle (Pocket WiFi, "
-                "LAN or 4G) or shown in the SolaX app's device list."
-            )
+            else _(spec.wording.shape_fix)
         )
         return fail(cid, title, exc.message, fix), None
 
@@ -89,24 +65,12 @@ def check_known(backend: str, sn: str, outcome: Outcome | None, why_not: str) ->
         )
     if isinstance(outcome, Snapshot):
         message = _("SolaX Cloud knows it and answered with its data.")
-        if backend != BACKEND_DEVELOPER and outcome.inverter_sn:
-            message = _(
-                "SolaX Cloud knows it and answered with its data; the inverter behind it has the "
-                "serial number {inverter_sn} (the one the Developer API would want)."
-            ).format(inverter_sn=outcome.inverter_sn)
+        with_inverter = spec_of(backend).wording.known_with_inverter
+        if with_inverter is not None and outcome.inverter_sn:
+            message = _(with_inverter).format(inverter_sn=outcome.inverter_sn)
         return ok(cid, title, message)
     if isinstance(outcome, SerialUnknown):
-        fix = (
-            _(
-                "Check the inverter's serial number on its label, or list the account's "
-                "inverters with 'solaxtray inverters --discover'."
-            )
-            if backend == BACKEND_DEVELOPER
-            else _(
-                "Check the 10-character registration number on the dongle, or the device list in "
-                "the SolaX app; the number must belong to the account of this tokenId."
-            )
-        )
+        fix = _(spec_of(backend).wording.unknown_fix)
         return fail(cid, title, outcome.message, fix)
     if isinstance(outcome, SerialNotReporting):
         return fail(

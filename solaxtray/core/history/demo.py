@@ -14,9 +14,9 @@ import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from solaxtray.core.api.tokenid.parsing import parse_realtime
 from solaxtray.core.history.store import HistoryStore
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import parse_realtime
 from solaxtray.core.simulator import wire
 from solaxtray.core.simulator.cloud import SimulatedCloud
 from solaxtray.core.simulator.plant import PlantState, Reading, SimInverter

@@ -8,7 +8,7 @@ display to test.
 
 The package is split by job: ``model`` (the inputs and the view), ``rules`` (``build_view`` and
 the state of each inverter), ``wording`` (problems in sentences), ``formatting`` (numbers, ages,
-clock times; shared with the popup through :mod:`solaxtray.ui.text`) and ``trackers`` (what is
+clock times, which the popup and the tray share) and ``trackers`` (what is
 remembered between polls). Every public name is importable from the package itself.
 """
 
@@ -26,7 +26,6 @@ from solaxtray.core.presentation.formatting import (
     machine_utc_offset,
 )
 from solaxtray.core.presentation.model import (
-    BACKEND_DEVELOPER,
     BACKEND_TOKEN,
     DEFAULT_DAILY_QUOTA,
     DEFAULT_UPLOAD_INTERVAL_S,
@@ -66,7 +65,6 @@ from solaxtray.core.presentation.wording import condition_problem
 
 __all__ = [
     "APP_NAME",
-    "BACKEND_DEVELOPER",
     "BACKEND_TOKEN",
     "BATTERY_ACTIVE_W",
     "DEFAULT_DAILY_QUOTA",

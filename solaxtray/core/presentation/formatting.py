@@ -1,5 +1,5 @@
 """Numbers, ages, clock times and durations as the tooltip, the menu and the popup write
-them. Qt-free; :mod:`solaxtray.ui.text` re-exports them and adds the popup's own phrases.
+them. Qt-free: the widgets import them from here (the popup's own phrases are in ``core.dashboard``).
 """
 
 from __future__ import annotations

@@ -25,14 +25,14 @@ from solaxtray.core.presentation.formatting import (
     format_power_compact,
     machine_utc_offset,
 )
+from solaxtray.core.quota import PUBLISHED_PER_DAY
 
 DEFAULT_UPLOAD_INTERVAL_S = 300.0
 """The cloud gets new data about every 5 minutes per dongle (field notes, "Time")."""
-DEFAULT_DAILY_QUOTA = 10_000
-BACKEND_TOKEN = "token"  # noqa: S105 - a backend name, as ``core.settings.BACKEND_TOKEN``
-BACKEND_DEVELOPER = "developer"
-"""The backend names of ``core.settings``, repeated: the tray icon imports this module before
-anything else, and the settings module (JSON, file locking) would slow the icon's start."""
+DEFAULT_DAILY_QUOTA = PUBLISHED_PER_DAY
+BACKEND_TOKEN = "token"  # noqa: S105 - the default API's name (``api.registry.BackendKind``)
+"""Plain text, not the registry's enum: the tray icon imports this package before anything
+else."""
 WINDOWS_TOOLTIP_LIMIT = 127
 """A Windows tray tooltip holds 128 UTF-16 units including the terminator."""
 

@@ -4,12 +4,13 @@ whole app, in the terms of the API in use. Qt-free.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from solaxtray.core.errors import ApiError, SerialNotReporting, SerialUnknown, ServerError
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import BatteryStatus
 from solaxtray.core.presentation.formatting import format_duration, format_local_clock
 from solaxtray.core.presentation.model import (
-    BACKEND_DEVELOPER,
     BACKEND_TOKEN,
     AppCondition,
     InverterInput,
@@ -90,8 +91,9 @@ def condition_problem(
 ) -> Problem | None:
     """The fixed sentence for an app-wide condition; the setup sentences name the credentials of
     the API in use (a Developer API user has no tokenId to paste)."""
-    if backend == BACKEND_DEVELOPER and condition in _DEVELOPER_TEXTS:
-        title, action = _DEVELOPER_TEXTS[condition]
+    own = _api_condition_texts(backend).get(condition.value)
+    if own is not None:
+        title, action = own
         return Problem(_(title), _(action), detail or "")
     texts: dict[AppCondition, tuple[str, str]] = {
         AppCondition.NO_CREDENTIALS: (
@@ -137,19 +139,10 @@ def condition_problem(
     return Problem(_(title), _(action), detail or "")
 
 
-_DEVELOPER_TEXTS: dict[AppCondition, tuple[str, str]] = {
-    AppCondition.NO_CREDENTIALS: (
-        N_("Setup needed"),
-        N_("open Settings and enter the client id and secret from the SolaX Developer Platform."),
-    ),
-    AppCondition.TOKEN_REJECTED: (
-        N_("Client id and secret rejected"),
-        N_("open Settings and check the client id and secret."),
-    ),
-    AppCondition.KEYRING_MISSING: (
-        N_("No keyring available"),
-        N_(
-            "start a Secret Service keyring (GNOME Keyring, KWallet) or set SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET."
-        ),
-    ),
-}
+def _api_condition_texts(backend: str) -> Mapping[str, tuple[str, str]]:
+    """The API's own setup sentences (its spec's); none for a name the registry does not know
+    (the general sentences then stand). Imported late: the tray icon reads this package first."""
+    from solaxtray.core.api.registry import ALIASES, SPECS
+
+    kind = ALIASES.get(backend.strip().lower()) if isinstance(backend, str) else None
+    return SPECS[kind].wording.condition_texts if kind is not None else {}

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from solaxtray.core.api.registry import DEFAULT_KIND, all_specs, spec_of
+from solaxtray.core.api.servers import KNOWN_SERVERS
 from solaxtray.core.connection_check import (
     BackendFactory,
     CheckResult,
@@ -46,10 +48,7 @@ from solaxtray.core.errors import (
 )
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
-from solaxtray.core.servers import KNOWN_SERVERS
 from solaxtray.core.settings import (
-    BACKEND_DEVELOPER,
-    BACKEND_TOKEN,
     DEFAULT_DEVELOPER_HOST,
     Settings,
 )
@@ -64,29 +63,8 @@ KEYRING_TIMEOUT_S = DEFAULT_TIMEOUT_S
 TEST_TIMEOUT_S = 30.0
 DEFAULT_SERVER_LABEL = N_("Default (www.solaxcloud.com)")
 
-BACKEND_LABELS: dict[str, str] = {
-    BACKEND_TOKEN: N_("tokenId (SolaX Cloud API page)"),
-    BACKEND_DEVELOPER: N_(
-        "Developer API (client id and secret, for accounts made since September 2026)"
-    ),
-}
-BACKEND_HELP: dict[str, str] = {
-    BACKEND_TOKEN: (
-        N_(
-            "Accounts made before September 2026: sign in at www.solaxcloud.com, open Service → API "
-            "and copy the tokenId. Inverters are named by the 10-character registration number of "
-            "their Pocket WiFi/LAN/4G dongle."
-        )
-    ),
-    BACKEND_DEVELOPER: (
-        N_(
-            "Accounts made since September 2026 have no tokenId: sign in at developer.solaxcloud.com, "
-            "create an application (or open yours) and copy its client id and client secret. "
-            "Inverters are named by their own serial number, printed on the inverter's label, not by "
-            "the dongle's registration number."
-        )
-    ),
-}
+BACKEND_LABELS: dict[str, str] = {spec.name: spec.wording.choice for spec in all_specs()}
+"""Each API as a choice, in the registry's order (English source texts, translated when shown)."""
 REGION_LABELS: dict[str, str] = {
     "eu": N_("Europe (openapi-eu.solaxcloud.com)"),
     "cn": N_("China (openapi-cn.solaxcloud.com)"),
@@ -95,13 +73,13 @@ REGION_LABELS: dict[str, str] = {
 
 
 def _default_backend(kind: str, **kwargs: Any) -> Any:
-    from solaxtray.core.backend import make_backend
+    from solaxtray.core.api.backend import make_backend
 
     return make_backend(kind, **kwargs)
 
 
 def _shared_token_cache(client_id: str) -> Any:
-    from solaxtray.ui.planning import shared_token_cache
+    from solaxtray.core.planning import shared_token_cache
 
     return shared_token_cache(client_id)
 
@@ -141,7 +119,7 @@ class AccountPanel(QGroupBox):
         test: testing them again would only count towards the hour-long ban."""
         self._salt = os.urandom(16)
         self._caller = BackgroundCaller(self)
-        self._kind = BACKEND_TOKEN
+        self._kind: str = DEFAULT_KIND
         self._build(token_store, credentials_store)
 
     def _build(self, token_store: Any, credentials_store: Any) -> None:
@@ -286,11 +264,12 @@ class AccountPanel(QGroupBox):
         index = self.backend_combo.findData(kind)
         if index >= 0 and self.backend_combo.currentIndex() != index:
             self.backend_combo.setCurrentIndex(index)
-        developer = kind == BACKEND_DEVELOPER
-        self.backend_help.setText(_(BACKEND_HELP[kind]))
+        spec = spec_of(kind)
+        self.backend_help.setText(_(spec.wording.help))
         self.secrets.show_backend(kind)
-        self.server_form.setRowVisible(self.server_combo, not developer)
-        self.server_form.setRowVisible(self.region_combo, developer)
+        # Each API's server field is the one for its own server setting.
+        self.server_form.setRowVisible(self.server_combo, spec.server_setting == "api_url")
+        self.server_form.setRowVisible(self.region_combo, spec.server_setting == "developer_host")
         self._sync_retry()
 
     def secret_state(self) -> str:
@@ -316,16 +295,16 @@ class AccountPanel(QGroupBox):
         except ConfigError as exc:
             self.test_result.setText(exc.message)
             return
-        developer = self._kind == BACKEND_DEVELOPER
+        spec = spec_of(self._kind)
+        typed = self.secrets.typed_values()
+        server = getattr(settings, spec.server_setting, None)
         check = ConnectionCheck(
             kind=self._kind,
-            server=settings.developer_host if developer else settings.api_url,
+            server=server if isinstance(server, str) else None,
             serial=settings.serials[0] if settings.serials else None,
-            typed_token="" if developer else self.secrets.token_edit.text().strip(),
-            typed_client_id=self.secrets.client_id_edit.text().strip() if developer else "",
-            typed_client_secret=(
-                self.secrets.client_secret_edit.text().strip() if developer else ""
-            ),
+            typed_token=typed.get("token", ""),
+            typed_client_id=typed.get("client_id", ""),
+            typed_client_secret=typed.get("client_secret", ""),
         )
         tools = CheckTools(
             stored_token=self.secrets.token_store.get,

@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from solaxtray.core.api.registry import spec_of
 from solaxtray.core.autostart import Autostart
 from solaxtray.core.clock import Clock
 from solaxtray.core.connection_check import BackendFactory, LedgerFor
 from solaxtray.core.errors import ConfigError
 from solaxtray.core.i18n import N_, _
-from solaxtray.core.settings import BACKEND_DEVELOPER, Settings, SettingsStore
+from solaxtray.core.settings import Settings, SettingsStore
 from solaxtray.ui.settings.account import AccountPanel
 from solaxtray.ui.settings.alerts import AlertsPanel
 from solaxtray.ui.settings.inverters import InvertersPanel
@@ -230,17 +231,7 @@ class SettingsDialog(QDialog):
         self.inverters.serial_error.setText(
             ""
             if restored or not self._serials_by_backend[old]
-            else (
-                _(
-                    "The two APIs name inverters by different numbers: add the inverters' own "
-                    "serial numbers (on their labels)."
-                )
-                if kind == BACKEND_DEVELOPER
-                else _(
-                    "The two APIs name inverters by different numbers: add the 10-character "
-                    "registration numbers of the dongles."
-                )
-            )
+            else _(spec_of(kind).wording.switched_serials)
         )
         self.account.test_result.setText("")
         self._show_backend(kind)

@@ -19,32 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from solaxtray.core.api.registry import DEFAULT_KIND, spec_of
 from solaxtray.core.errors import ConfigError
 from solaxtray.core.i18n import N_, _
-from solaxtray.core.settings import BACKEND_DEVELOPER, BACKEND_TOKEN, normalize_serials
+from solaxtray.core.settings import normalize_serials
 from solaxtray.ui.settings.widgets import label_for
 from solaxtray.ui.setup_tools import SettingsHost, SetupButtons
 
-SERIAL_TITLES: dict[str, str] = {
-    BACKEND_TOKEN: N_("Inverters (dongle registration numbers)"),
-    BACKEND_DEVELOPER: N_("Inverters (the inverters' own serial numbers)"),
-}
-SERIAL_FIELD_LABELS: dict[str, tuple[str, str]] = {
-    BACKEND_TOKEN: (N_("Add a &registration number:"), N_("Registration number to add")),
-    BACKEND_DEVELOPER: (
-        N_("Add an inverter's &serial number:"),
-        N_("Inverter serial number to add"),
-    ),
-}
-"""The visible label (with its keyboard mnemonic) and the accessible name of the serial field."""
-SERIAL_LIST_LABELS: dict[str, tuple[str, str]] = {
-    BACKEND_TOKEN: (N_("&Watched dongles:"), N_("Watched dongle registration numbers")),
-    BACKEND_DEVELOPER: (N_("&Watched inverters:"), N_("Watched inverter serial numbers")),
-}
-SERIAL_PLACEHOLDERS: dict[str, str] = {
-    BACKEND_TOKEN: N_("10 letters and digits, printed on the dongle"),
-    BACKEND_DEVELOPER: N_("Serial number on the inverter's label"),
-}
 SERIAL_LIST_ROWS = 4
 """Rows the serial list shows before it scrolls."""
 DEMO_SERIALS_NOTE = N_("The demo's simulated inverters cannot be changed.")
@@ -57,9 +38,9 @@ class InvertersPanel(QGroupBox):
     changed = Signal()
 
     def __init__(self, host: SettingsHost, *, demo: bool, parent: QWidget | None = None) -> None:
-        super().__init__(_(SERIAL_TITLES[BACKEND_TOKEN]), parent)
+        super().__init__(_(spec_of(DEFAULT_KIND).wording.serial_title), parent)
         self._demo = demo
-        self._kind = BACKEND_TOKEN
+        self._kind: str = DEFAULT_KIND
         serial_layout = QVBoxLayout(self)
         self.serial_list = QListWidget(self)
         # A handful of rows, not Qt's default 192 px of empty list: most users have one inverter,
@@ -108,11 +89,12 @@ class InvertersPanel(QGroupBox):
     def show_backend(self, kind: str) -> None:
         """Name the serials in the terms of ``kind``'s API."""
         self._kind = kind
-        self.setTitle(_(SERIAL_TITLES[kind]))
-        self.serial_edit.setPlaceholderText(_(SERIAL_PLACEHOLDERS[kind]))
+        wording = spec_of(kind).wording
+        self.setTitle(_(wording.serial_title))
+        self.serial_edit.setPlaceholderText(_(wording.serial_placeholder))
         for label, widget, (text, name) in (
-            (self.serial_edit_label, self.serial_edit, SERIAL_FIELD_LABELS[kind]),
-            (self.serial_list_label, self.serial_list, SERIAL_LIST_LABELS[kind]),
+            (self.serial_edit_label, self.serial_edit, wording.serial_field),
+            (self.serial_list_label, self.serial_list, wording.serial_list),
         ):
             label.setText(_(text))
             widget.setAccessibleName(_(name))

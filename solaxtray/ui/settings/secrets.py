@@ -8,6 +8,7 @@ panel offers Retry). What the keyring holds is never read back into a field, onl
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -21,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from solaxtray.core.api.registry import DEFAULT_KIND, spec_of
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S
-from solaxtray.core.settings import BACKEND_DEVELOPER, BACKEND_TOKEN
 from solaxtray.ui.background import BackgroundCaller, CallTimedOut
 from solaxtray.ui.settings.widgets import label_for
 
@@ -89,7 +90,7 @@ class SecretFields(QWidget):
             credentials_store if credentials_store is not None else _default_credentials_store()
         )
         self._caller = BackgroundCaller(self)
-        self._kind = BACKEND_TOKEN
+        self._kind: str = DEFAULT_KIND
         self.token_state = SecretState.LOADING
         self.credentials_state = SecretState.LOADING
         layout = QVBoxLayout(self)
@@ -153,19 +154,44 @@ class SecretFields(QWidget):
             ):
                 widget.setEnabled(False)
 
+    def _panel_key(self) -> str:
+        """The shown API's panel: by its first credential field (a tokenId, or a client id
+        with its secret)."""
+        return spec_of(self._kind).credential_fields[0].attribute
+
+    def _panels(self) -> dict[str, tuple[QWidget, Callable[[], str], Callable[[], None]]]:
+        """Panel, keyring state and state loader of each kind of credentials."""
+        return {
+            "token": (self.token_panel, lambda: self.token_state, self.load_token_state),
+            "client_id": (
+                self.developer_panel,
+                lambda: self.credentials_state,
+                self.load_credentials_state,
+            ),
+        }
+
     def show_backend(self, kind: str) -> None:
         """Only ``kind``'s fields are shown."""
         self._kind = kind
-        developer = kind == BACKEND_DEVELOPER
-        self.token_panel.setVisible(not developer)
-        self.developer_panel.setVisible(developer)
+        shown = self._panel_key()
+        for key, (panel, _state, _load) in self._panels().items():
+            panel.setVisible(key == shown)
         self.state_changed.emit()
 
     def secret_state(self) -> str:
         """The keyring state of the shown API's secrets (a ``SecretState``)."""
-        if self._kind == BACKEND_DEVELOPER:
-            return self.credentials_state
-        return self.token_state
+        return str(self._panels()[self._panel_key()][1]())
+
+    def typed_values(self) -> dict[str, str]:
+        """What is typed into the shown API's credential fields (stripped), by attribute."""
+        typed = {
+            "token": self.token_edit.text().strip(),
+            "client_id": self.client_id_edit.text().strip(),
+            "client_secret": self.client_secret_edit.text().strip(),
+        }
+        return {
+            f.attribute: typed.get(f.attribute, "") for f in spec_of(self._kind).credential_fields
+        }
 
     def _set_token_state(self, state: str, text: str) -> None:
         self.token_state = state
@@ -183,10 +209,7 @@ class SecretFields(QWidget):
 
     def load_secret_state(self) -> None:
         """Ask the keyring about the shown API's secrets (Retry does this too)."""
-        if self._kind == BACKEND_DEVELOPER:
-            self.load_credentials_state()
-        else:
-            self.load_token_state()
+        self._panels()[self._panel_key()][2]()
 
     def load_token_state(self) -> None:
         """Ask the keyring where the token is, on a worker thread with a time limit."""

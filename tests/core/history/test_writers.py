@@ -20,7 +20,7 @@ import pytest
 
 from solaxtray import cli
 from solaxtray.core import paths
-from solaxtray.core.backend import make_backend
+from solaxtray.core.api.backend import make_backend
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.history import HistoryStore, daily_figures, default_history_path
 from solaxtray.core.settings import Settings, SettingsStore

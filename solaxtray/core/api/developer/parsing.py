@@ -14,17 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from solaxtray.core.errors import (
-    ApiError,
-    MalformedResponse,
-    RateLimited,
-    SerialUnknown,
-    ServerError,
-    TokenRejected,
-)
-from solaxtray.core.i18n import N_, _
-from solaxtray.core.models import InverterStatus, Snapshot
-from solaxtray.core.parsing import (
+from solaxtray.core.api.tokenid.parsing import (
     THROTTLE_RETRY_AFTER,
     UnreadableValue,
     as_enum,
@@ -37,6 +27,16 @@ from solaxtray.core.parsing import (
     unreadable_answer,
     utc_time,
 )
+from solaxtray.core.errors import (
+    ApiError,
+    MalformedResponse,
+    RateLimited,
+    SerialUnknown,
+    ServerError,
+    TokenRejected,
+)
+from solaxtray.core.i18n import N_, _
+from solaxtray.core.models import InverterStatus, Snapshot
 
 logger = logging.getLogger(__name__)
 

@@ -43,6 +43,8 @@ import urllib3.exceptions
 import urllib3.poolmanager
 
 from solaxtray import __version__
+from solaxtray.core.api.servers import check_transport, is_loopback_host
+from solaxtray.core.api.tokenid.parsing import THROTTLE_RETRY_AFTER
 from solaxtray.core.clock import Clock, SystemClock
 from solaxtray.core.errors import (
     ApiError,
@@ -52,9 +54,7 @@ from solaxtray.core.errors import (
     ServerError,
 )
 from solaxtray.core.i18n import N_, _
-from solaxtray.core.parsing import THROTTLE_RETRY_AFTER
 from solaxtray.core.redact import install_filter, redact, shown
-from solaxtray.core.servers import check_transport, is_loopback_host
 
 logger = logging.getLogger(__name__)
 

@@ -14,28 +14,22 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.developer.client import DEFAULT_REGION, DeveloperClient, TokenCache
+from solaxtray.core.api.registry import BackendKind, kind_of
+from solaxtray.core.api.servers import DEFAULT_API_URL
+from solaxtray.core.api.tokenid.client import SolaxClient
+from solaxtray.core.api.transport import DEFAULT_TIMEOUT
 from solaxtray.core.clock import Clock
-from solaxtray.core.developer_api import DEFAULT_REGION, DeveloperClient, TokenCache
 from solaxtray.core.errors import ApiError, ConfigError, NetworkError, RateLimited, TokenRejected
 from solaxtray.core.i18n import _
-from solaxtray.core.ledger import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.models import Snapshot
-from solaxtray.core.servers import DEFAULT_API_URL
-from solaxtray.core.transport import DEFAULT_TIMEOUT
+from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
 
-TOKEN_BACKEND = "token"  # noqa: S105 - a backend name
-DEVELOPER_BACKEND = "developer"
-BACKEND_KINDS: tuple[str, ...] = (TOKEN_BACKEND, DEVELOPER_BACKEND)
-"""The names ``make_backend`` (and the settings' ``backend`` key) accept."""
-_ALIASES = {
-    "tokenid": TOKEN_BACKEND,
-    "token-id": TOKEN_BACKEND,
-    "v1": TOKEN_BACKEND,
-    "dev": DEVELOPER_BACKEND,
-    "developer-api": DEVELOPER_BACKEND,
-    "oauth": DEVELOPER_BACKEND,
-}
+TOKEN_BACKEND: str = BackendKind.TOKEN.value
+DEVELOPER_BACKEND: str = BackendKind.DEVELOPER.value
+BACKEND_KINDS: tuple[str, ...] = tuple(kind.value for kind in BackendKind)
+"""The names ``make_backend`` (and the settings' ``backend`` key) accept, besides the registry's
+aliases."""
 
 
 @runtime_checkable
@@ -160,17 +154,8 @@ class TokenBackend:
 
 
 def normalise_backend_kind(kind: str) -> str:
-    """``token`` or ``developer`` for any accepted spelling; ConfigError otherwise."""
-    key = kind.strip().lower() if isinstance(kind, str) else ""
-    key = _ALIASES.get(key, key)
-    if key not in BACKEND_KINDS:
-        raise ConfigError(
-            _(
-                "The SolaX API must be “token” (a tokenId from the SolaX Cloud API page) or "
-                "“developer” (a client id and secret from the SolaX Developer Platform)."
-            )
-        )
-    return key
+    """``token`` or ``developer`` for any spelling the registry accepts; ConfigError otherwise."""
+    return kind_of(kind).value
 
 
 def make_backend(

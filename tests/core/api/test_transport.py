@@ -8,10 +8,15 @@ import time
 
 import pytest
 
-from solaxtray.core.client import SolaxClient
-from solaxtray.core.developer_api import TOKEN_PATH, DeveloperClient
+from solaxtray.core.api.developer.client import TOKEN_PATH, DeveloperClient
+from solaxtray.core.api.tokenid.client import SolaxClient
+from solaxtray.core.api.transport import (
+    DEADLINE_S,
+    DEFAULT_TIMEOUT,
+    HttpTransport,
+    normalise_timeout,
+)
 from solaxtray.core.errors import ApiError, MalformedResponse, NetworkError, ServerError
-from solaxtray.core.transport import DEADLINE_S, DEFAULT_TIMEOUT, HttpTransport, normalise_timeout
 from tests.scripted_http import ScriptedHandler, ScriptedServer
 
 DEADLINE = 1.5

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from solaxtray.core.backend import (
+from solaxtray.core.api.backend import (
     BACKEND_KINDS,
     DEVELOPER_BACKEND,
     TOKEN_BACKEND,
@@ -21,9 +21,9 @@ from solaxtray.core.backend import (
     make_backend,
     normalise_backend_kind,
 )
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.developer.client import DeveloperClient
+from solaxtray.core.api.tokenid.client import SolaxClient
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.developer_api import DeveloperClient
 from solaxtray.core.errors import (
     ApiError,
     ConfigError,

@@ -13,11 +13,10 @@ import pytest
 
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import NetworkError, RateLimited
+from solaxtray.core.fleet import FleetModel
 from solaxtray.core.models import InverterStatus, Snapshot
-from solaxtray.core.presentation import AppCondition
+from solaxtray.core.presentation import AppCondition, format_age
 from solaxtray.core.watch import FleetWatch
-from solaxtray.ui.text import format_age
-from solaxtray.ui.tray_app import FleetModel
 
 EAST = "SNEAST0001"  # a plant at UTC+9
 WEST = "SNWEST0002"  # a plant at UTC-5

@@ -17,6 +17,25 @@ import threading
 from types import TracebackType
 from urllib.parse import urljoin
 
+from solaxtray.core.api.servers import (
+    DEFAULT_API_URL,
+    V1_ENDPOINT,
+    check_transport,
+    is_v2,
+    resolve_api_url,
+)
+from solaxtray.core.api.tokenid.parsing import (
+    classify_failure,
+    parse_envelope,
+    parse_realtime,
+)
+from solaxtray.core.api.transport import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    THIRD_PARTY_LOGGERS,
+    HttpTransport,
+    TransportDetail,
+)
 from solaxtray.core.clock import Clock, SystemClock, to_datetime
 from solaxtray.core.errors import (
     ApiError,
@@ -26,26 +45,7 @@ from solaxtray.core.errors import (
 )
 from solaxtray.core.i18n import _
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import (
-    classify_failure,
-    parse_envelope,
-    parse_realtime,
-)
 from solaxtray.core.redact import looks_like_token, register_secret
-from solaxtray.core.servers import (
-    DEFAULT_API_URL,
-    V1_ENDPOINT,
-    check_transport,
-    is_v2,
-    resolve_api_url,
-)
-from solaxtray.core.transport import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_TIMEOUT,
-    THIRD_PARTY_LOGGERS,
-    HttpTransport,
-    TransportDetail,
-)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from solaxtray.core.clock import FakeClock
+from solaxtray.core.fleet import FleetModel
 from solaxtray.core.models import InverterStatus, Snapshot
 from solaxtray.core.watch import FleetWatch
-from solaxtray.ui.tray_app import FleetModel
 
 SN = "SWTEST0001"
 

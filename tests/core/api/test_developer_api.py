@@ -14,15 +14,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from solaxtray.core.clock import FakeClock
-from solaxtray.core.developer_api import (
+from solaxtray.core.api.developer.client import (
     MAX_SERIALS_PER_REQUEST,
     REGION_HOSTS,
     DeveloperClient,
     MemoryTokenCache,
     resolve_developer_host,
 )
-from solaxtray.core.developer_parsing import snapshot_from_developer
+from solaxtray.core.api.developer.parsing import snapshot_from_developer
+from solaxtray.core.clock import FakeClock
 from solaxtray.core.errors import (
     ApiError,
     ConfigError,
@@ -604,7 +604,7 @@ def test_outcomes_come_back_in_the_order_asked_without_duplicates(
 def test_the_demo_tells_one_upload_instant_on_both_apis(clock: FakeClock, endpoint: str) -> None:
     """The same demo upload read through the tokenId API and the Developer API: one instant, and
     the plant's wall clock is that instant in the plant's zone."""
-    from solaxtray.core.client import SolaxClient
+    from solaxtray.core.api.tokenid.client import SolaxClient
     from solaxtray.core.simulator import DEMO_TOKEN
 
     with DeveloperSimulator.demo(clock, per_minute=1000) as sim:

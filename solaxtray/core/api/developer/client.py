@@ -31,12 +31,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
 from solaxtray.core.alarms import InverterAlarm, parse_alarm_page
-from solaxtray.core.clock import Clock, SystemClock, to_datetime
-from solaxtray.core.developer_parsing import (
+from solaxtray.core.api.developer.parsing import (
     CREDENTIAL_WORDS,
     DATA_OK_CODE,
     REJECTED_TOKEN_CODES,
@@ -50,6 +48,21 @@ from solaxtray.core.developer_parsing import (
     token_endpoint_error,
     token_still_rejected,
 )
+from solaxtray.core.api.developer.regions import (
+    DEFAULT_REGION,
+    REGION_HOSTS,
+    resolve_developer_host,
+)
+from solaxtray.core.api.developer.token_cache import MemoryTokenCache, TokenCache
+from solaxtray.core.api.tokenid.parsing import (
+    UnreadableValue,
+    as_code,
+    as_number,
+    decode_object,
+    show_sn,
+)
+from solaxtray.core.api.transport import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, HttpTransport, Reply
+from solaxtray.core.clock import Clock, SystemClock, to_datetime
 from solaxtray.core.errors import (
     ApiError,
     ConfigError,
@@ -63,26 +76,19 @@ from solaxtray.core.errors import (
 )
 from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import Snapshot
-from solaxtray.core.parsing import (
-    UnreadableValue,
-    as_code,
-    as_number,
-    decode_object,
-    show_sn,
-)
+from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE
 from solaxtray.core.redact import looks_like_token, register_secret
-from solaxtray.core.servers import check_transport
-from solaxtray.core.transport import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, HttpTransport, Reply
 
 logger = logging.getLogger(__name__)
 
-REGION_HOSTS: dict[str, str] = {
-    "eu": "https://openapi-eu.solaxcloud.com",
-    "cn": "https://openapi-cn.solaxcloud.com",
-    "in": "https://openapi-in.solaxcloud.com",
-}
-"""Regional hosts of the Developer API by the names a user may type."""
-DEFAULT_REGION = "eu"
+__all__ = [
+    "DEFAULT_REGION",
+    "REGION_HOSTS",
+    "DeveloperClient",
+    "MemoryTokenCache",
+    "TokenCache",
+    "resolve_developer_host",
+]
 
 TOKEN_PATH = "/openapi/auth/oauth/token"  # noqa: S105 - a path, not a secret
 REALTIME_PATH = "/openapi/v2/device/realtime_data"
@@ -102,8 +108,8 @@ ALARM_STATE_OPEN = "1"
 ALARM_PAGE_SIZE = "10"
 
 
-PER_MINUTE = 9
-PER_DAY = 9_000
+PER_MINUTE = MAX_PER_MINUTE
+PER_DAY = MAX_PER_DAY
 """The budget the scheduler should keep for this API, in requests.
 
 No public source states the Developer API's limits: one client paces itself at about 100 calls a
@@ -125,83 +131,6 @@ BATTERY_REPROBE_S = 6 * 3600.0
 added later)."""
 
 _SERIAL = re.compile(r"[A-Za-z0-9_-]{1,40}")
-
-
-class TokenCache(Protocol):
-    """Where the access token lives between requests. The default keeps it in memory only.
-
-    Why a hook: SolaX keeps one valid token per application, so two programs with the same client
-    id (the tray and ``solaxtray watch``) invalidate each other's token at every renewal. A cache
-    they share (the keyring, say) lets the second one pick up the first one's token instead.
-    """
-
-    def load(self) -> tuple[str, float] | None:
-        """The token and when to renew it (epoch seconds, a margin before it expires), or None."""
-
-    def save(self, token: str, expires_at: float) -> None: ...
-
-    def clear(self) -> None: ...
-
-
-class MemoryTokenCache:
-    """The access token in this process's memory only."""
-
-    def __init__(self) -> None:
-        self._value: tuple[str, float] | None = None
-
-    def __repr__(self) -> str:
-        return f"MemoryTokenCache(set={self._value is not None})"
-
-    def load(self) -> tuple[str, float] | None:
-        return self._value
-
-    def save(self, token: str, expires_at: float) -> None:
-        self._value = (token, expires_at)
-
-    def clear(self) -> None:
-        self._value = None
-
-
-def resolve_developer_host(name_or_url: str) -> str:
-    """The base address of the Developer API for a region name (``eu``, ``cn``, ``in``, also as
-    ``developer-eu`` / ``openapi-eu``) or an ``https://`` address (plain ``http://`` to this
-    machine only: the simulator). Raises ConfigError, in words, for anything else."""
-    text = name_or_url.strip() if isinstance(name_or_url, str) else ""
-    key = text.lower()
-    for prefix in ("developer-", "openapi-", "dev-"):
-        key = key.removeprefix(prefix)
-    if key in REGION_HOSTS:
-        return REGION_HOSTS[key]
-    names = ", ".join(f"“{name}”" for name in REGION_HOSTS)
-    if "://" not in text:
-        raise ConfigError(
-            _(
-                "The Developer API server must be a region ({names}) or an address starting with "
-                "https://."
-            ).format(names=names)
-        )
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        raise ConfigError(
-            _("The Developer API server address is not a valid web address.")
-        ) from None
-    host = parts.hostname or ""
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError(_("The server address must not contain a user name or password."))
-    if parts.query or parts.fragment or parts.path.strip("/"):
-        raise ConfigError(
-            _(
-                "Give the Developer API server as its bare address, for example {example}, "
-                "without a path or a “?” part."
-            ).format(example=REGION_HOSTS[DEFAULT_REGION])
-        )
-    check_transport(text)
-    netloc = host if ":" not in host else f"[{host}]"
-    if port is not None:
-        netloc = f"{netloc}:{port}"
-    return urlunsplit((parts.scheme.lower(), netloc, "", "", ""))
 
 
 @dataclass(slots=True)

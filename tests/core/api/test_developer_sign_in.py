@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from solaxtray.core.developer_api import DeveloperClient, MemoryTokenCache
+from solaxtray.core.api.developer.client import DeveloperClient, MemoryTokenCache
 from solaxtray.core.errors import TokenRejected
 from solaxtray.core.simulator.developer import (
     DEMO_CLIENT_ID,

@@ -1,6 +1,8 @@
-"""The bridge between the Qt poller and the polling core: the core's ``FleetWatch`` (scheduler and
-alert rules for one account's serials) is the poller's planner, and the shared ``RequestLedger``
-of the chosen SolaX API has the last word on every request.
+"""The planner and the ledger of one account, built and retuned from the settings. Qt-free.
+
+The core's ``FleetWatch`` (scheduler and alert rules for one account's serials) is the poller's
+planner, and the shared ``RequestLedger`` of the chosen SolaX API has the last word on every
+request. The budget kept is always the lower of the user's and the API's (``quota.kept_budget``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from solaxtray.core.alerts import AlertEngine
 from solaxtray.core.clock import Clock
 from solaxtray.core.ledger import RequestLedger
+from solaxtray.core.quota import MAX_PER_DAY, MAX_PER_MINUTE, kept_budget
 from solaxtray.core.settings import Settings
 from solaxtray.core.watch import FleetWatch, rows_reader
 
@@ -23,13 +26,17 @@ logger = logging.getLogger(__name__)
 
 
 class Budgeted(Protocol):
-    """The budget a backend (``core.backend.RealtimeBackend``) says its API allows."""
+    """The budget and batch size a backend (``core.backend.RealtimeBackend``) says its API
+    allows."""
 
     @property
     def per_minute(self) -> int: ...
 
     @property
     def per_day(self) -> int: ...
+
+    @property
+    def max_serials_per_request(self) -> int: ...
 
 
 def make_planner(
@@ -49,10 +56,7 @@ def make_planner(
     they already announced is announced again. ``history``: the history store, read by the
     weak-string rule (at most every half hour per inverter).
     """
-    per_minute, per_day = settings.per_minute, settings.per_day
-    if backend is not None:
-        per_minute = min(per_minute, backend.per_minute)
-        per_day = min(per_day, backend.per_day)
+    per_minute, per_day = _budget(settings, backend)
     ledger = RequestLedger(ledger_path, clock=clock, per_minute=per_minute, per_day=per_day)
     watch = FleetWatch(
         serials,
@@ -60,10 +64,34 @@ def make_planner(
         settings=settings,
         per_minute=per_minute,
         per_day=per_day,
+        batch_size=backend.max_serials_per_request if backend is not None else 1,
         alerts=alerts,
         history_rows=rows_reader(history),
     )
     return watch, ledger
+
+
+def _budget(settings: Settings, backend: Budgeted | None) -> tuple[int, int]:
+    if backend is None:
+        budget = kept_budget(settings.per_minute, settings.per_day, MAX_PER_MINUTE, MAX_PER_DAY)
+    else:
+        budget = kept_budget(
+            settings.per_minute, settings.per_day, backend.per_minute, backend.per_day
+        )
+    return budget.per_minute, budget.per_day
+
+
+def retune(
+    planner: FleetWatch, ledger: RequestLedger | None, settings: Settings, backend: Budgeted
+) -> int:
+    """Apply new settings to a running planner and its ledger (interval, budget, alert
+    thresholds), keeping what they learned. Returns the day's budget now kept."""
+    per_minute, per_day = _budget(settings, backend)
+    planner.retune(settings, per_minute=per_minute, per_day=per_day)
+    if ledger is not None:
+        ledger.per_minute = per_minute
+        ledger.per_day = per_day
+    return per_day
 
 
 def shared_token_cache(client_id: str) -> KeyringTokenCache:

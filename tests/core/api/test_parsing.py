@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from solaxtray.core.api.tokenid.parsing import classify_failure, parse_envelope, parse_realtime
 from solaxtray.core.errors import (
     ApiError,
     MalformedResponse,
@@ -25,9 +26,8 @@ from solaxtray.core.errors import (
     TokenRejected,
 )
 from solaxtray.core.models import BatteryStatus, InverterStatus, InverterType, Snapshot
-from solaxtray.core.parsing import classify_failure, parse_envelope, parse_realtime
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "realtime"
+DATA = Path(__file__).resolve().parents[2] / "data" / "realtime"
 FETCHED_AT = datetime(2026, 11, 24, 14, 0, 0, tzinfo=UTC)
 ECHOED_TOKEN = "202011241234567890123456"
 """The tokenId that the recorded error bodies echo back (a made-up one)."""

@@ -22,7 +22,14 @@ from typing import Any
 import pytest
 
 import solaxtray
-from solaxtray.core.client import SolaxClient
+from solaxtray.core.api.servers import (
+    DEFAULT_API_URL,
+    KNOWN_SERVERS,
+    is_loopback_host,
+    is_v2,
+    resolve_api_url,
+)
+from solaxtray.core.api.tokenid.client import SolaxClient
 from solaxtray.core.clock import FakeClock, to_datetime
 from solaxtray.core.errors import (
     ApiError,
@@ -35,13 +42,6 @@ from solaxtray.core.errors import (
     SerialUnknown,
     ServerError,
     TokenRejected,
-)
-from solaxtray.core.servers import (
-    DEFAULT_API_URL,
-    KNOWN_SERVERS,
-    is_loopback_host,
-    is_v2,
-    resolve_api_url,
 )
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator, Fault, SimInverter
 
