@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from solaxtray.cli.output import UsageError
-from solaxtray.core.i18n import N_, _, ngettext
+from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.locale_format import format_date, format_datetime, format_number
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ _SERIAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 class HistoryUsageError(UsageError):
     """A flag of ``history`` that cannot work; exit status 2."""
-
-    title = N_("Usage")
 
 
 COMMANDS: tuple[str, ...] = ("history",)

@@ -118,3 +118,17 @@ def test_no_message_for_power_flowing_into_the_panels(template_ids: dict[str, ob
     assert "{power} to pv" not in template_ids
     arrows = flow_arrows(FlowValues(pv=-500.0, home=500.0))
     assert [a.towards_hub for a in arrows if a.node.name == "PV"] == [True]
+
+
+def test_the_usage_error_heading_has_its_own_context(capsys: pytest.CaptureFixture[str]) -> None:
+    """ "Usage" as an error's heading is a message of its own (msgctxt "error title"), so that a
+    translator can word it as a heading and a column called "Usage" as a column."""
+    from solaxtray.cli import main
+
+    catalog = tool.extract_catalog()
+    usage = [m.context for m in catalog if m.id == "Usage"]
+    assert usage == ["error title"]
+    assert main(["--lang", "de", "history", "--demo", "--from", "2026-99-01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(i18n.pgettext("error title", "Usage") + ": ")
+    assert err.startswith("Aufruffehler: ")
