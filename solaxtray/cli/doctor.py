@@ -165,10 +165,11 @@ def _cmd_inverters(args: argparse.Namespace) -> int:
 def discover(args: argparse.Namespace, settings: Settings) -> list[DeviceInfo]:
     """The account's inverters through the Developer API, each page counted in the ledger (the
     demo's simulated cloud has its own quota and never spends the real one)."""
-    from solaxtray.cli.target import account_target, check_api_url_flag, demo_target
+    from solaxtray.cli.target import account_target, check_api_url_flag, demo_target, in_context
     from solaxtray.core.api.developer.client import DeveloperClient
     from solaxtray.core.api.registry import Capability, all_specs
     from solaxtray.core.clock import SystemClock
+    from solaxtray.core.context import Overrides, resolve
     from solaxtray.core.discovery import discover_inverters, ledger_hooks
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.secrets import KeyringTokenCache
@@ -180,7 +181,11 @@ def discover(args: argparse.Namespace, settings: Settings) -> list[DeviceInfo]:
         if args.demo:
             target = demo_target(spec.name, (), stack)
         else:
-            target = account_target(spec, args, settings, ())
+            target = account_target(
+                in_context(
+                    lambda: resolve(settings, Overrides(backend=spec.name, server=args.api_url))
+                )
+            )
         cache = (
             KeyringTokenCache(client_id=target.client_id or "")
             if target.shared_token_cache

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from solaxtray.core.redact import shorten_words
 
 if TYPE_CHECKING:
     from solaxtray.core.api.backend import RealtimeBackend
-    from solaxtray.core.api.registry import BackendSpec
+    from solaxtray.core.context import RunContext
     from solaxtray.core.history import HistoryStore
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.settings import Settings
@@ -99,41 +98,61 @@ def chosen_backend(args: argparse.Namespace, settings: Settings) -> str:
     return str(getattr(args, "backend", None) or settings.backend)
 
 
+_CONTEXT_SOURCES = {
+    "flag_serials": SOURCE_FLAG_SN,
+    "flag_server": SOURCE_FLAG_API_URL,
+    "env_server": SOURCE_ENV_API_URL,
+}
+"""The run context's sources, as the titles of a refusal name them (else the settings)."""
+
+
+def in_context(make: Callable[[], RunContext]) -> RunContext:
+    """``make()``, with a refused value re-titled after where it came from (a usage error)."""
+    from solaxtray.core.context import ContextError, Source
+
+    try:
+        return make()
+    except ContextError as exc:
+        if exc.source is Source.NO_SERIALS:
+            raise UsageError(exc.message) from None
+        source = _CONTEXT_SOURCES.get(exc.source.value, SOURCE_SETTINGS)
+        title = _(SOURCE_TITLES[source]).format(name=API_URL_ENV)
+        raise UsageError(exc.message, title=title) from None
+
+
 def resolve_target(args: argparse.Namespace, settings: Settings, stack: ExitStack) -> Target:
-    """Flags beat the environment, which beats the settings. ``--demo`` starts the simulator
-    in-process (stopped by ``stack``) and uses its credentials and serials. What differs between
-    the APIs (serial rules, server, credentials and their sentences) is asked of the API's spec."""
-    from solaxtray.core.api.registry import spec_of
+    """Flags beat the environment, which beats the settings (the run context resolves them, as
+    for the tray). ``--demo`` starts the simulator in-process (stopped by ``stack``) and uses its
+    credentials and serials."""
+    from solaxtray.core.context import Overrides, resolve
     from solaxtray.core.settings import normalize_serials
 
     backend = chosen_backend(args, settings)
-    spec = spec_of(backend)
     given = checked(SOURCE_FLAG_SN, lambda: normalize_serials(args.sn, backend)) if args.sn else ()
     check_api_url_flag(args)
     if args.demo:
         return demo_target(backend, given, stack)
+    # The saved serials are names in the saved API's terms: the context uses them only with it.
+    context = in_context(
+        lambda: resolve(
+            settings,
+            Overrides(backend=backend, serials=given, server=args.api_url),
+            require_serials=True,
+        )
+    )
+    return account_target(context)
 
-    # The saved serials are names in the saved API's terms: useless with the other API.
-    serials = given or (settings.serials if spec_of(settings.backend) is spec else ())
-    if not serials:
-        raise UsageError(_(spec.wording.no_serial))
-    return account_target(spec, args, settings, serials)
 
-
-def account_target(
-    spec: BackendSpec, args: argparse.Namespace, settings: Settings, serials: tuple[str, ...]
-) -> Target:
-    """The server and credentials of ``spec``'s API for ``serials`` (none: the account alone,
-    for the inventory)."""
+def account_target(context: RunContext) -> Target:
+    """The run's credentials, read now (from the environment, else the keyring with a time
+    limit: a locked keyring would otherwise hang a fetch or watch run from cron)."""
     from solaxtray.core import secrets
-    from solaxtray.core.api.registry import Capability
-    from solaxtray.core.context import credentials_from_env
+    from solaxtray.core.context import load_credentials
     from solaxtray.core.redact import register_secret
 
-    # A typo in the server is reported before anything is read from the keyring.
-    server = api_server(spec, args, settings)
-    # With a time limit: a locked keyring would otherwise hang a fetch or watch run from cron.
-    values = spec.load_secrets(secrets.DEFAULT_TIMEOUT_S)
+    spec = context.spec
+    credentials = load_credentials(spec, secrets.DEFAULT_TIMEOUT_S)
+    values = credentials.values()
     if spec.missing(values):
         raise spec.no_credentials(values)
     for value in values.values():
@@ -142,13 +161,12 @@ def account_target(
             register_secret(value)
     return Target(
         spec.kind.value,
-        serials,
-        server,
-        token=values.get("token"),
-        client_id=values.get("client_id"),
-        client_secret=values.get("client_secret"),
-        shared_token_cache=spec.has(Capability.SHARED_ACCESS_TOKEN)
-        and not credentials_from_env(spec),
+        context.serials,
+        context.server,
+        token=credentials.token,
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        shared_token_cache=credentials.share_access_token,
     )
 
 
@@ -174,20 +192,6 @@ def check_api_url_flag(args: argparse.Namespace) -> None:
                 "the demo."
             ),
         )
-
-
-def api_server(spec: BackendSpec, args: argparse.Namespace, settings: Settings) -> str:
-    """The API's server from ``--api-url``, else its environment variable (if it has one), else
-    the settings, else its default; a refusal names the one it came from."""
-    if args.api_url is not None:
-        return checked(SOURCE_FLAG_API_URL, lambda: spec.resolve_server(args.api_url))
-    from_env = os.environ.get(spec.server_env, "").strip() if spec.server_env else ""
-    if from_env:
-        return checked(SOURCE_ENV_API_URL, lambda: spec.resolve_server(from_env))
-    saved = getattr(settings, spec.server_setting, None)
-    if isinstance(saved, str) and saved.strip():
-        return checked(SOURCE_SETTINGS, lambda: spec.resolve_server(saved))
-    return spec.resolve_server(spec.default_server)
 
 
 def demo_target(backend: str, given: tuple[str, ...], stack: ExitStack) -> Target:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from solaxtray.core.errors import ConfigError
+from solaxtray.core.fileio import atomic_write_bytes
 from solaxtray.core.i18n import _
 
 logger = logging.getLogger(__name__)
@@ -236,10 +237,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file and rename, so a crash never leaves half an entry that the
     desktop would try to run."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        # Readable by the desktop's session manager like any file the user writes.
+        atomic_write_bytes(path, data, mode=0o644)
     except OSError as exc:
         raise ConfigError(
             _("Could not write the start-at-login entry {path}: {reason}.").format(

@@ -39,6 +39,8 @@ class Source(enum.Enum):
     ENV_SERVER = "env_server"
     SETTINGS = "settings"
     DEFAULT = "default"
+    NO_SERIALS = "no_serials"
+    """Not a value but its absence: no serial given and none saved for this API."""
     DEMO = "demo"
 
 
@@ -232,8 +234,12 @@ def resolve(
     *,
     env: Mapping[str, str] | None = None,
     data_dir: Path | None = None,
+    require_serials: bool = False,
 ) -> RunContext:
     """The run's API, serials, server and budget from flags, environment and settings.
+
+    ``require_serials``: a run that polls refuses to start without a serial, in the API's words,
+    before the server is looked at.
 
     The saved serials name inverters in the saved API's terms, so they are used only when the run
     polls that API. ``data_dir`` overrides where the ledger lives (tests). The demo's context is
@@ -251,6 +257,8 @@ def resolve(
         serials = tuple(settings.serials)
     else:
         serials = ()
+    if require_serials and not serials:
+        raise ContextError(_(spec.wording.no_serial), Source.NO_SERIALS)
     server, source = _server(spec, settings, overrides, env)
     budget = kept_budget(settings.per_minute, settings.per_day, spec.per_minute, spec.per_day)
     return RunContext(

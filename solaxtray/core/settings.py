@@ -30,14 +30,12 @@ the API packages.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -46,6 +44,7 @@ from typing import Any
 
 from solaxtray.core.api.registry import ALIASES, BackendKind, spec_of
 from solaxtray.core.errors import ConfigError
+from solaxtray.core.fileio import atomic_write_bytes
 from solaxtray.core.i18n import LANGUAGES, _, ngettext, normalize_language
 from solaxtray.core.redact import redact, register_secret
 
@@ -900,20 +899,9 @@ def _dumps(data: Mapping[str, Any]) -> str:
 
 
 def _write_atomic(path: Path, content: bytes) -> None:
-    """Write through a temporary file in the same directory and ``os.replace``: a crash or a full
-    disk leaves the old file whole, never half a file. Raises OSError."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    """The one atomic writer (``core.fileio``): a crash or a full disk leaves the old file whole,
+    never half a file; the settings stay private to the user. Raises OSError."""
+    atomic_write_bytes(path, content)
 
 
 def _is_secret_key(key: object) -> bool:

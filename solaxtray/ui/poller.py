@@ -99,7 +99,7 @@ class History(Protocol):
 
 
 class Source(Protocol):
-    """Where the answers come from: a ``core.backend.RealtimeBackend`` (either SolaX API)."""
+    """Where the answers come from: a ``core.api.backend.RealtimeBackend`` (either SolaX API)."""
 
     @property
     def max_serials_per_request(self) -> int: ...

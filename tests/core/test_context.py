@@ -157,3 +157,15 @@ def test_ledger_at_the_run_budget(tmp_path: Path) -> None:
     ledger = context.open_ledger(FakeClock(1_780_000_000.0))
     assert (ledger.per_minute, ledger.per_day) == (3, 9_000)
     assert ledger.path == tmp_path / TOKEN_SPEC.ledger_file
+
+
+def test_a_polling_run_without_serials_is_refused_before_the_server(tmp_path: Path) -> None:
+    """The API's own sentence, and before a bad server is looked at: the user fixes one thing
+    at a time, the first that matters."""
+    settings = Settings(backend="developer", serials=())
+    bad_env = {"SOLAXTRAY_API_URL": "nowhere"}
+    with pytest.raises(ContextError) as refused:
+        resolve(settings, env=bad_env, data_dir=tmp_path, require_serials=True)
+    assert refused.value.source is Source.NO_SERIALS
+    assert "inverter's own serial number" in refused.value.message
+    assert resolve(settings, env=bad_env, data_dir=tmp_path).serials == ()

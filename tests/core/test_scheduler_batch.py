@@ -120,3 +120,22 @@ def test_requests_per_minute_stay_inside_the_budget_with_costly_rounds() -> None
         while spent[j] <= t - MINUTE_S:
             j += 1
         assert i - j + 1 <= 9
+
+
+def test_an_idle_inverter_rides_along_with_the_fleet_rounds() -> None:
+    """An inverter that stopped uploading (asleep, offline) is asked only with the others' rounds,
+    early if need be: a request of its own would cost one more."""
+    until = START + 8 * 3600
+    plants = fleet([20.0, 150.0], until)
+    silent = START + 2 * 3600
+    plants["S1"] = Plant("S1", phase=150.0, seed=1, jitter=2.0, stops=[(silent, until)]).build(
+        until
+    )
+    clock = FakeClock(START)
+    sched = PollScheduler(plants, clock=clock, batch_size=10)
+    rounds = drive_rounds(sched, plants, clock, until)
+    idle = [batch for t, batch in rounds if t > silent + 3600 and "S1" in batch]
+    assert idle  # still asked: slower, never stopped
+    assert all("S0" in batch for batch in idle)
+    alone = PollScheduler(plants, clock=FakeClock(START), batch_size=1)
+    assert alone.due_with("S0", START, 10) == ["S0", "S1"]  # per-inverter: only the due ones
