@@ -6,7 +6,7 @@
     python scripts/i18n.py check     # untranslated, fuzzy and broken entries per language
     python scripts/i18n.py init LANG # a new language's .po (add LANG to core/i18n.py LANGUAGES)
 
-Messages are whatever the code wraps in ``_()``, ``N_()`` or ``ngettext()`` (Babel's default
+Messages are whatever the code wraps in ``_()``, ``N_()``, ``ngettext()`` or ``pgettext()`` (Babel's default
 keywords), plus argparse's own words listed in ``solaxtray/core/argparse_words.py``. The ``.mo``
 files are committed rather than built by setuptools, so a source checkout, an editable install,
 ``pip install .`` and PyInstaller all find the same catalogs with no build step.

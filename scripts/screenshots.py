@@ -1,6 +1,6 @@
 """Save the README's pictures into docs/: the tray icon in every state, and the detail popup.
 
-    python scripts/screenshots.py [--out docs]
+    python scripts/screenshots.py [--out docs] [--lang de --lang pt]
 
 Runs offscreen (no display needed). The icon sheet draws each state at 16, 22, 24, 32, 48 and 64 px on a
 light and a dark panel, with the same renderer the app uses. The popups show real demo data: the
@@ -9,7 +9,8 @@ UTC, so every run draws the same pixels), the app's own client fetches from it o
 127.0.0.1 every five minutes from a week before until the afternoon, every answer goes into a real
 history database, and the popup reads its curve, bars and totals from there: once on a quiet
 afternoon in the light palette, once in the dark palette while one inverter is in Fault Mode and
-another runs on EPS, scrolled to the inverter cards. Both are drawn at a size that fits a 1366x768
+another runs on EPS, scrolled to the inverter cards; and the quiet afternoon once more in German and
+in Brazilian Portuguese (``--lang`` chooses others). All are drawn at a size that fits a 1366x768
 screen. ``tests/ui/test_screenshots.py`` fails when the committed pictures are not what this script
 draws, so re-run it after changing how the icon or the popup looks.
 """
@@ -21,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ from PySide6.QtCore import QPoint, QRect, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QScrollArea, QStyleFactory  # noqa: E402
 
+from solaxtray.core import i18n  # noqa: E402
 from solaxtray.core.api.tokenid.client import SolaxClient  # noqa: E402
 from solaxtray.core.clock import FakeClock  # noqa: E402
 from solaxtray.core.history import HistoryStore  # noqa: E402
@@ -80,6 +83,9 @@ EARLIER_FETCH_EVERY_S = 900.0
 """Earlier days are fetched every quarter hour: enough for their daily figures, four times faster."""
 QUIET_AT = "14:30"
 """The quiet picture: every inverter in Normal Mode on a June afternoon."""
+LANGUAGES: tuple[str, ...] = ("de", "pt")
+"""The languages of the README's extra pictures (``docs/popup-de.png``, ``docs/popup-pt.png``):
+German, the longest, and Brazilian Portuguese."""
 ALERTS_AFTER_S = 20 * 60.0
 """The second picture: twenty minutes later, with one inverter in Fault Mode and one on EPS."""
 
@@ -301,10 +307,12 @@ def grab_popup(
     QApplication.processEvents()
 
 
-def popup_pictures(out: Path) -> list[Path]:
-    """Draw ``popup.png`` and ``popup-fault-eps.png`` into ``out``; returns their paths."""
+def popup_pictures(out: Path, languages: Sequence[str] = LANGUAGES) -> list[Path]:
+    """Draw ``popup.png``, ``popup-fault-eps.png`` and the quiet picture once more in each of
+    ``languages`` (``popup-<lang>.png``) into ``out``; returns their paths."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     del app
+    i18n.set_language("en")
     written = [out / "popup.png", out / "popup-fault-eps.png"]
     hour, minute = (int(part) for part in QUIET_AT.split(":"))
     quiet_at = DAY_START + hour * 3600 + minute * 60
@@ -317,6 +325,14 @@ def popup_pictures(out: Path) -> list[Path]:
         inputs = record_history(sim, clock, store, quiet_at)
         requests = sum(1 for r in sim.requests if r.time >= DAY_START)
         grab_popup(demo_view(inputs, clock, requests, {}), store, written[0], dark=False)
+        for language in languages:
+            # The same moment in another language: the view's words and the popup's numbers,
+            # dates and times are chosen when they are built and drawn.
+            i18n.set_language(language)
+            target = out / f"popup-{language}.png"
+            grab_popup(demo_view(inputs, clock, requests, {}), store, target, dark=False)
+            written.append(target)
+        i18n.set_language("en")
         # A fault on one inverter and a grid outage on another, from the next upload on.
         sim.script_status(DEMO_FAULT_SN, [(0.0, 103)])
         sim.script_status(DEMO_EPS_SN, [(0.0, 107)])
@@ -333,6 +349,12 @@ def popup_pictures(out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs", help="output directory")
+    parser.add_argument(
+        "--lang",
+        action="append",
+        choices=[lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE_LANGUAGE],
+        help=f"draw the quiet popup in this language too (repeatable; default: {LANGUAGES})",
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -341,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
 
     written = [out / "icon-states.png"]
     save_png(icon_sheet(icon_samples()), written[0])
-    written.extend(popup_pictures(out))
+    written.extend(popup_pictures(out, tuple(args.lang) if args.lang else LANGUAGES))
 
     for path in written:
         print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")

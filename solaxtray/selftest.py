@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TextIO
 
 import solaxtray
-from solaxtray.core.i18n import _
+from solaxtray.core.i18n import _, ngettext
 
 # What the app cannot run without, whatever else the package holds.
 REQUIRED_MODULES: tuple[str, ...] = (
@@ -434,8 +434,10 @@ def check_keyring() -> Iterator[CheckResult]:
         )
     elif found == "none available":
         yield _warn(
-            "keyring: no secure store available here (the app will ask for one, or use "
-            "SOLAXTRAY_TOKEN); backends in the build: " + ", ".join(platform_backends)
+            _(
+                "keyring: no secure store available here (the app will ask for one, or use "
+                "SOLAXTRAY_TOKEN); backends in the build: {backends}"
+            ).format(backends=", ".join(platform_backends))
         )
     else:
         yield _round_trip_result(found)
@@ -457,9 +459,11 @@ def check_tls() -> Iterator[CheckResult]:
     context = ssl.create_default_context(cafile=str(bundle))
     count = len(context.get_ca_certs())
     yield _ok(
-        _("TLS: {count} CA certificates, {openssl}").format(
-            count=count, openssl=ssl.OPENSSL_VERSION
-        )
+        ngettext(
+            "TLS: {count} CA certificate, {openssl}",
+            "TLS: {count} CA certificates, {openssl}",
+            count,
+        ).format(count=count, openssl=ssl.OPENSSL_VERSION)
     )
 
 
@@ -614,7 +618,9 @@ def run_self_test(out: TextIO | None = None) -> int:
         print(result.line(), file=stream, flush=True)
         failed += result.level is Level.FAIL
     if failed:
-        summary = _("self-test FAILED ({count} problem(s))").format(count=failed)
+        summary = ngettext(
+            "self-test FAILED ({count} problem)", "self-test FAILED ({count} problem(s))", failed
+        ).format(count=failed)
     else:
         summary = _("self-test passed")
     print(summary, file=stream, flush=True)

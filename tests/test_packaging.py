@@ -704,7 +704,7 @@ def test_a_crashing_check_is_a_fail_line_and_exit_1(monkeypatch: pytest.MonkeyPa
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("ok   solaxtray ")
     assert "FAIL broken: OSError: disk on fire" in lines
-    assert lines[-1] == "self-test FAILED (1 problem(s))"
+    assert lines[-1] == "self-test FAILED (1 problem)"
 
 
 # --- the real frozen build (slow) -----------------------------------------------------------------

@@ -111,13 +111,15 @@ def print_checks(results: Sequence[CheckResult], out: TextIO) -> None:
     for r in results:
         out.write(f"{r.symbol} {r.title}: {r.message}\n")
         if r.fix and r.status is not Status.OK:
-            out.write(f"    Fix: {r.fix}\n")
+            out.write("    " + _("Fix: {fix}").format(fix=r.fix) + "\n")
     failed = sum(r.status is Status.FAIL for r in results)
     warned = sum(r.status is Status.WARN for r in results)
+    summary = _("{count} checks: {passed} passed, {warned} with a warning, {failed} failed.")
+    passed = len(results) - failed - warned
     out.write(
-        f"\n{len(results)} checks: {len(results) - failed - warned} passed, "
-        f"{warned} with a warning, {failed} failed.\n"
+        "\n" + summary.format(count=len(results), passed=passed, warned=warned, failed=failed)
     )
+    out.write("\n")
 
 
 # --- inverters -----------------------------------------------------------------------------------

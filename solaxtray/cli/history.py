@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from solaxtray.cli.output import UsageError
-from solaxtray.core.i18n import N_, _
+from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.locale_format import format_date, format_datetime, format_number
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ _SERIAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 class HistoryUsageError(UsageError):
     """A flag of ``history`` that cannot work; exit status 2."""
-
-    title = N_("Usage")
 
 
 COMMANDS: tuple[str, ...] = ("history",)
@@ -62,7 +60,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--from",
         dest="first",
         metavar="YYYY-MM-DD",
-        help=_("first day (default: {days} days before --to)").format(days=DEFAULT_DAYS - 1),
+        help=ngettext(
+            "first day (default: {days} day before --to)",
+            "first day (default: {days} days before --to)",
+            DEFAULT_DAYS - 1,
+        ).format(days=DEFAULT_DAYS - 1),
     )
     history.add_argument(
         "--to",

@@ -17,7 +17,7 @@ from solaxtray.core.errors import (
     SecretStoreError,
     SolaxTrayError,
 )
-from solaxtray.core.i18n import N_, _
+from solaxtray.core.i18n import _, pgettext
 from solaxtray.core.redact import RedactingWriter, shorten_words
 
 EXIT_OK = 0
@@ -28,7 +28,11 @@ EXIT_INTERRUPTED = 130
 
 
 class UsageError(SolaxTrayError):
-    title = N_("Usage")
+    """A wrong option or value on the command line; exit status 2."""
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        # "Usage" as the heading of an error (not a table's column): its own context.
+        super().__init__(message, title=title or pgettext("error title", "Usage"))
 
 
 def exit_status_for(exc: SolaxTrayError) -> int:

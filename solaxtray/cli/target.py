@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, TypeVar
 from solaxtray.cli.output import UsageError
 from solaxtray.core import paths
 from solaxtray.core.errors import ConfigError, RateLimited
-from solaxtray.core.i18n import N_, _
+from solaxtray.core.i18n import N_, _, ngettext
+from solaxtray.core.locale_format import format_number
 from solaxtray.core.redact import shorten_words
 
 if TYPE_CHECKING:
@@ -257,10 +258,16 @@ def acquire(ledger: RequestLedger, sn: str, count: int = 1) -> None:
         wait = ledger.wait_time(count)
         if wait > MAX_LEDGER_WAIT_S:
             raise RateLimited(
-                _(
-                    "solaxtray has used this account's request budget ({used_today} requests today); "
-                    "the next request is possible in about {minutes} minutes."
-                ).format(used_today=ledger.used_today(), minutes=f"{wait / 60:.0f}"),
+                ngettext(
+                    "solaxtray has used this account's request budget ({used_today} request "
+                    "today); the next request is possible in about {minutes} minutes.",
+                    "solaxtray has used this account's request budget ({used_today} requests "
+                    "today); the next request is possible in about {minutes} minutes.",
+                    ledger.used_today(),
+                ).format(
+                    used_today=format_number(ledger.used_today()),
+                    minutes=format_number(wait / 60),
+                ),
                 sn=sn,
                 retry_after=wait,
             )

@@ -654,7 +654,10 @@ def duration_words(seconds: float) -> str:
     minutes = round(seconds / 60)
     if minutes < 120:
         return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
-    return _("{hours} hours").format(hours=format_number(minutes / 60, 1))
+    whole = int(minutes // 60)
+    return ngettext("{hours} hour", "{hours} hours", whole).format(
+        hours=format_number(minutes / 60, 1)
+    )
 
 
 def _status_sentence(snap: Snapshot, status: InverterStatus) -> str:
@@ -723,4 +726,7 @@ def _duration(minutes: float) -> str:
     if minutes < 120:
         count = round(minutes)
         return ngettext("{n} minute", "{n} minutes", count).format(n=count)
-    return _("{hours} hours").format(hours=format_number(minutes / 60, 1))
+    whole = int(minutes // 60)
+    return ngettext("{hours} hour", "{hours} hours", whole).format(
+        hours=format_number(minutes / 60, 1)
+    )

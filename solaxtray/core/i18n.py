@@ -228,6 +228,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _active().ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` as meant in ``context``: one English word with two uses (a heading and a
+    column title, say) gets a translation for each (``msgctxt`` in the catalogs)."""
+    return _active().pgettext(context, message)
+
+
 def install_argparse() -> None:
     """Let argparse's own words ("usage:", "options", its error sentences) come from our catalog:
     argparse looks ``_``/``ngettext`` up in its module globals on every use."""

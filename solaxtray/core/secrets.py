@@ -70,7 +70,7 @@ else:
     keyring = _Keyring("keyring")
 
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
-from solaxtray.core.i18n import N_, _
+from solaxtray.core.i18n import N_, _, ngettext
 from solaxtray.core.redact import register_secret
 
 logger = logging.getLogger(__name__)
@@ -160,23 +160,32 @@ def check_token(text: str) -> tuple[str, str | None]:
         )
     if not 16 <= len(token) <= 64:
         raise SecretStoreError(
-            _(
+            ngettext(
+                "That is {count} character long; a SolaX Cloud tokenId has 23 or 24 digits. "
+                "Copy it from the API page of SolaX Cloud (the serial number goes elsewhere).",
                 "That is {count} characters long; a SolaX Cloud tokenId has 23 or 24 digits. "
-                "Copy it from the API page of SolaX Cloud (the serial number goes elsewhere)."
+                "Copy it from the API page of SolaX Cloud (the serial number goes elsewhere).",
+                len(token),
             ).format(count=len(token)),
             title=_("Token not saved"),
         )
     if token.isdigit() and len(token) in (23, 24):
         return token, None
     if token.isdigit():
-        warning = _(
+        warning = ngettext(
+            "The token has {count} character; SolaX Cloud tokens are usually 23 or 24 digits. "
+            "It was accepted anyway.",
             "The token has {count} characters; SolaX Cloud tokens are usually 23 or 24 digits. "
-            "It was accepted anyway."
+            "It was accepted anyway.",
+            len(token),
         )
     else:
-        warning = _(
+        warning = ngettext(
+            "The token has {count} character, not only digits; SolaX Cloud tokens are usually "
+            "23 or 24 digits. It was accepted anyway.",
             "The token has {count} characters, not only digits; SolaX Cloud tokens are usually "
-            "23 or 24 digits. It was accepted anyway."
+            "23 or 24 digits. It was accepted anyway.",
+            len(token),
         )
     return token, warning.format(count=len(token))
 

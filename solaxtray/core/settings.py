@@ -45,7 +45,7 @@ from typing import Any
 from solaxtray.core.api.registry import ALIASES, BackendKind, spec_of
 from solaxtray.core.errors import ConfigError
 from solaxtray.core.fileio import atomic_write_bytes
-from solaxtray.core.i18n import LANGUAGES, _, normalize_language
+from solaxtray.core.i18n import LANGUAGES, _, ngettext, normalize_language
 from solaxtray.core.redact import redact, register_secret
 
 logger = logging.getLogger(__name__)
@@ -188,9 +188,11 @@ def check_developer_host(value: Any) -> str:
 def _check_server_length(value: str) -> None:
     if len(value) > MAX_SERVER_CHARS:
         raise ConfigError(
-            _("The server address has {count} characters; an address has at most {limit}.").format(
-                count=len(value), limit=MAX_SERVER_CHARS
-            )
+            ngettext(
+                "The server address has {count} character; an address has at most {limit}.",
+                "The server address has {count} characters; an address has at most {limit}.",
+                len(value),
+            ).format(count=len(value), limit=MAX_SERVER_CHARS)
         )
 
 
@@ -413,7 +415,11 @@ def _salvage_serials(value: Any, backend: str) -> tuple[tuple[str, ...], list[st
             continue
         if len(item) > 4 * MAX_ECHO_CHARS:
             problems.append(
-                _("A serial number has {count} characters; it was dropped.").format(count=len(item))
+                ngettext(
+                    "A serial number has {count} character; it was dropped.",
+                    "A serial number has {count} characters; it was dropped.",
+                    len(item),
+                ).format(count=len(item))
             )
             continue
         try:

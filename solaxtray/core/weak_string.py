@@ -246,7 +246,10 @@ def _hours(seconds: float) -> str:
     minutes = round(seconds / 60)
     if minutes < 120:
         return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
-    return _("{hours} hours").format(hours=format_number(minutes / 60, 1))
+    whole = int(minutes // 60)
+    return ngettext("{hours} hour", "{hours} hours", whole).format(
+        hours=format_number(minutes / 60, 1)
+    )
 
 
 RowsFn = Callable[[str, date, date], Sequence[Snapshot]]

@@ -47,7 +47,6 @@ _FROM: dict[Node, str] = {
     Node.HOME: N_("{power} from home"),
 }
 _TO: dict[Node, str] = {
-    Node.PV: N_("{power} to pv"),
     Node.BATTERY: N_("{power} to battery"),
     Node.GRID: N_("{power} to grid"),
     Node.HOME: N_("{power} to home"),

@@ -4,7 +4,7 @@ secret is refused without being echoed. Qt-free."""
 from __future__ import annotations
 
 from solaxtray.core.errors import ConfigError
-from solaxtray.core.i18n import _
+from solaxtray.core.i18n import ngettext
 from solaxtray.core.redact import looks_like_token, redact
 
 
@@ -22,9 +22,13 @@ def token_like(cleaned: str) -> bool:
 
 def token_instead_of_serial(cleaned: str, wanted: str) -> ConfigError:
     return ConfigError(
-        _(
+        ngettext(
+            "The value entered as a serial number has {count} character: this looks like a "
+            "tokenId, not a serial number. {wanted} The tokenId belongs in the keyring "
+            "('solaxtray token set', or the token field of the settings).",
             "The value entered as a serial number has {count} characters: this looks like a "
             "tokenId, not a serial number. {wanted} The tokenId belongs in the keyring "
-            "('solaxtray token set', or the token field of the settings)."
+            "('solaxtray token set', or the token field of the settings).",
+            len(cleaned),
         ).format(count=len(cleaned), wanted=wanted)
     )

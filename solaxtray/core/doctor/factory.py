@@ -47,9 +47,9 @@ def doctor_setup(
         autostart=autostart.for_platform(),
         start_at_login=settings.start_at_login,
         folders=[
-            ("writable-settings", "Settings folder", paths.config_dir()),
-            (_("writable-ledger"), _("Request ledger folder"), paths.data_dir()),
-            ("writable-log", "Log folder", paths.log_dir()),
+            ("writable-settings", _("Settings folder"), paths.config_dir()),
+            ("writable-ledger", _("Request ledger folder"), paths.data_dir()),
+            ("writable-log", _("Log folder"), paths.log_dir()),
         ],
         ledger=RequestLedger(
             paths.ledger_path(backend),

@@ -14,6 +14,7 @@ from solaxtray.core.autostart import Autostart, XdgAutostart, launch_command
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
 from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.ledger import RequestLedger
+from solaxtray.core.locale_format import format_number
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +133,11 @@ def check_requests_today(ledger: RequestLedger | None, spent: int, cap: int) -> 
         return ok(REQUESTS_ID, title, own)
     used = ledger.used_today()
     budget = ledger.per_day
-    text = _("{used:,} of {budget:,} requests used in the last 24 hours. {own}").format(
-        used=used, budget=budget, own=own
-    )
+    text = ngettext(
+        "{used} of {budget} request used in the last 24 hours. {own}",
+        "{used} of {budget} requests used in the last 24 hours. {own}",
+        budget,
+    ).format(used=format_number(used), budget=format_number(budget), own=own)
     if used >= budget:
         return fail(
             REQUESTS_ID,

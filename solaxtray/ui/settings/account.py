@@ -133,7 +133,7 @@ class AccountPanel(QGroupBox):
         )
         self.backend_combo.setMinimumContentsLength(32)
         self.backend_combo.activated.connect(lambda _i: self._on_backend_activated())
-        label_for(self.backend_combo, "SolaX &API:", "SolaX API", account_layout)
+        label_for(self.backend_combo, _("SolaX &API:"), _("SolaX API"), account_layout)
         self.backend_help = QLabel("", self)
         self.backend_help.setWordWrap(True)
         account_layout.addWidget(self.backend_combo)
@@ -165,7 +165,7 @@ class AccountPanel(QGroupBox):
         if line_edit is not None:
             line_edit.editingFinished.connect(self.changed.emit)
         self.server_form.addRow(
-            label_for(self.server_combo, "Se&rver:", "Server"), self.server_combo
+            label_for(self.server_combo, _("Ser&ver:"), _("Server")), self.server_combo
         )
 
         self.region_combo = QComboBox(self)

@@ -107,7 +107,7 @@ class SecretFields(QWidget):
         self.save_token_button = QPushButton(_("Save token"), self.token_panel)
         self.save_token_button.clicked.connect(self.save_token)
         token_layout.addWidget(self.token_status)
-        label_for(self.token_edit, "&tokenId:", "tokenId", token_layout)
+        label_for(self.token_edit, _("&tokenId:"), _("tokenId"), token_layout)
         row = QHBoxLayout()
         row.addWidget(self.token_edit, 1)
         row.addWidget(self.save_token_button)
@@ -126,14 +126,14 @@ class SecretFields(QWidget):
             _("From your application on developer.solaxcloud.com")
         )
         dev_layout.addRow(
-            label_for(self.client_id_edit, "Client &id:", "Client id"), self.client_id_edit
+            label_for(self.client_id_edit, _("Client &id:"), _("Client id")), self.client_id_edit
         )
         self.client_secret_edit = QLineEdit(self.developer_panel)
         self.client_secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.client_secret_edit.setPlaceholderText(_("Shown beside the client id"))
         self.client_secret_edit.returnPressed.connect(self.save_credentials)
         dev_layout.addRow(
-            label_for(self.client_secret_edit, "Client &secret:", "Client secret"),
+            label_for(self.client_secret_edit, _("Client s&ecret:"), _("Client secret")),
             self.client_secret_edit,
         )
         self.save_credentials_button = QPushButton(_("Save client id and secret"), self)

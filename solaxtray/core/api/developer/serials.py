@@ -6,7 +6,7 @@ import re
 
 from solaxtray.core.api.serials import token_instead_of_serial, token_like
 from solaxtray.core.errors import ConfigError
-from solaxtray.core.i18n import _
+from solaxtray.core.i18n import _, ngettext
 
 _DEVICE_SERIAL_RE = re.compile(r"[A-Z0-9]{11,20}")
 
@@ -46,8 +46,11 @@ def normalize_device_serial(text: str) -> str:
             ).format(shown=shown)
         )
     raise ConfigError(
-        _(
+        ngettext(
+            "{shown!r} has {count} character, but an inverter's serial number has 11 to 20 "
+            "letters and digits. It is printed on the inverter's label.",
             "{shown!r} has {count} characters, but an inverter's serial number has 11 to 20 "
-            "letters and digits. It is printed on the inverter's label."
+            "letters and digits. It is printed on the inverter's label.",
+            len(cleaned),
         ).format(shown=shown, count=len(cleaned))
     )

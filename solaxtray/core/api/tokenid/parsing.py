@@ -32,7 +32,9 @@ from solaxtray.core.errors import (
     TokenRejected,
 )
 from solaxtray.core.i18n import _
+from solaxtray.core.locale_format import format_number
 from solaxtray.core.models import BatteryStatus, InverterStatus, InverterType, Snapshot
+from solaxtray.core.quota import PUBLISHED_PER_DAY
 from solaxtray.core.redact import looks_like_token, redact
 
 logger = logging.getLogger(__name__)
@@ -332,9 +334,9 @@ def _throttled(sn: str) -> ApiError:
 def _day_quota(sn: str) -> ApiError:
     return RateLimited(
         _(
-            "This token has used up its 10,000 SolaX Cloud requests for today. solaxtray "
+            "This token has used up its {limit} SolaX Cloud requests for today. solaxtray "
             "will ask again in an hour."
-        ),
+        ).format(limit=format_number(PUBLISHED_PER_DAY)),
         sn=sn,
         banned=False,
         retry_after=DAY_QUOTA_RETRY_AFTER,

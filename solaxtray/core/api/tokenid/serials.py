@@ -6,7 +6,7 @@ import re
 
 from solaxtray.core.api.serials import token_instead_of_serial, token_like
 from solaxtray.core.errors import ConfigError
-from solaxtray.core.i18n import _
+from solaxtray.core.i18n import _, ngettext
 
 _SERIAL_RE = re.compile(r"[A-Z0-9]{10}")
 
@@ -46,17 +46,26 @@ def normalize_serial(text: str) -> str:
         )
     if 13 <= len(cleaned) <= 18:
         raise ConfigError(
-            _(
+            ngettext(
+                "{shown!r} has {count} character and looks like the inverter's own serial "
+                "number. SolaX Cloud wants the 10-character registration number of the "
+                "communication dongle (Pocket WiFi, LAN or 4G), printed on the dongle and listed "
+                "in SolaX Cloud under the device.",
                 "{shown!r} has {count} characters and looks like the inverter's own serial "
                 "number. SolaX Cloud wants the 10-character registration number of the "
                 "communication dongle (Pocket WiFi, LAN or 4G), printed on the dongle and listed "
-                "in SolaX Cloud under the device."
+                "in SolaX Cloud under the device.",
+                len(cleaned),
             ).format(shown=shown, count=len(cleaned))
         )
     raise ConfigError(
-        _(
+        ngettext(
+            "{shown!r} has {count} character, but a registration number has exactly 10 "
+            "letters and digits. It is printed on the Pocket WiFi/LAN/4G dongle plugged into "
+            "the inverter.",
             "{shown!r} has {count} characters, but a registration number has exactly 10 "
             "letters and digits. It is printed on the Pocket WiFi/LAN/4G dongle plugged into "
-            "the inverter."
+            "the inverter.",
+            len(cleaned),
         ).format(shown=shown, count=len(cleaned))
     )
