@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -248,6 +248,9 @@ class AlertEngine:
         self._merge_until: float | None = None
         self._awaiting: set[str] = set()
         self._held: list[Alert] = []
+        self.annotate: Callable[[list[Alert]], list[Alert]] | None = None
+        """Applied to new alerts before they are passed on or held for a summary: what is added
+        here (a fault's reason, looked up for this answer only) stays with a held alert."""
 
     # --- inputs ----------------------------------------------------------------------------------
 
@@ -575,6 +578,8 @@ class AlertEngine:
 
     def _release(self, alerts: list[Alert], sn: str | None, now: float) -> list[Alert]:
         """Pass alerts on, or hold them for the "While you were away" summary."""
+        if alerts and self.annotate is not None:
+            alerts = self.annotate(alerts)
         if self._merge_until is None:
             return alerts
         self._held.extend(alerts)

@@ -143,6 +143,9 @@ class FleetWatch:
         self.fault_reasons = FaultReasons()
         self._pending_reasons: dict[str, FaultReason] = {}
         self._alarms_asked = False
+        # Reasons go on as the engine raises its alerts, before a resume may hold them for a
+        # summary: by the time the summary is released, this answer's reason is gone.
+        self.alerts.annotate = self._explained
         self.weak_strings = WeakStringMonitor(history_rows) if history_rows is not None else None
 
     # --- the poller's Planner protocol ------------------------------------------------------------
@@ -169,10 +172,9 @@ class FleetWatch:
         alerts = self.outages.with_outage([*self.alerts.observe(snapshot), *follow_up], now)
         if fresh and self.weak_strings is not None:
             alerts.extend(self.weak_strings.check(snapshot, now))
-        explained = self._explained(alerts)
         # A reason looked up for this answer belongs to it alone: never to a later fault.
         self._pending_reasons.pop(sn, None)
-        return fresh, explained
+        return fresh, alerts
 
     # --- fault reasons ------------------------------------------------------------------------------
 
@@ -276,7 +278,7 @@ class FleetWatch:
         held = self.alerts.flush()
         if not held:
             return held
-        return self._explained(self.outages.with_outage(held, self._clock.now()))
+        return self.outages.with_outage(held, self._clock.now())
 
     def view(self, sn: str) -> SerialView | None:
         return self.scheduler.view(sn)

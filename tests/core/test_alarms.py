@@ -16,10 +16,14 @@ from solaxtray.core.alarms import (
     REASON_DISPLAY,
     SOURCE_CLOUD,
     SOURCE_DISPLAY,
+    FaultReason,
+    InverterAlarm,
     alarm_source,
     look_up_fault,
     parse_alarm_page,
+    reason_sentence,
 )
+from solaxtray.core.alerts import AlertKind
 from solaxtray.core.api.backend import TokenBackend
 from solaxtray.core.api.developer.client import DeveloperClient
 from solaxtray.core.clock import FakeClock
@@ -34,7 +38,7 @@ from solaxtray.core.simulator.developer import (
     DEV_REALTIME_ENDPOINT,
     DeveloperSimulator,
 )
-from solaxtray.core.watch import run_watch
+from solaxtray.core.watch import FleetWatch, run_watch
 
 INV = SimInverter(
     sn="SWTEST0001",
@@ -266,3 +270,49 @@ def test_the_alarm_request_is_charged_in_the_ledger(
     assert reason.alarm.code == "IE 07"
     assert len(sim.requests) == before + 1
     assert ledger.used_today() == 1
+
+
+# -- a fault held for the "While you were away" summary -------------------------------------
+
+
+def _upload(sn: str, status: int, k: int) -> Snapshot:
+    return replace(_snap(sn, status), upload_time=datetime(2026, 6, 1, 12, 5 * k))
+
+
+def test_a_fault_held_for_the_away_summary_keeps_its_reason(clock: FakeClock) -> None:
+    first, second = "SWTEST0001", "SWTEST0002"
+    watch = FleetWatch([first, second], clock=clock)
+    for sn in (first, second):
+        watch.record_snapshot(sn, _upload(sn, 102, 0))
+    watch.on_wall_gap(3600.0)  # the computer slept: what comes next is gathered
+    clock.advance(10)
+    # Round one: the first inverter's fault and its alarm, looked up for this answer.
+    alarm = InverterAlarm("IE 07", "Grid Frequency Fault")
+    watch.note_fault_reasons(
+        {first: FaultReason(first, SOURCE_CLOUD, reason_sentence(alarm), alarm, requested=True)}
+    )
+    assert watch.record_snapshot(first, _upload(first, 103, 1))[1] == []  # held
+    # Round two: the second inverter faults too, with no alarm listed; the summary goes out.
+    clock.advance(10)
+    watch.note_fault_reasons({second: FaultReason(second, SOURCE_CLOUD, "", requested=True)})
+    _fresh, alerts = watch.record_snapshot(second, _upload(second, 103, 1))
+    assert [a.kind for a in alerts] == [AlertKind.AWAY_SUMMARY]
+    lines = alerts[0].body.splitlines()
+    assert len(lines) == 2
+    assert "IE 07" in lines[0]
+    assert "Grid Frequency Fault" in lines[0]
+    assert "IE 07" not in lines[1]
+    # The popup's reason for the first inverter is there too.
+    reason = watch.fault_reason(first)
+    assert reason is not None
+    assert reason.alarm == alarm
+
+
+def test_a_single_held_fault_is_explained_once(clock: FakeClock) -> None:
+    watch = FleetWatch(["SWTEST0001"], clock=clock)
+    watch.record_snapshot("SWTEST0001", _upload("SWTEST0001", 102, 0))
+    watch.on_wall_gap(3600.0)
+    clock.advance(10)
+    _fresh, alerts = watch.record_snapshot("SWTEST0001", _upload("SWTEST0001", 103, 1))
+    assert [a.kind for a in alerts] == [AlertKind.FAULT]  # nothing else awaited: released
+    assert alerts[0].body.count(REASON_DISPLAY) == 1
