@@ -345,12 +345,17 @@ def _check_low_soc(value: Any) -> int | None:
     return _int_in(_("The low battery threshold (%)"), value, 1, 99)
 
 
+BATTERY_CAPACITY_KWH = (0.5, 1000.0)
+"""The battery capacities accepted, in kWh (the settings window's field offers the same)."""
+
+
 def _check_capacity(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(_("The battery capacity must be a number of kWh."))
-    if not 0.5 <= float(value) <= 1000.0:
+    low, high = BATTERY_CAPACITY_KWH
+    if not low <= float(value) <= high:
         raise ConfigError(_("The battery capacity must be between 0.5 and 1000 kWh."))
     return float(value)
 

@@ -268,6 +268,9 @@ class FleetWatch:
         """New alert thresholds, applied to the running rules at once."""
         self.alerts.stale_s = settings.stale_minutes * 60.0
         self.alerts.low_soc_percent = settings.low_soc_percent
+        # The outage numbers follow the same thresholds, and the capacity the user gave.
+        self.outages.low_soc_percent = settings.low_soc_percent
+        self.outages.capacity_kwh = getattr(settings, "battery_capacity_kwh", None)
 
     def token_changed(self) -> None:
         self.scheduler.token_changed()

@@ -1,5 +1,6 @@
 """The alerts panel of the settings window: which notifications to send, the low-battery
-threshold beside its switch, and how long a silence may last before the no-data alert."""
+threshold beside its switch, how long a silence may last before the no-data alert, and the
+battery's capacity (optional), which turns the outage estimate's discharge into time left."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,11 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from solaxtray.core.i18n import N_, _
-from solaxtray.core.settings import NotifySettings, Settings
+from solaxtray.core.settings import BATTERY_CAPACITY_KWH, NotifySettings, Settings
 from solaxtray.ui.settings.widgets import label_for
 
 DEFAULT_LOW_SOC = 20
 """The threshold offered when the low-battery alert is switched on."""
+CAPACITY_NOT_SET = BATTERY_CAPACITY_KWH[0] - 0.1
+"""The capacity field's lowest value, shown as "not set": every value the field can hold is
+either that or a capacity the settings accept (stepping up from it gives the smallest)."""
 
 NOTIFY_LABELS: dict[str, str] = {
     "fault": N_("Inverter fault"),
@@ -56,6 +61,24 @@ class AlertsPanel(QWidget):
             ),
             self.stale_spin,
         )
+        self.capacity_spin = QDoubleSpinBox(self)
+        self.capacity_spin.setDecimals(1)
+        self.capacity_spin.setRange(CAPACITY_NOT_SET, BATTERY_CAPACITY_KWH[1])
+        self.capacity_spin.setSingleStep(0.1)
+        self.capacity_spin.setSuffix(_(" kWh"))
+        self.capacity_spin.setSpecialValueText(_("not set"))
+        self.capacity_spin.setToolTip(
+            _(
+                "The battery's usable capacity. With it, the time left during a grid outage is "
+                "estimated from the energy in the battery, not only from how fast the charge "
+                "falls."
+            )
+        )
+        self.capacity_spin.valueChanged.connect(lambda _v: self.changed.emit())
+        form.addRow(
+            label_for(self.capacity_spin, _("&Battery capacity:"), _("Battery capacity (kWh)")),
+            self.capacity_spin,
+        )
         layout.addLayout(form)
 
         notify_box = QGroupBox(_("Notify me about"), self)
@@ -87,6 +110,8 @@ class AlertsPanel(QWidget):
     def load(self, settings: Settings) -> None:
         self.low_soc_spin.setValue(settings.low_soc_percent or DEFAULT_LOW_SOC)
         self.stale_spin.setValue(settings.stale_minutes)
+        capacity = settings.battery_capacity_kwh
+        self.capacity_spin.setValue(CAPACITY_NOT_SET if capacity is None else capacity)
         for name, check in self.notify_checks.items():
             check.setChecked(bool(getattr(settings.notify, name)))
         # The low-battery alert is on only with both its switch and a threshold.
@@ -101,5 +126,11 @@ class AlertsPanel(QWidget):
         return {
             "low_soc_percent": self.low_soc_spin.value() if low_on else None,
             "stale_minutes": self.stale_spin.value(),
+            "battery_capacity_kwh": self.battery_capacity(),
             "notify": notify,
         }
+
+    def battery_capacity(self) -> float | None:
+        """The capacity in the field, ``None`` while it shows "not set"."""
+        value = round(self.capacity_spin.value(), 1)
+        return None if value < BATTERY_CAPACITY_KWH[0] else value
