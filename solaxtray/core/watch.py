@@ -43,7 +43,7 @@ from solaxtray.core.ledger import RequestBudget
 from solaxtray.core.models import Snapshot
 from solaxtray.core.outage import OutageTracker, OutageView
 from solaxtray.core.scheduler import PollScheduler, SerialView
-from solaxtray.core.weak_string import RowsFn, WeakString, WeakStringMonitor
+from solaxtray.core.weak_string import RowsFn, WeakString, WeakStringCheck, WeakStringMonitor
 
 if TYPE_CHECKING:
     from solaxtray.core.api.backend import RealtimeBackend
@@ -147,6 +147,8 @@ class FleetWatch:
         # summary: by the time the summary is released, this answer's reason is gone.
         self.alerts.annotate = self._explained
         self.weak_strings = WeakStringMonitor(history_rows) if history_rows is not None else None
+        self._weak_checks: dict[str, WeakStringCheck] = {}
+        self._weak_checks_ahead = False
 
     # --- the poller's Planner protocol ------------------------------------------------------------
 
@@ -170,11 +172,39 @@ class FleetWatch:
         fresh = self.scheduler.record_result(sn, snapshot, cost=cost)
         follow_up = self.outages.observe(snapshot, now, fresh=fresh)
         alerts = self.outages.with_outage([*self.alerts.observe(snapshot), *follow_up], now)
+        checked = self._weak_checks.pop(sn, None)
         if fresh and self.weak_strings is not None:
-            alerts.extend(self.weak_strings.check(snapshot, now))
+            if checked is not None:
+                alerts.extend(self.weak_strings.apply(snapshot, now, checked))
+            elif not self._weak_checks_ahead:
+                alerts.extend(self.weak_strings.check(snapshot, now))
         # A reason looked up for this answer belongs to it alone: never to a later fault.
         self._pending_reasons.pop(sn, None)
         return fresh, alerts
+
+    # --- the weak-string rule, read ahead -----------------------------------------------------------
+
+    def weak_string_checks(
+        self, outcomes: Mapping[str, Snapshot | ApiError]
+    ) -> dict[str, WeakStringCheck]:
+        """Before a round's answers are recorded: read and judge the history of each answered
+        inverter due a weak-string look. Blocking (a few thousand rows each): the tray calls it on
+        its worker thread, after the round is stored, then ``note_weak_string_checks``."""
+        monitor = self.weak_strings
+        if monitor is None:
+            return {}
+        now = self._clock.now()
+        return {
+            sn: monitor.evaluate(snap)
+            for sn, snap in outcomes.items()
+            if isinstance(snap, Snapshot) and monitor.wants(snap, now)
+        }
+
+    def note_weak_string_checks(self, checks: Mapping[str, WeakStringCheck]) -> None:
+        """What ``weak_string_checks`` found, for the answers about to be recorded. From then
+        on, the history is read only that way: never again where the answers are recorded."""
+        self._weak_checks_ahead = True
+        self._weak_checks.update(checks)
 
     # --- fault reasons ------------------------------------------------------------------------------
 

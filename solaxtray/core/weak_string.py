@@ -256,11 +256,26 @@ RowsFn = Callable[[str, date, date], Sequence[Snapshot]]
 """One serial's stored uploads of the plant-local days ``first`` to ``last``."""
 
 
+@dataclass(frozen=True, slots=True)
+class WeakStringCheck:
+    """One inverter's history read and judged for one plant-local day: what
+    ``WeakStringMonitor.evaluate`` gives (the slow part, off the GUI thread in the tray) and
+    ``apply`` turns into at most one warning a day."""
+
+    sn: str
+    day: date
+    found: WeakString | None
+    readable: bool = True
+    """False when the history could not be read or judged (the warning just waits)."""
+
+
 class WeakStringMonitor:
     """Runs ``find_weak_string`` now and then on the history and warns once a day per inverter.
 
     Off for an inverter with one PV input (nothing to compare it with). The evidence of the
-    day's finding stays available for the detail window (``finding``).
+    day's finding stays available for the detail window (``finding``). ``check`` does it all at
+    once; the tray splits it: ``wants`` and ``evaluate`` (reads about 2,000 rows) on its worker
+    thread, ``apply`` with the result on the GUI thread, where the monitor's state changes.
     """
 
     def __init__(self, rows: RowsFn, *, check_every_s: float = CHECK_EVERY_S) -> None:
@@ -273,30 +288,43 @@ class WeakStringMonitor:
     def check(self, snap: Snapshot, now: float) -> list[Alert]:
         """After a fresh upload of ``snap.sn``: read its history if it is time, and warn once a
         day. Never raises for a history that cannot be read (the warning just waits)."""
-        if snap.upload_time is None:
+        if not self.wants(snap, now):
             return []
+        return self.apply(snap, now, self.evaluate(snap))
+
+    def wants(self, snap: Snapshot, now: float) -> bool:
+        """Whether an upload of ``snap`` is due a look at the history (at most every
+        ``check_every_s`` per inverter, and only with two PV inputs or more). Changes nothing."""
+        if snap.upload_time is None or len(_inputs(snap)) < 2:
+            return False
         last = self._last_check.get(snap.sn)
-        if last is not None and now - last < self.check_every_s:
-            return []
-        self._last_check[snap.sn] = now
-        if len(_inputs(snap)) < 2:
-            return []
-        day = snap.upload_time.date()
-        finding = self._findings.get(snap.sn)
-        if finding is not None and finding.since.date() != day:
-            del self._findings[snap.sn]
+        return last is None or now - last >= self.check_every_s
+
+    def evaluate(self, snap: Snapshot) -> WeakStringCheck:
+        """Read ``snap.sn``'s history of the past days and look for a weak input. Blocking, and
+        touches no state of the monitor: safe on a worker thread while the GUI reads it."""
+        day = snap.upload_time.date() if snap.upload_time is not None else date.min
         try:
             rows = self._rows(snap.sn, day - timedelta(days=PAST_DAYS), day)
+            found = find_weak_string(rows, day)
         except Exception:  # the history is a bonus: a broken read must not stop the alerts
             logger.exception("weak-string check: the history of %s could not be read", snap.sn)
-            return []
-        found = find_weak_string(rows, day)
+            return WeakStringCheck(snap.sn, day, None, readable=False)
+        return WeakStringCheck(snap.sn, day, found)
+
+    def apply(self, snap: Snapshot, now: float, result: WeakStringCheck) -> list[Alert]:
+        """Keep ``result`` (of ``evaluate``) as the day's evidence and warn, once a day."""
+        self._last_check[snap.sn] = now
+        finding = self._findings.get(snap.sn)
+        if finding is not None and finding.since.date() != result.day:
+            del self._findings[snap.sn]
+        found = result.found
         if found is None:
             return []
         self._findings[snap.sn] = found
-        if self._warned.get(snap.sn) == day:
+        if self._warned.get(snap.sn) == result.day:
             return []
-        self._warned[snap.sn] = day
+        self._warned[snap.sn] = result.day
         logger.info(
             "weak string on %s: input %d, %.0f %% under", snap.sn, found.mppt, found.drop * 100
         )

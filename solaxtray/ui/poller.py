@@ -16,6 +16,9 @@ Rules kept here (after Home Assistant's update coordinator):
   day's count comes back with the round's outcomes;
 - every answer is stored in the history (``core.history``) on the worker thread, in the same call
   as the request: a write may wait for another process's, and must not freeze the GUI either;
+- the weak-string rule's look at the history (a few thousand rows, every half hour per
+  inverter) is read and judged there too, after the round is stored; its result comes back with
+  the round, and the rule decides on the GUI thread whether it is the day's warning;
 - "refresh now" is debounced and still goes through the ledger;
 - a jump of the wall clock against the monotonic clock (suspend and resume) is reported to the
   scheduler, which shows cached values and holds back "offline" alerts for a grace period.
@@ -128,6 +131,9 @@ class _Round:
     """The ledger's count for today after the round (``None``: no ledger, or it failed)."""
     reasons: Mapping[str, Any] | None = None
     """Fault reasons looked up for this round (the planner's ``fault_lookups``)."""
+    weak_checks: Mapping[str, Any] | None = None
+    """The weak-string rule's history checks for this round (the planner's
+    ``weak_string_checks``)."""
 
 
 class Poller(QObject):
@@ -305,6 +311,7 @@ class Poller(QObject):
         ledger = self._ledger
         history = self._history
         lookups = getattr(self._planner, "fault_lookups", None)
+        weak_checks = getattr(self._planner, "weak_string_checks", None)
 
         def run() -> _Round:
             if ledger is not None and not ledger.try_acquire(batch[0], need):
@@ -321,7 +328,10 @@ class Poller(QObject):
             # A fault beginning costs one alarm request (Developer API), here and not on the GUI
             # thread; the planner reads its own state only, which changes in _on_done alone.
             reasons = lookups(source, outcomes, ledger) if lookups is not None else None
-            return _Round(outcomes, spent, used_today=_used(ledger), reasons=reasons)
+            checks = weak_checks(outcomes) if weak_checks is not None else None
+            return _Round(
+                outcomes, spent, used_today=_used(ledger), reasons=reasons, weak_checks=checks
+            )
 
         self._caller.call(
             run,
@@ -351,6 +361,9 @@ class Poller(QObject):
             note = getattr(self._planner, "note_fault_reasons", None)
             if result.reasons and note is not None:
                 note(result.reasons)
+            note_checks = getattr(self._planner, "note_weak_string_checks", None)
+            if result.weak_checks is not None and note_checks is not None:
+                note_checks(result.weak_checks)
         elif isinstance(error, SolaxTrayError) and not isinstance(error, ApiError):
             logger.warning("%s: %s", error.title, error.message)  # e.g. the ledger is unusable
         elif error is not None and not isinstance(error, ApiError | CallTimedOut):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,35 @@ def test_one_warning_a_day_from_the_history_database(tmp_path: Path) -> None:
 def json_of(alert: Alert) -> Any:
     """The alert's ``watch`` line, read back as JSON: what a script gets."""
     return json.loads(json.dumps(alert.to_json()))
+
+
+def test_read_ahead_as_the_tray_does_still_warns_once_a_day(tmp_path: Path) -> None:
+    """The tray reads and judges the history on its worker thread (``weak_string_checks``) and
+    records the answers after: one warning a day still, and no read where answers are recorded."""
+    today = day_rows(TODAY, weak=(2, 0.5, 9, 16))
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        store.add_many(history([], past=4))
+        clock = FakeClock(datetime(2026, 6, 10, 6, 0, tzinfo=UTC).timestamp())
+        read = rows_reader(store)
+        assert read is not None
+        reads: list[str] = []
+
+        def rows(sn: str, first: date, last: date) -> Sequence[Snapshot]:
+            reads.append(sn)
+            return read(sn, first, last)
+
+        watch = FleetWatch([SN], clock=clock, history_rows=rows)
+        told = []
+        for snap in today:
+            store.add(snap)
+            clock.advance(STEP.total_seconds())
+            checks = watch.weak_string_checks({SN: snap})  # the worker's part
+            before = len(reads)
+            watch.note_weak_string_checks(checks)
+            told.extend(watch.on_snapshot(SN, snap))
+            assert len(reads) == before  # recording the answer reads nothing
+        weak = [a for a in told if a.kind is AlertKind.WEAK_STRING]
+        assert len(weak) == 1
+        assert "PV input 2" in weak[0].title
+        # A look every half hour at most: 14 hours of uploads, not 168 reads.
+        assert 20 <= len(reads) <= 30
