@@ -10,8 +10,12 @@ and imports this module (and through it the HTTP clients, the keyring, the polli
 windows) once the event loop runs, so the icon appears about as fast as a bare Qt tray icon's.
 The popup and the fallback window are built the first time they are needed.
 
-Over 500 lines: the wiring of the tray app (the one module that builds the objects and connects the
-signals) and the fleet model it keeps; the fleet model is to move to the core.
+What is polled (API, serials, server, credentials, ledger, budget) is resolved by the Qt-free run
+context (``core.context``), the same as the command line's; when the settings change, the context
+is reconfigured and says what changed, and only that is redone.
+
+Over 500 lines: the wiring of the tray app, the one module that builds the objects and connects
+the signals.
 """
 
 from __future__ import annotations
