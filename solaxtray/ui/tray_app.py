@@ -714,7 +714,8 @@ class TrayApp(QObject):
         if context is None:
             return
         what = changes(old_context, context)
-        if what & (Change.API | Change.SERVER | Change.CREDENTIALS):
+        refused = self.model.condition is AppCondition.SERVER_TROUBLE  # nothing runs: rebuild
+        if refused or what & (Change.API | Change.SERVER | Change.CREDENTIALS):
             self._configure(context)
         elif what & (Change.SERIALS | Change.BUDGET) or (
             old.poll_interval_s != settings.poll_interval_s

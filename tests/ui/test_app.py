@@ -633,3 +633,21 @@ def test_a_server_refused_at_start_is_said_and_a_fixed_one_polls(
     _apply_settings(app, replace(app.settings, stale_minutes=app.settings.stale_minutes + 1))
     qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
     assert app.model.condition is AppCondition.OK
+
+
+def test_a_server_refused_in_a_settings_change_is_said_and_undoing_it_polls_again(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator, isolated_dirs: Path
+) -> None:
+    store = SettingsStore(isolated_dirs / "config" / "solaxtray" / "settings.json")
+    good = Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url)
+    store.save(good)
+    app = make_app(settings_store=store, token_loader=lambda: DEMO_TOKEN)
+    app.start()
+    qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
+    _apply_settings(app, replace(good, api_url="gopher://nowhere"))
+    refused = (app.model.condition, app.poller)
+    assert refused == (AppCondition.SERVER_TROUBLE, None)
+    asked = len(simulator.requests)
+    _apply_settings(app, good)
+    qtbot.waitUntil(lambda: len(simulator.requests) > asked, timeout=WAIT_MS)
+    assert (app.model.condition, app.poller is not None) == (AppCondition.OK, True)
