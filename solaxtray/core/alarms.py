@@ -2,9 +2,9 @@
 
 Only the Developer API has an alarm endpoint (``/openapi/v2/alarm/page_alarm_info``, see
 ``docs/developer-api.md``); the tokenId API's answer carries the status code and nothing more.
-Which backend can answer is the backend's own business: an object with ``supports_alarms`` true
-and an ``alarms(sn)`` method (``AlarmSource``) can; nothing else in the app compares backend
-names.
+Which backend can answer is its API's spec's business: a backend whose ``kind`` names an API with
+the alarms capability (``core.api.registry``) and that has an ``alarms(sn)`` method
+(``AlarmSource``) can; nothing else in the app compares backend names.
 
 The request costs budget like any other, so it is made once per transition into fault (the
 alert rules already raise one alert per transition, never per round), charged in the request
@@ -112,9 +112,6 @@ class AlarmSource(Protocol):
     """A backend that can list an inverter's alarms (the Developer API)."""
 
     @property
-    def supports_alarms(self) -> bool: ...
-
-    @property
     def requests_made(self) -> int: ...
 
     def alarms(self, sn: str) -> list[InverterAlarm]:
@@ -127,10 +124,14 @@ BudgetGate = RequestBudget
 
 
 def alarm_source(backend: object) -> AlarmSource | None:
-    """The backend as an ``AlarmSource`` when it says it supports alarms, else ``None``."""
-    if getattr(backend, "supports_alarms", False) is True and isinstance(backend, AlarmSource):
-        return backend
-    return None
+    """The backend as an ``AlarmSource`` when its API's spec has the alarms capability, else
+    ``None`` (one source of truth: the registry, not a flag on each backend)."""
+    from solaxtray.core.api.registry import ALIASES, SPECS, Capability
+
+    kind = ALIASES.get(str(getattr(backend, "kind", "")))
+    if kind is None or not SPECS[kind].has(Capability.ALARMS):
+        return None
+    return backend if isinstance(backend, AlarmSource) else None
 
 
 # -- reading SolaX's answer -----------------------------------------------------------------------

@@ -227,6 +227,7 @@ def discover_saved(settings: Settings, *, clock: Clock | None = None) -> list[De
     cloud refuses."""
     from solaxtray.core import paths
     from solaxtray.core.api.developer.client import DeveloperClient
+    from solaxtray.core.api.registry import DEVELOPER_SPEC
     from solaxtray.core.clock import SystemClock
     from solaxtray.core.ledger import RequestLedger
     from solaxtray.core.secrets import (
@@ -236,7 +237,6 @@ def discover_saved(settings: Settings, *, clock: Clock | None = None) -> list[De
         DeveloperCredentials,
         KeyringTokenCache,
     )
-    from solaxtray.core.settings import BACKEND_DEVELOPER
 
     client_id, client_secret = DeveloperCredentials().get_with_timeout(DEFAULT_TIMEOUT_S)
     if client_id is None or client_secret is None:
@@ -246,7 +246,7 @@ def discover_saved(settings: Settings, *, clock: Clock | None = None) -> list[De
         )
     from_env = bool(os.environ.get(CLIENT_ID_ENV) or os.environ.get(CLIENT_SECRET_ENV))
     ledger = RequestLedger(
-        paths.ledger_path(BACKEND_DEVELOPER),
+        paths.data_dir() / DEVELOPER_SPEC.ledger_file,
         clock=clock or SystemClock(),
         per_minute=settings.per_minute,
         per_day=settings.per_day,

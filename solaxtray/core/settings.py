@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from solaxtray.core.api.registry import ALIASES, BackendKind, spec_of
+from solaxtray.core.api.registry import ALIASES, DEFAULT_KIND, BackendKind, spec_of
 from solaxtray.core.errors import ConfigError
 from solaxtray.core.fileio import atomic_write_bytes
 from solaxtray.core.i18n import LANGUAGES, _, ngettext, normalize_language
@@ -129,15 +129,15 @@ def echo(value: Any) -> str:
     return text
 
 
-BACKEND_TOKEN: str = BackendKind.TOKEN.value
-BACKEND_DEVELOPER: str = BackendKind.DEVELOPER.value
+DEFAULT_BACKEND: str = DEFAULT_KIND.value
+"""The API a new settings file uses: the registry's default."""
 BACKENDS: tuple[str, ...] = tuple(kind.value for kind in BackendKind)
 """The SolaX APIs a user can choose, as the settings file stores them (``api.registry``, which
 imports no HTTP client)."""
 DEFAULT_DEVELOPER_HOST = "eu"
 
 
-def normalize_serials(values: Iterable[str], backend: str = BACKEND_TOKEN) -> tuple[str, ...]:
+def normalize_serials(values: Iterable[str], backend: str = DEFAULT_BACKEND) -> tuple[str, ...]:
     """Validate each serial and drop repeats, keeping the user's order.
 
     ``backend`` says which kind of number is wanted (its spec's serial rule): the dongles'
@@ -158,7 +158,10 @@ def check_backend(value: Any) -> str:
                 "Cloud) or {BACKEND_DEVELOPER!r} (a client id and secret from the SolaX "
                 "Developer Platform), not {value}."
             ).format(
-                BACKEND_TOKEN=BACKEND_TOKEN, BACKEND_DEVELOPER=BACKEND_DEVELOPER, value=echo(value)
+                # The catalogs' placeholders keep their old names.
+                BACKEND_TOKEN=BackendKind.TOKEN.value,
+                BACKEND_DEVELOPER=BackendKind.DEVELOPER.value,
+                value=echo(value),
             )
         )
     return kind.value
@@ -269,7 +272,7 @@ class Settings:
     per_minute: int = DEFAULT_PER_MINUTE
     per_day: int = DEFAULT_PER_DAY
     """Request budgets for the token. They may be lowered, never raised above the defaults."""
-    backend: str = BACKEND_TOKEN
+    backend: str = DEFAULT_BACKEND
     """Which SolaX API to use: ``token`` (tokenId) or ``developer`` (client id and secret)."""
     developer_host: str = DEFAULT_DEVELOPER_HOST
     """The Developer API's region (``eu``, ``cn``, ``in``) or address; unused with ``token``."""
@@ -399,7 +402,7 @@ def _check_coordinate(label: str, value: Any, limit: float) -> float | None:
     return float(value)
 
 
-def _check_serials(value: Any, backend: str = BACKEND_TOKEN) -> tuple[str, ...]:
+def _check_serials(value: Any, backend: str = DEFAULT_BACKEND) -> tuple[str, ...]:
     serials, problems = _salvage_serials(value, backend)
     if problems:
         raise ConfigError(problems[0])
@@ -490,7 +493,7 @@ def _from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
     values: dict[str, Any] = {}
     problems: list[str] = []
     # The serials are checked as the chosen API names inverters, so the API is read first.
-    backend = BACKEND_TOKEN
+    backend = DEFAULT_BACKEND
     if "backend" in data:
         try:
             backend = values["backend"] = check_backend(data["backend"])

@@ -10,8 +10,12 @@ and imports this module (and through it the HTTP clients, the keyring, the polli
 windows) once the event loop runs, so the icon appears about as fast as a bare Qt tray icon's.
 The popup and the fallback window are built the first time they are needed.
 
-Over 500 lines: the wiring of the tray app (the one module that builds the objects and connects the
-signals) and the fleet model it keeps; the fleet model is to move to the core.
+What is polled (API, serials, server, credentials, ledger, budget) is resolved by the Qt-free run
+context (``core.context``), the same as the command line's; when the settings change, the context
+is reconfigured and says what changed, and only that is redone.
+
+Over 500 lines: the wiring of the tray app, the one module that builds the objects and connects
+the signals.
 """
 
 from __future__ import annotations
@@ -31,9 +35,19 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from solaxtray.core import paths
 from solaxtray.core.alerts import Alert
-from solaxtray.core.api.registry import BackendKind, BackendSpec, Capability, spec_of
+from solaxtray.core.api.registry import BackendKind, BackendSpec, spec_of
 from solaxtray.core.clock import Clock, SystemClock
-from solaxtray.core.context import Credentials, credentials_from_env
+from solaxtray.core.context import (
+    Change,
+    Credentials,
+    Overrides,
+    RunContext,
+    changes,
+    demo_context,
+    load_credentials,
+    reconfigured,
+    resolve,
+)
 from solaxtray.core.errors import (
     ApiError,
     ConfigError,
@@ -129,10 +143,15 @@ class TrayApp(QObject):
             self._secret_overrides[BackendKind.DEVELOPER] = lambda: dict(
                 zip(("client_id", "client_secret"), developer_loader(), strict=True)
             )
-        self._shared_cache_ok = developer_loader is None
-        self._override_backend = options.backend
-        self._override_serials = list(options.serials) if options.serials else None
-        self._override_api_url = options.api_url
+        self._overrides = Overrides(
+            backend=options.backend,
+            serials=tuple(options.serials or ()),
+            server=options.api_url or None,
+        )
+        """This run's command-line choices: the run context puts them above the settings."""
+        self.context: RunContext | None = None
+        """What is polled (API, serials, server, credentials, ledger, budget), resolved by the
+        same run context as the command line's; ``None`` until the credentials are read."""
         self._caller = BackgroundCaller(self)
         self._simulator: CloudSimulator | None = None
         self._demo_dir: Path | None = None
@@ -146,7 +165,6 @@ class TrayApp(QObject):
         self.history: HistoryStore | None = None
         """Every answer is stored here (the popup reads today's figures from it); opened at
         start: the user's database, or the demo's throwaway one."""
-        self.credentials: Credentials | None = None
         self.model = FleetModel(self.clock)
         self.model.stale_after_s = self.settings.stale_minutes * 60.0
 
@@ -259,8 +277,15 @@ class TrayApp(QObject):
 
     @property
     def spec(self) -> BackendSpec:
-        """The SolaX API in use: ``--backend`` for this run, else the settings' choice."""
-        return spec_of(self._override_backend or self.settings.backend)
+        """The SolaX API in use: the run context's, or (before it is resolved) ``--backend`` for
+        this run, else the settings' choice."""
+        if self.context is not None:
+            return self.context.spec
+        return spec_of(self._overrides.backend or self.settings.backend)
+
+    @property
+    def credentials(self) -> Credentials | None:
+        return self.context.credentials if self.context is not None else None
 
     @property
     def backend_kind(self) -> str:
@@ -269,7 +294,6 @@ class TrayApp(QObject):
 
     def _start_demo(self) -> None:
         """The built-in simulator on the chosen API: the same demo story either way."""
-        given = tuple(self._override_serials or ())
         spec = self.spec
         demo = spec.demo(self.clock)
         self._simulator = demo.simulator
@@ -279,8 +303,7 @@ class TrayApp(QObject):
             # The demo opens on a plausible day so far and past month, from the same plant model.
             seed_demo_history(self.history, demo.simulator, serial_of=demo.history_serial)
         logger.info("demo mode: simulated %s API at %s", spec.name, demo.server)
-        credentials = Credentials.from_values(spec.kind, demo.credentials)
-        self._configure(credentials, given or demo.serials, demo.server, demo=True)
+        self._configure(demo_context(spec, demo, self.settings, self._overrides.serials))
 
     def _open_history(self) -> None:
         """Open the history database; a damaged one is set aside with a notification, and the
@@ -309,17 +332,13 @@ class TrayApp(QObject):
         """Read the chosen API's secrets on a worker thread with a time limit: a locked keyring
         can block."""
         spec = self.spec
-        loader = self._secret_overrides.get(spec.kind) or (
-            lambda: spec.load_secrets(KEYRING_TIMEOUT_S)
-        )
-        share = (
-            spec.has(Capability.SHARED_ACCESS_TOKEN)
-            and self._shared_cache_ok
-            and not credentials_from_env(spec)
-        )
+        stand_in = self._secret_overrides.get(spec.kind)
 
         def load() -> Credentials:
-            return Credentials.from_values(spec.kind, loader(), share=share)
+            if stand_in is not None:
+                # A test's stand-in for the keyring: no access token shared through the real one.
+                return Credentials.from_values(spec.kind, stand_in())
+            return load_credentials(spec, KEYRING_TIMEOUT_S)
 
         self._caller.call(
             load,
@@ -357,21 +376,23 @@ class TrayApp(QObject):
             self._set_condition(AppCondition.NO_CREDENTIALS, _(detail) if detail else None)
             self.show_settings()
             return
-        self._configure(result, self._serials(), self._api_url(), demo=False)
+        context = self._resolved(lambda: resolve(self.settings, self._overrides))
+        if context is not None:
+            self._configure(context.with_credentials(result))
 
-    def _serials(self) -> tuple[str, ...]:
-        if self._override_serials:
-            return tuple(self._override_serials)
-        if spec_of(self.settings.backend) is not self.spec:
-            return ()  # the saved serials name inverters in the other API's terms
-        return self.settings.serials
-
-    def _api_url(self) -> str | None:
-        """The tokenId server, or the Developer API region or address."""
-        if self._override_api_url:
-            return self._override_api_url
-        saved = getattr(self.settings, self.spec.server_setting, None)
-        return saved if isinstance(saved, str) else None
+    def _resolved(self, how: Callable[[], RunContext]) -> RunContext | None:
+        """The run context ``how`` resolves, or ``None`` after saying why it cannot be (a server
+        or region that names no usable address: a notification, and the tooltip)."""
+        try:
+            return how()
+        except ConfigError as exc:
+            self._stop_polling(keep_context=True)
+            self._set_condition(
+                AppCondition.SERVER_TROUBLE,
+                _("{title}: {message}").format(title=exc.title, message=exc.message),
+            )
+            self._warn(exc.title, exc.message)
+            return None
 
     def _close_backend(self) -> None:
         if self.backend is not None:
@@ -379,15 +400,15 @@ class TrayApp(QObject):
                 self.backend.close()
             self.backend = None
 
-    def _configure(
-        self, credentials: Credentials, serials: tuple[str, ...], api_url: str | None, *, demo: bool
-    ) -> None:
-        """(Re)build backend, scheduler and poller for one account and a set of serials.
+    def _configure(self, context: RunContext) -> None:
+        """(Re)build backend, scheduler and poller for one run context (account and serials).
 
         The alert rules of the previous build are kept (what they know of each inverter's state
         and of the token): new credentials or a new server must not announce a fault again that
         the user was already told about. A new account's token state starts over.
         """
+        credentials = context.credentials or Credentials(context.kind)
+        serials, demo = context.serials, context.demo
         old_alerts = self.planner.alerts if self.planner is not None else self._kept_alerts
         if old_alerts is not None and credentials != self.credentials:
             old_alerts.token_changed()
@@ -396,7 +417,7 @@ class TrayApp(QObject):
             self.poller.deleteLater()
             self.poller = None
         self._close_backend()
-        self.credentials = credentials
+        self.context = context
         self.planner = None
         self.ledger = None
         self.model.planner = None
@@ -413,16 +434,11 @@ class TrayApp(QObject):
             from solaxtray.core.planning import shared_token_cache
 
             cache = shared_token_cache(credentials.client_id)
-        spec = spec_of(credentials.kind)
+        spec = context.spec
         try:
-            backend = spec.factory(
-                api_url or spec.default_server,
-                credentials.values(),
-                clock=self.clock,
-                token_cache=cache,
-            )
+            backend = context.open_backend(clock=self.clock, token_cache=cache)
         except ConfigError as exc:
-            if _server_is_valid(spec, api_url):
+            if _server_is_valid(spec, context.server):
                 # The server is fine, so the token or the client id/secret cannot be used (for
                 # example a pasted token with spaces): that is for Settings, like a rejected one.
                 self._set_condition(AppCondition.TOKEN_REJECTED, exc.message)
@@ -436,7 +452,7 @@ class TrayApp(QObject):
                 self._warn(exc.title, exc.message)
             return
         self.backend = backend
-        ledger_path = self._ledger_path(credentials.kind)
+        ledger_path = context.ledger_path or self._demo_ledger_path(spec)
         from solaxtray.core.planning import make_planner
 
         settings = self.settings
@@ -454,7 +470,7 @@ class TrayApp(QObject):
         self.ledger = ledger
         self._kept_alerts = self.planner.alerts
         self.model.planner = self.planner
-        self.model.daily_quota = min(self.settings.per_day, backend.per_day)
+        self.model.daily_quota = context.budget.per_day
         self.poller = Poller(
             backend,
             self.planner,
@@ -645,29 +661,24 @@ class TrayApp(QObject):
         self.settings_dialog.raise_()
         self.settings_dialog.activateWindow()
 
-    def _ledger_path(self, kind: str) -> Path:
-        if self.options.demo:
-            # The demo's requests must not count against the user's real budget.
-            if self._demo_dir is None:
-                self._demo_dir = Path(tempfile.mkdtemp(prefix="solaxtray-demo-"))
-            return self._demo_dir / f"ledger-{kind}"
-        return paths.ledger_path(kind)
+    def _demo_ledger_path(self, spec: BackendSpec) -> Path:
+        """The demo's requests must not count against the user's real budget: its own ledger in
+        its throwaway directory."""
+        if self._demo_dir is None:
+            self._demo_dir = Path(tempfile.mkdtemp(prefix="solaxtray-demo-"))
+        return self._demo_dir / f"ledger-{spec.name}"
 
     def _ledger_for(self, kind: str, per_minute: int, per_day: int) -> RequestLedger:
         """The ledger "Test connection" goes through: the running one when the test is on the API
         being polled, else that API's shared file, so a test never escapes the budget. Called on
         the dialog's worker thread (the ledger takes a file lock)."""
-        ledger, credentials = self.ledger, self.credentials
-        if (
-            ledger is not None
-            and credentials is not None
-            and spec_of(kind) is spec_of(credentials.kind)
-        ):
+        ledger, context, spec = self.ledger, self.context, spec_of(kind)
+        if ledger is not None and context is not None and context.spec is spec:
             return ledger
         from solaxtray.core.ledger import RequestLedger
 
         return RequestLedger(
-            self._ledger_path(kind),
+            self._demo_ledger_path(spec) if self.options.demo else paths.ledger_path(kind),
             clock=self.clock,
             per_minute=min(self.settings.per_minute, per_minute),
             per_day=min(self.settings.per_day, per_day),
@@ -681,56 +692,49 @@ class TrayApp(QObject):
             # The alert thresholds apply to the running rules at once, keeping what they learned.
             self.planner.retune_alerts(settings)
         if self.options.demo:
+            if self.context is not None:
+                self.context = reconfigured(self.context, settings)
             self.refresh_view()
             return
         if settings.backend != old.backend:
             # The user chose the other API: this run's command-line choices were for the old one.
             logger.info("switching to the %s API", settings.backend)
-            self._override_backend = None
-            self._override_serials = None
-            self._override_api_url = None
+            self._overrides = Overrides()
             self._stop_polling()
             self._load_credentials()
             return
-        relevant = (
-            old.serials,
-            old.api_url,
-            old.developer_host,
-            old.per_minute,
-            old.per_day,
-            old.poll_interval_s,
-        )
-        new = (
-            settings.serials,
-            settings.api_url,
-            settings.developer_host,
-            settings.per_minute,
-            settings.per_day,
-            settings.poll_interval_s,
-        )
-        server_changed = (old.api_url, old.developer_host) != (
-            settings.api_url,
-            settings.developer_host,
-        )
-        if relevant == new or self.credentials is None:
-            self.refresh_view()
-        elif server_changed and not self._override_api_url:
-            self._configure(self.credentials, self._serials(), self._api_url(), demo=False)
+        if self.context is None or self.context.credentials is None:
+            if self.model.condition is AppCondition.SERVER_TROUBLE:
+                self._load_credentials()  # the server was refused before the first build
+            else:
+                self.refresh_view()  # the credentials are still being read: they resolve anew
+            return
+        old_context = self.context
+        context = self._resolved(lambda: reconfigured(old_context, settings, self._overrides))
+        if context is None:
+            return
+        what = changes(old_context, context)
+        refused = self.model.condition is AppCondition.SERVER_TROUBLE  # nothing runs: rebuild
+        if refused or what & (Change.API | Change.SERVER | Change.CREDENTIALS):
+            self._configure(context)
+        elif what & (Change.SERIALS | Change.BUDGET) or (
+            old.poll_interval_s != settings.poll_interval_s
+            or (old.per_minute, old.per_day) != (settings.per_minute, settings.per_day)
+        ):
+            self._replan_in_place(context)
         else:
-            self._replan_in_place()
+            self.context = context
+            self.refresh_view()
 
-    def _replan_in_place(self) -> None:
+    def _replan_in_place(self, context: RunContext) -> None:
         """New serials, budget or interval: the running scheduler and alert rules take them, so
         the learned upload rhythm and the alert state stay (a rebuild would announce an inverter
         already in fault a second time)."""
-        serials = self._serials()
-        if self.planner is None or self.poller is None or self.backend is None:
-            if self.credentials is not None:
-                self._configure(self.credentials, serials, self._api_url(), demo=False)
+        serials = context.serials
+        if self.planner is None or self.poller is None or self.backend is None or not serials:
+            self._configure(context)
             return
-        if not serials:
-            self._configure(self.credentials or Credentials(self.spec.kind), (), None, demo=False)
-            return
+        self.context = context
         from solaxtray.core.planning import retune
 
         per_day = retune(self.planner, self.ledger, self.settings, self.backend)
@@ -742,13 +746,15 @@ class TrayApp(QObject):
         self.poller.replan()
         self.refresh_view()
 
-    def _stop_polling(self) -> None:
+    def _stop_polling(self, *, keep_context: bool = False) -> None:
+        """``keep_context``: the credentials stay for the next try (a server being fixed)."""
         if self.poller is not None:
             self.poller.stop()
             self.poller.deleteLater()
             self.poller = None
         self._close_backend()
-        self.credentials = None
+        if not keep_context:
+            self.context = None
         self.planner = None
         self.model.planner = None
 

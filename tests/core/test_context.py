@@ -106,6 +106,21 @@ def test_reconfigured_keeps_credentials_of_the_same_api(tmp_path: Path) -> None:
         other.with_credentials(Credentials(BackendKind.TOKEN, token="t" * 20))
 
 
+def test_reconfigured_keeps_the_runs_flags_over_new_settings(tmp_path: Path) -> None:
+    """What the tray did by itself: the command line's serials and server stay this run's
+    while the settings change; a saved server change alone is a new server, nothing else."""
+    settings = Settings(serials=("SXABC12345",))
+    flags = Overrides(serials=["SXXYZ98765"], server="qcells")
+    run = resolve(settings, flags, env={}, data_dir=tmp_path)
+    changed = replace(settings, serials=("SXDEF67890",), api_url="global")
+    again = reconfigured(run, changed, flags, env={}, data_dir=tmp_path)
+    assert (again.serials, again.server) == (run.serials, run.server)
+    assert changes(run, again) == Change.NONE
+    plain = resolve(settings, env={}, data_dir=tmp_path)
+    moved = reconfigured(plain, replace(settings, api_url="global"), env={}, data_dir=tmp_path)
+    assert changes(plain, moved) == Change.SERVER
+
+
 def test_credentials_hide_secrets_and_know_when_complete() -> None:
     creds = Credentials(BackendKind.DEVELOPER, client_id="abc", client_secret="s3cr3t-value")
     assert creds.kind is BackendKind.DEVELOPER

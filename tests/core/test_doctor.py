@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from solaxtray.core.api.registry import BackendKind
 from solaxtray.core.autostart import XdgAutostart
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.doctor import (
@@ -74,7 +75,7 @@ def run_token(
     target: CloudTarget, ledger: RequestLedger, clock: FakeClock, token: str = DEMO_TOKEN
 ) -> tuple[dict[str, CheckResult], RequestBudget]:
     budget = RequestBudget(ledger)
-    results = check_cloud(target, Credentials("token", token=token), budget, clock)
+    results = check_cloud(target, Credentials(BackendKind.TOKEN, token=token), budget, clock)
     return by_id(results), budget
 
 
@@ -215,7 +216,10 @@ def test_the_request_cap_holds_with_many_inverters_and_every_request_is_in_the_l
         budget = RequestBudget(None)
         results = by_id(
             check_cloud(
-                token_target(sim, *serials), Credentials("token", token=DEMO_TOKEN), budget, clock
+                token_target(sim, *serials),
+                Credentials(BackendKind.TOKEN, token=DEMO_TOKEN),
+                budget,
+                clock,
             )
         )
         assert len(sim.requests) == budget.spent == MAX_REQUESTS
@@ -252,7 +256,7 @@ def dev_run(
     target: CloudTarget, ledger: RequestLedger, clock: FakeClock, secret: str = DEMO_CLIENT_SECRET
 ) -> tuple[dict[str, CheckResult], RequestBudget]:
     budget = RequestBudget(ledger)
-    creds = Credentials("developer", client_id=DEMO_CLIENT_ID, client_secret=secret)
+    creds = Credentials(BackendKind.DEVELOPER, client_id=DEMO_CLIENT_ID, client_secret=secret)
     return by_id(check_cloud(target, creds, budget, clock)), budget
 
 
@@ -337,7 +341,9 @@ def test_no_keyring_is_only_a_warning_when_the_environment_has_the_token(
     present, creds = read_credentials("token", 5.0)
     assert present.status is Status.OK
     assert creds is not None
-    assert creds.from_env
+    assert creds.token == DEMO_TOKEN
+    assert "SOLAXTRAY_TOKEN" in present.message  # said to come from the environment
+    assert not creds.share_access_token
     assert DEMO_TOKEN not in repr(creds)
 
 

@@ -570,3 +570,84 @@ def _apply_settings(app: TrayApp, settings: Settings) -> None:
     dialog = app.settings_dialog
     assert isinstance(dialog, SettingsDialog)
     dialog.applied.emit(settings)
+
+
+def test_the_tray_polls_what_the_run_context_resolves_and_acts_on_what_changed(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator, isolated_dirs: Path
+) -> None:
+    """The tray resolves its run as the command line does (``core.context.resolve``), and a
+    settings change redoes only what the context says changed."""
+    from solaxtray.core.context import Overrides, resolve
+
+    store = SettingsStore(isolated_dirs / "config" / "solaxtray" / "settings.json")
+    saved = Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url)
+    store.save(saved)
+    app = make_app(settings_store=store, token_loader=lambda: DEMO_TOKEN)
+    app.start()
+    qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
+    context = app.context
+    assert context is not None
+    cli = resolve(saved, Overrides())
+    assert (context.spec, context.serials, context.server, context.budget, context.ledger_path) == (
+        cli.spec,
+        cli.serials,
+        cli.server,
+        cli.budget,
+        cli.ledger_path,
+    )
+    backend, poller = app.backend, app.poller
+    # A word of the alerts only: nothing of the run changed, nothing is rebuilt.
+    _apply_settings(app, replace(app.settings, low_soc_percent=25))
+    assert (app.backend, app.poller, app.context) == (backend, poller, context)
+    # A serial list: the fleet follows, the backend and poller stay.
+    _apply_settings(app, replace(app.settings, serials=(DEMO_SERIALS[0], DEMO_SERIALS[1])))
+    assert app.backend is backend
+    assert app.poller is poller
+    assert app.context is not None
+    assert app.context.serials == (DEMO_SERIALS[0], DEMO_SERIALS[1])
+    # The server: a new backend and poller.
+    _apply_settings(app, replace(app.settings, api_url=simulator.v2_url))
+    assert app.backend is not backend
+    assert app.poller is not poller
+    assert app.context is not None
+    assert app.context.credentials is not None
+    assert app.context.credentials.token == DEMO_TOKEN
+
+
+def test_a_server_refused_at_start_is_said_and_a_fixed_one_polls(
+    qtbot: Any,
+    make_app: Any,
+    simulator: CloudSimulator,
+    isolated_dirs: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_API_URL", "gopher://nowhere")
+    store = SettingsStore(isolated_dirs / "config" / "solaxtray" / "settings.json")
+    store.save(Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url))
+    app = make_app(settings_store=store, token_loader=lambda: DEMO_TOKEN)
+    app.start()
+    qtbot.waitUntil(lambda: app.model.condition is AppCondition.SERVER_TROUBLE, timeout=WAIT_MS)
+    assert app.poller is None
+    assert simulator.requests == ()
+    monkeypatch.delenv("SOLAXTRAY_API_URL")
+    _apply_settings(app, replace(app.settings, stale_minutes=app.settings.stale_minutes + 1))
+    qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
+    assert app.model.condition is AppCondition.OK
+
+
+def test_a_server_refused_in_a_settings_change_is_said_and_undoing_it_polls_again(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator, isolated_dirs: Path
+) -> None:
+    store = SettingsStore(isolated_dirs / "config" / "solaxtray" / "settings.json")
+    good = Settings(serials=(DEMO_SERIALS[0],), api_url=simulator.v1_url)
+    store.save(good)
+    app = make_app(settings_store=store, token_loader=lambda: DEMO_TOKEN)
+    app.start()
+    qtbot.waitUntil(lambda: DEMO_SERIALS[0] in app.model.snapshots, timeout=WAIT_MS)
+    _apply_settings(app, replace(good, api_url="gopher://nowhere"))
+    refused = (app.model.condition, app.poller)
+    assert refused == (AppCondition.SERVER_TROUBLE, None)
+    asked = len(simulator.requests)
+    _apply_settings(app, good)
+    qtbot.waitUntil(lambda: len(simulator.requests) > asked, timeout=WAIT_MS)
+    assert (app.model.condition, app.poller is not None) == (AppCondition.OK, True)

@@ -90,8 +90,8 @@ class TokenBackend:
     per_minute = MAX_PER_MINUTE
     per_day = MAX_PER_DAY
     """The document's 10 a minute and 10,000 a day, with a margin (``ledger.py``)."""
-    supports_alarms = False
-    """The tokenId API has no alarm list: a fault's code is only on the inverter's display."""
+    kind = BackendKind.TOKEN
+    """Which API this is: what it can do beyond realtime data is its spec's (the registry's)."""
 
     def __init__(self, source: SolaxClient | FetchFn, *, name: str | None = None) -> None:
         self.client: SolaxClient | None = source if isinstance(source, SolaxClient) else None

@@ -23,8 +23,8 @@ from solaxtray.core.api.developer.client import (
 from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.api.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
 from solaxtray.core.clock import Clock
+from solaxtray.core.context import Credentials
 from solaxtray.core.discovery import DeviceInfo, discover_inverters, registration_map
-from solaxtray.core.doctor.credentials import Credentials
 from solaxtray.core.doctor.model import CheckResult, RequestBudget, Status, fail, ok, warn
 from solaxtray.core.doctor.serials import Outcome, check_serial_shape, serial_checks
 from solaxtray.core.errors import (

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
 
 from solaxtray.core import secrets
 from solaxtray.core.api.registry import BackendKind, spec_of
+from solaxtray.core.context import Credentials, load_credentials
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
 from solaxtray.core.errors import SecretStoreError, SecretStoreLocked
 from solaxtray.core.i18n import _
@@ -16,19 +16,10 @@ from solaxtray.core.redact import register_secret
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["Credentials", "check_keyring", "read_credentials"]
+
 KEYRING_ID = "keyring"
 CREDENTIALS_ID = "credentials"
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """The secrets one doctor run uses; never shown (``repr`` leaves them out)."""
-
-    backend: str
-    token: str | None = field(default=None, repr=False)
-    client_id: str | None = field(default=None, repr=False)
-    client_secret: str | None = field(default=None, repr=False)
-    from_env: bool = False
 
 
 def _env_names(backend: str) -> tuple[str, ...]:
@@ -85,7 +76,8 @@ def check_keyring(backend: str, seconds: float = secrets.DEFAULT_TIMEOUT_S) -> C
 def read_credentials(
     backend: str, seconds: float = secrets.DEFAULT_TIMEOUT_S
 ) -> tuple[CheckResult, Credentials | None]:
-    """Whether the API's credentials are set and readable, and the credentials themselves."""
+    """Whether the API's credentials are set and readable, and the credentials themselves (read
+    as every run reads them: ``core.context.load_credentials``, through the API's spec)."""
     result: tuple[CheckResult, Credentials | None] = spec_of(backend).check_credentials(seconds)
     return result
 
@@ -116,9 +108,10 @@ def check_token_credentials(seconds: float) -> tuple[CheckResult, Credentials | 
     title = _("Credentials")
     from_env = _env_provides(BackendKind.TOKEN)
     try:
-        token = secrets.TokenStore().get_with_timeout(seconds)
+        creds = load_credentials(spec_of(BackendKind.TOKEN), seconds)
     except SecretStoreError as exc:
         return _unreadable(exc, BackendKind.TOKEN), None
+    token = creds.token
     if token is None:
         return (
             fail(
@@ -139,7 +132,6 @@ def check_token_credentials(seconds: float) -> tuple[CheckResult, Credentials | 
         if from_env
         else _("the keyring")
     )
-    creds = Credentials(BackendKind.TOKEN, token=token, from_env=from_env)
     try:
         _token_text, shape_warning = secrets.check_token(token)
     except SecretStoreError as exc:
@@ -174,9 +166,10 @@ def check_developer_credentials(seconds: float) -> tuple[CheckResult, Credential
     title = _("Credentials")
     from_env = _env_provides(BackendKind.DEVELOPER)
     try:
-        client_id, client_secret = secrets.DeveloperCredentials().get_with_timeout(seconds)
+        creds = load_credentials(spec_of(BackendKind.DEVELOPER), seconds)
     except SecretStoreError as exc:
         return _unreadable(exc, BackendKind.DEVELOPER), None
+    client_id, client_secret = creds.client_id, creds.client_secret
     if client_id is None or client_secret is None:
         missing = _("client id and secret")
         if client_id is not None:
@@ -199,12 +192,6 @@ def check_developer_credentials(seconds: float) -> tuple[CheckResult, Credential
     register_secret(client_id)
     register_secret(client_secret)
     where = _("the environment") if from_env else _("the keyring")
-    creds = Credentials(
-        BackendKind.DEVELOPER,
-        client_id=client_id,
-        client_secret=client_secret,
-        from_env=from_env,
-    )
     return ok(
         CREDENTIALS_ID, title, _("A client id and secret are set in {where}.").format(where=where)
     ), creds

@@ -7,10 +7,10 @@ import os
 from collections.abc import Sequence
 
 from solaxtray.core import autostart, paths
-from solaxtray.core.api.registry import Capability, spec_of
+from solaxtray.core.api.registry import spec_of
 from solaxtray.core.clock import SystemClock
+from solaxtray.core.context import Credentials
 from solaxtray.core.doctor import CloudTarget, DoctorSetup
-from solaxtray.core.doctor.credentials import Credentials
 from solaxtray.core.doctor.desktop import SessionProbe
 from solaxtray.core.i18n import _
 from solaxtray.core.ledger import RequestLedger
@@ -26,12 +26,9 @@ def doctor_setup(
     clock = SystemClock()
 
     def token_cache_for(creds: Credentials) -> KeyringTokenCache | None:
-        # Share the tray app's access token: signing in anew would make it invalid.
-        if (
-            not spec_of(backend).has(Capability.SHARED_ACCESS_TOKEN)
-            or creds.from_env
-            or not creds.client_id
-        ):
+        # Share the tray app's access token: signing in anew would make it invalid. The run
+        # context says when one is shared (the API has one, and the keyring holds the secrets).
+        if not creds.share_access_token or not creds.client_id:
             return None
         return KeyringTokenCache(client_id=creds.client_id)
 

@@ -26,7 +26,7 @@ from solaxtray.core.presentation.formatting import (
     machine_utc_offset,
 )
 from solaxtray.core.presentation.model import (
-    BACKEND_TOKEN,
+    DEFAULT_BACKEND,
     DEFAULT_DAILY_QUOTA,
     DEFAULT_UPLOAD_INTERVAL_S,
     WINDOWS_TOOLTIP_LIMIT,
@@ -65,8 +65,8 @@ from solaxtray.core.presentation.wording import condition_problem
 
 __all__ = [
     "APP_NAME",
-    "BACKEND_TOKEN",
     "BATTERY_ACTIVE_W",
+    "DEFAULT_BACKEND",
     "DEFAULT_DAILY_QUOTA",
     "DEFAULT_UPLOAD_INTERVAL_S",
     "IMPORTING_MIN_W",

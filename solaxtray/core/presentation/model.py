@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from solaxtray.core.api.registry import DEFAULT_KIND
 from solaxtray.core.errors import (
     ApiError,
     NetworkError,
@@ -30,9 +31,8 @@ from solaxtray.core.quota import PUBLISHED_PER_DAY
 DEFAULT_UPLOAD_INTERVAL_S = 300.0
 """The cloud gets new data about every 5 minutes per dongle (field notes, "Time")."""
 DEFAULT_DAILY_QUOTA = PUBLISHED_PER_DAY
-BACKEND_TOKEN = "token"  # noqa: S105 - the default API's name (``api.registry.BackendKind``)
-"""Plain text, not the registry's enum: the tray icon imports this package before anything
-else."""
+DEFAULT_BACKEND: str = DEFAULT_KIND.value
+"""The API a view is worded for when none is named: the registry's default."""
 WINDOWS_TOOLTIP_LIMIT = 127
 """A Windows tray tooltip holds 128 UTF-16 units including the terminator."""
 
@@ -148,7 +148,7 @@ class FleetInput:
     """Override of the stale threshold (the user's "stale data minutes" setting)."""
     condition_detail: str | None = None
     """An optional extra sentence for the condition (for example an error's own message)."""
-    backend: str = BACKEND_TOKEN
+    backend: str = DEFAULT_BACKEND
     """The SolaX API in use ("token" or "developer"): the setup sentences name its credentials."""
     local_offset: Callable[[float], float] = field(default=machine_utc_offset)
     """This machine's offset from UTC at an epoch, for the tooltip's clock time of the upload."""

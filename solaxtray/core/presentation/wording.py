@@ -11,7 +11,7 @@ from solaxtray.core.i18n import N_, _
 from solaxtray.core.models import BatteryStatus
 from solaxtray.core.presentation.formatting import format_duration, format_local_clock
 from solaxtray.core.presentation.model import (
-    BACKEND_TOKEN,
+    DEFAULT_BACKEND,
     AppCondition,
     InverterInput,
     Problem,
@@ -87,7 +87,7 @@ def inverter_problem(inv: InverterInput, state: TrayState, now: float) -> Proble
 
 
 def condition_problem(
-    condition: AppCondition, detail: str | None = None, backend: str = BACKEND_TOKEN
+    condition: AppCondition, detail: str | None = None, backend: str = DEFAULT_BACKEND
 ) -> Problem | None:
     """The fixed sentence for an app-wide condition; the setup sentences name the credentials of
     the API in use (a Developer API user has no tokenId to paste)."""

@@ -54,6 +54,7 @@ from solaxtray.core.api.developer.regions import (
     resolve_developer_host,
 )
 from solaxtray.core.api.developer.token_cache import MemoryTokenCache, TokenCache
+from solaxtray.core.api.registry import BackendKind
 from solaxtray.core.api.tokenid.parsing import (
     UnreadableValue,
     as_code,
@@ -157,8 +158,8 @@ class DeveloperClient:
     max_serials_per_request = MAX_SERIALS_PER_REQUEST
     per_minute = PER_MINUTE
     per_day = PER_DAY
-    supports_alarms = True
-    """This API lists an inverter's alarms (``alarms``); the tokenId API does not."""
+    kind = BackendKind.DEVELOPER
+    """Which API this is: its spec (the registry) says it lists alarms (``alarms``)."""
 
     def __init__(
         self,
