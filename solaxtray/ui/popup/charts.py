@@ -148,7 +148,25 @@ class _CursorChart(QWidget):
 
     # --- drawing helpers --------------------------------------------------------------------
 
+    LEFT = 46
+    RIGHT = 8
+    TOP = 18
+    BOTTOM = 18
+    """The plot's margins inside the widget, for the axes and the legend."""
+
     def _plot_rect(self) -> QRectF:
+        return QRectF(self.rect()).adjusted(self.LEFT, self.TOP, -self.RIGHT, -self.BOTTOM)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self._paint(painter)
+            self._draw_focus(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
         raise NotImplementedError
 
     def _text_colour(self) -> QColor:
@@ -234,18 +252,6 @@ class DayCurveChart(_CursorChart):
         if self._model is None:
             return _("Today's curve: no history available.")
         return self._model.summary()
-
-    def _plot_rect(self) -> QRectF:
-        return QRectF(self.rect()).adjusted(self.LEFT, self.TOP, -self.RIGHT, -self.BOTTOM)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        painter = QPainter(self)
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            self._paint(painter)
-            self._draw_focus(painter)
-        finally:
-            painter.end()
 
     def _paint(self, painter: QPainter) -> None:
         model = self._model
@@ -364,18 +370,6 @@ class DayBarsChart(_CursorChart):
         if self._model is None:
             return _("Daily yield and consumption: no history available.")
         return self._model.summary()
-
-    def _plot_rect(self) -> QRectF:
-        return QRectF(self.rect()).adjusted(self.LEFT, self.TOP, -self.RIGHT, -self.BOTTOM)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        painter = QPainter(self)
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            self._paint(painter)
-            self._draw_focus(painter)
-        finally:
-            painter.end()
 
     def _paint(self, painter: QPainter) -> None:
         model = self._model
