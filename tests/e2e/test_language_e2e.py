@@ -16,14 +16,12 @@ from solaxtray import APP_NAME
 from solaxtray.core import i18n
 from solaxtray.core.paths import SETTINGS_FILE
 from solaxtray.core.settings import Settings, SettingsStore
-from solaxtray.core.simulator import DEMO_TOKEN, CloudSimulator, SimInverter
+from solaxtray.core.simulator import DEMO_TOKEN, CloudSimulator
 from tests.e2e.desktop import AppProcess, Desktop, DesktopError
+from tests.e2e.plant import SN, hybrid_cloud
 from tests.e2e.test_tray_e2e import (
     FAULT,
-    SN,
-    UPLOAD_S,
     _answered,
-    _noon_shift,
     _notifications,
     _wait_answers,
     _wait_next_upload,
@@ -36,25 +34,8 @@ LANGUAGE = "nl"
 
 @pytest.fixture
 def cloud() -> Iterator[CloudSimulator]:
-    """One hybrid inverter at noon, uploading every few seconds (as in ``test_tray_e2e.py``)."""
-    inverter = SimInverter(
-        sn=SN,
-        inverter_sn="H34E2E0000000001",
-        type_code=14,
-        pv_peak_w=9000,
-        mppt_count=2,
-        phases=3,
-        battery_wh=10_000,
-        utc_offset_hours=0.0,
-        solar_shift_hours=_noon_shift(),
-    )
-    with CloudSimulator(
-        inverters=[inverter],
-        tokens=(DEMO_TOKEN,),
-        upload_interval=UPLOAD_S,
-        phases={SN: 0.5},
-        jitter=0.0,
-    ) as sim:
+    """The same one-inverter cloud as the tray's other end-to-end tests."""
+    with hybrid_cloud() as sim:
         yield sim
 
 

@@ -15,7 +15,6 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,6 @@ from solaxtray.core.simulator import (
     DEMO_TOKEN,
     CloudSimulator,
     Outcome,
-    SimInverter,
     SimRequest,
 )
 from tests.e2e.desktop import (
@@ -39,13 +37,11 @@ from tests.e2e.desktop import (
     embedded_icon_rect,
     grab_screen,
 )
+from tests.e2e.plant import SN, UPLOAD_S, hybrid_cloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
-SN = "SWE2E00001"
 INVERTER_TITLE = "X3-Hybrid-G4"
-UPLOAD_S = 10.0
-"""Short uploads keep the tests quick, yet a request per upload stays within the app's budget."""
 FAULT = 103
 NORMAL = 102
 WAIT = 100
@@ -55,33 +51,9 @@ MENU_LABELS = ("Open details", "Refresh now", "Pause notifications", "Settings",
 """The menu a user needs where the panel never delivers a left click (GNOME's AppIndicator)."""
 
 
-def _noon_shift() -> float:
-    """Moves the simulated sun so that it is about noon at the plant now, whatever the hour of
-    the test run: a run at night must still see production."""
-    now = datetime.now(tz=UTC)
-    return (12.0 - (now.hour + now.minute / 60.0)) % 24.0
-
-
 @pytest.fixture
 def cloud() -> Iterator[CloudSimulator]:
-    inverter = SimInverter(
-        sn=SN,
-        inverter_sn="H34E2E0000000001",
-        type_code=14,
-        pv_peak_w=9000,
-        mppt_count=2,
-        phases=3,
-        battery_wh=10_000,
-        utc_offset_hours=0.0,
-        solar_shift_hours=_noon_shift(),
-    )
-    with CloudSimulator(
-        inverters=[inverter],
-        tokens=(DEMO_TOKEN,),
-        upload_interval=UPLOAD_S,
-        phases={SN: 0.5},
-        jitter=0.0,
-    ) as sim:
+    with hybrid_cloud() as sim:
         yield sim
 
 
