@@ -60,6 +60,10 @@ DEFAULT_PER_DAY = 9_000
 """Request budgets a safety margin under the published quota (spec section 3): users polling inside
 the published limits have still been banned for an hour (field notes)."""
 
+DEFAULT_BATTERY_RESERVE_PERCENT = 10
+"""SolaX's default minimum SOC (also the EPS minimum SOC of the X1/X3-Hybrid G4): the charge below
+which the inverter stops discharging, unless the installer changed it."""
+
 MIN_POLL_INTERVAL_S = 10
 MAX_POLL_INTERVAL_S = 3600
 MAX_STALE_MINUTES = 24 * 60
@@ -281,6 +285,9 @@ class Settings:
     battery_capacity_kwh: float | None = None
     """The usable capacity of each inverter's battery, if the user gives it: the EPS time left
     then follows the measured discharge; ``None``: estimated from the charge's slope alone."""
+    battery_reserve_percent: int = DEFAULT_BATTERY_RESERVE_PERCENT
+    """The charge at which the inverter stops discharging (SolaX's "Min SOC"): the EPS time left
+    runs down to it, not to empty. The cloud's answers do not carry it; 0 means to empty."""
 
     def validated(self) -> Settings:
         """Return the same settings in canonical form, or raise ConfigError naming the first bad field."""
@@ -361,6 +368,10 @@ def _check_capacity(value: Any) -> float | None:
     if not low <= float(value) <= high:
         raise ConfigError(_("The battery capacity must be between 0.5 and 1000 kWh."))
     return float(value)
+
+
+def _check_reserve(value: Any) -> int:
+    return _int_in(_("The battery reserve (%)"), value, 0, 100)
 
 
 def _check_per_minute(value: Any) -> int:
@@ -485,6 +496,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "developer_host": check_developer_host,
     "language": check_language,
     "battery_capacity_kwh": _check_capacity,
+    "battery_reserve_percent": _check_reserve,
 }
 
 

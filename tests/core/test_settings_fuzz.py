@@ -32,6 +32,7 @@ KEYS = [
     "per_day",
     "backend",
     "developer_host",
+    "battery_reserve_percent",
     "sn",
     "tokenId",
     "unknown",
@@ -68,6 +69,7 @@ VALID: dict[str, st.SearchStrategy[Any]] = {
     "latitude": st.floats(-90, 90),
     "per_day": st.integers(1, 9000),
     "backend": st.just("token"),
+    "battery_reserve_percent": st.integers(0, 100),
 }
 """Valid values (or nearly: the notify switches may be anything) for some keys, so that files
 with few problems, or none, are as common as thoroughly broken ones."""
