@@ -3,7 +3,8 @@ Qt-free.
 
 ``estimate_time_left`` is a pure function over the uploads seen during the episode: from the SOC
 slope (a least-squares line, so SOC's whole-percent steps and noise average out), and, when the
-user gave the battery's capacity, from the energy left and the battery's measured discharge. It
+user gave the battery's capacity, from the energy left and the battery's measured discharge,
+down to the reserve (SolaX's "Min SOC", where the inverter stops discharging), not to empty. It
 says nothing (``None``) after one upload only, and nothing while the battery charges or holds
 steady: the wording must say only what the data shows.
 
@@ -67,13 +68,15 @@ class Trend:
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    """The battery's course and, when it runs down, the minutes left until it is empty."""
+    """The battery's course and, when it runs down, the minutes left down to the reserve."""
 
     trend: str
     minutes_left: float | None
     basis: str | None = None
     """``"capacity"`` (energy left over measured discharge) or ``"slope"`` (SOC over time)."""
     slope_pct_per_h: float | None = None
+    at_reserve: bool = False
+    """At or below the reserve and not rising: the inverter may stop at once, no minutes."""
 
 
 def estimate_time_left(
@@ -88,23 +91,30 @@ def estimate_time_left(
     latest ``WINDOW_UPLOADS``, steady unless its line moves a whole point; only a falling one
     gives minutes. With ``capacity_kwh``, the
     minutes are the energy above ``reserve_pct`` over the mean measured discharge of the window
-    (it follows the load at once); otherwise the SOC above the reserve over the slope.
+    (it follows the load at once); otherwise the SOC above the reserve over the slope. At or
+    below the reserve: no minutes but ``at_reserve`` (unless it rises), from the first upload.
     """
+    reserve = min(max(reserve_pct, 0.0), 100.0) if math.isfinite(reserve_pct) else 0.0
     usable = [p for p in points if math.isfinite(p.t) and math.isfinite(p.soc)]
     by_time: dict[float, SocPoint] = {}
     for p in usable:
         by_time[p.t] = p  # a repeated upload counts once, the last word wins
     window = [by_time[t] for t in sorted(by_time)][-WINDOW_UPLOADS:]
-    if len(window) < MIN_UPLOADS:
+    if not window:
         return Estimate(Trend.UNKNOWN, None)
-    slope = _slope_per_hour(window)
     latest = window[-1]
+    at_reserve = latest.soc <= reserve
+    if len(window) < MIN_UPLOADS:
+        return Estimate(Trend.UNKNOWN, None, at_reserve=at_reserve)
+    slope = _slope_per_hour(window)
     moved = abs(slope) * (latest.t - window[0].t) / 3600.0
     if abs(slope) < FALLING_PCT_PER_H or moved < MIN_CHANGE_PCT - 1e-9:
-        return Estimate(Trend.STEADY, None, slope_pct_per_h=slope)
+        return Estimate(Trend.STEADY, None, slope_pct_per_h=slope, at_reserve=at_reserve)
     if slope > 0:
         return Estimate(Trend.RISING, None, slope_pct_per_h=slope)
-    left_pct = max(0.0, latest.soc - reserve_pct)
+    if at_reserve:
+        return Estimate(Trend.FALLING, None, slope_pct_per_h=slope, at_reserve=True)
+    left_pct = latest.soc - reserve
     if capacity_kwh is not None and capacity_kwh > 0:
         discharge = [-p.bat_power for p in window if p.bat_power is not None]
         mean_w = sum(discharge) / len(discharge) if discharge else 0.0
@@ -141,14 +151,28 @@ LINE_BATTERY_STEADY = N_("Battery {soc}, holding steady.")
 LINE_BATTERY = N_("Battery {soc}.")
 LINE_LEFT = N_("About {left} left at this rate.")
 LINE_LEFT_CAPACITY = N_("About {left} left at this rate ({capacity} battery).")
+LINE_LEFT_RESERVE = N_("About {left} left at this rate, down to the {reserve} reserve.")
+LINE_LEFT_CAPACITY_RESERVE = N_(
+    "About {left} left at this rate, down to the {reserve} reserve ({capacity} battery)."
+)
+LINE_AT_RESERVE = N_(
+    "The battery has reached its {reserve} reserve: the inverter may stop supplying the EPS "
+    "outputs."
+)
+LINE_EMPTY = N_("The battery has run empty: the inverter may stop supplying the EPS outputs.")
 LINE_WAIT = N_("The time left is estimated after the next upload.")
 SHORT_LEFT = N_("EPS {soc}, ~{left} left")
+SHORT_AT_RESERVE = N_("EPS {soc}, reserve reached")
 SHORT = N_("EPS {soc}")
 SHORT_NO_SOC = N_("EPS")
 FOLLOW_UP_TITLE = N_("Battery {soc} in EPS mode — {name}")
 FOLLOW_UP_LEFT = N_(
     "The battery of SN {sn} is at {soc} in EPS mode, about {left} left at this rate "
     "(alert threshold {threshold})."
+)
+FOLLOW_UP_LEFT_RESERVE = N_(
+    "The battery of SN {sn} is at {soc} in EPS mode, about {left} left at this rate, down to the "
+    "{reserve} reserve (alert threshold {threshold})."
 )
 FOLLOW_UP = N_("The battery of SN {sn} is at {soc} in EPS mode (alert threshold {threshold}).")
 RECOVERY_CHARGE = N_("During EPS mode the battery went from {start} to {end}.")
@@ -169,6 +193,13 @@ def minutes_words(minutes: float) -> str:
 
 def _pct(value: float) -> str:
     return format_percent(value)
+
+
+def reserve_reached(reserve_pct: float) -> str:
+    """The sentence for a battery at its reserve (or empty, with no reserve)."""
+    if reserve_pct > 0:
+        return _(LINE_AT_RESERVE).format(reserve=_pct(reserve_pct))
+    return _(LINE_EMPTY)
 
 
 def _watts(value: float) -> str:
@@ -209,6 +240,8 @@ class OutageView:
     soc: float | None
     estimate: Estimate
     capacity_kwh: float | None
+    reserve_pct: float = 0.0
+    """The reserve the estimate counts down to."""
 
     def details(self) -> dict[str, object]:
         return {
@@ -221,6 +254,8 @@ class OutageView:
                 None if self.estimate.minutes_left is None else round(self.estimate.minutes_left)
             ),
             "estimate_basis": self.estimate.basis,
+            "reserve_pct": self.reserve_pct,
+            "at_reserve": self.estimate.at_reserve,
         }
 
 
@@ -238,6 +273,8 @@ class OutageTracker:
     Args:
         low_soc_percent: The low-battery threshold; ``None``: no follow-up.
         capacity_kwh: The battery's usable capacity, if the user gave it.
+        reserve_percent: The charge where the inverter stops discharging (SolaX's minimum SOC):
+            the time left counts down to it; 0: to empty.
         recovery_uploads: Uploads out of EPS mode that end an episode (the alert rules' own).
     """
 
@@ -246,10 +283,12 @@ class OutageTracker:
         *,
         low_soc_percent: float | None = None,
         capacity_kwh: float | None = None,
+        reserve_percent: float = 0.0,
         recovery_uploads: int = 2,
     ) -> None:
         self.low_soc_percent = low_soc_percent
         self.capacity_kwh = capacity_kwh
+        self.reserve_percent = reserve_percent
         self.recovery_uploads = recovery_uploads
         self._episodes: dict[str, Episode] = {}
         self._ended: dict[str, Episode] = {}
@@ -294,9 +333,13 @@ class OutageTracker:
         episode.follow_up_sent = True
         view = self.view(snap.sn, now)
         left = view.estimate.minutes_left if view is not None else None
+        reserve = view.reserve_pct if view is not None else 0.0
         fields = {"sn": snap.sn, "soc": _pct(soc), "threshold": _pct(threshold)}
-        if left is not None:
-            body = _(FOLLOW_UP_LEFT).format(left=minutes_words(left), **fields)
+        if view is not None and view.estimate.at_reserve:
+            body = f"{_(FOLLOW_UP).format(**fields)} {reserve_reached(reserve)}"
+        elif left is not None:
+            line = FOLLOW_UP_LEFT_RESERVE if reserve > 0 else FOLLOW_UP_LEFT
+            body = _(line).format(left=minutes_words(left), reserve=_pct(reserve), **fields)
         else:
             body = _(FOLLOW_UP).format(**fields)
         title = _(FOLLOW_UP_TITLE).format(soc=_pct(soc), name=inverter_name(snap))
@@ -376,8 +419,11 @@ class OutageTracker:
             duration_s=_duration(episode, now),
             eps_load_w=sum(eps) if eps else None,
             soc=_soc(last) if last is not None else None,
-            estimate=estimate_time_left(episode.points, capacity_kwh=self.capacity_kwh),
+            estimate=estimate_time_left(
+                episode.points, capacity_kwh=self.capacity_kwh, reserve_pct=self.reserve_percent
+            ),
             capacity_kwh=self.capacity_kwh,
+            reserve_pct=self.reserve_percent,
         )
 
     def forget_others(self, serials: Iterable[str]) -> None:
@@ -419,16 +465,24 @@ def outage_lines(view: OutageView) -> list[str]:
             lines.append(_(LINE_BATTERY_STEADY).format(soc=soc))
         else:
             lines.append(_(LINE_BATTERY).format(soc=soc))
-        if est.minutes_left is not None:
-            left = minutes_words(est.minutes_left)
-            if est.basis == "capacity" and view.capacity_kwh is not None:
-                capacity = format_energy(view.capacity_kwh)
-                lines.append(_(LINE_LEFT_CAPACITY).format(left=left, capacity=capacity))
-            else:
-                lines.append(_(LINE_LEFT).format(left=left))
+        if est.at_reserve:
+            lines.append(reserve_reached(view.reserve_pct))
+        elif est.minutes_left is not None:
+            lines.append(_left_line(view, est.minutes_left))
         elif est.trend == Trend.UNKNOWN:
             lines.append(_(LINE_WAIT))
     return lines
+
+
+def _left_line(view: OutageView, minutes: float) -> str:
+    """The time left, naming the reserve (if any) and the capacity (if the estimate used it)."""
+    words = {"left": minutes_words(minutes), "reserve": _pct(view.reserve_pct)}
+    if view.estimate.basis == "capacity" and view.capacity_kwh is not None:
+        words["capacity"] = format_energy(view.capacity_kwh)
+        line = LINE_LEFT_CAPACITY_RESERVE if view.reserve_pct > 0 else LINE_LEFT_CAPACITY
+    else:
+        line = LINE_LEFT_RESERVE if view.reserve_pct > 0 else LINE_LEFT
+    return _(line).format(**words)
 
 
 def outage_short(view: OutageView) -> str:
@@ -436,6 +490,8 @@ def outage_short(view: OutageView) -> str:
     if view.soc is None:
         return _(SHORT_NO_SOC)
     soc = _pct(view.soc)
+    if view.estimate.at_reserve and view.reserve_pct > 0:
+        return _(SHORT_AT_RESERVE).format(soc=soc)
     if view.estimate.minutes_left is not None:
         return _(SHORT_LEFT).format(soc=soc, left=minutes_words(view.estimate.minutes_left))
     return _(SHORT).format(soc=soc)

@@ -138,6 +138,7 @@ class FleetWatch:
         self.outages = OutageTracker(
             low_soc_percent=alerts.low_soc_percent,
             capacity_kwh=getattr(settings, "battery_capacity_kwh", None),
+            reserve_percent=getattr(settings, "battery_reserve_percent", 0),
             recovery_uploads=alerts.recovery_uploads,
         )
         self.fault_reasons = FaultReasons()
@@ -298,9 +299,10 @@ class FleetWatch:
         """New alert thresholds, applied to the running rules at once."""
         self.alerts.stale_s = settings.stale_minutes * 60.0
         self.alerts.low_soc_percent = settings.low_soc_percent
-        # The outage numbers follow the same thresholds, and the capacity the user gave.
+        # The outage numbers follow the same thresholds, and the capacity and reserve the user gave.
         self.outages.low_soc_percent = settings.low_soc_percent
         self.outages.capacity_kwh = getattr(settings, "battery_capacity_kwh", None)
+        self.outages.reserve_percent = getattr(settings, "battery_reserve_percent", 0)
 
     def token_changed(self) -> None:
         self.scheduler.token_changed()
