@@ -108,5 +108,9 @@ def test_the_capacity_given_in_the_window_reaches_the_outage_estimate(qtbot: Any
         watch.on_snapshot(SN, _eps(k, soc))
     view = watch.outage(SN)
     assert view is not None
-    # 10 kWh at 40 %: 4 kWh; 2 kW out of the battery: 2 hours (the slope alone says over 3).
-    assert "About 2 h left at this rate (10.0 kWh battery)." in outage_lines(view)
+    # 10 kWh at 40 %, 30 points above the default 10 % reserve: 3 kWh; 2 kW out of the
+    # battery: 1.5 hours (the slope alone says 2.5).
+    assert (
+        "About 1 h 30 min left at this rate, down to the 10 % reserve (10.0 kWh battery)."
+        in outage_lines(view)
+    )

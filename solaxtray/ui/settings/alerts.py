@@ -1,6 +1,7 @@
 """The alerts panel of the settings window: which notifications to send, the low-battery
-threshold beside its switch, how long a silence may last before the no-data alert, and the
-battery's capacity (optional), which turns the outage estimate's discharge into time left."""
+threshold beside its switch, how long a silence may last before the no-data alert, the
+battery's capacity (optional), which turns the outage estimate's discharge into time left, and
+beside it the battery's reserve (SolaX's minimum SOC), where that time runs out."""
 
 from __future__ import annotations
 
@@ -75,9 +76,34 @@ class AlertsPanel(QWidget):
             )
         )
         self.capacity_spin.valueChanged.connect(lambda _v: self.changed.emit())
+        # The reserve shares the capacity's row: both describe the battery, and a row of its own
+        # would make the window too tall for a 1366x768 screen.
+        self.reserve_spin = QSpinBox(self)
+        self.reserve_spin.setRange(0, 100)
+        self.reserve_spin.setSuffix(" %")
+        self.reserve_spin.setToolTip(
+            _(
+                "The charge at which the inverter stops discharging the battery (its minimum "
+                "SOC; SolaX's default is 10 %). The time left during a grid outage counts down "
+                "to it; 0 % counts to empty."
+            )
+        )
+        self.reserve_spin.valueChanged.connect(lambda _v: self.changed.emit())
+        battery_row = QHBoxLayout()
+        battery_row.addWidget(self.capacity_spin)
+        battery_row.addWidget(
+            label_for(
+                self.reserve_spin,
+                _("Reserve (&minimum SOC):"),
+                _("Battery reserve, minimum SOC (percent)"),
+            )
+        )
+        battery_row.addWidget(self.reserve_spin)
+        battery_row.addStretch(1)
+        QWidget.setTabOrder(self.capacity_spin, self.reserve_spin)
         form.addRow(
             label_for(self.capacity_spin, _("&Battery capacity:"), _("Battery capacity (kWh)")),
-            self.capacity_spin,
+            battery_row,
         )
         layout.addLayout(form)
 
@@ -112,6 +138,7 @@ class AlertsPanel(QWidget):
         self.stale_spin.setValue(settings.stale_minutes)
         capacity = settings.battery_capacity_kwh
         self.capacity_spin.setValue(CAPACITY_NOT_SET if capacity is None else capacity)
+        self.reserve_spin.setValue(settings.battery_reserve_percent)
         for name, check in self.notify_checks.items():
             check.setChecked(bool(getattr(settings.notify, name)))
         # The low-battery alert is on only with both its switch and a threshold.
@@ -127,6 +154,7 @@ class AlertsPanel(QWidget):
             "low_soc_percent": self.low_soc_spin.value() if low_on else None,
             "stale_minutes": self.stale_spin.value(),
             "battery_capacity_kwh": self.battery_capacity(),
+            "battery_reserve_percent": self.reserve_spin.value(),
             "notify": notify,
         }
 
