@@ -85,7 +85,7 @@ class AlertsPanel(QWidget):
             _(
                 "The charge at which the inverter stops discharging the battery (its minimum "
                 "SOC; SolaX's default is 10 %). The time left during a grid outage counts down "
-                "to it; 0 % counts to empty."
+                "to it, or to empty at 0 %."
             )
         )
         self.reserve_spin.valueChanged.connect(lambda _v: self.changed.emit())
