@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from solaxtray.core import i18n
 from solaxtray.core.alerts import Alert, AlertKind
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.models import InverterStatus, InverterType, Snapshot
@@ -157,6 +158,17 @@ def test_an_empty_battery_without_a_reserve_is_called_empty() -> None:
         "The battery has run empty: the inverter may stop supplying the EPS outputs."
     )
     assert outage_short(view) == "EPS 0 %"
+
+
+def test_the_reserve_sentences_are_translated() -> None:
+    i18n.set_language("de")
+    counting = _view([44, 43, 42, 41, 40], reserve=10, capacity=10.0)
+    assert outage_lines(counting)[-1].startswith(
+        "Bei diesem Verbrauch noch etwa 3 h bis zur Reserve"
+    )
+    reached = _view([13, 12, 11, 10], reserve=10)
+    assert outage_lines(reached)[-1].startswith("Die Batterie hat ihre Reserve von 10")
+    assert outage_short(reached) == "EPS 10 %, Reserve erreicht"
 
 
 # -- through FleetWatch and the settings --------------------------------------------------------------
