@@ -3,6 +3,7 @@ one short sentence, and a file that loads cleanly the next time; never an except
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -18,25 +19,13 @@ from hypothesis import strategies as st  # noqa: E402
 from solaxtray.core.settings import Settings, SettingsStore  # noqa: E402
 
 KEYS = [
-    "version",
-    "serials",
-    "api_url",
-    "poll_interval_s",
-    "stale_minutes",
-    "low_soc_percent",
-    "notify",
-    "start_at_login",
-    "latitude",
-    "longitude",
-    "per_minute",
-    "per_day",
-    "backend",
-    "developer_host",
-    "battery_reserve_percent",
+    *(f.name for f in dataclasses.fields(Settings)),
     "sn",
     "tokenId",
     "unknown",
 ]
+"""Every field the settings file can hold (so a new field is fuzzed the day it is added), the
+keys of the oldest files, and one nobody knows."""
 
 ODD_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "9" * 500, "-" + "9" * 5000]
 """Numbers JSON text can hold but Python's ``json.dumps`` cannot write: placed by marker."""
@@ -70,6 +59,8 @@ VALID: dict[str, st.SearchStrategy[Any]] = {
     "per_day": st.integers(1, 9000),
     "backend": st.just("token"),
     "battery_reserve_percent": st.integers(0, 100),
+    "battery_capacity_kwh": st.one_of(st.none(), st.floats(0.5, 1000.0)),
+    "language": st.sampled_from(["", "de", "pt_BR", "xx"]),
 }
 """Valid values (or nearly: the notify switches may be anything) for some keys, so that files
 with few problems, or none, are as common as thoroughly broken ones."""
