@@ -441,7 +441,7 @@ class TrayApp(QObject):
             if _server_is_valid(spec, context.server):
                 # The server is fine, so the token or the client id/secret cannot be used (for
                 # example a pasted token with spaces): that is for Settings, like a rejected one.
-                self._set_condition(AppCondition.TOKEN_REJECTED, exc.message)
+                self._set_condition(AppCondition.CREDENTIALS_REJECTED, exc.message)
                 if not demo:
                     self.show_settings()
             else:

@@ -168,7 +168,9 @@ def test_rejected_token_is_said_and_polling_stops(
         token_loader=lambda: "7" * 24,
     )
     app.start()
-    qtbot.waitUntil(lambda: app.model.condition is AppCondition.TOKEN_REJECTED, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: app.model.condition is AppCondition.CREDENTIALS_REJECTED, timeout=WAIT_MS
+    )
     assert "Token rejected" in app.tray.icon.toolTip()
     assert "7" * 24 not in app.tray.icon.toolTip()
     assert app.poller is not None
@@ -537,7 +539,7 @@ def test_a_token_the_client_cannot_use_is_a_token_problem(
     )
     app.start()
     qtbot.waitUntil(lambda: app.model.condition is not AppCondition.OK, timeout=WAIT_MS)
-    assert app.model.condition is AppCondition.TOKEN_REJECTED
+    assert app.model.condition is AppCondition.CREDENTIALS_REJECTED
     assert "spaces" in (app.model.condition_detail or "")
     assert app.settings_dialog is not None
     assert app.settings_dialog.isVisible()
