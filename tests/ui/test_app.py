@@ -4,6 +4,7 @@ the fallback window, and Quit stops everything."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -78,10 +79,16 @@ def test_demo_mode_shows_live_data(qtbot: Any, make_app: Any) -> None:
     assert set(app.model.serials) == set(DEMO_SERIALS)
     assert app.tray.icon_updates >= 1
     assert not app.tray.icon.icon().isNull()
-    sim = app._simulator
+    assert app.demo is not None
+    sim = app.demo.simulator
     assert sim is not None
+    demo_dir, address = app.demo.directory, (sim.host, sim.port)
+    assert demo_dir.is_dir()
     app.shutdown()
-    assert app._simulator is None
+    # The demo's cloud stops answering and its throwaway directory is gone.
+    with pytest.raises(OSError):
+        socket.create_connection(address, timeout=2.0).close()
+    assert not demo_dir.exists()
 
 
 def test_the_demo_opens_details_on_a_day_of_history(qtbot: Any, make_app: Any) -> None:
@@ -288,7 +295,8 @@ def test_demo_on_the_developer_api_tells_the_same_story(qtbot: Any, make_app: An
     app.start()
     qtbot.waitUntil(lambda: len(app.model.snapshots) == len(DEMO_SERIALS), timeout=WAIT_MS)
     assert app.model.serials == DEMO_DEVICE_SERIALS
-    sim = app._simulator
+    assert app.demo is not None
+    sim = app.demo.simulator
     assert isinstance(sim, DeveloperSimulator)
     realtime = [r for r in sim.requests if r.endpoint == DEV_REALTIME_ENDPOINT]
     assert 0 < len(realtime) < len(DEMO_SERIALS)

@@ -69,7 +69,10 @@ def test_the_demo_opens_on_a_day_so_far_in_its_own_database(qtbot: Any) -> None:
         assert store.path is not None
         assert store.path.parent != default_history_path().parent
         assert not default_history_path().exists()
-        offset = app._simulator.inverters[0].utc_offset_hours  # type: ignore[union-attr]
+        assert app.demo is not None
+        sim = app.demo.simulator
+        assert sim is not None
+        offset = sim.inverters[0].utc_offset_hours
         today = (datetime.now(UTC) + timedelta(hours=offset)).date()
         curve = day_curve(store, None, today)
         assert len(curve) >= 4  # the day so far, every 15 minutes (more after midnight)
