@@ -37,7 +37,7 @@ from solaxtray.core.simulator.developer import (
 from solaxtray.ui.app import (
     AppOptions,
     ErrorDialogHook,
-    _Launch,
+    Launch,
     already_running_text,
     single_instance_name,
 )
@@ -86,7 +86,7 @@ def test_demo_mode_shows_live_data(qtbot: Any, make_app: Any) -> None:
     assert demo_dir.is_dir()
     app.shutdown()
     # The demo's cloud stops answering and its throwaway directory is gone.
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         socket.create_connection(address, timeout=2.0).close()
     assert not demo_dir.exists()
 
@@ -390,7 +390,7 @@ def test_start_up_shows_the_icon_before_the_app_is_built_then_hands_it_over(
 ) -> None:
     single = SingleInstance(instance_name(isolated_dirs / "data"))
     assert single.probe() is False
-    launch = _Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), single, claimed=False)
+    launch = Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), single, claimed=False)
     try:
         launch.show_icon()
         assert launch.tray.icon.toolTip() == STARTING_TOOLTIP
@@ -407,23 +407,18 @@ def test_start_up_shows_the_icon_before_the_app_is_built_then_hands_it_over(
         single.release()
 
 
-def test_a_launch_that_lost_the_race_gives_way(
-    qtbot: Any, qapp: Any, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_launch_that_lost_the_race_gives_way(qtbot: Any, qapp: Any, isolated_dirs: Path) -> None:
     name = instance_name(isolated_dirs / "data")
     first = SingleInstance(name)
     second = SingleInstance(name)
-    launch = _Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), second, claimed=False)
-    quits: list[bool] = []
-    monkeypatch.setattr(launch, "_app", _QuitRecorder(quits))
+    launch = Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), second, claimed=False)
     try:
         launch.show_icon()
         assert first.claim()  # another launch claimed the name in the meantime
-        with qtbot.waitSignal(first.activated, timeout=WAIT_MS):
+        with qtbot.waitSignals([first.activated, launch.finished], timeout=WAIT_MS):
             launch.build()
         assert launch.stopped_as_duplicate
         assert launch.tray_app is None
-        assert quits == [True]
         assert not launch.tray.visible
     finally:
         launch.shutdown()
@@ -437,7 +432,7 @@ def test_a_demo_beside_the_real_app_starts_on_its_own_and_leaves_the_real_app_al
     assert real.claim()  # the real app runs
     demo_options = AppOptions(demo=True, tray_wait_s=60.0)
     demo_single = SingleInstance(single_instance_name(demo_options))
-    launch = _Launch(qapp, demo_options, demo_single, claimed=False)
+    launch = Launch(qapp, demo_options, demo_single, claimed=False)
     second_demo = SingleInstance(single_instance_name(demo_options))
     try:
         assert demo_single.probe() is False
@@ -456,14 +451,6 @@ def test_a_demo_beside_the_real_app_starts_on_its_own_and_leaves_the_real_app_al
         second_demo.release()
         demo_single.release()
         real.release()
-
-
-class _QuitRecorder:
-    def __init__(self, quits: list[bool]) -> None:
-        self.quits = quits
-
-    def quit(self) -> None:
-        self.quits.append(True)
 
 
 def test_the_demo_story_is_the_same_on_both_apis() -> None:
