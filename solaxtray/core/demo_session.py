@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,9 @@ class DemoSession:
     def __init__(self) -> None:
         self._directory: Path | None = None
         self._cloud: DemoCloud | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+        """The history is seeded on a worker thread, which may start the cloud there."""
 
     @property
     def directory(self) -> Path:
@@ -44,10 +48,14 @@ class DemoSession:
         return self.directory / f"ledger-{spec.name}"
 
     def start(self, spec: BackendSpec, clock: Clock) -> DemoCloud:
-        """Start the demo cloud of ``spec``'s API (once; later calls return the same cloud)."""
-        if self._cloud is None:
-            self._cloud = spec.demo(clock)
-        return self._cloud
+        """Start the demo cloud of ``spec``'s API (once; later calls return the same cloud).
+        Raises ``RuntimeError`` after ``close``: a quit while the demo was starting wins."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the demo session is closed")
+            if self._cloud is None:
+                self._cloud = spec.demo(clock)
+            return self._cloud
 
     @property
     def cloud(self) -> DemoCloud | None:
@@ -70,10 +78,12 @@ class DemoSession:
 
     def close(self) -> None:
         """Stop the cloud and delete the directory with everything in it."""
-        if self._cloud is not None:
+        with self._lock:
+            self._closed = True
+            cloud, self._cloud = self._cloud, None
+        if cloud is not None:
             with contextlib.suppress(Exception):
-                self._cloud.simulator.stop()
-            self._cloud = None
+                cloud.simulator.stop()
         if self._directory is not None:
             shutil.rmtree(self._directory, ignore_errors=True)
             self._directory = None

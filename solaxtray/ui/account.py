@@ -107,6 +107,7 @@ class Account(QObject):
         self._kept_alerts: AlertEngine | None = None
         """The alert rules outlive a rebuild (and a moment with no serials): what they announced
         is not announced again."""
+        self._started = False
 
     @property
     def spec(self) -> BackendSpec:
@@ -119,7 +120,11 @@ class Account(QObject):
     # --- start and stop ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Poll the demo's cloud, or read the credentials and poll the user's account."""
+        """Poll the demo's cloud, or read the credentials and poll the user's account.
+
+        Called once the history is open (or known to be unavailable): every build stores its
+        answers there. A settings change before then is simply read by this start."""
+        self._started = True
         if self.demo is not None:
             spec = self.spec
             cloud = self.demo.start(spec, self._clock)
@@ -150,8 +155,8 @@ class Account(QObject):
     def load_credentials(self) -> None:
         """Read the chosen API's secrets on a worker thread with a time limit: a locked keyring
         can block."""
-        if self.demo is not None:
-            return  # the demo's credentials are its cloud's
+        if self.demo is not None or not self._started:
+            return  # the demo's credentials are its cloud's; before the start, the start reads
         spec = self.spec
         stand_in = self._secret_loaders.get(spec.kind)
 

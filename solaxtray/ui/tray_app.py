@@ -35,7 +35,7 @@ from solaxtray.core.presentation import AppCondition, TrayView
 from solaxtray.core.settings import MemorySettingsStore, Settings, SettingsStore
 from solaxtray.ui.account import Account, SecretLoader
 from solaxtray.ui.alert_wiring import AlertWiring
-from solaxtray.ui.background import BackgroundCaller
+from solaxtray.ui.background import BackgroundCaller, CallTimedOut
 from solaxtray.ui.icon import IconCache, panel_is_dark, wants_template_icon
 from solaxtray.ui.notifier import Notifier, default_sender
 from solaxtray.ui.options import AppOptions
@@ -52,6 +52,10 @@ if TYPE_CHECKING:
     from solaxtray.ui.popup import PopupWindow
 
 logger = logging.getLogger(__name__)
+
+HISTORY_OPEN_TIMEOUT_S = 30.0
+"""The longest wait for the history to open before polling starts without it: a file another
+program holds locked is waited for (twice SQLite's busy timeout, with room to spare)."""
 
 
 def _desktop_files_done(_written: object, error: BaseException | None) -> None:
@@ -147,6 +151,7 @@ class TrayApp(QObject):
         self.windows = Windows(self.menu, self.tray, lambda: self._icons.icon, self)
         self.settings_dialog: QWidget | None = None
         self._view: TrayView | None = None
+        self._stopped = False
         self._starting = True
         """Until the first plan exists (or a condition is known) the icon keeps its "starting"
         look: an empty fleet would read "No inverter configured" for a moment."""
@@ -232,10 +237,9 @@ class TrayApp(QObject):
     def _start_work(self) -> None:
         if self._settings_warning:
             self.alerts.warn(_("Settings were reset"), self._settings_warning)
-        self._open_history()
         if self.demo is None:
             self._install_desktop_files()
-        self.account.start()
+        self._open_history()
 
     def _install_desktop_files(self) -> None:
         """The icon and desktop entry that notifications name, for a ``pip install`` that has
@@ -251,30 +255,48 @@ class TrayApp(QObject):
             )
 
     def _open_history(self) -> None:
-        """Open the history database; a damaged one is set aside with a notification, and the
-        app runs on without history rather than not at all."""
-        from solaxtray.core.history import HistoryStore, default_history_path
+        """Open the history database on a worker thread, then start polling into it.
 
+        Why off the GUI thread: opening runs SQLite's integrity check (tens of milliseconds per
+        year of history), another program may hold the file locked for seconds, and the demo
+        fills its own database with a day and a month of uploads; meanwhile the icon answers
+        and the windows show what they have (the popup fills in when the history arrives).
+        The polling waits for it, because every answer is stored there.
+        """
+        from solaxtray.core.history import default_history_path
+        from solaxtray.ui.history_opener import open_history
+
+        demo, spec, clock = self.demo, self.spec, self.clock
         # The demo never touches the user's history: its own database, deleted at quit.
-        path = self.demo.history_path if self.demo is not None else default_history_path()
-        try:
-            self.history = HistoryStore.open(path, clock=self.clock)
-        except Exception:  # history is a bonus: the tray must start without it
-            logger.exception("Could not open the history database %s", path)
+        path = demo.history_path if demo is not None else default_history_path()
+        self._caller.call(
+            lambda: open_history(path, clock, demo, spec),
+            self._on_history,
+            timeout_s=HISTORY_OPEN_TIMEOUT_S,
+            name="solaxtray-history",
+        )
+
+    def _on_history(self, store: HistoryStore | None, error: BaseException | None) -> None:
+        if self._stopped:
+            if store is not None:
+                store.close()  # quit came first
             return
-        if self.demo is not None:
-            # The demo opens on a plausible day so far and past month, from the same plant model.
-            self.demo.start(self.spec, self.clock)
-            self.demo.seed_history(self.history)
-        self.account.history = self.history
-        self.windows.set_history(self.history)
-        if self.history.warning:
-            title = (
-                _("History was reset") if self.history.path is not None else _("History not saved")
-            )
-            self.alerts.warn(title, self.history.warning)
+        if isinstance(error, CallTimedOut):
+            # History is a bonus: the tray runs on without it rather than not at all.
+            logger.warning("The history database did not open in time; running without history")
+        elif error is not None:
+            logger.error("Could not open the history database", exc_info=error)
+        elif store is not None:
+            self.history = store
+            self.account.history = store
+            self.windows.set_history(store)
+            if store.warning:
+                title = _("History was reset") if store.path is not None else _("History not saved")
+                self.alerts.warn(title, store.warning)
+        self.account.start()
 
     def shutdown(self) -> None:
+        self._stopped = True
         self.account.stop()
         if self.history is not None:
             self.history.close()
