@@ -22,6 +22,7 @@ Offscreen, so it needs no display. Prints numbers only: speed is not a test asse
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -83,7 +84,7 @@ def run_once(options: AppOptions, **kwargs: object) -> tuple[float, float]:
     QApplication.processEvents()
     if not first:
         raise SystemExit("no answer was shown within 30 s")
-    gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(beats)]
     return max(gaps) / 1e6, first[0] / 1e6
 
 

@@ -5,13 +5,13 @@ poller, notifier, tray and windows are made here and handed to each other. Decis
 core (``presentation.build_view``, the scheduler, the alert rules, ``core.tray_rules``); this
 module moves facts between them and the widgets. The parts it wires have modules of their own:
 what is polled and whether it polls (``ui/account.py``), the windows (``ui/windows.py``), the
-way to notifications (``ui/alert_wiring.py``) and the demo's world (``core.demo_session``).
+way to notifications (``ui/alert_wiring.py``), the history opened on a worker thread
+(``ui/history_opener.py``) and the demo's world (``core.demo_session``).
 
 Why a module of its own: ``ui/app.py`` puts the tray icon up first, with only Qt's basics loaded,
 and imports this module (and through it the HTTP clients, the keyring, the polling core and the
 windows) once the event loop runs, so the icon appears about as fast as a bare Qt tray icon's.
 The popup and the fallback window are built the first time they are needed.
-
 """
 
 from __future__ import annotations
