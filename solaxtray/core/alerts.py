@@ -80,7 +80,9 @@ class AlertKind(enum.StrEnum):
     RECOVERY = "recovery"
     OFFLINE = "offline"
     BACK_ONLINE = "back_online"
-    TOKEN_REJECTED = "token_rejected"  # noqa: S105 - an alert kind, not a secret
+    CREDENTIALS_REJECTED = "token_rejected"
+    """The token or the client id and secret were refused. The value is older than the name:
+    it is the notification switch users have saved and the kind ``watch --json`` prints."""
     RATE_LIMITED = "rate_limited"
     SERIAL_UNKNOWN = "serial_unknown"
     LOW_SOC = "low_soc"
@@ -303,7 +305,7 @@ class AlertEngine:
                 self._token_alerted = True
                 out.append(
                     self._alert(
-                        AlertKind.TOKEN_REJECTED,
+                        AlertKind.CREDENTIALS_REJECTED,
                         Severity.CRITICAL,
                         None,
                         error.title,

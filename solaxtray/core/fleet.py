@@ -87,7 +87,7 @@ class FleetModel:
     def on_error(self, sn: str, error: ApiError) -> None:
         self.errors[sn] = error
         if isinstance(error, TokenRejected):
-            self.condition = AppCondition.TOKEN_REJECTED
+            self.condition = AppCondition.CREDENTIALS_REJECTED
             self.condition_detail = error.message
 
     def upload_age(self, sn: str) -> float | None:

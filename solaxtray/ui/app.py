@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from solaxtray.core import paths
@@ -167,14 +167,22 @@ class _SignalQuitter(QObject):
         self._write.close()
 
 
-class _Launch(QObject):
-    """Holds the tray icon from the first moment and the ``TrayApp`` once it is built."""
+class Launch(QObject):
+    """One launch of the tray app: the tray icon from the first moment, the ``TrayApp`` once the
+    event loop runs (``build``), which takes the icon over.
+
+    ``finished`` says the launch is over with no app to run: it gave way to an instance that
+    claimed the name first (``stopped_as_duplicate``), or Quit was chosen before the app was
+    built. ``run_app`` ends the event loop on it; the launch itself never reaches for the
+    process's application object.
+    """
+
+    finished = Signal()
 
     def __init__(
         self, app: QApplication, options: AppOptions, single: SingleInstance, *, claimed: bool
     ) -> None:
         super().__init__(app)
-        self._app = app
         self.options = options
         self._single = single
         self._claimed = claimed
@@ -201,7 +209,7 @@ class _Launch(QObject):
                 print(already_running_text(self.options), file=sys.stderr)
                 self.stopped_as_duplicate = True
                 self.tray.hide()
-                self._app.quit()
+                self.finished.emit()
                 return
         from solaxtray.ui.tray_app import TrayApp
 
@@ -217,7 +225,7 @@ class _Launch(QObject):
             self.tray_app.quit()
         else:
             logger.info("quit requested while starting")
-            self._app.quit()
+            self.finished.emit()
 
     def bring_to_front(self) -> None:
         if self.tray_app is not None:
@@ -251,7 +259,8 @@ def run_app(options: AppOptions) -> int:
             return 0
         claimed = True
 
-    launch = _Launch(app, options, single, claimed=claimed)
+    launch = Launch(app, options, single, claimed=claimed)
+    launch.finished.connect(app.quit)
     launch.show_icon()
     # The icon is up (a StatusNotifierItem registers during show); the rest can follow.
     hook = ErrorDialogHook(paths.log_path())
@@ -269,4 +278,4 @@ def run_app(options: AppOptions) -> int:
     return int(status)
 
 
-__all__ = ["AppOptions", "ErrorDialogHook", "run_app"]
+__all__ = ["AppOptions", "ErrorDialogHook", "Launch", "run_app"]

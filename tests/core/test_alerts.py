@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -229,12 +231,16 @@ def test_token_rate_and_serial_errors_alert_once() -> None:
         kinds += [a.kind for a in engine.observe_error(SN, RateLimited("slow", retry_after=60))]
         kinds += [a.kind for a in engine.observe_error(SN, SerialUnknown("who?", sn=SN))]
         kinds += [a.kind for a in engine.observe_error(SN, NetworkError("down", sn=SN))]
-    assert kinds == [AlertKind.TOKEN_REJECTED, AlertKind.RATE_LIMITED, AlertKind.SERIAL_UNKNOWN]
+    assert kinds == [
+        AlertKind.CREDENTIALS_REJECTED,
+        AlertKind.RATE_LIMITED,
+        AlertKind.SERIAL_UNKNOWN,
+    ]
     assert engine.health(SN) is Health.UNREACHABLE
     # A success ends these states; the next rejection is news again.
     plant.fresh()
     again = engine.observe_error(SN, TokenRejected("token invalid"))
-    assert [a.kind for a in again] == [AlertKind.TOKEN_REJECTED]
+    assert [a.kind for a in again] == [AlertKind.CREDENTIALS_REJECTED]
     assert again[0].severity is Severity.CRITICAL
     assert again[0].sn is None
 
@@ -327,6 +333,27 @@ def test_every_kind_maps_to_a_notification_setting() -> None:
         assert kind.setting is None or kind.setting in names, kind
     assert AlertKind.BACK_ONLINE.setting == "offline"
     assert AlertKind.FAULT.setting == "fault"
+
+
+def test_a_saved_token_rejected_switch_still_silences_rejected_credentials(
+    tmp_path: Path,
+) -> None:
+    """The kind was renamed for two APIs; a settings file saved before, with the switch under its
+    old name, still turns off the notification of rejected credentials."""
+    from solaxtray.core.settings import SettingsStore
+
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps({"version": 1, "notify": {"token_rejected": False}}), encoding="utf-8"
+    )
+    settings, warning = SettingsStore(path).load()
+    assert warning is None
+    engine, _, plant = make()
+    plant.fresh()
+    (alert,) = engine.observe_error(SN, TokenRejected("token invalid"))
+    assert alert.kind is AlertKind.CREDENTIALS_REJECTED
+    assert not settings.notify.enabled(alert.kind)
+    assert settings.notify.enabled(AlertKind.RATE_LIMITED)
 
 
 def test_sun_position_for_a_known_place_and_day() -> None:

@@ -104,7 +104,7 @@ def test_the_setup_sentence_names_the_credentials_of_the_api_in_use(
     clock = FakeClock()
     model = _on_utc(clock, backend=backend)
     model.set_serials((EAST,))
-    for condition in (AppCondition.NO_CREDENTIALS, AppCondition.TOKEN_REJECTED):
+    for condition in (AppCondition.NO_CREDENTIALS, AppCondition.CREDENTIALS_REJECTED):
         model.condition = condition
         view = model.view()
         assert wanted in view.tooltip

@@ -258,7 +258,7 @@ def test_age_fraction() -> None:
         (AppCondition.NO_SERIALS, TrayState.SETUP, "registration number"),
         (AppCondition.KEYRING_MISSING, TrayState.SETUP, "SOLAXTRAY_TOKEN"),
         (AppCondition.KEYRING_LOCKED, TrayState.ERROR, "unlock your keyring"),
-        (AppCondition.TOKEN_REJECTED, TrayState.ERROR, "open Settings and paste the tokenId"),
+        (AppCondition.CREDENTIALS_REJECTED, TrayState.ERROR, "open Settings and paste the tokenId"),
         (AppCondition.BANNED, TrayState.ERROR, "an hour"),
     ],
 )
@@ -524,7 +524,7 @@ def test_tooltip_says_the_clock_time_of_the_upload_so_it_stays_true_without_a_ti
 
 @pytest.mark.parametrize(
     "condition",
-    [AppCondition.NO_CREDENTIALS, AppCondition.TOKEN_REJECTED, AppCondition.KEYRING_MISSING],
+    [AppCondition.NO_CREDENTIALS, AppCondition.CREDENTIALS_REJECTED, AppCondition.KEYRING_MISSING],
 )
 def test_developer_api_setup_sentences_ask_for_the_client_id_and_secret(
     condition: AppCondition,

@@ -383,7 +383,7 @@ def test_no_tray_shows_the_status_window_at_once_then_moves_to_a_tray_that_start
     """No StatusNotifierWatcher and no XEmbed tray: one line on the terminal and the status window
     within seconds (not after a minute); then a panel starts, and the icon registers with it and
     the status window goes."""
-    from solaxtray.ui.tray_app import NO_TRAY_LINE, TRAY_APPEARED_LINE
+    from solaxtray.ui.windows import NO_TRAY_LINE, TRAY_APPEARED_LINE
 
     app = _start(bare_desktop, cloud)
 

@@ -4,6 +4,7 @@ the fallback window, and Quit stops everything."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -36,7 +37,7 @@ from solaxtray.core.simulator.developer import (
 from solaxtray.ui.app import (
     AppOptions,
     ErrorDialogHook,
-    _Launch,
+    Launch,
     already_running_text,
     single_instance_name,
 )
@@ -78,10 +79,16 @@ def test_demo_mode_shows_live_data(qtbot: Any, make_app: Any) -> None:
     assert set(app.model.serials) == set(DEMO_SERIALS)
     assert app.tray.icon_updates >= 1
     assert not app.tray.icon.icon().isNull()
-    sim = app._simulator
+    assert app.demo is not None
+    sim = app.demo.simulator
     assert sim is not None
+    demo_dir, address = app.demo.directory, (sim.host, sim.port)
+    assert demo_dir.is_dir()
     app.shutdown()
-    assert app._simulator is None
+    # The demo's cloud stops answering and its throwaway directory is gone.
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(address, timeout=2.0).close()
+    assert not demo_dir.exists()
 
 
 def test_the_demo_opens_details_on_a_day_of_history(qtbot: Any, make_app: Any) -> None:
@@ -168,7 +175,9 @@ def test_rejected_token_is_said_and_polling_stops(
         token_loader=lambda: "7" * 24,
     )
     app.start()
-    qtbot.waitUntil(lambda: app.model.condition is AppCondition.TOKEN_REJECTED, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: app.model.condition is AppCondition.CREDENTIALS_REJECTED, timeout=WAIT_MS
+    )
     assert "Token rejected" in app.tray.icon.toolTip()
     assert "7" * 24 not in app.tray.icon.toolTip()
     assert app.poller is not None
@@ -286,7 +295,8 @@ def test_demo_on_the_developer_api_tells_the_same_story(qtbot: Any, make_app: An
     app.start()
     qtbot.waitUntil(lambda: len(app.model.snapshots) == len(DEMO_SERIALS), timeout=WAIT_MS)
     assert app.model.serials == DEMO_DEVICE_SERIALS
-    sim = app._simulator
+    assert app.demo is not None
+    sim = app.demo.simulator
     assert isinstance(sim, DeveloperSimulator)
     realtime = [r for r in sim.requests if r.endpoint == DEV_REALTIME_ENDPOINT]
     assert 0 < len(realtime) < len(DEMO_SERIALS)
@@ -380,7 +390,7 @@ def test_start_up_shows_the_icon_before_the_app_is_built_then_hands_it_over(
 ) -> None:
     single = SingleInstance(instance_name(isolated_dirs / "data"))
     assert single.probe() is False
-    launch = _Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), single, claimed=False)
+    launch = Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), single, claimed=False)
     try:
         launch.show_icon()
         assert launch.tray.icon.toolTip() == STARTING_TOOLTIP
@@ -397,23 +407,18 @@ def test_start_up_shows_the_icon_before_the_app_is_built_then_hands_it_over(
         single.release()
 
 
-def test_a_launch_that_lost_the_race_gives_way(
-    qtbot: Any, qapp: Any, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_launch_that_lost_the_race_gives_way(qtbot: Any, qapp: Any, isolated_dirs: Path) -> None:
     name = instance_name(isolated_dirs / "data")
     first = SingleInstance(name)
     second = SingleInstance(name)
-    launch = _Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), second, claimed=False)
-    quits: list[bool] = []
-    monkeypatch.setattr(launch, "_app", _QuitRecorder(quits))
+    launch = Launch(qapp, AppOptions(demo=True, tray_wait_s=60.0), second, claimed=False)
     try:
         launch.show_icon()
         assert first.claim()  # another launch claimed the name in the meantime
-        with qtbot.waitSignal(first.activated, timeout=WAIT_MS):
+        with qtbot.waitSignals([first.activated, launch.finished], timeout=WAIT_MS):
             launch.build()
         assert launch.stopped_as_duplicate
         assert launch.tray_app is None
-        assert quits == [True]
         assert not launch.tray.visible
     finally:
         launch.shutdown()
@@ -427,7 +432,7 @@ def test_a_demo_beside_the_real_app_starts_on_its_own_and_leaves_the_real_app_al
     assert real.claim()  # the real app runs
     demo_options = AppOptions(demo=True, tray_wait_s=60.0)
     demo_single = SingleInstance(single_instance_name(demo_options))
-    launch = _Launch(qapp, demo_options, demo_single, claimed=False)
+    launch = Launch(qapp, demo_options, demo_single, claimed=False)
     second_demo = SingleInstance(single_instance_name(demo_options))
     try:
         assert demo_single.probe() is False
@@ -446,14 +451,6 @@ def test_a_demo_beside_the_real_app_starts_on_its_own_and_leaves_the_real_app_al
         second_demo.release()
         demo_single.release()
         real.release()
-
-
-class _QuitRecorder:
-    def __init__(self, quits: list[bool]) -> None:
-        self.quits = quits
-
-    def quit(self) -> None:
-        self.quits.append(True)
 
 
 def test_the_demo_story_is_the_same_on_both_apis() -> None:
@@ -537,7 +534,7 @@ def test_a_token_the_client_cannot_use_is_a_token_problem(
     )
     app.start()
     qtbot.waitUntil(lambda: app.model.condition is not AppCondition.OK, timeout=WAIT_MS)
-    assert app.model.condition is AppCondition.TOKEN_REJECTED
+    assert app.model.condition is AppCondition.CREDENTIALS_REJECTED
     assert "spaces" in (app.model.condition_detail or "")
     assert app.settings_dialog is not None
     assert app.settings_dialog.isVisible()

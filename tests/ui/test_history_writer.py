@@ -3,6 +3,7 @@ plausible day so far in its own throwaway database."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -10,15 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QTimer
 
 from solaxtray.core.api.tokenid.client import SolaxClient
 from solaxtray.core.clock import SystemClock
 from solaxtray.core.history import HistoryStore, daily_figures, day_curve, default_history_path
 from solaxtray.core.models import Snapshot
+from solaxtray.core.settings import MemorySettingsStore
 from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 from solaxtray.core.watch import FleetWatch
 from solaxtray.ui.app import AppOptions
 from solaxtray.ui.poller import Poller
+from solaxtray.ui.tray import STARTING_TOOLTIP
 from solaxtray.ui.tray_app import TrayApp
 
 pytestmark = pytest.mark.gui
@@ -69,7 +73,10 @@ def test_the_demo_opens_on_a_day_so_far_in_its_own_database(qtbot: Any) -> None:
         assert store.path is not None
         assert store.path.parent != default_history_path().parent
         assert not default_history_path().exists()
-        offset = app._simulator.inverters[0].utc_offset_hours  # type: ignore[union-attr]
+        assert app.demo is not None
+        sim = app.demo.simulator
+        assert sim is not None
+        offset = sim.inverters[0].utc_offset_hours
         today = (datetime.now(UTC) + timedelta(hours=offset)).date()
         curve = day_curve(store, None, today)
         assert len(curve) >= 4  # the day so far, every 15 minutes (more after midnight)
@@ -87,3 +94,58 @@ def test_the_demo_opens_on_a_day_so_far_in_its_own_database(qtbot: Any) -> None:
     finally:
         app.shutdown()
     assert not demo_file.exists()  # thrown away at quit
+
+
+def test_the_tray_runs_on_while_its_history_is_held_locked_and_fills_in_when_it_opens(
+    qtbot: Any, simulator: CloudSimulator
+) -> None:
+    """Opening the history (the integrity check, a lock another program holds) happens off the
+    GUI thread: while the file is locked the icon shows its "starting" look and the event loop
+    answers; the details window opened meanwhile fills in once the store is open, and the
+    answers polled are stored in the user's file, not in memory."""
+    path = default_history_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    other_program = sqlite3.connect(path, isolation_level=None)
+    other_program.execute("BEGIN EXCLUSIVE")  # the file exists and nobody else may read it
+    sn = DEMO_SERIALS[0]
+    app = TrayApp(
+        AppOptions(serials=[sn], api_url=simulator.v1_url, tray_wait_s=60.0),
+        settings_store=MemorySettingsStore(),
+        token_loader=lambda: DEMO_TOKEN,
+        tray_available=lambda: False,
+    )
+    ticks: list[int] = []
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: ticks.append(1))
+    try:
+        app.start()
+        ticker.start(20)
+        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=WAIT_MS)
+        assert opened(app) is None  # still waiting for the lock, on a worker thread
+        assert app.tray.icon.toolTip() == STARTING_TOOLTIP
+        app.show_details()
+        popup = app.popup
+        assert popup is not None
+        assert popup.isVisible()
+        assert popup.bars_chart.model is None  # no history to draw yet
+        other_program.execute("ROLLBACK")
+        other_program.close()
+        qtbot.waitUntil(lambda: app.history is not None, timeout=WAIT_MS)
+        store = opened(app)
+        assert store is not None
+        assert (store.path, store.warning) == (path, None)
+        qtbot.waitUntil(lambda: sn in app.model.snapshots, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: popup.bars_chart.model is not None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: bool(store.rows([sn])), timeout=WAIT_MS)
+    finally:
+        ticker.stop()
+        other_program.close()
+        app.shutdown()
+        if app.popup is not None:
+            app.popup.close()
+
+
+def opened(app: TrayApp) -> HistoryStore | None:
+    """The app's history store as it is now (a call, so that the type checker does not keep an
+    earlier answer)."""
+    return app.history

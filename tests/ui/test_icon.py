@@ -76,7 +76,7 @@ STATE_VIEWS: dict[TrayState, Callable[[], TrayView]] = {
     TrayState.STALE: lambda: view_for(age=7200.0),
     TrayState.FAULT: lambda: view_for(InverterStatus.FAULT, watts=0.0),
     TrayState.EPS: lambda: view_for(InverterStatus.EPS, watts=900.0, soc=50.0),
-    TrayState.ERROR: lambda: view_for(condition=AppCondition.TOKEN_REJECTED),
+    TrayState.ERROR: lambda: view_for(condition=AppCondition.CREDENTIALS_REJECTED),
     TrayState.SETUP: lambda: view_for(condition=AppCondition.NO_CREDENTIALS),
 }
 

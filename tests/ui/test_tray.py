@@ -129,7 +129,7 @@ def test_icon_is_replaced_only_when_the_picture_changes(qtbot: Any) -> None:
     tray.update_view(_view())
     assert tray.icon_updates == 1
     assert not tray.icon.icon().isNull()
-    tray.update_view(_view(AppCondition.TOKEN_REJECTED))
+    tray.update_view(_view(AppCondition.CREDENTIALS_REJECTED))
     assert tray.icon_updates == 2
     assert tray.icon.toolTip().splitlines()[0] == _view().tooltip_lines[0]
     assert "Token rejected" in tray.icon.toolTip()

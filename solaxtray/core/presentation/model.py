@@ -55,7 +55,9 @@ class AppCondition(enum.Enum):
     OK = "ok"
     NO_CREDENTIALS = "no_credentials"
     NO_SERIALS = "no_serials"
-    TOKEN_REJECTED = "token_rejected"  # noqa: S105
+    CREDENTIALS_REJECTED = "token_rejected"
+    """The token or the client id and secret were refused. The value is older than the name:
+    the APIs' own wording tables (``core.api.registry``) are keyed by it."""
     RATE_LIMITED = "rate_limited"
     BANNED = "banned"
     KEYRING_LOCKED = "keyring_locked"
@@ -74,7 +76,7 @@ _BLOCKING_CONDITIONS = frozenset(
     {
         AppCondition.NO_CREDENTIALS,
         AppCondition.NO_SERIALS,
-        AppCondition.TOKEN_REJECTED,
+        AppCondition.CREDENTIALS_REJECTED,
         AppCondition.BANNED,
         AppCondition.KEYRING_LOCKED,
         AppCondition.KEYRING_MISSING,
@@ -92,7 +94,7 @@ def condition_for_error(error: SolaxTrayError | None) -> AppCondition:
     than once per inverter.
     """
     if isinstance(error, TokenRejected):
-        return AppCondition.TOKEN_REJECTED
+        return AppCondition.CREDENTIALS_REJECTED
     if isinstance(error, RateLimited):
         return AppCondition.BANNED if error.banned else AppCondition.RATE_LIMITED
     if isinstance(error, NetworkError):

@@ -183,7 +183,7 @@ def _effective_condition(fleet: FleetInput) -> AppCondition:
         return AppCondition.NO_SERIALS
     found = [condition_for_error(i.error) for i in fleet.inverters]
     for cond in (
-        AppCondition.TOKEN_REJECTED,
+        AppCondition.CREDENTIALS_REJECTED,
         AppCondition.BANNED,
         AppCondition.RATE_LIMITED,
     ):

@@ -104,7 +104,7 @@ def condition_problem(
             N_("No inverter configured"),
             N_("open Settings and add the registration number printed on the dongle."),
         ),
-        AppCondition.TOKEN_REJECTED: (
+        AppCondition.CREDENTIALS_REJECTED: (
             N_("Token rejected"),
             N_("open Settings and paste the tokenId from SolaX Cloud."),
         ),
