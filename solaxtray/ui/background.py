@@ -34,6 +34,8 @@ class BackgroundCaller(QObject):
     ``call(fn, on_done, timeout_s=...)`` returns at once. ``on_done(result, error)`` runs exactly
     once: with the result, with the exception the call raised, or with :class:`CallTimedOut`.
     Typed: ``on_done`` receives what ``fn`` returns (``None`` when there is an error).
+    A result that arrives after the time-out goes to ``discard`` (on this object's thread), so
+    what it holds (an open database, a connection) is released rather than leaked.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -42,6 +44,7 @@ class BackgroundCaller(QObject):
         self._bridge.finished.connect(self._deliver)
         self._pending: dict[int, Callable[[Any, BaseException | None], None]] = {}
         self._timers: dict[int, QTimer] = {}
+        self._discards: dict[int, Callable[[Any], None]] = {}
         self._next_id = 0
 
     @property
@@ -55,10 +58,13 @@ class BackgroundCaller(QObject):
         *,
         timeout_s: float | None = None,
         name: str = "solaxtray-worker",
+        discard: Callable[[T], None] | None = None,
     ) -> int:
         self._next_id += 1
         call_id = self._next_id
         self._pending[call_id] = cast(Callable[[Any, BaseException | None], None], on_done)
+        if discard is not None:
+            self._discards[call_id] = cast(Callable[[Any], None], discard)
         bridge = self._bridge
 
         def run() -> None:
@@ -92,6 +98,10 @@ class BackgroundCaller(QObject):
             timer.stop()
             timer.deleteLater()
         on_done = self._pending.pop(call_id, None)
+        discard = self._discards.pop(call_id, None)
         if on_done is None:
-            return  # timed out earlier: the caller has moved on
+            # Timed out earlier: the caller has moved on; what the call made is released.
+            if discard is not None and error is None and result is not None:
+                discard(result)
+            return
         on_done(result, error)

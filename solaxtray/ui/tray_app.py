@@ -68,6 +68,13 @@ def _desktop_files_done(_written: object, error: BaseException | None) -> None:
         )
 
 
+def _close_late_history(store: HistoryStore) -> None:
+    """The history opened after the tray gave up waiting: polling already runs without it, so
+    its connection is closed rather than left open until quit."""
+    logger.warning("The history database opened too late for this run; it is used next start")
+    store.close()
+
+
 class TrayApp(QObject):
     """The running application: owns every part and the signal wiring between them."""
 
@@ -274,6 +281,7 @@ class TrayApp(QObject):
             self._on_history,
             timeout_s=HISTORY_OPEN_TIMEOUT_S,
             name="solaxtray-history",
+            discard=_close_late_history,
         )
 
     def _on_history(self, store: HistoryStore | None, error: BaseException | None) -> None:
