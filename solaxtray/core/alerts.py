@@ -55,6 +55,7 @@ from solaxtray.core.i18n import N_, _, ngettext
 from solaxtray.core.locale_format import format_number, format_time
 from solaxtray.core.models import InverterStatus, Snapshot
 from solaxtray.core.presentation import format_percent, format_power
+from solaxtray.core.settings import NOTIFY_FOLLOWS
 from solaxtray.core.sun import solar_elevation
 
 logger = logging.getLogger(__name__)
@@ -93,14 +94,9 @@ class AlertKind(enum.StrEnum):
     def setting(self) -> str | None:
         """The ``NotifySettings`` field that switches this kind's notifications, ``None`` for
         kinds that always notify (a summary may hold a fault)."""
-        return _SETTING.get(self, str(self))
-
-
-_SETTING: dict[AlertKind, str | None] = {
-    AlertKind.BACK_ONLINE: "offline",
-    AlertKind.SERIAL_UNKNOWN: "token_rejected",
-    AlertKind.AWAY_SUMMARY: None,
-}
+        if self is AlertKind.AWAY_SUMMARY:
+            return None
+        return NOTIFY_FOLLOWS.get(str(self), str(self))
 
 
 class Severity(enum.StrEnum):

@@ -218,9 +218,10 @@ def check_language(value: Any) -> str:
     return found
 
 
-_NOTIFY_ALIASES = {"back_online": "offline"}
+NOTIFY_FOLLOWS = {"back_online": "offline", "serial_unknown": "token_rejected"}
 """Alert kinds that follow another kind's switch: "back online" ends what "offline" started, so
-hearing one without the other would be confusing."""
+hearing one without the other would be confusing; a serial the account does not know is a set-up
+problem like rejected credentials, under the same switch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +242,7 @@ class NotifySettings:
         """Whether an alert of this kind (its string value) should notify. Kinds this version does
         not know notify, because silence is the worse failure for an unknown kind of alert."""
         normalized = str(kind).lower().replace("-", "_")
-        normalized = _NOTIFY_ALIASES.get(normalized, normalized)
+        normalized = NOTIFY_FOLLOWS.get(normalized, normalized)
         for f in fields(self):
             if f.name == normalized:
                 return bool(getattr(self, f.name))

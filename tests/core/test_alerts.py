@@ -335,6 +335,26 @@ def test_every_kind_maps_to_a_notification_setting() -> None:
     assert AlertKind.FAULT.setting == "fault"
 
 
+def test_each_kinds_switch_is_the_one_that_silences_it() -> None:
+    """What the settings window's switch says is what the notifier does: turning off the switch a
+    kind names silences that kind (a serial the account does not know once notified whatever the
+    set-up switch said)."""
+    from dataclasses import fields, replace
+
+    from solaxtray.core.settings import NotifySettings
+
+    everything_on = NotifySettings()
+    for kind in AlertKind:
+        switch = kind.setting
+        assert everything_on.enabled(kind), kind
+        if switch is None:
+            off = replace(everything_on, **{f.name: False for f in fields(NotifySettings)})
+            assert off.enabled(kind), kind
+        else:
+            assert not replace(everything_on, **{switch: False}).enabled(kind), kind
+    assert AlertKind.SERIAL_UNKNOWN.setting == "token_rejected"
+
+
 def test_a_saved_token_rejected_switch_still_silences_rejected_credentials(
     tmp_path: Path,
 ) -> None:
