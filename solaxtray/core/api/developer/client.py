@@ -124,6 +124,12 @@ RENEW_MARGIN_S = 300.0
 """Renew the access token this long before it expires (at most a tenth of its lifetime)."""
 DEFAULT_LIFETIME_S = 3600.0
 """Assumed lifetime when the token answer gives none: short, so a wrong guess costs one renewal."""
+MIN_LIFETIME_S = 600.0
+"""The shortest lifetime believed: a token the cloud says expires in under ten minutes is still
+used for ten minutes (less the renewal margin) unless the cloud rejects it first; a rejection is
+then renewed once per round, as for any token. Without it an answer like ``expires_in: 0.001``
+would cost a sign-in before every request. Ten minutes bounds that to about 150 sign-ins a day
+(1.5 % of the daily quota) even if every answer said so, and the real lifetime is 30 days."""
 MAX_LIFETIME_S = 90 * 86400.0
 """The longest lifetime believed (the real one is 30 days): a token that claims to live for ages
 is still renewed now and then, and its expiry stays an ordinary number."""
@@ -494,7 +500,7 @@ class DeveloperClient:
             ) from None
         if lifetime is None or lifetime <= 0:
             lifetime = DEFAULT_LIFETIME_S
-        lifetime = min(lifetime, MAX_LIFETIME_S)
+        lifetime = min(max(lifetime, MIN_LIFETIME_S), MAX_LIFETIME_S)
         margin = min(RENEW_MARGIN_S, lifetime / 10.0)
         self._cache.save(token, self._clock.now() + lifetime - margin)
         logger.info("Developer API access token obtained (valid for %.0f s)", lifetime)
