@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from solaxtray.core.api.backend import make_backend
-from solaxtray.core.clock import SystemClock
+from solaxtray.core.clock import FakeClock, SystemClock
 from solaxtray.core.connection_check import (
     FORM_ONLY,
     SIGNED_IN,
@@ -96,6 +96,67 @@ def test_a_spent_budget_is_said_before_anything_is_sent(
     with pytest.raises(BudgetUsed, match="seconds"):
         run_check(check, _tools(ledger), rejected=frozenset(), salt=SALT)
     assert len(simulator.requests) == 1
+
+
+def test_a_refused_test_takes_no_place_in_the_queue(
+    simulator: CloudSimulator, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    path = tmp_path / "ledger"
+    tested = RequestLedger(path, clock=clock, per_minute=1, jitter_s=0)
+    app = RequestLedger(path, clock=clock, per_minute=1, jitter_s=0)
+    check = ConnectionCheck("token", simulator.v1_url, DEMO_SERIALS[0], typed_token=DEMO_TOKEN)
+    run_check(check, _tools(tested), rejected=frozenset(), salt=SALT)
+    with pytest.raises(BudgetUsed, match="seconds"):
+        run_check(check, _tools(tested), rejected=frozenset(), salt=SALT)
+    clock.advance(61)  # the minute's one request has left the window
+    # The test gave up: the app, asking now, is not held behind a place nobody comes back for.
+    assert app.wait_time() == 0
+    assert app.try_acquire(DEMO_SERIALS[1])
+    app.finish(DEMO_SERIALS[1])
+    assert "?" not in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("serial", "secret"),
+    [
+        (DEMO_DEVICE_SERIALS[0], "not-the-demo-secret-0000"),  # the sign-in is refused
+        ("not a serial!", DEMO_CLIENT_SECRET),  # refused before anything is sent
+    ],
+    ids=["refused-sign-in", "impossible-serial"],
+)
+def test_a_failed_developer_test_counts_only_what_was_sent(
+    tmp_path: Path, serial: str, secret: str
+) -> None:
+    ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
+    with DeveloperSimulator.demo() as dev:
+        check = ConnectionCheck(
+            "developer",
+            dev.base_url,
+            serial,
+            typed_client_id=DEMO_CLIENT_ID,
+            typed_client_secret=secret,
+        )
+        result = run_check(check, _tools(ledger), rejected=frozenset(), salt=SALT)
+        assert not isinstance(result.outcome, Snapshot)
+        assert ledger.used_today() == len(dev.requests)
+    # Nothing is left reserved either: another round may have the whole minute.
+    assert ledger.used_last_minute() == len(dev.requests)
+
+
+def test_a_developer_test_that_reads_counts_every_request_sent(tmp_path: Path) -> None:
+    ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
+    with DeveloperSimulator.demo() as dev:
+        check = ConnectionCheck(
+            "developer",
+            dev.base_url,
+            DEMO_DEVICE_SERIALS[0],
+            typed_client_id=DEMO_CLIENT_ID,
+            typed_client_secret=DEMO_CLIENT_SECRET,
+        )
+        result = run_check(check, _tools(ledger), rejected=frozenset(), salt=SALT)
+        assert isinstance(result.outcome, Snapshot)
+        assert ledger.used_today() == len(dev.requests) >= 2  # the sign-in and the reading
 
 
 def test_developer_credentials_without_a_serial_sign_in_through_the_ledger(
