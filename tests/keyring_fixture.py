@@ -69,6 +69,32 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
+def _start_bus(prefix: str) -> tuple[Path, subprocess.Popen[bytes], str]:
+    """A throwaway HOME and a private dbus-daemon session bus in it: (home, daemon, address).
+    Skips the test when the daemon gives no address (after stopping it)."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o700)
+    dbus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HOME": str(home)},
+    )
+    assert dbus.stdout is not None
+    address = dbus.stdout.readline().decode().strip()
+    if not address:
+        _stop_bus(home, dbus)
+        pytest.skip("dbus-daemon did not start a session bus")
+    return home, dbus, address
+
+
+def _stop_bus(home: Path, dbus: subprocess.Popen[bytes]) -> None:
+    _stop(dbus)
+    if dbus.stdout is not None:
+        dbus.stdout.close()
+    shutil.rmtree(home, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def running_secret_service(*, unlock: bool = True) -> Iterator[SecretServiceBus]:
     """Start dbus-daemon and gnome-keyring-daemon (secrets component only); skip the test with a
@@ -80,20 +106,9 @@ def running_secret_service(*, unlock: bool = True) -> Iterator[SecretServiceBus]
     for binary in ("dbus-daemon", "gnome-keyring-daemon"):
         if shutil.which(binary) is None:
             pytest.skip(f"{binary} is not installed (apt-get install dbus gnome-keyring)")
-    home = Path(tempfile.mkdtemp(prefix="solaxtray-keyring-"))
-    home.chmod(0o700)
-    dbus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HOME": str(home)},
-    )
+    home, dbus, address = _start_bus("solaxtray-keyring-")
     gkd: subprocess.Popen[bytes] | None = None
     try:
-        assert dbus.stdout is not None
-        address = dbus.stdout.readline().decode().strip()
-        if not address:
-            pytest.skip("dbus-daemon did not start a session bus")
         env = {
             **os.environ,
             "HOME": str(home),
@@ -125,10 +140,7 @@ def running_secret_service(*, unlock: bool = True) -> Iterator[SecretServiceBus]
     finally:
         if gkd is not None:
             _stop(gkd)
-        _stop(dbus)
-        if dbus.stdout is not None:
-            dbus.stdout.close()
-        shutil.rmtree(home, ignore_errors=True)
+        _stop_bus(home, dbus)
 
 
 @pytest.fixture(scope="session")
@@ -225,20 +237,9 @@ def hanging_secret_service() -> Iterator[SecretServiceBus]:
     with a clear reason when dbus-daemon is missing."""
     if shutil.which("dbus-daemon") is None:
         pytest.skip("dbus-daemon is not installed (apt-get install dbus)")
-    home = Path(tempfile.mkdtemp(prefix="solaxtray-hung-keyring-"))
-    home.chmod(0o700)
-    dbus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HOME": str(home)},
-    )
+    home, dbus, address = _start_bus("solaxtray-hung-keyring-")
     hung: subprocess.Popen[bytes] | None = None
     try:
-        assert dbus.stdout is not None
-        address = dbus.stdout.readline().decode().strip()
-        if not address:
-            pytest.skip("dbus-daemon did not start a session bus")
         hung = subprocess.Popen(
             [sys.executable, "-c", _HANGING_SERVICE, address],
             stdout=subprocess.PIPE,
@@ -253,10 +254,7 @@ def hanging_secret_service() -> Iterator[SecretServiceBus]:
             _stop(hung)
             if hung.stdout is not None:
                 hung.stdout.close()
-        _stop(dbus)
-        if dbus.stdout is not None:
-            dbus.stdout.close()
-        shutil.rmtree(home, ignore_errors=True)
+        _stop_bus(home, dbus)
 
 
 @contextlib.contextmanager

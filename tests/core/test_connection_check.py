@@ -50,6 +50,19 @@ def _tools(ledger: RequestLedger | None = None) -> CheckTools:
     )
 
 
+def _developer_check(
+    dev: DeveloperSimulator, serial: str | None, secret: str = DEMO_CLIENT_SECRET
+) -> ConnectionCheck:
+    """A test of typed Developer API credentials against ``dev``."""
+    return ConnectionCheck(
+        "developer",
+        dev.base_url,
+        serial,
+        typed_client_id=DEMO_CLIENT_ID,
+        typed_client_secret=secret,
+    )
+
+
 def test_a_token_and_a_serial_read_the_inverter(simulator: CloudSimulator) -> None:
     check = ConnectionCheck("token", simulator.v1_url, DEMO_SERIALS[0], typed_token=DEMO_TOKEN)
     result = run_check(check, _tools(), rejected=frozenset(), salt=SALT)
@@ -118,45 +131,25 @@ def test_a_refused_test_takes_no_place_in_the_queue(
 
 
 @pytest.mark.parametrize(
-    ("serial", "secret"),
+    ("serial", "secret", "reads"),
     [
-        (DEMO_DEVICE_SERIALS[0], "not-the-demo-secret-0000"),  # the sign-in is refused
-        ("not a serial!", DEMO_CLIENT_SECRET),  # refused before anything is sent
+        (DEMO_DEVICE_SERIALS[0], DEMO_CLIENT_SECRET, True),  # the sign-in and the reading
+        (DEMO_DEVICE_SERIALS[0], "not-the-demo-secret-0000", False),  # the sign-in is refused
+        ("not a serial!", DEMO_CLIENT_SECRET, False),  # refused before anything is sent
     ],
-    ids=["refused-sign-in", "impossible-serial"],
+    ids=["reads", "refused-sign-in", "impossible-serial"],
 )
-def test_a_failed_developer_test_counts_only_what_was_sent(
-    tmp_path: Path, serial: str, secret: str
+def test_a_developer_test_counts_what_was_sent_and_no_more(
+    tmp_path: Path, serial: str, secret: str, reads: bool
 ) -> None:
     ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
     with DeveloperSimulator.demo() as dev:
-        check = ConnectionCheck(
-            "developer",
-            dev.base_url,
-            serial,
-            typed_client_id=DEMO_CLIENT_ID,
-            typed_client_secret=secret,
-        )
+        check = _developer_check(dev, serial, secret)
         result = run_check(check, _tools(ledger), rejected=frozenset(), salt=SALT)
-        assert not isinstance(result.outcome, Snapshot)
+        assert isinstance(result.outcome, Snapshot) is reads, result.outcome
         assert ledger.used_today() == len(dev.requests)
-    # Nothing is left reserved either: another round may have the whole minute.
+    # Nothing is left reserved either: another round may have the rest of the minute.
     assert ledger.used_last_minute() == len(dev.requests)
-
-
-def test_a_developer_test_that_reads_counts_every_request_sent(tmp_path: Path) -> None:
-    ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
-    with DeveloperSimulator.demo() as dev:
-        check = ConnectionCheck(
-            "developer",
-            dev.base_url,
-            DEMO_DEVICE_SERIALS[0],
-            typed_client_id=DEMO_CLIENT_ID,
-            typed_client_secret=DEMO_CLIENT_SECRET,
-        )
-        result = run_check(check, _tools(ledger), rejected=frozenset(), salt=SALT)
-        assert isinstance(result.outcome, Snapshot)
-        assert ledger.used_today() == len(dev.requests) >= 2  # the sign-in and the reading
 
 
 def test_developer_credentials_without_a_serial_sign_in_through_the_ledger(
@@ -164,13 +157,7 @@ def test_developer_credentials_without_a_serial_sign_in_through_the_ledger(
 ) -> None:
     ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
     with DeveloperSimulator.demo() as dev:
-        check = ConnectionCheck(
-            "developer",
-            dev.base_url,
-            None,
-            typed_client_id=DEMO_CLIENT_ID,
-            typed_client_secret=DEMO_CLIENT_SECRET,
-        )
+        check = _developer_check(dev, None)
         result = run_check(check, _tools(ledger), rejected=frozenset(), salt=SALT)
         assert result.outcome == SIGNED_IN
         assert ledger.used_today() == len(dev.requests) == 1

@@ -278,22 +278,7 @@ class DeveloperClient:
             "pageSize": ALARM_PAGE_SIZE,
         }
         with self._lock:
-            state = _Round()
-            token = self._current_token(state)
-            reply = self._get(params, token, sn, ALARM_PATH)
-            envelope, code = _read(reply, sn)
-            if _token_refused(reply, code):
-                renewed = self._renewed_token(token, state)
-                if renewed is None:
-                    self._cache.clear()
-                    raise token_still_rejected(sn)
-                reply = self._get(params, renewed, sn, ALARM_PATH)
-                envelope, code = _read(reply, sn)
-                if _token_refused(reply, code):
-                    self._cache.clear()
-                    raise token_still_rejected(sn)
-            if code != DATA_OK_CODE:
-                raise data_error(envelope, code, sn)
+            envelope = self._ask(params, sn, _Round(), ALARM_PATH)
         return parse_alarm_page(envelope.get("result"), sn)
 
     def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
@@ -540,21 +525,7 @@ class DeveloperClient:
         if request_sn_type is not None:
             params["requestSnType"] = request_sn_type
         try:
-            token = self._current_token(state)
-            reply = self._get(params, token, label)
-            envelope, code = _read(reply, label)
-            if _token_refused(reply, code):
-                renewed = self._renewed_token(token, state)
-                if renewed is None:
-                    self._cache.clear()
-                    raise token_still_rejected(label)
-                reply = self._get(params, renewed, label)
-                envelope, code = _read(reply, label)
-                if _token_refused(reply, code):
-                    self._cache.clear()
-                    raise token_still_rejected(label)
-            if code != DATA_OK_CODE:
-                raise data_error(envelope, code, label)
+            envelope = self._ask(params, label, state)
         except ApiError as error:
             if _is_account_wide(error):
                 state.stop = error
@@ -573,6 +544,29 @@ class DeveloperClient:
                 sn=label,
             )
         return [item for item in result if isinstance(item, dict)]
+
+    def _ask(
+        self, params: Mapping[str, str], label: str, state: _Round, path: str = REALTIME_PATH
+    ) -> dict[str, Any]:
+        """The answer to one data request, under the token rule: a rejected token is renewed
+        once per round and the request repeated once; rejected again, the cached token is
+        dropped and TokenRejected raised, never a loop. Any other failure raises its ApiError."""
+        token = self._current_token(state)
+        reply = self._get(params, token, label, path)
+        envelope, code = _read(reply, label)
+        if _token_refused(reply, code):
+            renewed = self._renewed_token(token, state)
+            if renewed is None:
+                self._cache.clear()
+                raise token_still_rejected(label)
+            reply = self._get(params, renewed, label, path)
+            envelope, code = _read(reply, label)
+            if _token_refused(reply, code):
+                self._cache.clear()
+                raise token_still_rejected(label)
+        if code != DATA_OK_CODE:
+            raise data_error(envelope, code, label)
+        return envelope
 
     def _get(
         self, params: Mapping[str, str], token: str, label: str, path: str = REALTIME_PATH
@@ -602,23 +596,7 @@ class DeveloperClient:
             "pageSize": str(size),
         }
         with self._lock:
-            state = _Round()
-            token = self._current_token(state)
-            reply = self._get(params, token, "", DEVICE_PAGE_PATH)
-            envelope, code = _read(reply, "")
-            if _token_refused(reply, code):
-                renewed = self._renewed_token(token, state)
-                if renewed is None:
-                    self._cache.clear()
-                    raise token_still_rejected("")
-                reply = self._get(params, renewed, "", DEVICE_PAGE_PATH)
-                envelope, code = _read(reply, "")
-                if _token_refused(reply, code):
-                    self._cache.clear()
-                    raise token_still_rejected("")
-            if code != DATA_OK_CODE:
-                raise data_error(envelope, code, "")
-            result: object = envelope.get("result")
+            result: object = self._ask(params, "", _Round(), DEVICE_PAGE_PATH).get("result")
             return result
 
     def _serial_problem(self, sn: str) -> ApiError | None:
