@@ -428,7 +428,7 @@ def check_keyring() -> Iterator[CheckResult]:
             return
         yield _fail(
             _(
-                "keyring: the keyring service did not answer within {keyring_timeout_s:g} s, so "
+                "keyring: the keyring service did not answer within {seconds:g} s, so "
                 "the app could not keep a token there."
             ).format(seconds=keyring_timeout_s())
         )

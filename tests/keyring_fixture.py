@@ -16,6 +16,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -68,6 +69,32 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
+def _start_bus(prefix: str) -> tuple[Path, subprocess.Popen[bytes], str]:
+    """A throwaway HOME and a private dbus-daemon session bus in it: (home, daemon, address).
+    Skips the test when the daemon gives no address (after stopping it)."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o700)
+    dbus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HOME": str(home)},
+    )
+    assert dbus.stdout is not None
+    address = dbus.stdout.readline().decode().strip()
+    if not address:
+        _stop_bus(home, dbus)
+        pytest.skip("dbus-daemon did not start a session bus")
+    return home, dbus, address
+
+
+def _stop_bus(home: Path, dbus: subprocess.Popen[bytes]) -> None:
+    _stop(dbus)
+    if dbus.stdout is not None:
+        dbus.stdout.close()
+    shutil.rmtree(home, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def running_secret_service(*, unlock: bool = True) -> Iterator[SecretServiceBus]:
     """Start dbus-daemon and gnome-keyring-daemon (secrets component only); skip the test with a
@@ -79,20 +106,9 @@ def running_secret_service(*, unlock: bool = True) -> Iterator[SecretServiceBus]
     for binary in ("dbus-daemon", "gnome-keyring-daemon"):
         if shutil.which(binary) is None:
             pytest.skip(f"{binary} is not installed (apt-get install dbus gnome-keyring)")
-    home = Path(tempfile.mkdtemp(prefix="solaxtray-keyring-"))
-    home.chmod(0o700)
-    dbus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HOME": str(home)},
-    )
+    home, dbus, address = _start_bus("solaxtray-keyring-")
     gkd: subprocess.Popen[bytes] | None = None
     try:
-        assert dbus.stdout is not None
-        address = dbus.stdout.readline().decode().strip()
-        if not address:
-            pytest.skip("dbus-daemon did not start a session bus")
         env = {
             **os.environ,
             "HOME": str(home),
@@ -124,10 +140,7 @@ def running_secret_service(*, unlock: bool = True) -> Iterator[SecretServiceBus]
     finally:
         if gkd is not None:
             _stop(gkd)
-        _stop(dbus)
-        if dbus.stdout is not None:
-            dbus.stdout.close()
-        shutil.rmtree(home, ignore_errors=True)
+        _stop_bus(home, dbus)
 
 
 @pytest.fixture(scope="session")
@@ -199,3 +212,99 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "secret_service" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.keyring)
+
+
+_HANGING_SERVICE = """
+import sys, time
+from jeepney import DBusAddress, new_method_call
+from jeepney.io.blocking import open_dbus_connection
+
+conn = open_dbus_connection(sys.argv[1])
+bus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
+                  interface="org.freedesktop.DBus")
+reply = conn.send_and_get_reply(new_method_call(bus, "RequestName", "su",
+                                                ("org.freedesktop.secrets", 4)))
+print("owned" if reply.body[0] == 1 else "not owned", flush=True)
+while True:  # never reads another message, so never answers one
+    time.sleep(3600)
+"""
+
+
+@contextlib.contextmanager
+def hanging_secret_service() -> Iterator[SecretServiceBus]:
+    """A private bus on which a process owns ``org.freedesktop.secrets`` and never answers: the
+    bus says the service is there, and every call to it waits for ever (a hung daemon). Skips
+    with a clear reason when dbus-daemon is missing."""
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("dbus-daemon is not installed (apt-get install dbus)")
+    home, dbus, address = _start_bus("solaxtray-hung-keyring-")
+    hung: subprocess.Popen[bytes] | None = None
+    try:
+        hung = subprocess.Popen(
+            [sys.executable, "-c", _HANGING_SERVICE, address],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert hung.stdout is not None
+        if hung.stdout.readline().strip() != b"owned":
+            pytest.fail("the hanging stand-in could not own org.freedesktop.secrets")
+        yield SecretServiceBus(address, home, dbus.pid, hung.pid)
+    finally:
+        if hung is not None:
+            _stop(hung)
+            if hung.stdout is not None:
+                hung.stdout.close()
+        _stop_bus(home, dbus)
+
+
+@contextlib.contextmanager
+def hanging_session_bus() -> Iterator[str]:
+    """The address of a session bus that lets a client sign in (the SASL ``AUTH`` is answered
+    ``OK``) and then never answers anything, not even the ``Hello`` every connection starts with:
+    a wedged dbus-daemon. jeepney limits only the sign-in in time, so every D-Bus call, keyring's
+    detection of the Secret Service included, waits for ever. Yields the address."""
+    import socket
+    import threading
+
+    home = Path(tempfile.mkdtemp(prefix="solaxtray-hung-bus-"))
+    path = home / "bus"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(16)
+    held: list[socket.socket] = []
+
+    def serve(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            seen = b""
+            while b"\r\n" not in seen:  # "\0AUTH EXTERNAL <uid in hex>\r\n"
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                seen += chunk
+            conn.sendall(b"OK 0123456789abcdef0123456789abcdef\r\n")
+            while conn.recv(4096):  # BEGIN, Hello and whatever follows: read, never answered
+                pass
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _addr = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, name="hanging-bus", daemon=True)
+    thread.start()
+    try:
+        yield f"unix:path={path}"
+    finally:
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)
+        server.close()
+        for conn in held:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        thread.join(timeout=5)
+        shutil.rmtree(home, ignore_errors=True)

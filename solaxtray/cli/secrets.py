@@ -119,6 +119,11 @@ def _run_token(args: argparse.Namespace) -> int:
             )
         return EXIT_OK
     if action == "status":
+        from solaxtray.core.context import env_token_problem
+
+        problem = env_token_problem()
+        if problem is not None:
+            raise problem
         status = run_with_timeout(store.status, DEFAULT_TIMEOUT_S, what="status", env_var=TOKEN_ENV)
         print(status.describe())
         return EXIT_OK if status.is_set else EXIT_AUTH

@@ -151,7 +151,7 @@ def account_target(context: RunContext) -> Target:
     from solaxtray.core.redact import register_secret
 
     spec = context.spec
-    credentials = load_credentials(spec, secrets.DEFAULT_TIMEOUT_S)
+    credentials = load_credentials(spec, secrets.DEFAULT_TIMEOUT_S, check_env_token=True)
     values = credentials.values()
     if spec.missing(values):
         raise spec.no_credentials(values)

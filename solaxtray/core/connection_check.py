@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.errors import ConfigError, SolaxTrayError
@@ -49,8 +49,14 @@ class BudgetUsed(SolaxTrayError):
     title = N_("Request budget used up")
 
 
-CheckLedger = RequestBudget
-"""The app's shared request ledger (``core.ledger.RequestLedger``) for one API."""
+class CheckLedger(RequestBudget, Protocol):
+    """The app's shared request ledger (``core.ledger.RequestLedger``) for one API, with what a
+    one-off test needs beyond a poller: asking without queueing (a refused test does not come
+    back for its place) and settling a round by what was really sent."""
+
+    def try_acquire_once(self, sn: str, count: int = 1) -> bool: ...
+
+    def settle(self, sn: str, spent: int) -> None: ...
 
 
 LedgerFor = Callable[[str, int, int], CheckLedger | None]
@@ -230,7 +236,7 @@ def run_check(
     try:
         need = max(1, int(backend.requests_for(1)))
         ledger = ledger_of(backend)
-        if ledger is not None and not ledger.try_acquire(sn, need):
+        if ledger is not None and not ledger.try_acquire_once(sn, need):
             raise BudgetUsed(
                 _(
                     "The app's request budget for SolaX Cloud is used up for the moment "
@@ -242,10 +248,10 @@ def run_check(
         try:
             outcome = backend.fetch_many([sn])[sn]
         finally:
-            # A Developer API sign-in is a request too: charge what was really sent.
-            spent = int(backend.requests_made) - before
+            # Charge what was really sent (a Developer API sign-in is a request too), and give
+            # back what was reserved but never sent (a refused sign-in stops the round).
             if ledger is not None:
-                ledger.finish(sn, max(0, spent - need))
+                ledger.settle(sn, int(backend.requests_made) - before)
     finally:
         backend.close()
     if not isinstance(outcome, Snapshot | SolaxTrayError):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from solaxtray.core.api.registry import BackendKind, BackendSpec, DemoCloud, kind_of, spec_of
-from solaxtray.core.errors import ConfigError
+from solaxtray.core.errors import ConfigError, SecretStoreError
 from solaxtray.core.i18n import _
 from solaxtray.core.quota import Budget, kept_budget
 
@@ -347,14 +347,50 @@ def credentials_from_env(spec: BackendSpec, env: Mapping[str, str] | None = None
     return any(env.get(name, "").strip() for name in spec.env_variables())
 
 
-def load_credentials(spec: BackendSpec, timeout_s: float) -> Credentials:
+def env_token_problem(env: Mapping[str, str] | None = None) -> SecretStoreError | None:
+    """The error for a ``SOLAXTRAY_TOKEN`` that cannot be a tokenId, by the rules ``token set``
+    applies to a typed one (``secrets.check_token``), or None when it is unset or could be one.
+
+    Why: a typed token is checked before it is stored, but one from the environment went to the
+    cloud unchecked, where each refusal counts towards an hour-long block. The sentence names the
+    variable, never its value.
+    """
+    from solaxtray.core.secrets import TOKEN_ENV, check_token
+
+    value = (os.environ if env is None else env).get(TOKEN_ENV, "")
+    if not value.strip():
+        return None
+    try:
+        check_token(value)
+    except SecretStoreError:
+        return SecretStoreError(
+            _(
+                "The environment variable {env} does not hold a SolaX Cloud tokenId (23 or 24 "
+                "digits, no spaces): set it to the tokenId from the API page of your SolaX Cloud "
+                "account, or unset it to use the token in the keyring."
+            ).format(env=TOKEN_ENV),
+            title=_("Token not usable"),
+        )
+    return None
+
+
+def load_credentials(
+    spec: BackendSpec, timeout_s: float, *, check_env_token: bool = False
+) -> Credentials:
     """The API's credentials from the environment, else the keyring, within ``timeout_s``.
 
-    Raises ``SecretStoreError`` (keyring missing or locked, or no answer in time). Blocks: the
-    tray calls it on a worker thread.
+    Raises ``SecretStoreError`` (keyring missing or locked, or no answer in time; with
+    ``check_env_token``, a token in the environment that cannot be one: ``env_token_problem``).
+    Off by default: the doctor judges the token's shape itself and says more, and the tray
+    would show the error as a missing keyring. Blocks: the tray calls it on a worker thread.
     """
     from solaxtray.core.api.registry import Capability
+    from solaxtray.core.secrets import TOKEN_ENV
 
+    if check_env_token and TOKEN_ENV in spec.env_variables():
+        problem = env_token_problem()
+        if problem is not None:
+            raise problem
     values = spec.load_secrets(timeout_s)
     share = spec.has(Capability.SHARED_ACCESS_TOKEN) and not credentials_from_env(spec)
     return Credentials.from_values(spec.kind, values, share=share)

@@ -271,10 +271,22 @@ class RequestLedger:
         and no earlier waiter needs the room; otherwise reserve nothing, take (or keep) a place in
         the queue, and return False (ask ``wait_time(count)`` when to try again).
 
-        Call ``finish`` on the same thread once the requests' answers are back (or they failed):
-        until then they count as in flight. ``count`` above one is for a backend that spends
-        several requests on one round (the Developer API: its batch and battery requests).
+        Call ``finish`` (or ``settle``) on the same thread once the requests' answers are back
+        (or they failed): until then they count as in flight. ``count`` above one is for a
+        backend that spends several requests on one round (the Developer API: its batch and
+        battery requests).
         """
+        return self._acquire(sn, count, queue=True)
+
+    def try_acquire_once(self, sn: str, count: int = 1) -> bool:
+        """``try_acquire`` for a caller that gives up when refused (a one-off connection test):
+        a refusal, and a success too, leaves the queue as it was. A place taken by a caller that
+        never comes back would hold up everyone queued after it until the place lapses, seconds
+        after the room it waited for was free; and a place this ledger already holds is another
+        caller's (the poller the tray's connection test shares the ledger with)."""
+        return self._acquire(sn, count, queue=False)
+
+    def _acquire(self, sn: str, count: int, *, queue: bool) -> bool:
         count = max(1, int(count))
 
         def act(state: _State, now: float) -> bool:
@@ -283,9 +295,12 @@ class RequestLedger:
                 new = [_Record(now, sn, owner) for _ in range(count)]
                 state.records.extend(new)
                 state.appended.extend(new)
-                self._drop_ticket(state)
+                if queue:  # a one-off caller does not take the place this ledger waits in
+                    self._drop_ticket(state)
                 _open_ledgers.add(self)
                 return True
+            if not queue:
+                return False
             wait = self._estimate(state, now, count)
             if wait <= QUEUE_WAIT_S:
                 self._keep_ticket(state, now, count, wait)
@@ -307,6 +322,33 @@ class RequestLedger:
                     record.t, record.owner = now, None
                     state.rewrite = True
             new = [_Record(now, sn) for _ in range(max(0, int(extra)))]
+            state.records.extend(new)
+            state.appended.extend(new)
+
+        self._transact(act, busy=None, note="a finished request was not recorded")
+
+    def settle(self, sn: str, spent: int) -> None:
+        """The round reserved by ``try_acquire`` on this thread is over, and ``spent`` requests
+        really left: that many count from now, as ``finish`` counts them. Reserved requests
+        beyond ``spent`` were never sent (refused before they left, or made needless by an
+        earlier failure), so the cloud never counted them: they are released, not recorded.
+        Requests beyond the reservation (a token renewal) are recorded as well."""
+        owner = self._owner()
+        spent = max(0, int(spent))
+
+        def act(state: _State, now: float) -> None:
+            kept: list[_Record] = []
+            used = 0
+            for record in state.records:
+                if record.owner == owner:
+                    state.rewrite = True
+                    if used >= spent:
+                        continue  # never sent: released
+                    record.t, record.owner = now, None
+                    used += 1
+                kept.append(record)
+            state.records = kept
+            new = [_Record(now, sn) for _ in range(spent - used)]
             state.records.extend(new)
             state.appended.extend(new)
 

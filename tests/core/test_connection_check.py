@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from solaxtray.core.api.backend import make_backend
-from solaxtray.core.clock import SystemClock
+from solaxtray.core.clock import FakeClock, SystemClock
 from solaxtray.core.connection_check import (
     FORM_ONLY,
     SIGNED_IN,
@@ -47,6 +47,19 @@ def _tools(ledger: RequestLedger | None = None) -> CheckTools:
         stored_credentials=_no_credentials,
         backend_factory=make_backend,
         ledger_for=(lambda *_a: ledger) if ledger is not None else None,
+    )
+
+
+def _developer_check(
+    dev: DeveloperSimulator, serial: str | None, secret: str = DEMO_CLIENT_SECRET
+) -> ConnectionCheck:
+    """A test of typed Developer API credentials against ``dev``."""
+    return ConnectionCheck(
+        "developer",
+        dev.base_url,
+        serial,
+        typed_client_id=DEMO_CLIENT_ID,
+        typed_client_secret=secret,
     )
 
 
@@ -98,18 +111,53 @@ def test_a_spent_budget_is_said_before_anything_is_sent(
     assert len(simulator.requests) == 1
 
 
+def test_a_refused_test_takes_no_place_in_the_queue(
+    simulator: CloudSimulator, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    path = tmp_path / "ledger"
+    tested = RequestLedger(path, clock=clock, per_minute=1, jitter_s=0)
+    app = RequestLedger(path, clock=clock, per_minute=1, jitter_s=0)
+    check = ConnectionCheck("token", simulator.v1_url, DEMO_SERIALS[0], typed_token=DEMO_TOKEN)
+    run_check(check, _tools(tested), rejected=frozenset(), salt=SALT)
+    with pytest.raises(BudgetUsed, match="seconds"):
+        run_check(check, _tools(tested), rejected=frozenset(), salt=SALT)
+    clock.advance(61)  # the minute's one request has left the window
+    # The test gave up: the app, asking now, is not held behind a place nobody comes back for.
+    assert app.wait_time() == 0
+    assert app.try_acquire(DEMO_SERIALS[1])
+    app.finish(DEMO_SERIALS[1])
+    assert "?" not in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("serial", "secret", "reads"),
+    [
+        (DEMO_DEVICE_SERIALS[0], DEMO_CLIENT_SECRET, True),  # the sign-in and the reading
+        (DEMO_DEVICE_SERIALS[0], "not-the-demo-secret-0000", False),  # the sign-in is refused
+        ("not a serial!", DEMO_CLIENT_SECRET, False),  # refused before anything is sent
+    ],
+    ids=["reads", "refused-sign-in", "impossible-serial"],
+)
+def test_a_developer_test_counts_what_was_sent_and_no_more(
+    tmp_path: Path, serial: str, secret: str, reads: bool
+) -> None:
+    ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
+    with DeveloperSimulator.demo() as dev:
+        check = _developer_check(dev, serial, secret)
+        result = run_check(check, _tools(ledger), rejected=frozenset(), salt=SALT)
+        assert isinstance(result.outcome, Snapshot) is reads, result.outcome
+        assert ledger.used_today() == len(dev.requests)
+    # Nothing is left reserved either: another round may have the rest of the minute.
+    assert ledger.used_last_minute() == len(dev.requests)
+
+
 def test_developer_credentials_without_a_serial_sign_in_through_the_ledger(
     tmp_path: Path,
 ) -> None:
     ledger = RequestLedger(tmp_path / "ledger", clock=SystemClock())
     with DeveloperSimulator.demo() as dev:
-        check = ConnectionCheck(
-            "developer",
-            dev.base_url,
-            None,
-            typed_client_id=DEMO_CLIENT_ID,
-            typed_client_secret=DEMO_CLIENT_SECRET,
-        )
+        check = _developer_check(dev, None)
         result = run_check(check, _tools(ledger), rejected=frozenset(), salt=SALT)
         assert result.outcome == SIGNED_IN
         assert ledger.used_today() == len(dev.requests) == 1

@@ -450,3 +450,46 @@ def test_a_huge_file_is_set_aside_unread(path: Path, caplog: pytest.LogCaptureFi
     assert aside.stat().st_size == 8 * 1024**3
     assert path.stat().st_size < MAX_FILE_BYTES
     assert not ledger.try_acquire("SN00000001")  # the new ledger counts
+
+
+def test_a_caller_that_gives_up_takes_no_place_in_the_queue(path: Path) -> None:
+    clock = FakeClock()
+    ledger = _ledger(path, clock, per_minute=1)
+    one_off = _ledger(path, clock, per_minute=1)
+    other = _ledger(path, clock, per_minute=1)
+    assert _take(ledger)
+    assert not one_off.try_acquire_once("SN00000002")
+    assert not any(line.startswith("?") for line in path.read_text().splitlines())
+    clock.advance(MINUTE_S + M)
+    assert other.try_acquire("SN00000003")  # nobody is queued before it
+
+
+def test_a_refusal_without_queueing_keeps_the_place_the_ledger_holds(path: Path) -> None:
+    """The tray's connection test shares the poller's ledger: its refusal must not cost the
+    poller the place it waits in."""
+    clock = FakeClock()
+    first = _ledger(path, clock, per_minute=1)
+    shared = _ledger(path, clock, per_minute=1)
+    newcomer = _ledger(path, clock, per_minute=1)
+    assert _take(first)
+    assert not shared.try_acquire("SN00000002")  # the poller queues
+    assert not shared.try_acquire_once("SN00000002")  # the test, refused
+    clock.advance(shared.wait_time())
+    assert not newcomer.try_acquire("SN00000003")
+    assert shared.try_acquire("SN00000002")
+
+
+def test_settle_counts_what_was_sent_and_releases_the_rest(path: Path) -> None:
+    clock = FakeClock()
+    ledger = _ledger(path, clock, per_minute=9)
+    assert ledger.try_acquire("SN00000001", 3)
+    ledger.settle("SN00000001", 1)
+    assert ledger.used_last_minute() == 1
+    assert "+" not in path.read_text()
+    assert ledger.try_acquire("SN00000001", 2)
+    ledger.settle("SN00000001", 3)  # a token renewal on top of the two reserved
+    assert ledger.used_last_minute() == 4
+    assert ledger.try_acquire("SN00000001", 2)
+    ledger.settle("SN00000001", 0)  # refused before anything left
+    assert ledger.used_last_minute() == 4
+    assert "+" not in path.read_text()

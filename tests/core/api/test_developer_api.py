@@ -45,6 +45,7 @@ from solaxtray.core.simulator.developer import (
     DEV_TOKEN_ENDPOINT,
     DeveloperSimulator,
 )
+from tests.hostile import token_answer_edit
 
 HOUR = 3600.0
 
@@ -130,6 +131,47 @@ def test_rejected_token_is_renewed_once_and_the_request_repeated(
         (DEV_REALTIME_ENDPOINT, False),
         (DEV_TOKEN_ENDPOINT, True),
         (DEV_REALTIME_ENDPOINT, True),
+    ]
+
+
+@pytest.mark.parametrize("expires_in", [1e-300, 0.001, 1, 59], ids=str)
+def test_a_tiny_token_lifetime_costs_one_sign_in_over_many_rounds(
+    sim: DeveloperSimulator, clock: FakeClock, expires_in: float
+) -> None:
+    sim.edit_answers(token_answer_edit(expires_in=expires_in))
+    with client_for(sim, clock, battery=False) as client:
+        for _ in range(15):  # seven and a half minutes of 30-second rounds
+            outcomes = client.fetch_many(DEMO_DEVICE_SERIALS)
+            assert all(isinstance(o, Snapshot) for o in outcomes.values()), outcomes
+            clock.advance(30)
+    assert len(sent(sim, DEV_TOKEN_ENDPOINT)) == 1
+    assert len(sent(sim, DEV_REALTIME_ENDPOINT)) == 15
+
+
+def test_a_tiny_token_lifetime_still_gives_way_to_a_rejection_once(
+    sim: DeveloperSimulator, clock: FakeClock
+) -> None:
+    sim.edit_answers(token_answer_edit(expires_in=0.001))
+    with client_for(sim, clock, battery=False) as client:
+        client.fetch_many(DEMO_DEVICE_SERIALS)
+        sim.expire_token()  # the cloud no longer takes the token the client still believes in
+        sim.clear_requests()
+        outcomes = client.fetch_many(DEMO_DEVICE_SERIALS)
+        assert all(isinstance(o, Snapshot) for o in outcomes.values()), outcomes
+        assert [(r.endpoint, r.token_ok) for r in sim.requests] == [
+            (DEV_REALTIME_ENDPOINT, False),
+            (DEV_TOKEN_ENDPOINT, True),
+            (DEV_REALTIME_ENDPOINT, True),
+        ]
+        # Refused for good: one renewal and one repeat, then an error, never a loop.
+        sim.inject_code(10402, count=1000)
+        sim.clear_requests()
+        outcomes = client.fetch_many(DEMO_DEVICE_SERIALS)
+    assert all(isinstance(o, TokenRejected) for o in outcomes.values()), outcomes
+    assert [r.endpoint for r in sim.requests] == [
+        DEV_REALTIME_ENDPOINT,
+        DEV_TOKEN_ENDPOINT,
+        DEV_REALTIME_ENDPOINT,
     ]
 
 

@@ -124,6 +124,12 @@ RENEW_MARGIN_S = 300.0
 """Renew the access token this long before it expires (at most a tenth of its lifetime)."""
 DEFAULT_LIFETIME_S = 3600.0
 """Assumed lifetime when the token answer gives none: short, so a wrong guess costs one renewal."""
+MIN_LIFETIME_S = 600.0
+"""The shortest lifetime believed: a token the cloud says expires in under ten minutes is still
+used for ten minutes (less the renewal margin) unless the cloud rejects it first; a rejection is
+then renewed once per round, as for any token. Without it an answer like ``expires_in: 0.001``
+would cost a sign-in before every request. Ten minutes bounds that to about 150 sign-ins a day
+(1.5 % of the daily quota) even if every answer said so, and the real lifetime is 30 days."""
 MAX_LIFETIME_S = 90 * 86400.0
 """The longest lifetime believed (the real one is 30 days): a token that claims to live for ages
 is still renewed now and then, and its expiry stays an ordinary number."""
@@ -272,22 +278,7 @@ class DeveloperClient:
             "pageSize": ALARM_PAGE_SIZE,
         }
         with self._lock:
-            state = _Round()
-            token = self._current_token(state)
-            reply = self._get(params, token, sn, ALARM_PATH)
-            envelope, code = _read(reply, sn)
-            if _token_refused(reply, code):
-                renewed = self._renewed_token(token, state)
-                if renewed is None:
-                    self._cache.clear()
-                    raise token_still_rejected(sn)
-                reply = self._get(params, renewed, sn, ALARM_PATH)
-                envelope, code = _read(reply, sn)
-                if _token_refused(reply, code):
-                    self._cache.clear()
-                    raise token_still_rejected(sn)
-            if code != DATA_OK_CODE:
-                raise data_error(envelope, code, sn)
+            envelope = self._ask(params, sn, _Round(), ALARM_PATH)
         return parse_alarm_page(envelope.get("result"), sn)
 
     def fetch_many(self, serials: Sequence[str]) -> dict[str, Snapshot | ApiError]:
@@ -494,7 +485,7 @@ class DeveloperClient:
             ) from None
         if lifetime is None or lifetime <= 0:
             lifetime = DEFAULT_LIFETIME_S
-        lifetime = min(lifetime, MAX_LIFETIME_S)
+        lifetime = min(max(lifetime, MIN_LIFETIME_S), MAX_LIFETIME_S)
         margin = min(RENEW_MARGIN_S, lifetime / 10.0)
         self._cache.save(token, self._clock.now() + lifetime - margin)
         logger.info("Developer API access token obtained (valid for %.0f s)", lifetime)
@@ -534,21 +525,7 @@ class DeveloperClient:
         if request_sn_type is not None:
             params["requestSnType"] = request_sn_type
         try:
-            token = self._current_token(state)
-            reply = self._get(params, token, label)
-            envelope, code = _read(reply, label)
-            if _token_refused(reply, code):
-                renewed = self._renewed_token(token, state)
-                if renewed is None:
-                    self._cache.clear()
-                    raise token_still_rejected(label)
-                reply = self._get(params, renewed, label)
-                envelope, code = _read(reply, label)
-                if _token_refused(reply, code):
-                    self._cache.clear()
-                    raise token_still_rejected(label)
-            if code != DATA_OK_CODE:
-                raise data_error(envelope, code, label)
+            envelope = self._ask(params, label, state)
         except ApiError as error:
             if _is_account_wide(error):
                 state.stop = error
@@ -567,6 +544,29 @@ class DeveloperClient:
                 sn=label,
             )
         return [item for item in result if isinstance(item, dict)]
+
+    def _ask(
+        self, params: Mapping[str, str], label: str, state: _Round, path: str = REALTIME_PATH
+    ) -> dict[str, Any]:
+        """The answer to one data request, under the token rule: a rejected token is renewed
+        once per round and the request repeated once; rejected again, the cached token is
+        dropped and TokenRejected raised, never a loop. Any other failure raises its ApiError."""
+        token = self._current_token(state)
+        reply = self._get(params, token, label, path)
+        envelope, code = _read(reply, label)
+        if _token_refused(reply, code):
+            renewed = self._renewed_token(token, state)
+            if renewed is None:
+                self._cache.clear()
+                raise token_still_rejected(label)
+            reply = self._get(params, renewed, label, path)
+            envelope, code = _read(reply, label)
+            if _token_refused(reply, code):
+                self._cache.clear()
+                raise token_still_rejected(label)
+        if code != DATA_OK_CODE:
+            raise data_error(envelope, code, label)
+        return envelope
 
     def _get(
         self, params: Mapping[str, str], token: str, label: str, path: str = REALTIME_PATH
@@ -596,23 +596,7 @@ class DeveloperClient:
             "pageSize": str(size),
         }
         with self._lock:
-            state = _Round()
-            token = self._current_token(state)
-            reply = self._get(params, token, "", DEVICE_PAGE_PATH)
-            envelope, code = _read(reply, "")
-            if _token_refused(reply, code):
-                renewed = self._renewed_token(token, state)
-                if renewed is None:
-                    self._cache.clear()
-                    raise token_still_rejected("")
-                reply = self._get(params, renewed, "", DEVICE_PAGE_PATH)
-                envelope, code = _read(reply, "")
-                if _token_refused(reply, code):
-                    self._cache.clear()
-                    raise token_still_rejected("")
-            if code != DATA_OK_CODE:
-                raise data_error(envelope, code, "")
-            result: object = envelope.get("result")
+            result: object = self._ask(params, "", _Round(), DEVICE_PAGE_PATH).get("result")
             return result
 
     def _serial_problem(self, sn: str) -> ApiError | None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from solaxtray.core.api.cloud_errors import busy
 from solaxtray.core.api.tokenid.parsing import (
     THROTTLE_RETRY_AFTER,
     UnreadableValue,
@@ -300,14 +301,6 @@ def _quota_used(label: str) -> ApiError:
     )
 
 
-def _busy(label: str) -> ApiError:
-    return ServerError(
-        _("SolaX Cloud says it is busy right now. solaxtray will try again later."),
-        sn=label,
-        title=_("SolaX Cloud is busy"),
-    )
-
-
 def _cloud_words(envelope: Mapping[str, Any]) -> str:
     said = [envelope.get(k) for k in ("message", "msg", "exception")]
     return " ".join(w for w in said if isinstance(w, str))
@@ -323,7 +316,7 @@ def _common_error(envelope: Mapping[str, Any], code: int | None, label: str) -> 
     if code == QUOTA_CODE:
         return _quota_used(label)
     if code == BUSY_CODE:
-        return _busy(label)
+        return busy(label)
     if code is None:
         return MalformedResponse(
             _(

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from typing import Any, TypeVar
 
+from solaxtray.core.api.cloud_errors import busy
 from solaxtray.core.errors import (
     ApiError,
     MalformedResponse,
@@ -281,7 +282,7 @@ def _kind_from_words(words: str) -> Callable[[str], ApiError] | None:
     if "threshold" in words or "current minute" in words or "too many" in words:
         return _throttled
     if "busy" in words:
-        return _busy
+        return busy
     if words.strip() in ("error", "operation failed") or "operation failed" in words:
         return _generic_failure
     return None
@@ -354,14 +355,6 @@ def _banned(sn: str) -> ApiError:
         banned=True,
         retry_after=BAN_RETRY_AFTER,
         title=_("Blocked for an hour"),
-    )
-
-
-def _busy(sn: str) -> ApiError:
-    return ServerError(
-        _("SolaX Cloud says it is busy right now. solaxtray will try again later."),
-        sn=sn,
-        title=_("SolaX Cloud is busy"),
     )
 
 
