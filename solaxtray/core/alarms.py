@@ -266,11 +266,11 @@ def look_up_fault(backend: object, sn: str, ledger: BudgetGate | None) -> FaultR
 
 
 def _charge_extra(ledger: BudgetGate | None, sn: str, spent: int) -> None:
-    """The ledger reserved one request, which is answered now; a token renewal on the way cost
-    more, recorded as well."""
+    """The ledger reserved one request, which is answered now: what was sent counts (a token
+    renewal on the way as well), a reservation never sent (refused before it left) does not."""
     if ledger is not None:
         try:
-            ledger.finish(sn, max(0, spent - 1))
+            ledger.settle(sn, spent)
         except OSError as exc:
             logger.warning("the request ledger could not be charged (%s)", exc)
 

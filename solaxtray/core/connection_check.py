@@ -52,11 +52,9 @@ class BudgetUsed(SolaxTrayError):
 class CheckLedger(RequestBudget, Protocol):
     """The app's shared request ledger (``core.ledger.RequestLedger``) for one API, with what a
     one-off test needs beyond a poller: asking without queueing (a refused test does not come
-    back for its place) and settling a round by what was really sent."""
+    back for its place)."""
 
     def try_acquire_once(self, sn: str, count: int = 1) -> bool: ...
-
-    def settle(self, sn: str, spent: int) -> None: ...
 
 
 LedgerFor = Callable[[str, int, int], CheckLedger | None]

@@ -209,8 +209,9 @@ def ledger_hooks(
             )
 
     def after(sent: int) -> None:
-        # The page's reservation ends with its answer; a sign-in on the way is recorded too.
-        ledger.finish(label, max(0, sent - 1))
+        # The page's reservation ends with its answer; a sign-in on the way is recorded too, a
+        # page refused before it left is not.
+        ledger.settle(label, sent)
 
     return before, after
 

@@ -322,7 +322,9 @@ class Poller(QObject):
             finally:
                 spent = source.requests_made - before
                 if ledger is not None:
-                    ledger.finish(batch[0], max(0, spent - need))
+                    # What really left counts; a reservation a round did not need (a battery
+                    # request with nothing new, a batch cut short) goes back to the budget.
+                    ledger.settle(batch[0], spent)
             if history is not None:  # here, off the GUI thread: a write may wait on a lock
                 history.record(o for o in outcomes.values() if isinstance(o, Snapshot))
             # A fault beginning costs one alarm request (Developer API), here and not on the GUI

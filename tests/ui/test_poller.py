@@ -145,6 +145,9 @@ class DenyingLedger:
     def finish(self, sn: str, extra: int = 0) -> None:
         raise AssertionError("nothing was sent, so nothing to finish")
 
+    def settle(self, sn: str, spent: int) -> None:
+        raise AssertionError("nothing was sent, so nothing to settle")
+
     def used_today(self) -> int:
         return 42
 
@@ -167,6 +170,10 @@ class ThreadRecordingLedger(RequestLedger):
     def finish(self, sn: str, extra: int = 0) -> None:
         self.threads.append(threading.current_thread().name)
         super().finish(sn, extra)
+
+    def settle(self, sn: str, spent: int) -> None:
+        self.threads.append(threading.current_thread().name)
+        super().settle(sn, spent)
 
     def used_today(self) -> int:
         self.threads.append(threading.current_thread().name)
@@ -411,6 +418,43 @@ def test_developer_api_asks_due_serials_together_and_charges_what_was_sent(
             realtime = [r for r in sent if r.endpoint == DEV_REALTIME_ENDPOINT]
             assert len(realtime) < len(serials)  # together, not one request per inverter
             assert planner.costs == [pytest.approx(len(sent) / len(serials))] * len(serials)
+        finally:
+            poller.stop()
+            backend.close()
+
+
+def test_a_developer_round_without_a_battery_request_gives_the_reservation_back(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """A round reserves a realtime and a battery request; asked again before the next upload,
+    the client sends only the realtime one (the batteries cannot have changed). The ledger then
+    holds what the simulator received, not what was reserved: a reservation never sent would
+    have cost the budget a request the cloud never counted."""
+    clock = SystemClock()
+    # The cloud's time stands still, so no upload can fall between the two rounds.
+    with DeveloperSimulator.demo(clock=FakeClock(clock.now())) as dev:
+        backend = make_backend(
+            "developer",
+            api_url=dev.base_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            timeout=(2.0, 10.0),
+        )
+        serials = DEMO_DEVICE_SERIALS
+        ledger = RequestLedger(tmp_path / "ledger", clock=clock)
+        planner = RecordingPlanner(IntervalPlanner(serials, 3600.0, clock=clock))
+        poller = Poller(backend, planner, clock=clock, ledger=ledger)
+        try:
+            poller.start()
+            qtbot.waitUntil(lambda: len(planner.snapshots) >= len(serials), timeout=WAIT_MS)
+            qtbot.waitUntil(lambda: poller.in_flight is None, timeout=WAIT_MS)
+            first = len(dev.requests)
+            poller.refresh_now()
+            qtbot.waitUntil(lambda: len(dev.requests) > first, timeout=WAIT_MS)
+            qtbot.waitUntil(lambda: poller.in_flight is None, timeout=WAIT_MS)
+            second = [r.endpoint for r in list(dev.requests)[first:]]
+            assert second == [DEV_REALTIME_ENDPOINT]  # no battery request: nothing new
+            assert ledger.used_today() == len(dev.requests)
         finally:
             poller.stop()
             backend.close()
