@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from solaxtray.core.api.registry import BackendKind, BackendSpec, DemoCloud, kind_of, spec_of
-from solaxtray.core.errors import ConfigError, SecretStoreError
+from solaxtray.core.errors import ConfigError, EnvTokenUnusable, SecretStoreError
 from solaxtray.core.i18n import _
 from solaxtray.core.quota import Budget, kept_budget
 
@@ -347,7 +347,7 @@ def credentials_from_env(spec: BackendSpec, env: Mapping[str, str] | None = None
     return any(env.get(name, "").strip() for name in spec.env_variables())
 
 
-def env_token_problem(env: Mapping[str, str] | None = None) -> SecretStoreError | None:
+def env_token_problem(env: Mapping[str, str] | None = None) -> EnvTokenUnusable | None:
     """The error for a ``SOLAXTRAY_TOKEN`` that cannot be a tokenId, by the rules ``token set``
     applies to a typed one (``secrets.check_token``), or None when it is unset or could be one.
 
@@ -363,13 +363,12 @@ def env_token_problem(env: Mapping[str, str] | None = None) -> SecretStoreError 
     try:
         check_token(value)
     except SecretStoreError:
-        return SecretStoreError(
+        return EnvTokenUnusable(
             _(
                 "The environment variable {env} does not hold a SolaX Cloud tokenId (23 or 24 "
                 "digits, no spaces): set it to the tokenId from the API page of your SolaX Cloud "
                 "account, or unset it to use the token in the keyring."
             ).format(env=TOKEN_ENV),
-            title=_("Token not usable"),
         )
     return None
 
@@ -380,9 +379,9 @@ def load_credentials(
     """The API's credentials from the environment, else the keyring, within ``timeout_s``.
 
     Raises ``SecretStoreError`` (keyring missing or locked, or no answer in time; with
-    ``check_env_token``, a token in the environment that cannot be one: ``env_token_problem``).
-    Off by default: the doctor judges the token's shape itself and says more, and the tray
-    would show the error as a missing keyring. Blocks: the tray calls it on a worker thread.
+    ``check_env_token``, a token in the environment that cannot be one: ``EnvTokenUnusable``).
+    Off by default: the doctor judges the token's shape itself and says more. Blocks: the tray
+    calls it on a worker thread.
     """
     from solaxtray.core.api.registry import Capability
     from solaxtray.core.secrets import TOKEN_ENV

@@ -169,6 +169,14 @@ class SecretStoreLocked(SecretStoreError):
     title = N_("Keyring locked")
 
 
+class EnvTokenUnusable(SecretStoreError):
+    """``SOLAXTRAY_TOKEN`` holds something that cannot be a tokenId: the credentials given are
+    unusable (as a rejected token is), not the keyring; asking the cloud would only count a
+    refusal towards a block."""
+
+    title = N_("Token not usable")
+
+
 class NotificationError(SolaxTrayError):
     """The desktop could not show a notification (no service, a refusal, no answer)."""
 

@@ -12,7 +12,12 @@ from dataclasses import replace
 
 from solaxtray.core.api.registry import BackendSpec
 from solaxtray.core.context import Change
-from solaxtray.core.errors import ConfigError, SecretStoreError, SecretStoreLocked
+from solaxtray.core.errors import (
+    ConfigError,
+    EnvTokenUnusable,
+    SecretStoreError,
+    SecretStoreLocked,
+)
 from solaxtray.core.i18n import _
 from solaxtray.core.presentation import AppCondition
 from solaxtray.core.settings import Settings
@@ -57,6 +62,8 @@ def server_is_valid(spec: BackendSpec, server: str | None) -> bool:
 def keyring_condition(error: BaseException) -> tuple[AppCondition, str]:
     """The condition and its sentence when the credentials could not be read: locked, missing,
     or (any other failure, such as no answer in time) a keyring to unlock and retry."""
+    if isinstance(error, EnvTokenUnusable):
+        return AppCondition.ENV_TOKEN_UNUSABLE, error.message
     if isinstance(error, SecretStoreLocked):
         return AppCondition.KEYRING_LOCKED, error.message
     if isinstance(error, SecretStoreError):

@@ -164,7 +164,7 @@ class Account(QObject):
             if stand_in is not None:
                 # A test's stand-in for the keyring: no access token shared through the real one.
                 return Credentials.from_values(spec.kind, stand_in())
-            return load_credentials(spec, KEYRING_TIMEOUT_S)
+            return load_credentials(spec, KEYRING_TIMEOUT_S, check_env_token=True)
 
         self._caller.call(
             load,

@@ -167,6 +167,26 @@ def test_token_and_serials_poll_the_given_server(
     assert app.tray.icon.toolTip() == view.tooltip != STARTING_TOOLTIP
 
 
+def test_an_impossible_token_in_the_environment_is_said_without_asking_the_cloud(
+    qtbot: Any, make_app: Any, simulator: CloudSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SOLAXTRAY_TOKEN holding what cannot be a tokenId is unusable credentials, said with the
+    variable's name (never its value), and the cloud is not asked: each refusal there counts
+    towards an hour-long block."""
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", "not-a-token")
+    app = make_app(
+        AppOptions(serials=[DEMO_SERIALS[0]], api_url=simulator.v1_url, tray_wait_s=60.0)
+    )
+    app.start()
+    qtbot.waitUntil(lambda: app.model.condition is AppCondition.ENV_TOKEN_UNUSABLE, timeout=WAIT_MS)
+    tooltip = app.tray.icon.toolTip()
+    assert "SOLAXTRAY_TOKEN" in tooltip
+    assert "open Settings" not in tooltip  # the fix is in the environment, not the settings
+    assert "not-a-token" not in tooltip
+    qtbot.wait(300)
+    assert not simulator.requests
+
+
 def test_rejected_token_is_said_and_polling_stops(
     qtbot: Any, make_app: Any, simulator: CloudSimulator
 ) -> None:

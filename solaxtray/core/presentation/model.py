@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from solaxtray.core.api.registry import DEFAULT_KIND
 from solaxtray.core.errors import (
     ApiError,
+    EnvTokenUnusable,
     NetworkError,
     RateLimited,
     SecretStoreError,
@@ -62,6 +63,9 @@ class AppCondition(enum.Enum):
     BANNED = "banned"
     KEYRING_LOCKED = "keyring_locked"
     KEYRING_MISSING = "keyring_missing"
+    ENV_TOKEN_UNUSABLE = "env_token_unusable"  # noqa: S105 (a condition's name, not a secret)
+    """``SOLAXTRAY_TOKEN`` cannot be a tokenId: nothing is asked, and the fix is outside the app
+    (the environment), so the sentence says that rather than "open Settings"."""
     NO_NETWORK = "no_network"
     SERVER_TROUBLE = "server_trouble"
 
@@ -80,10 +84,16 @@ _BLOCKING_CONDITIONS = frozenset(
         AppCondition.BANNED,
         AppCondition.KEYRING_LOCKED,
         AppCondition.KEYRING_MISSING,
+        AppCondition.ENV_TOKEN_UNUSABLE,
     }
 )
 SETUP_CONDITIONS = frozenset(
-    {AppCondition.NO_CREDENTIALS, AppCondition.NO_SERIALS, AppCondition.KEYRING_MISSING}
+    {
+        AppCondition.NO_CREDENTIALS,
+        AppCondition.NO_SERIALS,
+        AppCondition.KEYRING_MISSING,
+        AppCondition.ENV_TOKEN_UNUSABLE,
+    }
 )
 
 
@@ -99,6 +109,8 @@ def condition_for_error(error: SolaxTrayError | None) -> AppCondition:
         return AppCondition.BANNED if error.banned else AppCondition.RATE_LIMITED
     if isinstance(error, NetworkError):
         return AppCondition.NO_NETWORK
+    if isinstance(error, EnvTokenUnusable):
+        return AppCondition.ENV_TOKEN_UNUSABLE
     if isinstance(error, SecretStoreLocked):
         return AppCondition.KEYRING_LOCKED
     if isinstance(error, SecretStoreError):

@@ -124,6 +124,10 @@ def condition_problem(
             N_("No keyring available"),
             N_("start a Secret Service keyring (GNOME Keyring, KWallet) or set SOLAXTRAY_TOKEN."),
         ),
+        AppCondition.ENV_TOKEN_UNUSABLE: (
+            N_("Token not usable"),
+            N_("SOLAXTRAY_TOKEN does not hold a tokenId: correct or unset it, then restart."),
+        ),
         AppCondition.NO_NETWORK: (
             N_("No connection to SolaX Cloud"),
             N_("check the internet connection; retrying automatically."),
