@@ -155,8 +155,8 @@ AIM_LAG_SIGMAS = 4.0
 """How late an aim may sit after its upload, in standard deviations of the upload times about
 their rhythm. A round's wait is counted from there, so the budget holds for nearly every upload
 (the aim is typically two or three of them late)."""
-WIDE_ROUND = 5
-WIDE_AIM_SIGMAS = 1.0
+WIDE_ROUND = 6
+WIDE_AIM_SIGMAS = 0.5
 """A round that gathers ``WIDE_ROUND`` serials counts the aim's lateness at this many standard
 deviations: a longer wait for one upload then saves the requests of several."""
 FAR_ABOVE_MISS_S = 2 * OFFSET_STEP_UP_S
@@ -743,7 +743,12 @@ class PollScheduler:
             logger.info("%s: uploads come earlier than learned; relearning", state.sn)
             state.offset = observed
             state.aim_floor = None
-        elif continuous and state.misses == 0 and abs(now - state.due) <= ON_TIME_S:
+        elif (
+            continuous
+            and state.misses == 0
+            and now - state.due <= ON_TIME_S
+            and not self._asked_early(state, now)
+        ):
             # Found at once, asked when planned: aim a little earlier. Always by the same small
             # step: speeding up while it keeps working (as tried before) doubled the share of
             # misses, and a large change in the delay is caught by the relearning above anyway.
