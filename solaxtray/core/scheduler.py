@@ -35,12 +35,22 @@ How:
   every serial until ``token_changed``; an unknown serial stops that serial until ``set_serials``;
   a serial the cloud knows but has no data for is asked again only every ``NOT_REPORTING_S``.
 - **Batches.** A backend that names several serials in one request (``batch_size`` above one: the
-  Developer API takes ten) is asked for the fleet in rounds aligned to the uploads: the earliest
-  due serial waits up to ``BATCH_WINDOW_S`` for the others due after it, and the round asks them
-  all at the latest of their times. Serials whose uploads fall close together then share one
-  request (and the Developer API's battery request) instead of costing one each, and no upload
-  waits longer than the window. The minute's budget counts what each round really cost, so
-  rounds of two requests are never bunched.
+  Developer API takes ten) is asked for the fleet in rounds aligned to the uploads. Each upload
+  has a lag budget (``BATCH_WINDOW_S``) counted from where it was expected: its aim less how late
+  an aim can be (``AIM_LAG_SIGMAS`` standard deviations of the serial's upload times). A round
+  asks every serial due before the first of their budgets runs out, at the latest of their
+  times; a round of ``WIDE_ROUND`` serials counts the aim's lateness more narrowly and may wait
+  a little longer. A serial that missed keeps the budget of its first aim: its retry rides the
+  next round when that comes in time, instead of starting a wait of its own. Serials due within
+  ``EARLY_RIDE_S`` after a round ride along (the aim is usually after the upload, so it is often
+  there; if not, nothing is learned and the serial is asked at its own time). The aim of a
+  serial asked late, at a round set by another, walks earlier until it first misses, and from
+  then on only when it is far above that miss (walking on moved the rounds' deadlines earlier
+  until the fleet no longer fitted into one); an aim far above its last miss (the sparse polls
+  while learning leave it most of a minute late) comes halfway down at once. Uploads that keep
+  their rhythm walk the aim by a smaller step, since a miss costs a round of its own. The
+  minute's budget counts what each round really cost, so rounds of two requests are never
+  bunched.
 - **Sleep and resume.** A jump of the wall clock against the monotonic clock is a suspend (or the
   clock being set): every serial is asked again ``RESUME_DELAY_S`` after it, giving the network a
   moment to come back.
@@ -104,8 +114,8 @@ BUCKET_FRACTION = 0.1
 """Part of the day's budget that may be saved up (at night, while inverters sleep) and spent
 faster than the steady rate (in the day, on retries)."""
 BATCH_WINDOW_S = 30.0
-"""The longest a due serial waits for others to share its request (keeps the median lag of an
-upload well under half a minute)."""
+"""The lag budget of an upload in fleet rounds: a round waits for later serials only while the
+upload of each serial in it, counted from where it was expected, is fetched within this."""
 BATCH_WINDOW_SHARE = 0.75
 """At most this share of the shortest learned cadence: a window as long as the cadence would
 wait for a serial's own next upload."""
@@ -136,6 +146,26 @@ OFFSET_START_SLACK_S = 5.0
 OFFSET_STEP_DOWN_S = 0.5
 OFFSET_STEP_UP_S = 6.0
 """The aim's walk: about DOWN/(DOWN+UP), one planned poll in thirteen, misses (one extra request)."""
+OFFSET_STEP_DOWN_BATCH_S = 0.25
+"""The walk's step in fleet rounds for uploads that keep their rhythm (``STEADY_JITTER_S``),
+where a miss costs a whole round: about one planned round in twenty-five misses."""
+STEADY_JITTER_S = 1.0
+"""Uploads whose times stray less than this (one standard deviation) from their rhythm."""
+AIM_LAG_SIGMAS = 4.0
+"""How late an aim may sit after its upload, in standard deviations of the upload times about
+their rhythm. A round's wait is counted from there, so the budget holds for nearly every upload
+(the aim is typically two or three of them late)."""
+WIDE_ROUND = 6
+WIDE_AIM_SIGMAS = 0.5
+"""A round that gathers ``WIDE_ROUND`` serials counts the aim's lateness at this many standard
+deviations: a longer wait for one upload then saves the requests of several."""
+FAR_ABOVE_MISS_S = 2 * OFFSET_STEP_UP_S
+"""In fleet rounds, an aim more than this above the serial's last miss comes halfway down at
+once, never below this far above it."""
+EARLY_RIDE_S = 30.0
+"""In fleet rounds, a serial due this soon after a round rides along: its aim is usually some
+seconds after its upload, so the upload is often there already, and a request that goes anyway
+costs nothing more (when it is not there yet, the serial is asked at its own time as planned)."""
 
 
 class StopReason(enum.StrEnum):
@@ -173,6 +203,9 @@ class _Serial:
     gaps: deque[float] = field(default_factory=lambda: deque(maxlen=_HISTORY))
     offset: float | None = None
     """Upper bound of (our wall time - plant seconds) at which an upload is available."""
+    aim_floor: float | None = None
+    """The offset of the last miss (its time less the plant time of the upload then found): an
+    aim known to be too early."""
     last_upload: datetime | None = None
     last_request: float = float("-inf")
     last_fresh_at: float | None = None
@@ -188,6 +221,11 @@ class _Serial:
     last_result_at: float | None = None
     night: tuple[float, float] | None = None
     """The last night's break: (wall time its last upload came, length in seconds)."""
+    jitter: float = 0.0
+    """The standard deviation of the recent uploads' times about their rhythm."""
+    awaited: float | None = None
+    """Where the upload being waited for was aimed at (wall time), kept through the retries
+    after a miss: in fleet rounds its lag budget runs from there, not from each retry."""
 
     cadence: float | None = None
     """The learned upload interval (``None`` until ``LEARN_AFTER`` gaps were seen)."""
@@ -380,9 +418,7 @@ class PollScheduler:
                 first, _, sn = busy[0]
                 when = first
         if self.batch_size > 1:
-            window = self._batch_window()
-            group = [due for due, _, _ in active if due <= first + window][: self.batch_size]
-            when = max(group)
+            when = self._round_time(active)
         when = max(
             when,
             self._last_request + self._global_spacing(),
@@ -411,19 +447,28 @@ class PollScheduler:
         fleet kept waiting is asked in one request instead of one by one.
 
         In fleet rounds (``batch_size`` above one), idle serials (asleep at night, offline) ride
-        along early, up to half their idle step ahead: nothing is uploading there, so an early answer loses nothing, and a request of its
-        own would cost one more."""
+        along early, up to half their idle step ahead: nothing is uploading there, so an early
+        answer loses nothing, and a request of its own would cost one more. Serials due within
+        ``EARLY_RIDE_S`` ride along too: their upload is often there already."""
         if self._token_rejected or limit <= 1:
             return [sn]
-        early = IDLE_EARLY_SHARE if self.batch_size > 1 else 0.0
+        batched = self.batch_size > 1
         others = sorted(
             (state.due, index, state.sn)
             for index, state in enumerate(self._serials.values())
             if state.stopped is None
             and state.sn != sn
-            and state.due <= when + state.idle_step * early
+            and state.due <= when + (self._ride_ahead(state) if batched else 0.0)
         )
         return [sn, *(other for _, _, other in others[: limit - 1])]
+
+    def _ride_ahead(self, state: _Serial) -> float:
+        """How far ahead of its own time a serial rides along with a round (fleet rounds)."""
+        if state.idle_step > 0:
+            return state.idle_step * IDLE_EARLY_SHARE
+        if state.misses == 0 and state.errors == 0 and state.awaited is not None:
+            return EARLY_RIDE_S
+        return 0.0
 
     def record_result(self, sn: str, outcome: Snapshot | ApiError, *, cost: float = 1.0) -> bool:
         """Record the answer of a request for ``sn`` made just now. Returns True when it brought a
@@ -532,6 +577,30 @@ class PollScheduler:
         shortest = min(cadences, default=self.poll_interval_s)
         return min(BATCH_WINDOW_S, BATCH_WINDOW_SHARE * shortest)
 
+    def _round_time(self, active: list[tuple[float, int, str]]) -> float:
+        """When the round of the earliest due serial goes: at the last time among the serials
+        due before every one of them runs out of its lag budget (``_deadline``), up to
+        ``batch_size`` of them. A round of ``WIDE_ROUND`` serials or more may use the wider
+        budget: the wait of one upload then saves the requests of several."""
+        budget = self._batch_window()
+        for sigmas in (WIDE_AIM_SIGMAS, AIM_LAG_SIGMAS):
+            deadline = min(self._deadline(self._serials[sn], budget, sigmas) for _, _, sn in active)
+            group = [due for due, _, _ in active if due <= deadline][: self.batch_size]
+            if len(group) >= WIDE_ROUND:
+                break
+        return max(group)
+
+    def _deadline(self, state: _Serial, budget: float, sigmas: float) -> float:
+        """The latest a round may ask ``state`` and still keep its upload's lag within
+        ``budget``: counted from where its upload was expected, that is its aim less how late
+        an aim can be (``sigmas`` standard deviations of its upload times), and for a retry
+        after a miss from the first aim, so a miss does not start the wait again. Never before
+        its own time."""
+        start = state.due
+        if state.misses > 0 and state.idle_step == 0 and state.awaited is not None:
+            start = state.awaited
+        return max(state.due, start - sigmas * state.jitter + budget)
+
     def _minute_room(self) -> float:
         """When the last 60 s leave room for one more round as dear as the minute's dearest: rounds of
         several requests (the Developer API's realtime and battery requests) are spaced by what
@@ -597,6 +666,10 @@ class PollScheduler:
         fresh = upload is not None and upload != state.last_upload
         state.last_result = "fresh" if fresh else "unchanged"
         if not fresh or upload is None:
+            if self._asked_early(state, now):
+                # Rode along before its time and its upload is not there yet: nothing is
+                # learned, it is asked at its own time as planned.
+                return False
             state.misses += 1
             state.last_miss_at = now
             state.due = now + self._after_miss(state, now)
@@ -612,6 +685,15 @@ class PollScheduler:
         state.idle_step = 0.0
         state.due = self._after_fresh(state, p, now)
         return True
+
+    def _asked_early(self, state: _Serial, now: float) -> bool:
+        """Whether ``state`` was asked ahead of its own time, riding a round (fleet rounds)."""
+        return (
+            self.batch_size > 1
+            and state.misses == 0
+            and state.idle_step == 0
+            and now < state.due - ON_TIME_S
+        )
 
     def _learn(self, state: _Serial, p: float, now: float) -> None:
         if state.plant_times:
@@ -656,24 +738,52 @@ class PollScheduler:
             # ended, the dongle's clock was set). Start again from what we saw.
             logger.info("%s: uploads come later than learned; relearning", state.sn)
             state.offset = observed
+            state.aim_floor = missed_at - p
         elif observed < state.offset - cadence / 2:
             logger.info("%s: uploads come earlier than learned; relearning", state.sn)
             state.offset = observed
+            state.aim_floor = None
         elif (
             continuous
             and state.misses == 0
-            and (self.batch_size > 1 or now - state.due <= ON_TIME_S)
+            and now - state.due <= ON_TIME_S
+            and not self._asked_early(state, now)
         ):
             # Found at once, asked when planned: aim a little earlier. Always by the same small
             # step: speeding up while it keeps working (as tried before) doubled the share of
             # misses, and a large change in the delay is caught by the relearning above anyway.
             # Asked later, held back by the budget in a crowded minute, finding it says nothing
             # about the aim: walking the aim earlier then only made the next crowded minute's
-            # first asks miss. In fleet rounds a serial is asked late by design (at the round's
-            # time), and the walk is what keeps its aim from creeping later.
-            state.offset -= OFFSET_STEP_DOWN_S
+            # first asks miss. In fleet rounds a miss costs a round of its own (two requests on
+            # the Developer API): the step is smaller there.
+            steady = self.batch_size > 1 and state.jitter < STEADY_JITTER_S
+            step = OFFSET_STEP_DOWN_BATCH_S if steady else OFFSET_STEP_DOWN_S
+            state.offset -= max(step, self._halfway_down(state))
+        elif continuous and state.misses == 0 and self.batch_size > 1:
+            # Asked late by design, at a round set by another serial: finding it says only that
+            # the aim is not too late by more than the wait. Walking it earlier at every such
+            # round moved the round's deadline earlier until the fleet no longer fitted into
+            # one round; never walking it left the first aim (often a minute late, from the
+            # sparse polls while learning) for good. So it walks until it first misses, and
+            # from then on only comes down when far above its last miss.
+            if state.aim_floor is None:
+                state.offset -= OFFSET_STEP_DOWN_S
+            else:
+                state.offset -= self._halfway_down(state)
         elif continuous and missed_at is not None:
+            state.aim_floor = missed_at - p
             state.offset += OFFSET_STEP_UP_S
+
+    def _halfway_down(self, state: _Serial) -> float:
+        """How far to bring down, in fleet rounds, an aim far above where the serial last missed
+        (the sparse polls while learning often leave it most of a minute late): halfway there,
+        never nearer than ``FAR_ABOVE_MISS_S``. Walking that distance by small steps took hours,
+        with the fleet's rounds grouped around the late aim all along."""
+        lowest = state.aim_floor
+        if self.batch_size == 1 or lowest is None or state.offset is None:
+            return 0.0
+        gap = state.offset - lowest
+        return min(gap / 2, gap - FAR_ABOVE_MISS_S) if gap > FAR_ABOVE_MISS_S else 0.0
 
     def _expected_next(self, state: _Serial, now: float) -> float | None:
         """The wall time at which the next upload after ``now`` should be there."""
@@ -682,16 +792,17 @@ class PollScheduler:
             return None
         last = state.plant_times[-1]
         # Uploads jitter around a fixed rhythm: its phase is the mean of the recent ones (the
-        # offset's walk absorbs the jitter).
-        anchor = statistics.fmean(
-            t + round((last - t) / cadence) * cadence for t in state.plant_times
-        )
+        # offset's walk absorbs the jitter, whose size fleet rounds budget for).
+        phases = [t + round((last - t) / cadence) * cadence for t in state.plant_times]
+        anchor = statistics.fmean(phases)
+        state.jitter = statistics.pstdev(phases) if len(phases) > 1 else 0.0
         base = anchor + state.offset + self.margin_s
         steps = max(1, int((now - base) // cadence) + 1)
         return base + steps * cadence
 
     def _after_fresh(self, state: _Serial, p: float, now: float) -> float:
         expected = self._expected_next(state, now)
+        state.awaited = expected
         if expected is None:
             return now + self.poll_interval_s
         return expected

@@ -314,21 +314,22 @@ def test_relearns_when_the_plant_clock_moves() -> None:
 
 def test_serials_due_together_are_batched_and_share_the_cost() -> None:
     clock = FakeClock(START)
-    sched = PollScheduler(["A", "B", "C"], clock=clock, per_minute=9, per_day=90)
+    # A day's budget of ten: the bucket holds one request, refilled at nine a day.
+    sched = PollScheduler(["A", "B", "C"], clock=clock, per_minute=9, per_day=10)
     plan = sched.next_due()
     assert plan is not None
     sn, when = plan
     assert sched.due_with(sn, when, 10) == ["A", "B", "C"]
     assert sched.due_with(sn, when, 2) == ["A", "B"]
     assert sched.due_with(sn, when, 1) == ["A"]
-    # One request for three serials takes one request from the day's bucket, not three.
-    capacity = 90 * 0.1
     for name in ("A", "B", "C"):
         sched.record_result(name, snap(name, START - 30, clock.now()), cost=1 / 3)
-    assert sched._tokens == pytest.approx(capacity - 1.0)
-    # Serials no longer due are not asked along.
+    # One request for three serials took one request from the bucket, not three: the next
+    # waits for one request's refill (86400 / 9 s), not three.
     plan = sched.next_due()
     assert plan is not None
+    assert plan[1] - clock.now() == pytest.approx(86_400 / 9, rel=0.01)
+    # Serials no longer due are not asked along.
     assert sched.due_with(plan[0], clock.now(), 10) == [plan[0]]
 
 

@@ -66,7 +66,7 @@ def run(
 
 
 def test_uploads_close_together_share_one_request_per_round() -> None:
-    phases = [20.0, 32.0, 45.0]
+    phases = [20.0, 26.0, 33.0]
     alone, uploads, alone_lag = run(phases, 1)
     assert all(len(batch) == 1 for batch in alone)
     assert len(alone) >= uploads  # one request per upload at least
