@@ -464,7 +464,9 @@ def run_watch(
         finally:
             spent = backend.requests_made - before
             if ledger is not None:
-                ledger.finish(sn, max(0, spent - need))
+                # What really left counts; a reserved battery request the round did not need
+                # (nothing uploaded since) goes back to the budget.
+                ledger.settle(sn, spent)
         cost = spent / len(batch)
         if history is not None:
             history.record(o for o in outcomes.values() if isinstance(o, Snapshot))

@@ -87,6 +87,41 @@ def test_run_watch_emits_fresh_snapshots_and_alerts(tmp_path: Path) -> None:
     assert ledger.used_today() == len(cloud.calls)
 
 
+def test_run_watch_charges_the_ledger_what_the_developer_cloud_received(tmp_path: Path) -> None:
+    """Each Developer API round reserves a realtime and a battery request, and sends the battery
+    one only when an inverter uploaded since: the ledger holds what the cloud received, not what
+    was reserved, so the budget is not spent on requests never sent."""
+    from solaxtray.core.api.registry import DEVELOPER_SPEC
+    from solaxtray.core.context import demo_context
+
+    clock = FakeClock(START)
+    # The cloud's time stands still: after the first round nothing is new, and the client sends
+    # the realtime request alone.
+    demo = DEVELOPER_SPEC.demo(FakeClock(START))
+    ledger = RequestLedger(tmp_path / "ledger", clock=clock)
+    end = START + 600
+    try:
+        context = demo_context(DEVELOPER_SPEC, demo, Settings())
+        backend = context.open_backend(clock=clock)
+        try:
+            run_watch(
+                serials=list(context.serials),
+                backend=backend,
+                clock=clock,
+                sleep=clock.sleep,
+                emit=lambda _line: None,
+                ledger=ledger,
+                should_stop=lambda: clock.now() >= end,
+            )
+            made = backend.requests_made
+        finally:
+            backend.close()
+    finally:
+        demo.simulator.stop()
+    assert made > 10
+    assert ledger.used_today() == made
+
+
 def test_run_watch_respects_a_full_ledger(tmp_path: Path) -> None:
     clock = FakeClock(START)
     cloud = Uploads(clock)
