@@ -1,6 +1,7 @@
 """How many requests does the scheduler spend, and how fresh is what it shows? A simulated week.
 
-Run: ``python benchmarks/polling.py`` (about fifteen seconds; ``--days N`` for a shorter run).
+Run: ``python benchmarks/polling.py`` (a few minutes; ``--days N`` for a shorter run,
+``--targets-only`` for the lag and request targets alone).
 
 A small model of the cloud (not the HTTP simulator: a week of 25 inverters is ~50,000 requests, and
 what is measured here is the planning, not the transport): each inverter uploads every 5 minutes
