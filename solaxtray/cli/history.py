@@ -114,6 +114,14 @@ def _day(text: str | None, flag: str) -> date | None:
     )
 
 
+def _days_before(day: date, days: int) -> date:
+    """``days`` before ``day``, or the first day of the calendar when that is sooner: ``--to
+    0001-01-03`` must not overflow."""
+    if day.toordinal() - days < date.min.toordinal():
+        return date.min
+    return day - timedelta(days=days)
+
+
 def _serials(given: Sequence[str] | None) -> list[str] | None:
     if not given:
         return None
@@ -178,7 +186,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(_("Warning: {warning}").format(warning=store.warning), file=sys.stderr)
         sns = _match(store, wanted)
         last = last_given or plant_today(store, sns)
-        first = first_given or last - timedelta(days=DEFAULT_DAYS - 1)
+        first = first_given or _days_before(last, DEFAULT_DAYS - 1)
         if first > last:
             raise HistoryUsageError(
                 _(

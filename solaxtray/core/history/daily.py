@@ -98,7 +98,9 @@ def daily_figures(
     days, both included), plus the fleet per day; ordered by date then serial, "all" last."""
     if last < first:
         return []
-    rows = store.energy_rows(sns, first=first - timedelta(days=1), last=last)
+    # The day before too (its last counters start the first day), unless there is none.
+    before = first - timedelta(days=1) if first > date.min else first
+    rows = store.energy_rows(sns, first=before, last=last)
     by_sn: dict[str, list[EnergyRow]] = defaultdict(list)
     for row in rows:
         by_sn[row.sn].append(row)

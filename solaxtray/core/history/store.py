@@ -553,7 +553,7 @@ class HistoryStore:
             where.append("upload_time >= ? AND at_utc >= ?")
             params.append(first.isoformat())
             params.append(_epoch_of_naive(datetime.combine(first, datetime.min.time())) - 86400)
-        if last is not None:
+        if last is not None and last < date.max:  # up to the last day there is: no bound
             end = last + timedelta(days=1)
             where.append("upload_time < ? AND at_utc < ?")
             params.append(end.isoformat())

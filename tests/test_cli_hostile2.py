@@ -1,0 +1,130 @@
+"""The command line fed hostile flags, files and output streams, through the real entry point:
+each ends in one sentence and a documented exit status, never a traceback, a hang or a silent stop,
+and nothing stored is lost.
+
+In-process (``cli.main``) where that is enough to see the defect, and as a ``python -m solaxtray``
+process where the process itself matters (a closed or full stdout, the interpreter's last flush).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solaxtray import cli
+from solaxtray.core.clock import FakeClock
+from solaxtray.core.history import HistoryStore, default_history_path
+from tests.core.history.helpers import full_snap
+
+DAY = date(2026, 6, 10)
+LATER = FakeClock(datetime(2026, 7, 1, tzinfo=UTC).timestamp())
+EXAMPLES = int(os.environ.get("SOLAXTRAY_FUZZ_EXAMPLES", "60"))
+UNEXPECTED = "unexpected error"
+
+
+@pytest.fixture
+def stored() -> Path:
+    path = default_history_path()
+    with HistoryStore.open(path, clock=LATER) as store:
+        store.add(full_snap("SWHOSTILE1", f"{DAY} 12:00:00"))
+    return path
+
+
+def history(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = cli.main(["history", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def process(argv: list[str], home: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """``python -m solaxtray argv`` with the test's XDG folders (``isolated_dirs``)."""
+    env = {
+        **os.environ,
+        "PYTHONIOENCODING": "utf-8",
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+    }
+    options: dict[str, object] = {"capture_output": True, "text": True, "timeout": 60}
+    options.update(kwargs)
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "solaxtray", *argv],
+        env=env,
+        encoding="utf-8",
+        check=False,
+        **options,
+    )
+
+
+# --- history: the first and last days of the calendar ---------------------------------------------
+
+
+@pytest.mark.usefixtures("stored")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--to", "9999-12-31"],
+        ["--from", "0001-01-01", "--to", "9999-12-31"],
+        ["--to", "0001-01-01"],
+        ["--to", "0001-01-05"],
+        ["--from", "0001-01-01", "--to", "0001-01-01"],
+        ["--from", "9999-12-31", "--to", "9999-12-31"],
+    ],
+)
+@pytest.mark.parametrize("view", [[], ["--daily"], ["--format", "csv"], ["--format", "json"]])
+def test_the_calendars_edges_are_days_like_any_other(
+    capsys: pytest.CaptureFixture[str], args: list[str], view: list[str]
+) -> None:
+    status, out, err = history(capsys, *args, *view)
+    assert (status, err) == (0, "")
+    wide = args[1] == "0001-01-01" and args[-1] == "9999-12-31"
+    assert ("SWHOSTILE1" in out) == wide, out
+
+
+def test_the_widest_range_as_a_process(stored: Path, isolated_dirs: Path) -> None:
+    done = process(
+        ["history", "--daily", "--from", "0001-01-01", "--to", "9999-12-31"], isolated_dirs
+    )
+    assert done.returncode == 0, done.stderr
+    assert "SWHOSTILE1" in done.stdout
+    assert done.stderr == ""
+
+
+# --- history: fuzzing the day flags -------------------------------------------------------------
+
+day_text = st.one_of(
+    st.dates().map(date.isoformat),
+    st.from_regex(r"\A[0-9]{1,6}-[0-9]{1,3}-[0-9]{1,3}\Z"),
+    st.text(max_size=20),
+)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(first=st.one_of(st.none(), day_text), last=st.one_of(st.none(), day_text))
+@pytest.mark.usefixtures("stored")
+def test_any_day_flags_end_in_a_table_or_one_sentence(
+    capsys: pytest.CaptureFixture[str], first: str | None, last: str | None
+) -> None:
+    args = ["--daily"]
+    if first is not None:
+        args += [f"--from={first}"]
+    if last is not None:
+        args += [f"--to={last}"]
+    status, out, err = history(capsys, *args)
+    assert status in (0, 2), err
+    assert UNEXPECTED not in err
+    if status == 2:
+        assert out == ""
+        assert err.count("\n") == 1, err
