@@ -8,6 +8,7 @@ process where the process itself matters (a closed or full stdout, the interpret
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -128,3 +129,74 @@ def test_any_day_flags_end_in_a_table_or_one_sentence(
     if status == 2:
         assert out == ""
         assert err.count("\n") == 1, err
+
+
+# --- history: a file that passes SQLite's checks but holds values this store never writes ------
+
+HOSTILE_VALUES = [
+    ("ac_power", "'abc'"),
+    ("soc", "x'00ff'"),
+    ("yield_today", "'12 kWh'"),
+    ("powerdc1", "'x'"),
+    ("fetched_at", "1e300"),
+    ("resolution_s", "'x'"),
+    ("inverter_status", "1e30"),
+    ("inverter_type", "'Hybrid'"),
+    ("offset_min", "1e300"),
+    ("inverter_sn", "x'1b5b324a'"),
+]
+
+
+def _edit(path: Path, column: str, value: str, sn: str = "SWHOSTILE1") -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        db.execute(f"UPDATE samples SET {column} = {value} WHERE sn = ?", (sn,))  # noqa: S608
+        db.commit()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(("column", "value"), HOSTILE_VALUES)
+@pytest.mark.parametrize("view", [[], ["--daily"], ["--format", "csv"], ["--format", "json"]])
+def test_an_odd_stored_value_reads_as_absent(
+    capsys: pytest.CaptureFixture[str], stored: Path, column: str, value: str, view: list[str]
+) -> None:
+    _edit(stored, column, value)
+    status, out, err = history(capsys, "--from", str(DAY), "--to", str(DAY), *view)
+    assert (status, err) == (0, ""), err
+    assert "SWHOSTILE1" in out
+    if view == ["--format", "json"] and column not in ("fetched_at", "offset_min"):
+        (row,) = json.loads(out)["rows"]
+        json_name = {
+            "ac_power": "acpower",
+            "yield_today": "yieldtoday",
+            "inverter_sn": "inverterSN",
+        }
+        name = json_name.get(column, column)
+        if name in row:
+            assert row[name] is None
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("upload_time", "'garbage'"),
+        ("upload_time", "'2026-06-10T12:00:00+05:00'"),
+        ("at_utc", "'2026'"),
+        ("at_utc", "1e300"),
+        ("sn", "x'00ff'"),
+    ],
+)
+@pytest.mark.parametrize("view", [[], ["--daily"], ["--format", "json"]])
+def test_a_row_that_cannot_be_placed_in_time_is_left_out(
+    capsys: pytest.CaptureFixture[str], stored: Path, column: str, value: str, view: list[str]
+) -> None:
+    with HistoryStore.open(stored, clock=LATER) as store:
+        store.add(full_snap("SWHOSTILE2", f"{DAY} 12:00:00"))
+    _edit(stored, column, value)
+    status, out, err = history(capsys, "--from", "2000-01-01", "--to", "2030-01-01", *view)
+    assert (status, err) == (0, ""), err
+    assert "SWHOSTILE2" in out
+    assert "SWHOSTILE1" not in out
