@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 from solaxtray import cli
 from solaxtray.core.clock import FakeClock
 from solaxtray.core.history import HistoryStore, default_history_path
+from solaxtray.core.simulator import DEMO_SERIALS, DEMO_TOKEN, CloudSimulator
 from tests.core.history.helpers import full_snap
+from tests.hostile import token_id_edit
 
 DAY = date(2026, 6, 10)
 LATER = FakeClock(datetime(2026, 7, 1, tzinfo=UTC).timestamp())
@@ -200,3 +202,124 @@ def test_a_row_that_cannot_be_placed_in_time_is_left_out(
     assert (status, err) == (0, ""), err
     assert "SWHOSTILE2" in out
     assert "SWHOSTILE1" not in out
+
+
+# --- output streams: full, closed ----------------------------------------------------------------
+
+
+def _no_traceback(err: str) -> None:
+    assert "Traceback" not in err
+    assert "Exception ignored" not in err
+    assert UNEXPECTED not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("argv", [["history", "--format", "csv"], ["fetch", "--demo", "--json"]])
+def test_a_full_disk_under_stdout_is_one_sentence(
+    stored: Path, isolated_dirs: Path, argv: list[str]
+) -> None:
+    with open("/dev/full", "w") as full:
+        done = process(
+            argv, isolated_dirs, stdout=full, stderr=subprocess.PIPE, capture_output=False
+        )
+    assert done.returncode == 1, done.stderr
+    _no_traceback(done.stderr)
+    assert done.stderr.startswith("Output not written: "), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "No space left on device" in done.stderr
+
+
+def test_a_closed_stdout_ends_quietly(stored: Path, isolated_dirs: Path) -> None:
+    done = process(["history", "--format", "csv"], isolated_dirs, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
+def test_a_closed_stderr_keeps_the_exit_status(isolated_dirs: Path) -> None:
+    done = process(
+        ["fetch", "--demo", "--sn", "BAD"], isolated_dirs, preexec_fn=lambda: os.close(2)
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_full_disk_under_stderr_keeps_the_exit_status(isolated_dirs: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = process(
+            ["fetch", "--demo", "--sn", "BAD"],
+            isolated_dirs,
+            stdout=subprocess.PIPE,
+            stderr=full,
+            capture_output=False,
+        )
+    assert done.returncode == 2
+    assert done.stdout == ""
+
+
+# --- control characters from the cloud or a file never reach the terminal raw -------------------
+
+HOSTILE_TEXT = "\x1b]0;pwned\x07\u202eEVIL\u009b31mRED\x1b[2J\r\u2028\U000e0041"
+RAW = ("\x1b", "\x07", "\u202e", "\u009b", "\u2028", "\U000e0041")
+
+
+def _no_raw_controls(text: str) -> None:
+    for ch in RAW:
+        assert ch not in text, repr(ch)
+    assert "\r" not in text.replace("\r\n", "")
+
+
+@pytest.mark.parametrize("view", [[], ["--format", "csv"], ["--format", "json"], ["--daily"]])
+def test_stored_control_characters_are_escaped(
+    stored: Path, isolated_dirs: Path, view: list[str]
+) -> None:
+    with HistoryStore.open(stored, clock=LATER) as store:
+        store.add(full_snap("SW" + HOSTILE_TEXT, f"{DAY} 12:00:00", inverter_sn=HOSTILE_TEXT))
+    done = process(["history", "--from", str(DAY), "--to", str(DAY), *view], isolated_dirs)
+    assert done.returncode == 0, done.stderr
+    _no_raw_controls(done.stdout)
+    assert "\\u001b]0;pwned\\u0007\\u202eEVIL" in done.stdout
+    if view == ["--format", "json"]:  # still valid JSON, saying the same
+        rows = json.loads(done.stdout)["rows"]
+        assert HOSTILE_TEXT in [row["inverterSN"] for row in rows]
+
+
+def test_a_cloud_echoing_control_characters_cannot_drive_the_terminal(
+    simulator: CloudSimulator, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sn = DEMO_SERIALS[0]
+    simulator.edit_answers(token_id_edit(sn, inverterSN=HOSTILE_TEXT))
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    argv = ["fetch", "--api-url", simulator.v1_url, "--sn", sn]
+    as_json = process([*argv, "--json"], isolated_dirs)
+    table = process(argv, isolated_dirs)
+    assert as_json.returncode == 0, as_json.stderr
+    _no_raw_controls(as_json.stdout)
+    (item,) = json.loads(as_json.stdout)["inverters"]
+    assert item["inverterSN"] == HOSTILE_TEXT
+    assert table.returncode == 0, table.stderr
+    _no_raw_controls(table.stdout + table.stderr)
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("plain ASCII, tab\there\n", "plain ASCII, tab\there\n"),
+        ("a,b\r\n", "a,b\r\n"),
+        ("1\u202f234\u00a0W – ok −5\n", "1\u202f234\u00a0W – ok −5\n"),
+        ("Grüße, Zażółć, 東京\n", "Grüße, Zażółć, 東京\n"),
+        ("\x1b[31m", "\\u001b[31m"),
+        ("a\rb", "a\\u000db"),
+        ("\u009b2J\u200f", "\\u009b2J\\u200f"),
+        ("\U000e0041", "\\udb40\\udc41"),
+    ],
+)
+def test_terminal_safe_escapes_controls_only(text: str, safe: str) -> None:
+    from solaxtray.cli.output import terminal_safe
+
+    assert terminal_safe(text) == safe
+    # As JSON would write the escaped characters: decoding gives the text back.
+    assert (
+        json.loads('"' + safe.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + '"')
+        == text
+    )
