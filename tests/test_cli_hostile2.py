@@ -323,3 +323,27 @@ def test_terminal_safe_escapes_controls_only(text: str, safe: str) -> None:
         json.loads('"' + safe.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + '"')
         == text
     )
+
+
+# --- the log file ---------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+@pytest.mark.parametrize("argv", [["fetch", "--demo"], ["history"]])
+def test_a_fifo_in_place_of_the_log_file_does_not_hang(
+    isolated_dirs: Path, argv: list[str]
+) -> None:
+    from solaxtray.core import paths
+
+    log = paths.log_path()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(log)
+    try:
+        done = process(argv, isolated_dirs, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the command waited for a reader of the log FIFO")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "Cannot write the log file" in done.stderr
+    _no_traceback(done.stderr)
+    assert Path(log).is_fifo()  # left where it is
