@@ -347,3 +347,80 @@ def test_a_fifo_in_place_of_the_log_file_does_not_hang(
     assert "Cannot write the log file" in done.stderr
     _no_traceback(done.stderr)
     assert Path(log).is_fifo()  # left where it is
+
+
+# --- a large export is streamed -------------------------------------------------------------------
+
+
+def _fill(path: Path, rows: int) -> None:
+    from datetime import timedelta
+
+    from solaxtray.core.models import Snapshot
+
+    start = datetime(2026, 1, 1)
+    with HistoryStore.open(path, clock=LATER) as store:
+        store.add_many(
+            Snapshot(
+                sn=f"SWBIG{i % 3:05d}",
+                fetched_at=(start + timedelta(minutes=5 * i)).replace(tzinfo=UTC),
+                upload_time=start + timedelta(minutes=5 * i),
+                utc_time=(start + timedelta(minutes=5 * i)).replace(tzinfo=UTC),
+                ac_power=float(i),
+                soc=50.0,
+            )
+            for i in range(rows)
+        )
+
+
+def test_iter_rows_is_rows_in_chunks() -> None:
+    path = default_history_path()
+    _fill(path, 25)
+    with HistoryStore.open(path, clock=LATER) as store:
+        whole = store.rows(None, first=date(2025, 1, 1), last=date(2027, 1, 1))
+        for chunk in (1, 2, 7, 25, 100):
+            chunked = list(
+                store.iter_rows(None, first=date(2025, 1, 1), last=date(2027, 1, 1), chunk=chunk)
+            )
+            assert chunked == whole
+        assert list(store.iter_rows([])) == []
+
+
+ROWS = 20_000
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_large_export_is_not_held_in_memory(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    """Memory, not time: the peak while exporting stays far below what the rows take when read
+    all at once (tracemalloc counts allocations, the same on every machine)."""
+    import io
+    import tracemalloc
+
+    from solaxtray.cli import history as history_command
+
+    path = default_history_path()
+    _fill(path, ROWS)
+    wide = ["--from", "2025-01-01", "--to", "2027-01-01"]
+    with HistoryStore.open(path, clock=LATER) as store:
+        tracemalloc.start()
+        rows = store.rows(None, first=date(2025, 1, 1), last=date(2027, 1, 1))
+        all_at_once = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert len(rows) == ROWS
+        del rows
+    args = cli.build_parser().parse_args(["history", *wide, "--format", fmt])
+
+    class Sink(io.TextIOBase):
+        written = 0
+
+        def write(self, text: str) -> int:
+            Sink.written += len(text)
+            return len(text)
+
+    history_command.run(args, out=Sink())  # type: ignore[arg-type]  # imports, caches
+    Sink.written = 0
+    tracemalloc.start()
+    history_command.run(args, out=Sink())  # type: ignore[arg-type]
+    streamed = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert Sink.written > ROWS * 100
+    assert streamed < all_at_once / 3, (streamed, all_at_once)

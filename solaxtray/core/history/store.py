@@ -229,7 +229,6 @@ _SELECT = (
     "powerdc1, powerdc2, powerdc3, powerdc4, bat_status FROM samples"
 )
 
-
 _SELECT_OFFSET = "SELECT offset_min FROM samples"
 _SELECT_ENERGY = (
     "SELECT sn, upload_time, at_utc, resolution_s, yield_today, feedin_energy, consume_energy, "
@@ -245,7 +244,9 @@ class _Unreadable(Exception):
 def _real(value: Any) -> float | None:
     """A stored number, or ``None`` for anything else a hand-edited file may hold there (text, a
     blob, an integer beyond a float's range, NaN)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if type(value) is float:  # the usual case first: this runs for every value of every row
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
         number = float(value)
@@ -630,6 +631,41 @@ class HistoryStore:
             return []
         sql = _SELECT + clause + " ORDER BY sn, at_utc"
         return _readable(self._read(sql, params), _snapshot_of)
+
+    def iter_rows(
+        self,
+        sns: Sequence[str] | None,
+        *,
+        first: date | None = None,
+        last: date | None = None,
+        chunk: int = 2000,
+    ) -> Iterator[StoredRow]:
+        """``rows``, read ``chunk`` rows at a time from one query: a year of a fleet is hundreds
+        of thousands of rows, and an export must not hold them all as snapshots at once. The
+        lock is held per chunk, not for the whole export, so a writer on another thread goes on
+        in between."""
+        clause, params = self._where(sns, first=first, last=last)
+        if clause is None:
+            return
+        sql = _SELECT + clause + " ORDER BY sn, at_utc"
+        try:
+            with self._lock:
+                cursor = self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise HistoryError(_sentence_for(exc, self.path)) from exc
+        try:
+            while True:
+                try:
+                    with self._lock:
+                        found = cursor.fetchmany(chunk)
+                except sqlite3.Error as exc:
+                    raise HistoryError(_sentence_for(exc, self.path)) from exc
+                if not found:
+                    return
+                yield from _readable(found, _snapshot_of)
+        finally:
+            with self._lock, contextlib.suppress(sqlite3.Error):
+                cursor.close()
 
     @staticmethod
     def _where(
