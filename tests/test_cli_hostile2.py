@@ -424,3 +424,17 @@ def test_a_large_export_is_not_held_in_memory(capsys: pytest.CaptureFixture[str]
     tracemalloc.stop()
     assert Sink.written > ROWS * 100
     assert streamed < all_at_once / 3, (streamed, all_at_once)
+
+
+# --- --lang ---------------------------------------------------------------------------------------
+
+
+def test_a_path_in_language_is_not_followed(
+    isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANGUAGE", "../../../../etc/passwd:../x")
+    monkeypatch.setenv("LC_ALL", "C")
+    done = process(["history", "--from", "nonsense"], isolated_dirs)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Usage: The date given to --from"), done.stderr
+    assert done.stderr.count("\n") == 1
