@@ -438,3 +438,36 @@ def test_a_path_in_language_is_not_followed(
     assert done.returncode == 2
     assert done.stderr.startswith("Usage: The date given to --from"), done.stderr
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        "CREATE TABLE samples (x)",
+        "CREATE TABLE samples (id INTEGER PRIMARY KEY, sn TEXT)",
+        "CREATE VIEW samples AS SELECT 1 AS x",
+    ],
+)
+def test_a_file_with_our_version_but_not_our_tables_is_set_aside(
+    capsys: pytest.CaptureFixture[str], schema: str
+) -> None:
+    """Left in place, every query would fail for ever and history would quietly stop being
+    recorded; set aside (kept, not deleted), a new database records again."""
+    import sqlite3
+
+    path = default_history_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.execute(schema)
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    status, out, err = history(capsys, "--format", "json")
+    assert status == 0, err
+    assert json.loads(out) == {"rows": []}
+    assert err.startswith("Warning: The history database was damaged (it is a database of some")
+    kept = [p for p in path.parent.iterdir() if p.name.startswith("history.sqlite3.corrupt-")]
+    assert len(kept) == 1
+    with HistoryStore.open(path, clock=LATER) as store:
+        assert store.warning is None
+        assert store.add(full_snap("SWHOSTILE1", f"{DAY} 12:00:00"))

@@ -793,6 +793,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         if quick != "ok":
             raise _Damaged(_("the integrity check failed: {result}").format(result=quick))
         _migrate(db)
+        _check_schema(db)
     except sqlite3.OperationalError as exc:
         db.close()
         if "locked" in str(exc).lower() or "busy" in str(exc).lower():
@@ -853,6 +854,31 @@ def _migrate(db: sqlite3.Connection) -> None:
                 db.execute("ROLLBACK")
             raise
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+_COLUMNS = frozenset(
+    (
+        "id",
+        "sn",
+        "upload_time",
+        "upload_time_raw",
+        "offset_min",
+        "at_utc",
+        "utc_known",
+        "fetched_at",
+        "resolution_s",
+        *_FIELDS,
+    )
+)
+
+
+def _check_schema(db: sqlite3.Connection) -> None:
+    """A file at our schema version must have our table with every column we read and write;
+    otherwise every query would fail for ever and history would quietly stop being recorded."""
+    columns = {str(row[1]) for row in db.execute("PRAGMA table_info(samples)")}
+    meta = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    if not columns >= _COLUMNS or not meta.fetchone()[0]:
+        raise _Damaged(_("it is a database of some other program"))
 
 
 def _set_aside(path: Path) -> Path | None:
