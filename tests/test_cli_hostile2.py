@@ -471,3 +471,42 @@ def test_a_file_with_our_version_but_not_our_tables_is_set_aside(
     with HistoryStore.open(path, clock=LATER) as store:
         assert store.warning is None
         assert store.add(full_snap("SWHOSTILE1", f"{DAY} 12:00:00"))
+
+
+ENDLESS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        # A view with every column of ours, whose every read never ends.
+        [
+            "ALTER TABLE samples RENAME TO real_samples",
+            f"CREATE VIEW samples AS SELECT * FROM real_samples WHERE ({ENDLESS}) > 0",  # noqa: S608
+        ],
+        # A trigger whose every write never ends.
+        [
+            "CREATE TRIGGER endless AFTER INSERT ON samples BEGIN "
+            f"INSERT INTO meta SELECT 'k', ({ENDLESS}); END"
+        ],
+    ],
+)
+def test_a_view_or_trigger_planted_in_the_file_cannot_hang_a_command(
+    stored: Path, isolated_dirs: Path, statements: list[str]
+) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(stored)
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    try:
+        done = process(["history", "--format", "json"], isolated_dirs, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("history ran the planted query")
+    assert done.returncode == 0, done.stderr
+    assert "was damaged (it is a database of some other program)" in done.stderr
+    assert json.loads(done.stdout) == {"rows": []}
+    kept = [p for p in stored.parent.iterdir() if p.name.startswith("history.sqlite3.corrupt-")]
+    assert len(kept) == 1

@@ -876,8 +876,13 @@ def _check_schema(db: sqlite3.Connection) -> None:
     """A file at our schema version must have our table with every column we read and write;
     otherwise every query would fail for ever and history would quietly stop being recorded."""
     columns = {str(row[1]) for row in db.execute("PRAGMA table_info(samples)")}
-    meta = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
-    if not columns >= _COLUMNS or not meta.fetchone()[0]:
+    tables = {
+        str(row[0]) for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    # We never make views or triggers: one in the file (a view standing in for the table, a
+    # trigger on insert) could run any query, an endless one included, on every read or write.
+    extra = db.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('view', 'trigger')")
+    if not columns >= _COLUMNS or not {"samples", "meta"} <= tables or extra.fetchone()[0]:
         raise _Damaged(_("it is a database of some other program"))
 
 
