@@ -133,6 +133,30 @@ def test_any_day_flags_end_in_a_table_or_one_sentence(
         assert err.count("\n") == 1, err
 
 
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    serials=st.lists(
+        st.one_of(st.from_regex(r"\A[A-Za-z0-9_-]{1,70}\Z"), st.text(max_size=80)), max_size=5
+    ),
+    view=st.sampled_from([[], ["--daily"], ["--format", "csv"], ["--format", "json"]]),
+)
+@pytest.mark.usefixtures("stored")
+def test_any_serial_flags_end_in_an_answer_or_one_sentence(
+    capsys: pytest.CaptureFixture[str], serials: list[str], view: list[str]
+) -> None:
+    args = [f"--sn={sn}" for sn in serials]
+    status, out, err = history(capsys, "--from", str(DAY), "--to", str(DAY), *args, *view)
+    assert status in (0, 2), err
+    assert UNEXPECTED not in err
+    assert "Traceback" not in err
+    if status == 2:
+        assert out == ""
+
+
 # --- history: a file that passes SQLite's checks but holds values this store never writes ------
 
 HOSTILE_VALUES = [
