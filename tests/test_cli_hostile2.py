@@ -534,3 +534,34 @@ def test_a_view_or_trigger_planted_in_the_file_cannot_hang_a_command(
     assert json.loads(done.stdout) == {"rows": []}
     kept = [p for p in stored.parent.iterdir() if p.name.startswith("history.sqlite3.corrupt-")]
     assert len(kept) == 1
+
+
+# --- doctor ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_doctor_reports_an_unusable_ledger_as_a_check(
+    isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The doctor is where a broken set-up is explained: a ledger it cannot use is a failed
+    check with its fix, not an exit before any check is shown; no request goes out meanwhile."""
+    from solaxtray.core import paths
+
+    ledger = paths.ledger_path("token")
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(ledger)
+    else:
+        ledger.mkdir()
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    argv = ["doctor", "--json", "--sn", "ABCDE12345", "--api-url", "http://127.0.0.1:9"]
+    done = process(argv, isolated_dirs)
+    assert done.returncode == 1, done.stderr
+    _no_traceback(done.stderr)
+    checks = {check["id"]: check for check in json.loads(done.stdout)["checks"]}
+    requests = checks["requests"]
+    assert requests["status"] == "fail"
+    assert "request ledger" in requests["message"]
+    assert requests["fix"]
+    assert "Request ledger unusable" not in done.stderr
