@@ -565,3 +565,14 @@ def test_doctor_reports_an_unusable_ledger_as_a_check(
     assert "request ledger" in requests["message"]
     assert requests["fix"]
     assert "Request ledger unusable" not in done.stderr
+
+
+def test_watch_with_a_closed_stdout_ends_instead_of_working_for_no_one(isolated_dirs: Path) -> None:
+    try:
+        done = process(
+            ["watch", "--demo"], isolated_dirs, preexec_fn=lambda: os.close(1), timeout=30
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("watch went on with nobody to read it")
+    assert done.returncode == 0, done.stderr
+    _no_traceback(done.stderr)

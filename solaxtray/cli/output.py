@@ -5,6 +5,7 @@ error, one-line error sentences, and stdout/stderr masked like the log files.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import sys
@@ -97,8 +98,8 @@ class _TerminalStream(io.TextIOBase):
     """The real stdout or stderr under the secret masking: escapes what ``terminal_safe``
     escapes, and turns a failed write into one sentence.
 
-    A closed stream (``solaxtray fetch >&-``: Python gives ``None``) takes everything and keeps
-    nothing. A failed write to stdout (a full disk, ``> /dev/full``) raises ``OutputError``, and
+    A closed stdout (``solaxtray watch >&-``: Python gives ``None``) ends the command quietly, as
+    a pipe whose reader went away does; a closed stderr takes everything and keeps nothing. A failed write to stdout (a full disk, ``> /dev/full``) raises ``OutputError``, and
     stdout is pointed at nothing so that the interpreter's last flush does not fail again. A
     failed write to stderr is dropped: there is nowhere left to say it.
     """
@@ -107,6 +108,7 @@ class _TerminalStream(io.TextIOBase):
         super().__init__()
         self.stream = stream
         self._is_stdout = is_stdout
+        self._closed_at_start = stream is None
 
     def writable(self) -> bool:
         return True
@@ -114,6 +116,10 @@ class _TerminalStream(io.TextIOBase):
     def write(self, text: str) -> int:
         if self.stream is not None:
             self._guarded(lambda stream: stream.write(terminal_safe(text)))
+        elif self._is_stdout and self._closed_at_start:
+            # Nobody can ever read it: end as when the reader of a pipe goes away, instead of
+            # working on (``watch`` for ever) for no one.
+            raise BrokenPipeError(errno.EPIPE, "stdout is closed")
         return len(text)
 
     def flush(self) -> None:
