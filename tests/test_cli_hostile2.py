@@ -576,3 +576,30 @@ def test_watch_with_a_closed_stdout_ends_instead_of_working_for_no_one(isolated_
         pytest.fail("watch went on with nobody to read it")
     assert done.returncode == 0, done.stderr
     _no_traceback(done.stderr)
+
+
+def _strict_json(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("view", [["--format", "json"], ["--format", "csv"], []])
+def test_daily_sums_that_overflow_are_absent_not_infinity(
+    capsys: pytest.CaptureFixture[str], stored: Path, view: list[str]
+) -> None:
+    """Two stored days of 1e308 kWh (finite each, as a cloud may send them) add up past a
+    float's range: the fleet's figure is absent, and the JSON stays JSON."""
+    with HistoryStore.open(stored, clock=LATER) as store:
+        store.add(full_snap("SWHOSTILE2", f"{DAY} 12:00:00"))
+    for column in ("yield_today", "feedin_energy", "consume_energy"):
+        _edit(stored, column, "1.7e308", sn="SWHOSTILE1")
+        _edit(stored, column, "1.7e308", sn="SWHOSTILE2")
+    status, out, err = history(capsys, "--daily", "--from", str(DAY), "--to", str(DAY), *view)
+    assert (status, err) == (0, "")
+    assert "inf" not in out.lower()
+    if view == ["--format", "json"]:
+        days = _strict_json(out)["days"]  # type: ignore[index]
+        fleet = next(d for d in days if d["sn"] == "all")
+        assert fleet["yield_kwh"] is None

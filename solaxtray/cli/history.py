@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -345,7 +346,7 @@ def _nothing(first: date, last: date) -> str:
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "–"
     return format_number(value, digits)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -52,6 +53,10 @@ def day_to_json(day: DayFigures) -> dict[str, Any]:
     """One day's figures as a JSON-ready dict with the ``DAY_FIELDS`` names."""
     item = asdict(day)
     item["date"] = day.date.isoformat()
+    for name, value in item.items():
+        # Sums of absurd stored values can overflow; JSON has no Infinity (nor NaN).
+        if isinstance(value, float) and not math.isfinite(value):
+            item[name] = None
     return {name: item[name] for name in DAY_FIELDS}
 
 
