@@ -603,3 +603,18 @@ def test_daily_sums_that_overflow_are_absent_not_infinity(
         days = _strict_json(out)["days"]  # type: ignore[index]
         fleet = next(d for d in days if d["sn"] == "all")
         assert fleet["yield_kwh"] is None
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_simulate_with_a_full_disk_under_stdout_does_not_blame_the_port(
+    isolated_dirs: Path,
+) -> None:
+    with open("/dev/full", "w") as full:
+        done = process(
+            ["simulate"], isolated_dirs, stdout=full, stderr=subprocess.PIPE, capture_output=False
+        )
+    assert done.returncode == 1, done.stderr
+    _no_traceback(done.stderr)
+    assert done.stderr.startswith("Output not written: "), done.stderr
+    assert "port" not in done.stderr
+    assert done.stderr.count("\n") == 1

@@ -159,6 +159,15 @@ class _TerminalStream(io.TextIOBase):
         return getattr(self.stream, "errors", None)
 
 
+def write_stdout(text: str) -> None:
+    """Write ``text`` to stdout now (flushed), unmasked, for the one command that prints the
+    simulator's public demo secrets on purpose: a full disk is ``OutputError`` and a reader that
+    went away ``BrokenPipeError``, as for every other command."""
+    stream = _TerminalStream(sys.stdout, is_stdout=True)
+    stream.write(text)
+    stream.flush()
+
+
 def _silence(stream: TextIO) -> None:
     """Point ``stream``'s file descriptor at the null device, so what is left in its buffer
     goes nowhere instead of failing once more when the interpreter exits."""
