@@ -618,3 +618,16 @@ def test_simulate_with_a_full_disk_under_stdout_does_not_blame_the_port(
     assert done.stderr.startswith("Output not written: "), done.stderr
     assert "port" not in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("view", [[], ["--format", "json"], ["--format", "csv"], ["--daily"]])
+def test_stored_text_that_is_not_utf8_reads_as_replacement_characters(
+    capsys: pytest.CaptureFixture[str], stored: Path, view: list[str]
+) -> None:
+    _edit(stored, "inverter_sn", "CAST(x'41ff42' AS TEXT)")
+    status, out, err = history(capsys, "--from", str(DAY), "--to", str(DAY), *view)
+    assert (status, err) == (0, ""), err
+    assert "SWHOSTILE1" in out
+    if view == ["--format", "json"]:
+        (row,) = json.loads(out)["rows"]
+        assert row["inverterSN"] == "A\ufffdB"

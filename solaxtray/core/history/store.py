@@ -745,8 +745,15 @@ class HistoryStore:
 # --- connection helpers ------------------------------------------------------------------------
 
 
+def _text(raw: bytes) -> str:
+    """Stored text as ``str``; bytes that are not UTF-8 (a damaged or hand-edited file) become
+    U+FFFD instead of failing every read of the table for ever."""
+    return raw.decode("utf-8", errors="replace")
+
+
 def _configure(db: sqlite3.Connection) -> None:
     db.row_factory = sqlite3.Row
+    db.text_factory = _text
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
 
