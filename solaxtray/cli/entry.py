@@ -83,9 +83,10 @@ def _main(args: argparse.Namespace) -> int:
         else:
             log_file = logging_ready(args.log_level)
         logger.debug("solaxtray %s, command %s", __version__, args.command or "tray")
-        if args.self_test:
-            return self_test.run()
-        return module_for(args.command).run(args)
+        status = self_test.run() if args.self_test else module_for(args.command).run(args)
+        # A full disk under stdout is said here, not lost in the interpreter's last flush.
+        sys.stdout.flush()
+        return status
     except SolaxTrayError as exc:
         if log_state.early is not None:  # the tray app failed before its icon
             log_file = logging_ready()

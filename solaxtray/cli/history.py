@@ -6,10 +6,13 @@ no keyring, and it sends no request."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TextIO
 
@@ -114,6 +117,14 @@ def _day(text: str | None, flag: str) -> date | None:
     )
 
 
+def _days_before(day: date, days: int) -> date:
+    """``days`` before ``day``, or the first day of the calendar when that is sooner: ``--to
+    0001-01-03`` must not overflow."""
+    if day.toordinal() - days < date.min.toordinal():
+        return date.min
+    return day - timedelta(days=days)
+
+
 def _serials(given: Sequence[str] | None) -> list[str] | None:
     if not given:
         return None
@@ -178,7 +189,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(_("Warning: {warning}").format(warning=store.warning), file=sys.stderr)
         sns = _match(store, wanted)
         last = last_given or plant_today(store, sns)
-        first = first_given or last - timedelta(days=DEFAULT_DAYS - 1)
+        first = first_given or _days_before(last, DEFAULT_DAYS - 1)
         if first > last:
             raise HistoryUsageError(
                 _(
@@ -190,8 +201,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             days = daily_figures(store, sns, first, last)
             _print_days(days, args.format, out, first, last)
         else:
-            rows = store.rows(sns, first=first, last=last)
-            _print_rows(rows, args.format, out, first, last)
+            # Streamed: a year of a fleet is hundreds of thousands of rows.
+            _print_rows(store.iter_rows(sns, first=first, last=last), args.format, out, first, last)
     return 0
 
 
@@ -209,16 +220,16 @@ def _demo_store(backend: str | None) -> HistoryStore:
     return store
 
 
-def _print_rows(rows: list[StoredRow], fmt: str, out: TextIO, first: date, last: date) -> None:
-    from solaxtray.core.history.export import rows_csv, rows_json
+def _print_rows(rows: Iterable[StoredRow], fmt: str, out: TextIO, first: date, last: date) -> None:
+    from solaxtray.core.history.export import write_rows_csv, write_rows_json
 
     if fmt == "json":
-        json.dump(rows_json(rows), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        with _chunked(out) as chunks:
+            write_rows_json(rows, chunks)
+            chunks.write("\n")
     elif fmt == "csv":
-        out.write(rows_csv(rows))
-    elif not rows:
-        out.write(_nothing(first, last))
+        with _chunked(out) as chunks:
+            write_rows_csv(rows, chunks)
     else:
         header = (
             _("Serial"),
@@ -247,8 +258,37 @@ def _print_rows(rows: list[StoredRow], fmt: str, out: TextIO, first: date, last:
                     _fmt(s.yield_today, 1),
                 )
             )
+        if not lines:
+            out.write(_nothing(first, last))
+            return
         _table(header, lines, out, numeric=range(3, 9))
         out.write(_("Grid W: + export, − import.  Battery W: + charging, − discharging.") + "\n")
+
+
+CHUNK_CHARS = 256 * 1024
+"""A streamed export reaches stdout in pieces of about this size: one piece per row would make
+the secret masking and escaping of the output run a hundred thousand times."""
+
+
+@contextlib.contextmanager
+def _chunked(out: TextIO) -> Iterator[TextIO]:
+    """A text stream that passes what is written to ``out`` in ``CHUNK_CHARS`` pieces."""
+    buffer = io.StringIO()
+
+    class Chunks(io.TextIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, text: str) -> int:
+            buffer.write(text)
+            if buffer.tell() >= CHUNK_CHARS:
+                out.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+            return len(text)
+
+    yield Chunks()  # type: ignore[misc]
+    out.write(buffer.getvalue())
 
 
 def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last: date) -> None:
@@ -306,7 +346,7 @@ def _nothing(first: date, last: date) -> str:
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "–"
     return format_number(value, digits)
 

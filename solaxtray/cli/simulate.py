@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from solaxtray.cli.output import EXIT_OK, UsageError
+from solaxtray.cli.output import EXIT_OK, UsageError, write_stdout
 from solaxtray.core.i18n import _
 
 COMMANDS: tuple[str, ...] = ("simulate",)
@@ -41,25 +41,26 @@ def run(args: argparse.Namespace) -> int:
         )
 
     def ready(sim: DeveloperSimulator) -> None:
+        lines: list[str] = []
         serials = " ".join(f"--sn {sn}" for sn in DEMO_SERIALS)
         devices = " ".join(f"--sn {sn}" for sn in DEMO_DEVICE_SERIALS)
-        print(_("SolaX Cloud simulator running at {base_url}").format(base_url=sim.base_url))
-        print(_("tokenId API:"))
-        print(_("  v1 API:     {v1_url}").format(v1_url=sim.v1_url))
-        print(_("  v2 API:     {v2_url}").format(v2_url=sim.v2_url))
-        print(_("  demo token: {token}").format(token=DEMO_TOKEN))
-        print(_("  serials:    {serials}").format(serials=", ".join(DEMO_SERIALS)))
-        print(
+        lines.append(_("SolaX Cloud simulator running at {base_url}").format(base_url=sim.base_url))
+        lines.append(_("tokenId API:"))
+        lines.append(_("  v1 API:     {v1_url}").format(v1_url=sim.v1_url))
+        lines.append(_("  v2 API:     {v2_url}").format(v2_url=sim.v2_url))
+        lines.append(_("  demo token: {token}").format(token=DEMO_TOKEN))
+        lines.append(_("  serials:    {serials}").format(serials=", ".join(DEMO_SERIALS)))
+        lines.append(
             _("Try: SOLAXTRAY_TOKEN={token} solaxtray fetch --api-url {v1_url} {serials}").format(
                 token=DEMO_TOKEN, v1_url=sim.v1_url, serials=serials
             )
         )
-        print(_("Developer API:"))
-        print(_("  server:        {base_url}").format(base_url=sim.base_url))
-        print(_("  client id:     {client_id}").format(client_id=DEMO_CLIENT_ID))
-        print(_("  client secret: {secret}").format(secret=DEMO_CLIENT_SECRET))
-        print(_("  serials:       {serials}").format(serials=", ".join(DEMO_DEVICE_SERIALS)))
-        print(
+        lines.append(_("Developer API:"))
+        lines.append(_("  server:        {base_url}").format(base_url=sim.base_url))
+        lines.append(_("  client id:     {client_id}").format(client_id=DEMO_CLIENT_ID))
+        lines.append(_("  client secret: {secret}").format(secret=DEMO_CLIENT_SECRET))
+        lines.append(_("  serials:       {serials}").format(serials=", ".join(DEMO_DEVICE_SERIALS)))
+        lines.append(
             _(
                 "Try: SOLAXTRAY_CLIENT_ID={client_id} "
                 "SOLAXTRAY_CLIENT_SECRET={secret} solaxtray fetch --backend "
@@ -71,10 +72,13 @@ def run(args: argparse.Namespace) -> int:
                 devices=devices,
             )
         )
-        print(_("Press Ctrl-C to stop."), flush=True)
+        lines.append(_("Press Ctrl-C to stop."))
+        write_stdout("\n".join(lines) + "\n")
 
     try:
         serve_forever_developer_demo(args.port, ready=ready)
+    except BrokenPipeError:
+        raise  # the reader went away: the entry point ends quietly
     except OSError as exc:
         raise UsageError(
             _(

@@ -23,8 +23,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     """Replace ``path`` with ``data`` atomically, creating its directory when missing.
     ``mode``: the new file's permission bits (default private, 0o600: settings and ledgers are
     the user's own). Raises OSError when the directory cannot be written; the temporary file
-    never stays behind."""
+    never stays behind. A symbolic link is written through (the file it points to is replaced),
+    so a file the user keeps elsewhere and links into place stays linked."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)

@@ -14,8 +14,11 @@ who reports a problem has a useful log without re-running anything.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import logging.handlers
+import os
+import stat
 import sys
 import threading
 import types
@@ -64,6 +67,7 @@ def configure_logging(level: str = "INFO", *, console: bool = True) -> Path:
     file_problem: str | None = None
     try:
         log_file.parent.mkdir(parents=True, exist_ok=True)
+        _refuse_special(log_file)
         # Opened now, not at the first record: a file that cannot be opened is found here, where
         # the app can still say so once, instead of a "Logging error" traceback per record.
         file_handler: logging.Handler = _LogFileHandler(
@@ -98,6 +102,18 @@ def configure_logging(level: str = "INFO", *, console: bool = True) -> Path:
                 )
             )
     return log_file
+
+
+def _refuse_special(path: Path) -> None:
+    """Raise OSError when ``path`` is a named pipe or a socket: opening a FIFO for writing blocks
+    until some reader comes, so every command would hang before its first line. (A device such
+    as ``/dev/null`` is a choice someone made; it is kept.)"""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing, or a problem the open itself will report
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        raise OSError(errno.EINVAL, "a named pipe or socket, not a file", str(path))
 
 
 def _tell_stderr(sentence: str) -> None:

@@ -65,3 +65,21 @@ def test_concurrent_writers_never_share_a_temporary(tmp_path: Path) -> None:
     assert errors == []
     assert target.read_bytes() in payloads
     assert [p.name for p in target.parent.iterdir()] == ["ledger"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX symlinks")
+def test_a_symlinked_file_is_written_through_its_link(tmp_path: Path) -> None:
+    """A settings file kept in a dotfiles folder and linked into place: saving must update the
+    file the link points to and keep the link, not replace the link with a copy."""
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "settings.json"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "config" / "settings.json"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    atomic_write_text(link, "new")
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8") == "new"
+    assert link.read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in dotfiles.iterdir()) == ["settings.json"]  # no temporary left

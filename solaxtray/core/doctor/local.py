@@ -12,6 +12,7 @@ from pathlib import Path
 
 from solaxtray.core.autostart import Autostart, XdgAutostart, launch_command
 from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
+from solaxtray.core.errors import LedgerUnusable
 from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.locale_format import format_number
@@ -131,7 +132,18 @@ def check_requests_today(ledger: RequestLedger | None, spent: int, cap: int) -> 
     ).format(n=spent, cap=cap)
     if ledger is None:
         return ok(REQUESTS_ID, title, own)
-    used = ledger.used_today()
+    try:
+        used = ledger.used_today()
+    except LedgerUnusable as exc:
+        return fail(
+            REQUESTS_ID,
+            title,
+            exc.message,
+            _(
+                "Remove or move away what stands where the request ledger should be, then run "
+                "the check again."
+            ),
+        )
     budget = ledger.per_day
     text = ngettext(
         "{used} of {budget} request used in the last 24 hours. {own}",

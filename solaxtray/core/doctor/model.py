@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from solaxtray.core.errors import LedgerUnusable
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.redact import redact, shown
 
@@ -96,13 +98,22 @@ class RequestBudget:
         return max(0, self.cap - self.spent)
 
     def allows(self, count: int = 1) -> bool:
+        """False too when the ledger is unusable (something not a file in its place): without
+        it the quota shared with the tray app cannot be kept, so the doctor sends nothing and
+        ``check_requests_today`` reports why."""
         if count > self.left:
             return False
-        return self._ledger is None or self._ledger.wait_time(count) <= 0
+        if self._ledger is None:
+            return True
+        try:
+            return self._ledger.wait_time(count) <= 0
+        except LedgerUnusable:
+            return False
 
     def spend(self, count: int, label: str = "doctor") -> None:
         if count <= 0:
             return
         self.spent += count
         if self._ledger is not None:
-            self._ledger.charge(label, count)
+            with contextlib.suppress(LedgerUnusable):  # reported by check_requests_today
+                self._ledger.charge(label, count)

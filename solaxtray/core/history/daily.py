@@ -42,6 +42,7 @@ How each figure is made, and why (never an invented number: a figure we cannot m
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -98,7 +99,9 @@ def daily_figures(
     days, both included), plus the fleet per day; ordered by date then serial, "all" last."""
     if last < first:
         return []
-    rows = store.energy_rows(sns, first=first - timedelta(days=1), last=last)
+    # The day before too (its last counters start the first day), unless there is none.
+    before = first - timedelta(days=1) if first > date.min else first
+    rows = store.energy_rows(sns, first=before, last=last)
     by_sn: dict[str, list[EnergyRow]] = defaultdict(list)
     for row in rows:
         by_sn[row.sn].append(row)
@@ -283,7 +286,7 @@ def _counter(
 
 
 def _kwh(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+    return None if value is None or not math.isfinite(value) else round(value, 2)
 
 
 def _pct(part: float, whole: float) -> float:
@@ -306,8 +309,13 @@ def _autarky(consumption: float | None, imported: float | None) -> float | None:
 
 
 def _sum(values: Sequence[float | None]) -> float | None:
+    """The fleet's total; ``None`` when there is none, or when absurd stored values add up past
+    a float's range (no ``inf`` may reach a figure, a chart or JSON)."""
     present = [v for v in values if v is not None]
-    return round(sum(present), 2) if present else None
+    if not present:
+        return None
+    total = sum(present)
+    return round(total, 2) if math.isfinite(total) else None
 
 
 def _fleet(day: date, inverters: list[DayFigures]) -> DayFigures:

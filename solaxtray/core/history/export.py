@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from solaxtray.core.history.daily import DayFigures, daily_figures
 from solaxtray.core.history.store import HistoryStore, StoredRow
@@ -51,6 +53,10 @@ def day_to_json(day: DayFigures) -> dict[str, Any]:
     """One day's figures as a JSON-ready dict with the ``DAY_FIELDS`` names."""
     item = asdict(day)
     item["date"] = day.date.isoformat()
+    for name, value in item.items():
+        # Sums of absurd stored values can overflow; JSON has no Infinity (nor NaN).
+        if isinstance(value, float) and not math.isfinite(value):
+            item[name] = None
     return {name: item[name] for name in DAY_FIELDS}
 
 
@@ -102,11 +108,34 @@ def days_csv(days: Iterable[DayFigures]) -> str:
 
 def _csv(header: Sequence[str], items: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    _write_csv(header, items, buffer)
+    return buffer.getvalue()
+
+
+def _write_csv(header: Sequence[str], items: Iterable[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for item in items:
         writer.writerow([_cell(item.get(name)) for name in header])
-    return buffer.getvalue()
+
+
+def write_rows_csv(rows: Iterable[StoredRow], out: TextIO) -> None:
+    """``rows_csv``, written to ``out`` row by row as ``rows`` yields them (with
+    ``HistoryStore.iter_rows`` a year of uploads never sits in memory at once)."""
+    header = list(_flat(_header_template()).keys())
+    _write_csv(header, (_flat(row_to_json(r)) for r in rows), out)
+
+
+def write_rows_json(rows: Iterable[StoredRow], out: TextIO) -> None:
+    """``json.dump(rows_json(rows), out, indent=2, ensure_ascii=False)`` to the character,
+    written one row at a time."""
+    out.write('{\n  "rows": [')
+    separator = "\n"
+    for row in rows:
+        text = json.dumps(row_to_json(row), indent=2, ensure_ascii=False)
+        out.write(separator + text.replace("\n", "\n    ").join(("    ", "")))
+        separator = ",\n"
+    out.write("\n  ]\n}" if separator == ",\n" else "]\n}")
 
 
 def _header_template() -> dict[str, Any]:
@@ -123,7 +152,9 @@ def _header_template() -> dict[str, Any]:
 def export_rows_csv(store: HistoryStore, sns: Sequence[str] | None, first: date, last: date) -> str:
     """Every stored upload of the plant days ``first`` to ``last`` (``sns=None``: all serials),
     as CSV text ordered by serial then time: what ``solaxtray history --format csv`` prints."""
-    return rows_csv(store.rows(sns, first=first, last=last))
+    buffer = io.StringIO()
+    write_rows_csv(store.iter_rows(sns, first=first, last=last), buffer)
+    return buffer.getvalue()
 
 
 def export_days_csv(store: HistoryStore, sns: Sequence[str] | None, first: date, last: date) -> str:

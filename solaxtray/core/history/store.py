@@ -32,7 +32,7 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -229,7 +229,6 @@ _SELECT = (
     "powerdc1, powerdc2, powerdc3, powerdc4, bat_status FROM samples"
 )
 
-
 _SELECT_OFFSET = "SELECT offset_min FROM samples"
 _SELECT_ENERGY = (
     "SELECT sn, upload_time, at_utc, resolution_s, yield_today, feedin_energy, consume_energy, "
@@ -237,35 +236,139 @@ _SELECT_ENERGY = (
 )
 
 
-def _snapshot_of(row: sqlite3.Row) -> StoredRow:
-    def code(enum_type: Any, value: Any) -> Any:
-        return enum_type(int(value)) if value is not None else None
+class _Unreadable(Exception):
+    """A stored row whose serial or time is not what this store writes (a damaged or hand-edited
+    file): it cannot be placed in time, so it is left out of every answer."""
 
-    utc_known = bool(row["utc_known"])
-    at = float(row["at_utc"])
+
+def _real(value: Any) -> float | None:
+    """A stored number, or ``None`` for anything else a hand-edited file may hold there (text, a
+    blob, an integer beyond a float's range, NaN)."""
+    if type(value) is float:  # the usual case first: this runs for every value of every row
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _code_of(enum_type: Any, value: Any) -> Any:
+    number = _real(value)
+    if number is None or not number.is_integer() or abs(number) > 2**31:
+        return None
+    return enum_type(int(number))
+
+
+def _moment(value: Any) -> datetime:
+    number = _real(value)
+    if number is None:
+        raise _Unreadable
+    try:
+        return datetime.fromtimestamp(number, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise _Unreadable from exc
+
+
+def _local_of(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise _Unreadable
+    try:
+        local = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _Unreadable from exc
+    if local.tzinfo is not None:
+        raise _Unreadable
+    return local
+
+
+def _serial_of(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise _Unreadable
+    return value
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _snapshot_of(row: sqlite3.Row) -> StoredRow:
+    """The row as a snapshot; raises ``_Unreadable`` for a row that cannot be placed in time.
+    Any other value that is not what this store writes reads as absent."""
+    utc_known = bool(_real(row["utc_known"]))
+    at_time = _moment(row["at_utc"])
+    at = at_time.timestamp()
+    try:
+        fetched = _moment(row["fetched_at"])
+    except _Unreadable:
+        fetched = at_time
     snapshot = Snapshot(
-        sn=row["sn"],
-        fetched_at=datetime.fromtimestamp(float(row["fetched_at"]), tz=UTC),
-        inverter_sn=row["inverter_sn"],
-        ac_power=row["ac_power"],
-        yield_today=row["yield_today"],
-        yield_total=row["yield_total"],
-        feedin_power=row["feedin_power"],
-        feedin_energy=row["feedin_energy"],
-        consume_energy=row["consume_energy"],
-        feedin_power_m2=row["feedin_power_m2"],
-        soc=row["soc"],
-        eps_power=(row["peps1"], row["peps2"], row["peps3"]),
-        inverter_type=code(InverterType, row["inverter_type"]),
-        inverter_status=code(InverterStatus, row["inverter_status"]),
-        upload_time=datetime.fromisoformat(row["upload_time"]),
-        upload_time_raw=row["upload_time_raw"],
-        utc_time=datetime.fromtimestamp(at, tz=UTC) if utc_known else None,
-        bat_power=row["bat_power"],
-        pv_power=(row["powerdc1"], row["powerdc2"], row["powerdc3"], row["powerdc4"]),
-        bat_status=code(BatteryStatus, row["bat_status"]),
+        sn=_serial_of(row["sn"]),
+        fetched_at=fetched,
+        inverter_sn=_text_or_none(row["inverter_sn"]),
+        ac_power=_real(row["ac_power"]),
+        yield_today=_real(row["yield_today"]),
+        yield_total=_real(row["yield_total"]),
+        feedin_power=_real(row["feedin_power"]),
+        feedin_energy=_real(row["feedin_energy"]),
+        consume_energy=_real(row["consume_energy"]),
+        feedin_power_m2=_real(row["feedin_power_m2"]),
+        soc=_real(row["soc"]),
+        eps_power=(_real(row["peps1"]), _real(row["peps2"]), _real(row["peps3"])),
+        inverter_type=_code_of(InverterType, row["inverter_type"]),
+        inverter_status=_code_of(InverterStatus, row["inverter_status"]),
+        upload_time=_local_of(row["upload_time"]),
+        upload_time_raw=_text_or_none(row["upload_time_raw"]),
+        utc_time=at_time if utc_known else None,
+        bat_power=_real(row["bat_power"]),
+        pv_power=(
+            _real(row["powerdc1"]),
+            _real(row["powerdc2"]),
+            _real(row["powerdc3"]),
+            _real(row["powerdc4"]),
+        ),
+        bat_status=_code_of(BatteryStatus, row["bat_status"]),
     )
-    return StoredRow(snapshot, at, utc_known, int(row["resolution_s"]))
+    return StoredRow(snapshot, at, utc_known, _resolution_of(row["resolution_s"]))
+
+
+def _resolution_of(value: Any) -> int:
+    number = _real(value)
+    if number is None or not 0 <= number <= 366 * 86400:
+        return 0
+    return int(number)
+
+
+def _energy_of(r: sqlite3.Row) -> EnergyRow:
+    """``_snapshot_of`` for the few values of an ``EnergyRow``; same rules."""
+    pvs = [p for p in (_real(r[8]), _real(r[9]), _real(r[10]), _real(r[11])) if p is not None]
+    return EnergyRow(
+        _serial_of(r[0]),
+        _local_of(r[1]),
+        _moment(r[2]).timestamp(),
+        _resolution_of(r[3]),
+        _real(r[4]),
+        _real(r[5]),
+        _real(r[6]),
+        _real(r[7]),
+        sum(pvs) if pvs else None,
+    )
+
+
+def _readable(rows: Iterable[sqlite3.Row], read: Callable[[sqlite3.Row], Any]) -> list[Any]:
+    """``read`` of every row that can be read; the others are left out and counted in the log."""
+    out = []
+    skipped = 0
+    for row in rows:
+        try:
+            out.append(read(row))
+        except _Unreadable:
+            skipped += 1
+    if skipped:
+        logger.info("Left out %d history rows that could not be read", skipped)
+    return out
 
 
 class _Damaged(Exception):
@@ -527,7 +630,42 @@ class HistoryStore:
         if clause is None:
             return []
         sql = _SELECT + clause + " ORDER BY sn, at_utc"
-        return [_snapshot_of(r) for r in self._read(sql, params)]
+        return _readable(self._read(sql, params), _snapshot_of)
+
+    def iter_rows(
+        self,
+        sns: Sequence[str] | None,
+        *,
+        first: date | None = None,
+        last: date | None = None,
+        chunk: int = 2000,
+    ) -> Iterator[StoredRow]:
+        """``rows``, read ``chunk`` rows at a time from one query: a year of a fleet is hundreds
+        of thousands of rows, and an export must not hold them all as snapshots at once. The
+        lock is held per chunk, not for the whole export, so a writer on another thread goes on
+        in between."""
+        clause, params = self._where(sns, first=first, last=last)
+        if clause is None:
+            return
+        sql = _SELECT + clause + " ORDER BY sn, at_utc"
+        try:
+            with self._lock:
+                cursor = self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise HistoryError(_sentence_for(exc, self.path)) from exc
+        try:
+            while True:
+                try:
+                    with self._lock:
+                        found = cursor.fetchmany(chunk)
+                except sqlite3.Error as exc:
+                    raise HistoryError(_sentence_for(exc, self.path)) from exc
+                if not found:
+                    return
+                yield from _readable(found, _snapshot_of)
+        finally:
+            with self._lock, contextlib.suppress(sqlite3.Error):
+                cursor.close()
 
     @staticmethod
     def _where(
@@ -553,7 +691,7 @@ class HistoryStore:
             where.append("upload_time >= ? AND at_utc >= ?")
             params.append(first.isoformat())
             params.append(_epoch_of_naive(datetime.combine(first, datetime.min.time())) - 86400)
-        if last is not None:
+        if last is not None and last < date.max:  # up to the last day there is: no bound
             end = last + timedelta(days=1)
             where.append("upload_time < ? AND at_utc < ?")
             params.append(end.isoformat())
@@ -573,24 +711,7 @@ class HistoryStore:
         if where is None:
             return []
         sql = _SELECT_ENERGY + where + " ORDER BY sn, at_utc"
-        out = []
-        parse = datetime.fromisoformat
-        for r in self._read(sql, params):
-            pvs = [p for p in (r[8], r[9], r[10], r[11]) if p is not None]
-            out.append(
-                EnergyRow(
-                    r[0],
-                    parse(r[1]),
-                    r[2],
-                    r[3],
-                    r[4],
-                    r[5],
-                    r[6],
-                    r[7],
-                    sum(pvs) if pvs else None,
-                )
-            )
-        return out
+        return _readable(self._read(sql, params), _energy_of)
 
     def plant_offset_min(self, sns: Sequence[str] | None = None) -> int | None:
         """The plant's offset from UTC in minutes, from the newest stored upload (of ``sns``);
@@ -599,7 +720,11 @@ class HistoryStore:
         if where is None:
             return None
         found = self._read(_SELECT_OFFSET + where + " ORDER BY at_utc DESC LIMIT 1", params)
-        return int(found[0][0]) if found else None
+        offset = _real(found[0][0]) if found else None
+        # No plant is more than a day away from UTC; anything else is a damaged row.
+        if offset is None or abs(offset) > 24 * 60:
+            return None
+        return int(offset)
 
     def count(self) -> int:
         """How many rows the store holds."""
@@ -620,8 +745,15 @@ class HistoryStore:
 # --- connection helpers ------------------------------------------------------------------------
 
 
+def _text(raw: bytes) -> str:
+    """Stored text as ``str``; bytes that are not UTF-8 (a damaged or hand-edited file) become
+    U+FFFD instead of failing every read of the table for ever."""
+    return raw.decode("utf-8", errors="replace")
+
+
 def _configure(db: sqlite3.Connection) -> None:
     db.row_factory = sqlite3.Row
+    db.text_factory = _text
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
 
@@ -668,6 +800,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         if quick != "ok":
             raise _Damaged(_("the integrity check failed: {result}").format(result=quick))
         _migrate(db)
+        _check_schema(db)
     except sqlite3.OperationalError as exc:
         db.close()
         if "locked" in str(exc).lower() or "busy" in str(exc).lower():
@@ -728,6 +861,36 @@ def _migrate(db: sqlite3.Connection) -> None:
                 db.execute("ROLLBACK")
             raise
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+_COLUMNS = frozenset(
+    (
+        "id",
+        "sn",
+        "upload_time",
+        "upload_time_raw",
+        "offset_min",
+        "at_utc",
+        "utc_known",
+        "fetched_at",
+        "resolution_s",
+        *_FIELDS,
+    )
+)
+
+
+def _check_schema(db: sqlite3.Connection) -> None:
+    """A file at our schema version must have our table with every column we read and write;
+    otherwise every query would fail for ever and history would quietly stop being recorded."""
+    columns = {str(row[1]) for row in db.execute("PRAGMA table_info(samples)")}
+    tables = {
+        str(row[0]) for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    # We never make views or triggers: one in the file (a view standing in for the table, a
+    # trigger on insert) could run any query, an endless one included, on every read or write.
+    extra = db.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('view', 'trigger')")
+    if not columns >= _COLUMNS or not {"samples", "meta"} <= tables or extra.fetchone()[0]:
+        raise _Damaged(_("it is a database of some other program"))
 
 
 def _set_aside(path: Path) -> Path | None:

@@ -60,3 +60,31 @@ def test_figures_are_always_sane(
     counter = [fe for _, _, fe, _, _ in sorted(readings) if fe is not None]
     rises = sum(max(0.0, b - a) for a, b in itertools.pairwise(counter))
     assert sum(exported) <= rises + 0.01 * len(exported)  # each day rounded to 0.01 kWh
+
+
+def test_absurd_finite_values_never_give_an_infinite_figure() -> None:
+    """1.7e308 kWh is finite, as a cloud may send it; two of them add past a float's range."""
+    import math
+
+    store = HistoryStore.in_memory(clock=FakeClock(datetime(2026, 7, 1, tzinfo=UTC).timestamp()))
+    for sn in ("SWFUZZ0001", "SWFUZZ0002"):
+        store.add_many(
+            snap(
+                sn,
+                f"{DAY} {hour:02d}:00",
+                yield_today=1.7e308,
+                feedin_energy=1.7e308 * (hour % 2),
+                consume_energy=1.7e308,
+            )
+            for hour in range(24)
+        )
+    for figures in daily_figures(store, None, DAY, DAY):
+        for value in (
+            figures.yield_kwh,
+            figures.export_kwh,
+            figures.import_kwh,
+            figures.consumption_kwh,
+            figures.self_consumption_pct,
+            figures.autarky_pct,
+        ):
+            assert value is None or math.isfinite(value), figures
