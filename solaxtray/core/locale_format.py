@@ -87,8 +87,12 @@ def format_time(value: datetime, *, seconds: bool = False, language: str | None 
 
 
 def format_date(value: date, *, language: str | None = None) -> str:
-    """A numeric date in the language's order: "2026-11-29" (en), "29.11.2026" (de)."""
-    return value.strftime(current_format(language).date)
+    """A numeric date in the language's order: "2026-11-29" (en), "29.11.2026" (de).
+
+    The year is always written with four digits ("0099-01-01", "01.01.0099"): the C library's
+    ``%Y`` drops the leading zeros, and "99-01-01" reads as another date."""
+    pattern = current_format(language).date.replace("%Y", f"{value.year:04d}")
+    return value.strftime(pattern)
 
 
 def format_datetime(value: datetime, *, seconds: bool = True, language: str | None = None) -> str:
@@ -152,6 +156,6 @@ def format_long_datetime(value: datetime) -> str:
         weekday=weekday_short(value),
         day=value.day,
         month=month_short(value),
-        year=value.year,
+        year=f"{value.year:04d}",
         time=format_time(value, seconds=True),
     )

@@ -15,6 +15,7 @@ from solaxtray.core.locale_format import (
     NNBSP,
     format_date,
     format_datetime,
+    format_long_datetime,
     format_number,
     format_time,
 )
@@ -73,6 +74,21 @@ def test_dates_in_each_languages_order() -> None:
     moment = datetime(2026, 11, 29, 15, 4, 5)
     assert format_time(moment, language="it") == "15:04"
     assert format_datetime(moment, language="pl") == "29.11.2026 15:04:05"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "0099-02-03"), ("de", "03.02.0099"), ("fr", "03/02/0099")]
+)
+def test_a_year_before_1000_keeps_four_digits(language: str, expected: str) -> None:
+    assert format_date(date(99, 2, 3), language=language) == expected
+    assert format_date(date(1, 1, 1), language=language).count("0001") == 1
+    moment = datetime(7, 2, 3, 4, 5, 6)
+    assert format_datetime(moment, language=language).startswith(expected.replace("99", "07"))
+
+
+def test_the_long_date_keeps_a_four_digit_year() -> None:
+    i18n.configure(cli="en")
+    assert format_long_datetime(datetime(5, 1, 2, 3, 4, 5)) == "Sun 2 Jan 0005 03:04:05"
 
 
 def test_the_app_formatters_follow_the_language_in_force() -> None:
