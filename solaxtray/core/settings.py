@@ -117,20 +117,64 @@ _TOO_DEEP = TooDeep()
 
 
 def echo(value: Any) -> str:
-    """``value`` as a sentence may show it: its repr, redacted (a token under any name is masked)
-    and cut to ``MAX_ECHO_CHARS`` with its full length said."""
+    """``value`` as a sentence may show it: the JSON text it was in the file (``null``, ``true``,
+    ``"on"``; never Python's ``None``, ``True``, ``'on'``, which the user never wrote), redacted (a
+    token under any name is masked), with control and format characters escaped, and cut to
+    ``MAX_ECHO_CHARS`` with its full length said."""
     if isinstance(value, str) and len(value) > 4 * MAX_ECHO_CHARS:
-        # Never build the repr of a huge string only to cut it.
+        # Never build the text of a huge string only to cut it.
         return _("a text of {count} characters").format(count=len(value))
     if isinstance(value, list | tuple | dict) and len(value) > MAX_ECHO_CHARS:
         return _("a value of {count} items").format(count=len(value))
+    pieces: list[str] = []
+    whole = True
     try:
-        text = redact(repr(value))
-    except (RecursionError, ValueError):
+        _json_pieces(value, pieces, 4 * MAX_ECHO_CHARS)
+    except _EchoFull:
+        whole = False
+    except (RecursionError, ValueError, TypeError):
         return _("a value that cannot be shown")
+    text = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in redact("".join(pieces)))
+    if not whole:
+        return text[: MAX_ECHO_CHARS - 1] + "…"
     if len(text) > MAX_ECHO_CHARS:
-        return f"{text[: MAX_ECHO_CHARS - 1]}… ({len(text)} characters)"
+        return _("{start}… ({count} characters)").format(
+            start=text[: MAX_ECHO_CHARS - 1], count=len(text)
+        )
     return text
+
+
+class _EchoFull(Exception):
+    """The text of a value has grown past what a sentence shows: stop building it."""
+
+
+def _json_pieces(value: Any, pieces: list[str], budget: int) -> int:
+    """Append the JSON text of ``value`` to ``pieces`` (the file's numbers as written), stopping
+    with ``_EchoFull`` once more than ``budget`` characters are built; returns the budget left."""
+    if isinstance(value, BadNumber | TooDeep):
+        piece = repr(value)
+    elif isinstance(value, dict):
+        pieces.append("{")
+        budget -= 1
+        for i, (key, item) in enumerate(value.items()):
+            pieces.append((", " if i else "") + json.dumps(str(key), ensure_ascii=False) + ": ")
+            budget = _json_pieces(item, pieces, budget - len(pieces[-1]))
+        piece = "}"
+    elif isinstance(value, list | tuple):
+        pieces.append("[")
+        budget -= 1
+        for i, item in enumerate(value):
+            if i:
+                pieces.append(", ")
+            budget = _json_pieces(item, pieces, budget - 2 * bool(i))
+        piece = "]"
+    else:
+        piece = json.dumps(value, ensure_ascii=False)
+    pieces.append(piece)
+    budget -= len(piece)
+    if budget < 0:
+        raise _EchoFull
+    return budget
 
 
 DEFAULT_BACKEND: str = DEFAULT_KIND.value
@@ -477,7 +521,7 @@ def _check_notify(value: Any) -> NotifySettings:
         if key not in known:
             logger.info("Ignoring unknown notification kind %s in the settings", echo(key))
             continue
-        choices[key] = _check_bool(_("The notification switch {key!r}").format(key=key), flag)
+        choices[key] = _check_bool(_("The notification switch {key}").format(key=echo(key)), flag)
     return NotifySettings(**choices)
 
 

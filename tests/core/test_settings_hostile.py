@@ -150,7 +150,7 @@ def test_readable_values_are_written_back(store: SettingsStore) -> None:
     first, warning = store.load()
     assert first.serials == (SERIAL,)
     assert warning is not None
-    assert "'x'" in warning  # what was dropped, named
+    assert '"x"' in warning  # what was dropped, named
     assert "saved again" in warning
     on_disk = json.loads(store.path.read_text(encoding="utf-8"))
     assert on_disk["serials"] == [SERIAL]
@@ -310,3 +310,42 @@ def test_a_bad_number_under_an_ignored_notification_kind_is_no_crash(
     assert settings.serials == (SERIAL,)
     assert settings.notify.eps is False
     assert "NaN" not in store.path.read_text(encoding="utf-8")
+
+
+# --- a bad value is quoted as the file wrote it --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "python"),
+    [
+        ("null", "None"),
+        ("true", "True"),
+        ('"soon"', "'soon'"),
+        ('[1, null, {"a": false}]', "None"),
+        ('"a\\u001b[2Jb"', "\x1b"),
+    ],
+)
+def test_a_bad_value_is_quoted_as_the_json_it_was(
+    store: SettingsStore, written: str, python: str
+) -> None:
+    store.path.write_text(
+        f'{{"version": 1, "serials": ["{SERIAL}"], "stale_minutes": {written}}}', encoding="utf-8"
+    )
+    settings, warning = store.load()
+    assert settings.stale_minutes == Settings().stale_minutes
+    assert warning is not None
+    assert f"must be a whole number, not {written})" in warning
+    assert python not in warning
+
+
+def test_a_bad_notification_switch_is_quoted_as_json(store: SettingsStore) -> None:
+    store.path.write_text(
+        f'{{"version": 1, "serials": ["{SERIAL}"], "notify": {{"fault": null}}}}',
+        encoding="utf-8",
+    )
+    _settings, warning = store.load()
+    assert warning is not None
+    assert '"fault"' in warning
+    assert "null" in warning
+    assert "None" not in warning
+    assert "'fault'" not in warning
