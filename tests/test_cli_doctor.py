@@ -196,3 +196,51 @@ def test_inverters_without_discover_lists_the_saved_ones(
     SettingsStore(paths.settings_path()).save(Settings(serials=("SWDEMOHYB3",)))
     assert main(["inverters"]) == 0
     assert capsys.readouterr().out == "SWDEMOHYB3\n"
+
+
+def test_a_rejected_token_from_the_environment_is_fixed_in_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", WRONG_TOKEN)
+    with CloudSimulator() as sim:
+        _status, checks, _text = doctor(capsys, "--api-url", sim.v1_url, "--sn", DEMO_SERIALS[0])
+    fix = checks["credentials-accepted"]["fix"]
+    assert "SOLAXTRAY_TOKEN" in fix
+    assert "unset" in fix
+    assert "token set" not in fix
+
+
+def test_an_impossible_token_from_the_environment_is_fixed_in_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", "12345")
+    with CloudSimulator() as sim:
+        status, checks, _text = doctor(capsys, "--api-url", sim.v1_url, "--sn", DEMO_SERIALS[0])
+        sent = len(sim.requests)
+    assert status == 1
+    assert sent == 0
+    assert checks["credentials"]["status"] == "fail"
+    fix = checks["credentials"]["fix"]
+    assert "SOLAXTRAY_TOKEN" in fix
+    assert "unset" in fix
+    assert "token set" not in fix
+
+
+def test_rejected_developer_credentials_from_the_environment_are_fixed_there(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_CLIENT_ID", DEMO_CLIENT_ID)
+    monkeypatch.setenv("SOLAXTRAY_CLIENT_SECRET", "not-the-secret")
+    with DeveloperSimulator() as sim:
+        _status, checks, _text = doctor(
+            capsys,
+            "--backend",
+            "developer",
+            "--api-url",
+            sim.base_url,
+            "--sn",
+            DEMO_DEVICE_SERIALS[0],
+        )
+    fix = checks["credentials-accepted"]["fix"]
+    assert "SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET" in fix
+    assert "credentials set" not in fix

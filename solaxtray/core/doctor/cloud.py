@@ -23,8 +23,9 @@ from solaxtray.core.api.developer.client import (
 from solaxtray.core.api.registry import Capability, spec_of
 from solaxtray.core.api.servers import DEFAULT_API_URL, KNOWN_SERVERS, resolve_api_url
 from solaxtray.core.clock import Clock
-from solaxtray.core.context import Credentials
+from solaxtray.core.context import Credentials, credentials_from_env
 from solaxtray.core.discovery import DeviceInfo, discover_inverters, registration_map
+from solaxtray.core.doctor.credentials import env_fix
 from solaxtray.core.doctor.model import CheckResult, RequestBudget, Status, fail, ok, warn
 from solaxtray.core.doctor.serials import Outcome, check_serial_shape, serial_checks
 from solaxtray.core.errors import (
@@ -147,7 +148,9 @@ def _verdicts(
         ]
     if isinstance(first, TokenRejected):
         where = ", ".join(_server_name(t) for t in tried)
-        fix = _(wording.rejected_fix)
+        fix = (
+            env_fix(backend) if credentials_from_env(spec_of(backend)) else _(wording.rejected_fix)
+        )
         return [
             fail(
                 ACCEPTED_ID,
@@ -157,7 +160,7 @@ def _verdicts(
             ),
             _not_checked(
                 SERVER_ID,
-                "Server",
+                _("Server"),
                 _("no server tried ({where}) accepted the {what}.").format(where=where, what=what),
                 _("Fix the credentials first."),
             ),

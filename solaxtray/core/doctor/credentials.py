@@ -16,7 +16,7 @@ from solaxtray.core.redact import register_secret
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Credentials", "check_keyring", "read_credentials"]
+__all__ = ["Credentials", "check_keyring", "env_fix", "read_credentials"]
 
 KEYRING_ID = "keyring"
 CREDENTIALS_ID = "credentials"
@@ -82,6 +82,23 @@ def read_credentials(
     return result
 
 
+def env_fix(backend: str) -> str:
+    """What to do about credentials from the environment that cannot be used: storing them again
+    in the keyring would change nothing while the variable wins over it."""
+    names = _env_names(backend)
+    if names == (secrets.TOKEN_ENV,):
+        return _(
+            "Correct the tokenId in the environment variable {name} (copy it again from "
+            "Service → API on solaxcloud.com), or unset the variable so that solaxtray uses "
+            "the keyring."
+        ).format(name=names[0])
+    return _(
+        "Correct the credentials in the environment variables {names} (copy them again from "
+        "https://developer.solaxcloud.com/), or unset the variables so that solaxtray uses the "
+        "keyring."
+    ).format(names=" and ".join(names))
+
+
 def _keyring_fix(env_names: str) -> str:
     if secrets.backend_description() == "none available":
         return _(
@@ -142,7 +159,9 @@ def check_token_credentials(seconds: float) -> tuple[CheckResult, Credentials | 
                 _("The tokenId in {where} cannot be a SolaX Cloud token: {message}").format(
                     where=where, message=exc.message
                 ),
-                _("Store the tokenId again with 'solaxtray token set'."),
+                env_fix(BackendKind.TOKEN)
+                if from_env
+                else _("Store the tokenId again with 'solaxtray token set'."),
             ),
             None,
         )
