@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TextIO
 
-from solaxtray.cli.output import UsageError
+from solaxtray.cli.output import UsageError, aligned_lines
 from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.locale_format import format_date, format_datetime, format_number
 
@@ -354,13 +354,7 @@ def _fmt(value: float | None, digits: int = 0) -> str:
 def _table(
     header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO, *, numeric: range
 ) -> None:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(widths[i]) if i in numeric else c.ljust(widths[i]) for i, c in enumerate(cells)
-        ).rstrip()
-
-    out.write(line(header) + "\n")
-    for row in rows:
-        out.write(line(row) + "\n")
+    """Aligned on the printed width: a serial or status holding control characters is printed
+    with ``\\uXXXX`` escapes, six columns for one character."""
+    for line in aligned_lines([header, *rows], right=numeric):
+        out.write(line + "\n")

@@ -10,7 +10,7 @@ import io
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator, Sequence
 from typing import TextIO
 
 from solaxtray.core.errors import (
@@ -92,6 +92,39 @@ def terminal_safe(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def printed_width(text: str) -> int:
+    """How many terminal columns ``text`` takes once printed: after ``terminal_safe``'s escapes
+    (one control character becomes six columns), with East Asian wide characters counted twice
+    and combining marks not at all, so that a table can align on what the user sees."""
+    width = 0
+    for ch in terminal_safe(text):
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def aligned_lines(rows: Sequence[Sequence[str]], *, right: Container[int] = ()) -> list[str]:
+    """``rows`` (the header first) as aligned lines: each cell escaped as it will be printed and
+    padded to its column's printed width, the columns in ``right`` aligned to the right. Rows
+    shorter than the first are joined as they are (a note under the table)."""
+    safe = [[terminal_safe(cell) for cell in row] for row in rows]
+    count = len(safe[0]) if safe else 0
+    full = [row for row in safe if len(row) == count]
+    widths = [max(printed_width(row[i]) for row in full) for i in range(count)]
+    lines = []
+    for row in safe:
+        if len(row) != count:
+            lines.append("  ".join(row))
+            continue
+        parts = []
+        for i, cell in enumerate(row):
+            fill = " " * (widths[i] - printed_width(cell))
+            parts.append(fill + cell if i in right else cell + fill)
+        lines.append("  ".join(parts).rstrip())
+    return lines
 
 
 class _TerminalStream(io.TextIOBase):
