@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from solaxtray.cli.output import UsageError
+    from solaxtray.cli.output import UsageError, keeping_status
     from solaxtray.cli.target import chosen_backend, load_settings
     from solaxtray.core.doctor import exit_status, run_doctor
     from solaxtray.core.doctor.factory import doctor_setup, saved_server
@@ -94,14 +94,19 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         raise UsageError(_("--api-url was given an empty value. Give a server name or address."))
     server = args.api_url if args.api_url is not None else saved_server(settings, backend)
     results = run_doctor(doctor_setup(settings, backend, serials, server))
-    if args.json:
-        json.dump(
-            {"checks": [r.to_json() for r in results]}, sys.stdout, indent=2, ensure_ascii=False
-        )
-        sys.stdout.write("\n")
-    else:
-        print_checks(results, sys.stdout)
-    return exit_status(results)
+    status = exit_status(results)
+    with keeping_status(status):
+        if args.json:
+            json.dump(
+                {"checks": [r.to_json() for r in results]},
+                sys.stdout,
+                indent=2,
+                ensure_ascii=False,
+            )
+            sys.stdout.write("\n")
+        else:
+            print_checks(results, sys.stdout)
+    return status
 
 
 def print_checks(results: Sequence[CheckResult], out: TextIO) -> None:

@@ -19,6 +19,7 @@ from solaxtray.cli.output import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNEXPECTED,
+    ReaderGone,
     exit_status_for,
     redacted_stdio,
     say,
@@ -74,9 +75,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(args)
 
 
+def _status_after_broken_pipe(exc: BrokenPipeError, status: int | None) -> int:
+    """The exit status when the reader of stdout went away: the command's own, when it had
+    decided one (returned, or printing under ``keeping_status``), so that ``fetch | head -c 1``
+    still fails when the fetch failed; else success.
+
+    Success is 0, not the shell's 141 (128 + SIGPIPE): the reader leaving early is what
+    ``| head`` asks for, not a failure of the command, and the tests of a closed stdout
+    (``history``, ``watch``) hold a quiet 0 as the documented ending."""
+    if isinstance(exc, ReaderGone):
+        return exc.status
+    return EXIT_OK if status is None else status
+
+
 def _main(args: argparse.Namespace) -> int:
     log_file: Path = paths.log_path()
     tray = args.command is None and not args.self_test
+    status: int | None = None
     try:
         if tray:
             hold_logging(args.log_level)
@@ -96,12 +111,12 @@ def _main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError as exc:
         # The reader went away (``solaxtray fetch --json | head``): nothing left to tell anyone.
         # Point stdout at nothing so the interpreter's final flush does not fail again.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+        return _status_after_broken_pipe(exc, status)
     except Exception:
         if log_state.early is not None:
             log_file = logging_ready()

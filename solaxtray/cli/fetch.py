@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, TextIO
 
 from solaxtray.cli.options import add_target_options
-from solaxtray.cli.output import EXIT_OK, EXIT_UNEXPECTED, say
+from solaxtray.cli.output import EXIT_OK, EXIT_UNEXPECTED, keeping_status, say
 from solaxtray.cli.target import (
     acquire,
     load_settings,
@@ -66,17 +66,18 @@ def run(args: argparse.Namespace) -> int:
             say(f"{item.sn}: {item.title}", item.message)
             if status == EXIT_OK:
                 status = EXIT_STATUS.get(item.kind, EXIT_UNEXPECTED)
-    if args.json:
-        items = [
-            error_to_json(item) if isinstance(item, ApiError) else snapshot_to_json(item)
-            for item in results
-        ]
-        import json
+    with keeping_status(status):
+        if args.json:
+            items = [
+                error_to_json(item) if isinstance(item, ApiError) else snapshot_to_json(item)
+                for item in results
+            ]
+            import json
 
-        json.dump({"inverters": items}, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        _print_table(results, sys.stdout)
+            json.dump({"inverters": items}, sys.stdout, indent=2, ensure_ascii=False)
+            sys.stdout.write("\n")
+        else:
+            _print_table(results, sys.stdout)
     return status
 
 

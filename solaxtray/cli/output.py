@@ -46,6 +46,28 @@ class OutputError(SolaxTrayError):
     title = N_("Output not written")
 
 
+class ReaderGone(BrokenPipeError):
+    """The reader of stdout went away while a command printed results it had already judged:
+    ``status`` is the exit status it had decided (see ``keeping_status``)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(errno.EPIPE, "the reader of stdout went away")
+        self.status = status
+
+
+@contextlib.contextmanager
+def keeping_status(status: int) -> Iterator[None]:
+    """Print a command's results under the exit status it has already decided: a reader that
+    goes away meanwhile (``solaxtray fetch | head -c 1``) still ends the command quietly, but a
+    failure is not turned into success by it."""
+    try:
+        yield
+    except ReaderGone:
+        raise
+    except BrokenPipeError as exc:
+        raise ReaderGone(status) from exc
+
+
 def exit_status_for(exc: SolaxTrayError) -> int:
     """The documented exit status of an error (see the module docstring)."""
     if isinstance(exc, ApiError):
