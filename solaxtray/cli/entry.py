@@ -56,7 +56,30 @@ def _choose_language(arguments: Sequence[str]) -> str:
         setting = SettingsStore(paths.settings_path()).peek_language() or None
     language = i18n.configure(cli=lang, setting=setting)
     i18n.install_argparse()
+    if lang and i18n.normalize_language(lang) is None:
+        _say_language_unavailable(lang)
     return language
+
+
+def _say_language_unavailable(lang: str) -> None:
+    """One line on stderr for a ``--lang`` we have no catalog for: the user asked for it by name,
+    so English must not come as a silent surprise. (An unknown language from the environment
+    stays silent: ``C.UTF-8`` or ``en_US`` is normal there.) The value is the user's own text,
+    shown cut and with every control or format character (a line break too) escaped."""
+    from solaxtray.core import i18n
+    from solaxtray.core.redact import redact, shorten
+
+    value = "".join(
+        c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+        for c in shorten(redact(lang), 40)
+    )
+    available = ", ".join(sorted(i18n.available_languages()[1:]))
+    line = _(
+        "Language '{lang}' is not available; solaxtray speaks English here. Available: {languages}."
+    ).format(lang=value, languages=available)
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            print(line, file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

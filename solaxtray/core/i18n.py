@@ -25,7 +25,8 @@ Why this shape:
   editable install, a wheel and the frozen app all carry the same files without a build step;
   a test checks the ``.mo`` files match their ``.po`` sources.
 - **Unknown languages fall back to English** with one debug line per choice, never a warning:
-  most people on an unsupported language run it on purpose.
+  most people on an unsupported language run it on purpose. Only the command line says one line
+  when ``--lang`` names a language by hand that has no catalog (``cli.entry``).
 """
 
 from __future__ import annotations

@@ -90,15 +90,63 @@ def test_the_setting_beats_the_environment_and_the_flag_beats_the_setting(
     assert data["inverters"][0]["error"]["title"] == "Token rejected"
 
 
+UNAVAILABLE = (
+    "Language 'tlh' is not available; solaxtray speaks English here. "
+    "Available: cs, de, es, fr, it, nl, pl, pt."
+)
+
+
 @pytest.mark.usefixtures("rejected_token")
-def test_an_unknown_language_is_english_without_a_warning(
+def test_an_unknown_language_flag_is_english_with_one_line(
     simulator: CloudSimulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status = main(["--lang", "tlh", "fetch", "--api-url", simulator.v1_url, "--sn", SN])
     _out, err = capsys.readouterr()
+    assert status == 3  # the command went on
+    first, *rest = err.splitlines()
+    assert first == UNAVAILABLE
+    assert len(rest) == 1
+    assert rest[0].startswith(f"{SN}: Token rejected: SolaX Cloud did not accept the token.")
+
+
+@pytest.mark.usefixtures("rejected_token")
+@pytest.mark.parametrize(
+    "environ",
+    [{"LANGUAGE": "tlh"}, {"LANG": "tlh_XX.UTF-8"}, {"LC_ALL": "C.UTF-8"}, {"LANG": "en_US"}],
+)
+def test_an_unknown_language_from_the_environment_is_english_silently(
+    simulator: CloudSimulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+) -> None:
+    for name in i18n.ENV_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    status = main(["fetch", "--api-url", simulator.v1_url, "--sn", SN])
+    _out, err = capsys.readouterr()
     assert status == 3
-    assert "Token rejected: SolaX Cloud did not accept the token." in err
-    assert "tlh" not in err
+    (line,) = err.splitlines()
+    assert line.startswith(f"{SN}: Token rejected: SolaX Cloud did not accept the token.")
+
+
+@pytest.mark.parametrize("lang", ["en", "en_GB", "EN-us", "C"])
+def test_english_by_name_is_available(lang: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", lang, "fetch", "--demo"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_unknown_language_is_quoted_with_its_controls_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--lang", "x\ny\x1b[2J\u202e" + "z" * 100, "fetch", "--demo"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "\x1b" not in err
+    assert "\u202e" not in err
+    assert err.startswith("Language 'x\\u000ay\\u001b[2J\\u202ezzz")
+    assert "z" * 40 not in err
 
 
 def test_demo_json_keeps_its_shape_in_another_language(capsys: pytest.CaptureFixture[str]) -> None:
