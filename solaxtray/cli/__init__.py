@@ -23,8 +23,30 @@ missing, keyring trouble, Developer API credentials); 4 device; 5 rate limit; 6 
 names); 130 interrupted.
 """
 
-from solaxtray.cli.entry import main
-from solaxtray.cli.output import exit_status_for
-from solaxtray.cli.parser import build_parser
+import contextlib
+import sys
+
+
+def _interrupted_at_start() -> SystemExit:
+    """Ctrl-C while the modules below import (the first ~50 ms of every start): the line and
+    exit status of an interrupted command, not a traceback of the import machinery. In the
+    user's language when the translation module is loaded by then, else in English."""
+    text = "Interrupted."
+    i18n = sys.modules.get("solaxtray.core.i18n")
+    if i18n is not None:
+        # A second Ctrl-C, or a module cut off half-way: the English line will do.
+        with contextlib.suppress(BaseException):
+            text = i18n._(text)
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # stderr closed or gone
+        sys.stderr.write(text + "\n")
+    return SystemExit(130)
+
+
+try:
+    from solaxtray.cli.entry import main
+    from solaxtray.cli.output import exit_status_for
+    from solaxtray.cli.parser import build_parser
+except KeyboardInterrupt:
+    raise _interrupted_at_start() from None
 
 __all__ = ["build_parser", "exit_status_for", "main"]

@@ -83,7 +83,19 @@ def _say_language_unavailable(lang: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (the console script passes it to sys.exit)."""
+    """Run the command line; return the exit status (the console script passes it to sys.exit).
+
+    Ctrl-C before the command runs (the language chosen, the parser built: imports, mostly)
+    ends as it does during the command: 130 and one line, not a traceback."""
+    try:
+        return _start(argv)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            print(_("Interrupted."), file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _start(argv: Sequence[str] | None) -> int:
     arguments = list(argv) if argv is not None else sys.argv[1:]
     _choose_language(arguments)
     parser = build_parser()
