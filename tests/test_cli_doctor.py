@@ -244,3 +244,28 @@ def test_rejected_developer_credentials_from_the_environment_are_fixed_there(
     fix = checks["credentials-accepted"]["fix"]
     assert "SOLAXTRAY_CLIENT_ID and SOLAXTRAY_CLIENT_SECRET" in fix
     assert "credentials set" not in fix
+
+
+def test_thousands_of_serials_are_a_short_report_and_json_keeps_every_check(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    serials = [f"SW{i:08d}" for i in range(2000)] + ["BAD1"]
+    sn_args = [a for sn in serials for a in ("--sn", sn)]
+    with CloudSimulator() as sim:
+        status = main(["--lang", "en", "doctor", "--api-url", sim.v1_url, *sn_args])
+        text = capsys.readouterr().out
+        _status, checks, _all = doctor(capsys, "--api-url", sim.v1_url, *sn_args)
+        german = main(["--lang", "de", "doctor", "--api-url", sim.v1_url, *sn_args])
+        text_de = capsys.readouterr().out
+    assert status == german == 1
+    lines = text.splitlines()
+    assert len(lines) < 100
+    assert "✓ Serial numbers: 2,001 serial numbers set." in lines
+    (other,) = [line for line in lines if "after the first 20" in line]
+    assert other.startswith("✗ Other serial numbers: 1,981 serial numbers after the first 20:")
+    assert "Failed: BAD1." in other
+    assert lines[-1].startswith("4,0")  # every check counted, with the digit grouping
+    assert "2.001" in text_de
+    # --json keeps every result.
+    assert sum(cid.startswith("serial-shape:") for cid in checks) == len(serials)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from solaxtray.cli.options import add_target_options
 from solaxtray.core import paths
 from solaxtray.core.i18n import _, ngettext
+from solaxtray.core.locale_format import format_number
 
 if TYPE_CHECKING:
     from solaxtray.core.discovery import DeviceInfo
@@ -110,10 +111,13 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def print_checks(results: Sequence[CheckResult], out: TextIO) -> None:
-    """One line per check (mark, title, sentence) and its fix indented below."""
+    """One line per check (mark, title, sentence) and its fix indented below; beyond the first
+    serial numbers, their checks are counted in one line (``summarise_serials``). The last line
+    counts every check."""
     from solaxtray.core.doctor import Status
+    from solaxtray.core.doctor.serials import summarise_serials
 
-    for r in results:
+    for r in summarise_serials(results):
         out.write(f"{r.symbol} {r.title}: {r.message}\n")
         if r.fix and r.status is not Status.OK:
             out.write("    " + _("Fix: {fix}").format(fix=r.fix) + "\n")
@@ -122,7 +126,13 @@ def print_checks(results: Sequence[CheckResult], out: TextIO) -> None:
     summary = _("{count} checks: {passed} passed, {warned} with a warning, {failed} failed.")
     passed = len(results) - failed - warned
     out.write(
-        "\n" + summary.format(count=len(results), passed=passed, warned=warned, failed=failed)
+        "\n"
+        + summary.format(
+            count=format_number(len(results)),
+            passed=format_number(passed),
+            warned=format_number(warned),
+            failed=format_number(failed),
+        )
     )
     out.write("\n")
 

@@ -39,6 +39,7 @@ from solaxtray.core.errors import (
     TokenRejected,
 )
 from solaxtray.core.i18n import _, ngettext
+from solaxtray.core.locale_format import format_number
 from solaxtray.core.models import Snapshot
 
 logger = logging.getLogger(__name__)
@@ -254,7 +255,7 @@ def _token_cloud(
         return (
             [
                 _not_checked(ACCEPTED_ID, _("Accepted by SolaX Cloud"), why, fix),
-                _not_checked(SERVER_ID, "Server", why, fix),
+                _not_checked(SERVER_ID, _("Server"), why, fix),
             ],
             outcomes,
         )
@@ -414,14 +415,14 @@ def check_cloud(
             _("Serial numbers"),
             ngettext(
                 "{n} serial number set.", "{n} serial numbers set.", len(target.serials)
-            ).format(n=len(target.serials)),
+            ).format(n=format_number(len(target.serials))),
         )
     if creds is None:
         why = _("the credentials are not available.")
         fix = _("Fix the credentials first.")
         results = [
             _not_checked(ACCEPTED_ID, _("Accepted by SolaX Cloud"), why, fix),
-            _not_checked(SERVER_ID, "Server", why, fix),
+            _not_checked(SERVER_ID, _("Server"), why, fix),
             serial_result,
         ]
         return results + [shape for shape, _canonical in shapes]

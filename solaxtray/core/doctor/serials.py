@@ -3,12 +3,14 @@ last upload's age and the plant's clock against UTC. Qt-free; the answers come f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 
 from solaxtray.core.api.registry import spec_of
-from solaxtray.core.doctor.model import CheckResult, fail, ok, warn
+from solaxtray.core.doctor.model import CheckResult, Status, fail, ok, warn
 from solaxtray.core.errors import ApiError, ConfigError, SerialNotReporting, SerialUnknown
-from solaxtray.core.i18n import _
+from solaxtray.core.i18n import _, ngettext
+from solaxtray.core.locale_format import format_number
 from solaxtray.core.models import Snapshot
 from solaxtray.core.presentation import format_age
 
@@ -163,3 +165,90 @@ def serial_checks(
         results.append(check_upload_age(sn, outcome, now, stale_minutes))
         results.append(check_plant_clock(sn, outcome))
     return results
+
+
+# -- many serials ---------------------------------------------------------------------------------
+
+SHOWN_SERIALS = 20
+"""The serial numbers whose checks a readable report shows one by one; the rest are counted."""
+LISTED_SERIALS = 5
+"""The serial numbers a summary names for each kind of problem."""
+MORE_ID = "serials-more"
+_SHAPE_PREFIX = "serial-shape:"
+_PER_SERIAL = (_SHAPE_PREFIX, "serial-known:", "upload-age:", "plant-clock:")
+_RANK = {Status.OK: 0, Status.WARN: 1, Status.FAIL: 2}
+
+
+def summarise_serials(
+    results: Sequence[CheckResult], keep: int = SHOWN_SERIALS
+) -> list[CheckResult]:
+    """``results`` for reading: the checks of the first ``keep`` serial numbers as they are, and
+    those of every further one folded into one result that counts them and names the first few
+    with a problem. Ten thousand serial numbers would otherwise be thirty thousand lines, with
+    the one failure lost among them. (``--json`` keeps every result.)"""
+    shown: list[CheckResult] = []
+    rest: list[tuple[str, Status]] = []  # (serial, its worst status), in order
+    at: int | None = None
+    groups = 0
+    for result in results:
+        if not result.id.startswith(_PER_SERIAL):
+            shown.append(result)
+            continue
+        if result.id.startswith(_SHAPE_PREFIX):
+            groups += 1
+            if groups > keep:
+                rest.append((result.id.removeprefix(_SHAPE_PREFIX), result.status))
+                if at is None:
+                    at = len(shown)
+                continue
+        if groups <= keep:
+            shown.append(result)
+        elif rest and _RANK[result.status] > _RANK[rest[-1][1]]:
+            rest[-1] = (rest[-1][0], result.status)
+    if at is None:
+        return shown
+    shown.insert(at, _more_serials(rest, keep))
+    return shown
+
+
+def _more_serials(rest: Sequence[tuple[str, Status]], shown: int) -> CheckResult:
+    failed = [sn for sn, status in rest if status is Status.FAIL]
+    warned = [sn for sn, status in rest if status is Status.WARN]
+    count = len(rest)
+    sentences = [
+        ngettext(
+            "{count} serial number after the first {shown}: {passed} passed every check, "
+            "{warned} had a warning, {failed} had a failed check.",
+            "{count} serial numbers after the first {shown}: {passed} passed every check, "
+            "{warned} had a warning, {failed} had a failed check.",
+            count,
+        ).format(
+            count=format_number(count),
+            shown=format_number(shown),
+            passed=format_number(count - len(failed) - len(warned)),
+            warned=format_number(len(warned)),
+            failed=format_number(len(failed)),
+        )
+    ]
+    if failed:
+        sentences.append(_("Failed: {serials}.").format(serials=_some(failed)))
+    if warned:
+        sentences.append(_("With a warning: {serials}.").format(serials=_some(warned)))
+    title = _("Other serial numbers")
+    message = " ".join(sentences)
+    if not failed and not warned:
+        return ok(MORE_ID, title, message)
+    fix = _(
+        "'solaxtray doctor --json' lists every check of every serial number, and "
+        "'solaxtray doctor --sn SERIAL' checks one of them."
+    )
+    return (fail if failed else warn)(MORE_ID, title, message, fix)
+
+
+def _some(serials: Sequence[str]) -> str:
+    """The first few serial numbers, and how many more."""
+    names = ", ".join(serials[:LISTED_SERIALS])
+    if len(serials) <= LISTED_SERIALS:
+        return names
+    more = len(serials) - LISTED_SERIALS
+    return _("{names} and {count} more").format(names=names, count=format_number(more))
