@@ -269,3 +269,21 @@ def test_thousands_of_serials_are_a_short_report_and_json_keeps_every_check(
     assert "2.001" in text_de
     # --json keeps every result.
     assert sum(cid.startswith("serial-shape:") for cid in checks) == len(serials)
+
+
+def test_a_damaged_history_is_a_failed_check_and_stays_in_place(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from solaxtray.core.history import default_history_path
+
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    path = default_history_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a database\n" * 100)
+    with CloudSimulator() as sim:
+        status, checks, _text = doctor(capsys, "--api-url", sim.v1_url, "--sn", DEMO_SERIALS[0])
+    assert status == 1
+    assert checks["history"]["status"] == "fail"
+    assert "is damaged" in checks["history"]["message"]
+    assert path.read_bytes() == b"not a database\n" * 100
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(path.name)] == [path.name]

@@ -3,8 +3,9 @@
 One small module per group: ``credentials`` (keyring round trip, credentials set),
 ``cloud`` (accepted, server), ``serials`` (each serial's shape, account, upload age, plant
 clock), ``desktop`` (tray host, notification service), ``local`` (start at login, writable
-folders, requests today); ``factory`` builds the set-up of this machine and its settings. ``run_doctor`` runs them in that
-order; the CLI and the settings dialog both call it (the dialog off the GUI thread).
+folders, requests today), ``history_db`` (the history database, read-only); ``factory`` builds
+the set-up of this machine and its settings. ``run_doctor`` runs them in that order; the CLI and
+the settings dialog both call it (the dialog off the GUI thread).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from solaxtray.core.clock import Clock
 from solaxtray.core.doctor.cloud import CloudTarget, check_cloud
 from solaxtray.core.doctor.credentials import Credentials, check_keyring, read_credentials
 from solaxtray.core.doctor.desktop import DesktopProbe, check_notifications, check_tray
+from solaxtray.core.doctor.history_db import check_history
 from solaxtray.core.doctor.local import check_autostart, check_requests_today, check_writable
 from solaxtray.core.doctor.model import (
     MAX_REQUESTS,
@@ -62,6 +64,8 @@ class DoctorSetup:
     platform: str | None = None
     token_cache_for: Callable[[Credentials], TokenCache | None] | None = None
     """The Developer API's shared access-token cache for these credentials (None: memory)."""
+    history: Path | None = None
+    """The history database to check (read-only); None: not checked."""
 
 
 def run_doctor(setup: DoctorSetup) -> list[CheckResult]:
@@ -88,6 +92,8 @@ def run_doctor(setup: DoctorSetup) -> list[CheckResult]:
     results.append(check_autostart(setup.autostart, setup.start_at_login))
     for check_id, title, folder in setup.folders:
         results.append(check_writable(check_id, title, folder))
+    if setup.history is not None:
+        results.append(check_history(setup.history))
     results.append(check_requests_today(setup.ledger, budget.spent, budget.cap))
     logger.info(
         "doctor: %d checks, %d failed, %d requests",

@@ -12,6 +12,7 @@ from solaxtray.core.clock import SystemClock
 from solaxtray.core.context import Credentials
 from solaxtray.core.doctor import CloudTarget, DoctorSetup
 from solaxtray.core.doctor.desktop import SessionProbe
+from solaxtray.core.history.store import default_history_path
 from solaxtray.core.i18n import _
 from solaxtray.core.ledger import RequestLedger
 from solaxtray.core.secrets import DEFAULT_TIMEOUT_S, KeyringTokenCache
@@ -56,6 +57,7 @@ def doctor_setup(
         ),
         keyring_timeout=DEFAULT_TIMEOUT_S,
         token_cache_for=token_cache_for,
+        history=default_history_path(),
     )
 
 
