@@ -287,3 +287,17 @@ def test_a_damaged_history_is_a_failed_check_and_stays_in_place(
     assert "is damaged" in checks["history"]["message"]
     assert path.read_bytes() == b"not a database\n" * 100
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(path.name)] == [path.name]
+
+
+def test_the_per_serial_titles_are_in_the_chosen_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAXTRAY_TOKEN", DEMO_TOKEN)
+    sn = DEMO_SERIALS[0]
+    with CloudSimulator() as sim:
+        main(["--lang", "de", "doctor", "--json", "--api-url", sim.v1_url, "--sn", sn])
+    titles = {c["id"]: c["title"] for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert titles[f"serial-shape:{sn}"] == f"Seriennummer {sn}"
+    assert titles[f"serial-known:{sn}"] == f"{sn} im Konto"
+    assert titles[f"upload-age:{sn}"] == f"{sn} sendet Daten"
+    assert titles[f"plant-clock:{sn}"] == f"Uhr von {sn}"

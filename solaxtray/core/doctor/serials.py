@@ -36,7 +36,7 @@ def check_serial_shape(
     the number to use instead.
     """
     cid = f"serial-shape:{sn}"
-    title = f"Serial number {sn}"
+    title = _("Serial number {sn}").format(sn=sn)
     spec = spec_of(backend)
     try:
         return ok(cid, title, _(spec.wording.shape_ok)), spec.normalise_serial(sn)
@@ -103,7 +103,8 @@ def upload_age_s(snap: Snapshot, now: float) -> float | None:
 
 def check_upload_age(sn: str, snap: Snapshot, now: float, stale_minutes: int) -> CheckResult:
     cid = f"upload-age:{sn}"
-    title = f"{sn} reporting"
+    # TRANSLATORS: a check's title: whether the inverter {sn} still uploads its data.
+    title = _("{sn} reporting").format(sn=sn)
     age = upload_age_s(snap, now)
     if age is None:
         return warn(
@@ -132,7 +133,8 @@ def check_plant_clock(sn: str, snap: Snapshot) -> CheckResult:
     """The plant's clock (``uploadTime``) against the upload's UTC time: a correct clock is a
     whole quarter hour away from UTC, whatever the plant's time zone."""
     cid = f"plant-clock:{sn}"
-    title = f"{sn} clock"
+    # TRANSLATORS: a check's title: the clock of the plant (inverter) {sn}.
+    title = _("{sn} clock").format(sn=sn)
     if snap.upload_time is None or snap.utc_time is None:
         return ok(
             cid, title, _("The answer carries no UTC time to compare the plant's clock with.")
