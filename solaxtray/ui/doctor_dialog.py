@@ -104,9 +104,14 @@ class DoctorDialog(QDialog):
         self.show_results([r for r in result if isinstance(r, CheckResult)])
 
     def show_results(self, results: Sequence[CheckResult]) -> None:
+        """Every result is kept (``results``, and the counts); the list shows the serial numbers
+        past the first few summed up in one row, as the command line does: thousands of rows
+        would hide the one that failed."""
+        from solaxtray.core.doctor.serials import summarise_serials
+
         self.results = list(results)
         self.tree.clear()
-        for r in self.results:
+        for r in summarise_serials(self.results):
             text = (
                 r.message
                 if r.status is Status.OK or not r.fix

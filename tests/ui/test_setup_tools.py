@@ -66,6 +66,36 @@ def test_the_doctor_window_lists_each_check_with_its_mark_and_fix(
     assert dialog.tree.topLevelItemCount() == 3
 
 
+def test_the_doctor_window_sums_up_serials_past_the_first_ones(qtbot: Any) -> None:
+    from solaxtray.core.doctor.model import fail, ok
+    from solaxtray.core.doctor.serials import MORE_ID, SHOWN_SERIALS
+
+    count = SHOWN_SERIALS + 200
+    results = [ok("credentials", "Credentials", "Set.")]
+    for i in range(count):
+        sn = f"SW{i:08d}"
+        results.append(ok(f"serial-shape:{sn}", f"Serial number {sn}", "Right shape."))
+        known = (
+            fail(f"serial-known:{sn}", sn, "Unknown.", "Add it.")
+            if i == count - 1
+            else ok(f"serial-known:{sn}", sn, "Known.")
+        )
+        results.append(known)
+
+    dialog = DoctorDialog(lambda: results)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: len(dialog.results) == len(results), timeout=WAIT_MS)
+    rows = [dialog.tree.topLevelItem(i) for i in range(dialog.tree.topLevelItemCount())]
+    assert len(rows) == 1 + 2 * SHOWN_SERIALS + 1
+    last = rows[-1]
+    assert last is not None
+    assert last.text(0) == "✗"
+    assert f"SW{count - 1:08d}" in last.text(2)
+    assert "1 failed" in dialog.summary.text()  # the counts are over every result
+    assert MORE_ID not in {r.id for r in dialog.results}
+
+
 def test_a_doctor_run_that_raises_ends_in_one_sentence(qtbot: Any) -> None:
     def run() -> list[CheckResult]:
         raise SecretStoreLocked("The keyring did not answer within 10 seconds.")
