@@ -77,6 +77,7 @@ def test_twelve_bars_with_the_current_month_last(popup: PopupWindow, qtbot: QtBo
     assert popup.showing_months
     # Computed on a worker thread: the chart shows its twelve months at once, the figures after.
     assert not popup.bars_ready()
+    assert popup.bars_chart.accessibleDescription() == "Reading the history…"
     qtbot.waitUntil(popup.bars_ready, timeout=20_000)
     model = popup.bars_chart.model
     assert isinstance(model, MonthBars)
@@ -231,3 +232,24 @@ def test_a_partial_month_is_drawn_differently(qtbot: QtBot) -> None:
         if partial.pixelColor(x, y).lightnessF() < 0.3
     )
     assert dark > 10
+
+
+def test_an_unreadable_history_is_one_sentence_for_the_months_too(
+    qtbot: QtBot, tmp_path: Path, history_file: tuple[Path, dict[str, Snapshot]]
+) -> None:
+    store = HistoryStore.open(tmp_path / "closed.sqlite3")
+    store.close()  # every read now fails inside SQLite, on the worker thread too
+    window = PopupWindow(as_popup=False, history=store, local_offset=lambda _: UTC_PLUS_ONE)
+    qtbot.addWidget(window)
+    window.update_view(view_of(history_file[1], plant_moment(TODAY, "14:02")))
+    window.show()
+    qtbot.waitExposed(window)
+    months_button(window).click()
+    qtbot.waitUntil(window.bars_ready, timeout=20_000)
+    status = window.status_text()
+    assert status is not None
+    assert "Traceback" not in status
+    assert status.endswith(".")
+    model = window.bars_chart.model
+    assert isinstance(model, MonthBars)
+    assert model.empty

@@ -344,6 +344,7 @@ class DayBarsChart(_CursorChart):
         self.setObjectName("day-bars")
         self.setAccessibleName(_("Daily yield and consumption"))
         self._model: DayBars | MonthBars | None = None
+        self._placeholder: str | None = None
         self.setFixedHeight(130)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
@@ -353,9 +354,14 @@ class DayBarsChart(_CursorChart):
     def model(self) -> DayBars | MonthBars | None:
         return self._model
 
-    def set_model(self, model: DayBars | MonthBars | None) -> None:
+    def set_model(
+        self, model: DayBars | MonthBars | None, *, placeholder: str | None = None
+    ) -> None:
+        """Show ``model``; with none, ``placeholder`` (when given) says why, for example that the
+        history is still being read."""
         self._model = model
-        if isinstance(model, MonthBars):
+        self._placeholder = placeholder if model is None else None
+        if isinstance(model, MonthBars) or placeholder is not None:
             self.setAccessibleName(_("Monthly yield and consumption"))
         else:
             self.setAccessibleName(_("Daily yield and consumption"))
@@ -382,6 +388,8 @@ class DayBarsChart(_CursorChart):
 
     def summary(self) -> str:
         if self._model is None:
+            if self._placeholder is not None:
+                return self._placeholder
             return _("Daily yield and consumption: no history available.")
         return self._model.summary()
 
@@ -389,6 +397,10 @@ class DayBarsChart(_CursorChart):
         model = self._model
         plot = self._plot_rect()
         self._draw_legend(painter)
+        if model is None and self._placeholder is not None:
+            painter.setPen(self._text_colour())
+            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), self._placeholder)
+            return
         if model is None or model.empty:
             painter.setPen(self._text_colour())
             empty = (

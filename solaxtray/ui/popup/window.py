@@ -747,7 +747,7 @@ class PopupWindow(QWidget):
         self._today_caption.setText(_("Today, {date}").format(date=format_day_month(day)))
         self._today_tiles.set_tiles(today_tiles(view, self._today))
         self._curve_chart.set_model(curve)
-        self._bars_chart.set_model(self._bars(day))
+        self._show_bars(day)
         self._want_past(day)
 
     def _want_past(self, day: date) -> None:
@@ -783,7 +783,7 @@ class PopupWindow(QWidget):
         self._past = past
         self._past_day = day
         self._past_days = wanted
-        self._bars_chart.set_model(self._bars(day))
+        self._show_bars(day)
 
     def _want_months(self, day: date) -> None:
         """The twelve-month figures, computed on a worker thread: again when the history key
@@ -826,14 +826,15 @@ class PopupWindow(QWidget):
                 self._show_status(error.message, from_history=True)
             else:
                 logger.error("Monthly figures failed: %s", error, exc_info=error)
+            self._months = ()
             self._months_for = key  # not again for the same state: the next upload retries
             self._months_day = day
         elif store is self._history:
             self._months = result or ()
             self._months_for = key
             self._months_day = day
-            if self._bar_months:
-                self._bars_chart.set_model(self._bars(day))
+        if self._bar_months and store is self._history:
+            self._show_bars(day)
         today = self._history_day()
         if (
             today is not None
@@ -860,10 +861,19 @@ class PopupWindow(QWidget):
         if self._history is None or day is None:
             return None
         if self._bar_months:
-            months = self._months if self._months_day == day else ()
-            return month_bars(months, day, MONTHS_RANGE)
+            if self._months_day != day:
+                return None  # still being read: see ``_show_bars``
+            return month_bars(self._months, day, MONTHS_RANGE)
         past = self._past if self._past_day == day else ()
         return day_bars([*past, *self._figures], day, self._bar_days)
+
+    def _show_bars(self, day: date | None) -> None:
+        """The bar chart's model, or, while the months are first read, a sentence saying so
+        (an empty year would read as "no history")."""
+        model = self._bars(day)
+        waiting = model is None and self._bar_months and self._history is not None
+        placeholder = _("Reading the history…") if waiting and day is not None else None
+        self._bars_chart.set_model(model, placeholder=placeholder)
 
     @property
     def bar_days(self) -> int:
@@ -885,7 +895,7 @@ class PopupWindow(QWidget):
         if button is not None and not button.isChecked():
             button.setChecked(True)
         day = self._history_day()
-        self._bars_chart.set_model(self._bars(day))
+        self._show_bars(day)
         if day is not None:
             self._want_past(day)
 
@@ -896,7 +906,7 @@ class PopupWindow(QWidget):
         if not self._months_button.isChecked():
             self._months_button.setChecked(True)
         day = self._history_day()
-        self._bars_chart.set_model(self._bars(day))
+        self._show_bars(day)
         if day is not None:
             self._want_past(day)
 
