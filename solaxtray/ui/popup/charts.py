@@ -5,6 +5,9 @@ wording. Both take keyboard focus: the left and right arrows (Home and End) move
 sample to sample, the mouse does the same by hovering, and the read-out sentence under the cursor
 is emitted, shown beside the chart and set as the chart's accessible description, so a screen
 reader user reads the same values a mouse user sees.
+
+Over 500 lines: two charts on one shared cursor base; each chart draws its own axes, legend and
+marks, and splitting them apart would split that base from its only two users.
 """
 
 from __future__ import annotations
