@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QRadioButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from solaxtray.core.clock import FakeClock
@@ -253,3 +253,24 @@ def test_an_unreadable_history_is_one_sentence_for_the_months_too(
     model = window.bars_chart.model
     assert isinstance(model, MonthBars)
     assert model.empty
+
+
+def test_the_months_read_out_on_hover(popup: PopupWindow, qtbot: QtBot) -> None:
+    months_button(popup).click()
+    qtbot.waitUntil(popup.bars_ready, timeout=20_000)
+    chart = popup.bars_chart
+    model = chart.model
+    assert isinstance(model, MonthBars)
+    at = QPointF(round(chart.sample_x(10)), chart.height() // 2)  # over May's bars
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        at,
+        chart.mapToGlobal(at),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(chart, move)
+    assert chart.cursor_index == 10
+    assert chart.toolTip() == model.readout(10)
+    assert chart.toolTip().startswith("May 2026: yield ")

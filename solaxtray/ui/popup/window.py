@@ -587,6 +587,7 @@ class PopupWindow(QWidget):
         self._history = history
         self._export.setEnabled(history is not None)
         self._history_key = None
+        self._month_cache = None  # its months were another store's
         self._fill_history()
 
     def update_view(self, view: TrayView) -> None:
