@@ -14,6 +14,7 @@ Everything goes into the demo's own throwaway database, never the user's.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -111,21 +112,27 @@ def _old_days(inv: SimInverter, begin: float, end: float) -> list[Reading]:
     last_of_day: dict[str, Reading] = {}
     for reading in readings:
         last_of_day[reading.upload_time_local(inv.utc_offset_hours)[:10]] = reading
-    yield_shift = inv.yield_total_kwh - state.yield_total
-    feedin_shift = inv.feedin_total_kwh - state.feedin_total
-    consume_shift = inv.consume_total_kwh - state.consume_total
+
+    def moved(value: float, end_state: float, end_wanted: float, digits: int) -> float:
+        # Rounded down and never above where the next stretch begins: a counter that steps
+        # back by a rounding at the seam would read as a reset and mark that day partial.
+        scale = 10.0**digits
+        shifted = math.floor((value + end_wanted - end_state) * scale) / scale
+        return max(0.0, min(shifted, math.floor(end_wanted * scale) / scale))
+
     out = []
     for reading in last_of_day.values():
+        feedin, consume = reading.feedin_energy, reading.consume_energy
         out.append(
             dataclasses.replace(
                 reading,
-                yield_total=round(max(0.0, reading.yield_total + yield_shift), 1),
+                yield_total=moved(reading.yield_total, state.yield_total, inv.yield_total_kwh, 1),
                 feedin_energy=None
-                if reading.feedin_energy is None
-                else round(max(0.0, reading.feedin_energy + feedin_shift), 2),
+                if feedin is None
+                else moved(feedin, state.feedin_total, inv.feedin_total_kwh, 2),
                 consume_energy=None
-                if reading.consume_energy is None
-                else round(max(0.0, reading.consume_energy + consume_shift), 2),
+                if consume is None
+                else moved(consume, state.consume_total, inv.consume_total_kwh, 2),
             )
         )
     return out
