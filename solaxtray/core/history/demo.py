@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from solaxtray.core.api.tokenid.parsing import parse_realtime
@@ -68,6 +68,28 @@ def seed_demo_history(
             (snapshot_of_reading(inv, r, name(inv)) for r in past), resolution_s=PAST_STEP_S
         )
         added += store.add_many(snapshot_of_reading(inv, r, name(inv)) for r in live)
+    return added
+
+
+def seed_months_before(
+    store: HistoryStore,
+    inverters: Sequence[SimInverter],
+    before: float,
+    *,
+    months: int = DEMO_PAST_MONTHS,
+    serial_of: Callable[[SimInverter], str] | None = None,
+) -> int:
+    """Add ``months`` cheap months (one upload a day, see the module docstring) ending at the
+    epoch ``before``, whose lifetime counters end at each inverter's configured totals: the
+    months before a simulator that starts at ``before`` (the README's pictures use it); returns
+    the rows added."""
+    name = serial_of if serial_of is not None else (lambda inv: inv.sn)
+    added = 0
+    for inv in inverters:
+        old = _old_days(inv, before - months * 30.5 * 86400.0, before)
+        added += store.add_many(
+            (snapshot_of_reading(inv, r, name(inv)) for r in old), resolution_s=OLD_RESOLUTION_S
+        )
     return added
 
 
