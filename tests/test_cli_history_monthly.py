@@ -128,11 +128,26 @@ def test_the_table_is_readable() -> None:
         "Days",
         "Complete",
     ]
-    assert lines[1].startswith(f"2026-04  {SN}")
+    assert lines[1].startswith(f"Apr 2026  {SN}")
     assert lines[1].endswith("1  partial (29 days missing)")
-    assert lines[3].startswith(f"2026-05  {SN}")
+    assert lines[3].startswith(f"May 2026  {SN}")
     assert lines[3].endswith("31  yes")
     assert lines[-1].startswith("Used: yield + import − export.")
+    german = history("--from", "2026-05-01", "--to", "2026-05-31", "--sn", SN, "--lang", "de")
+    assert german.returncode == 0, german.stderr
+    assert german.stdout.splitlines()[1].split() == [
+        "Mai",
+        "2026",
+        SN,
+        "248,00",
+        "62,00",
+        "116,25",
+        "302,25",
+        "75,0",
+        "61,5",
+        "31",
+        "ja",
+    ]
 
 
 def test_without_from_the_last_twelve_months_and_nothing_stored_is_said() -> None:

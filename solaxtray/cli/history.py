@@ -368,6 +368,7 @@ def _print_months(
     fmt: str,
     out: TextIO,
 ) -> None:
+    from solaxtray.core.dashboard import format_month_year
     from solaxtray.core.history.export import months_csv, months_json
     from solaxtray.core.history.monthly import (
         DEFAULT_MONTHS,
@@ -400,7 +401,7 @@ def _print_months(
         )
         lines = [
             (
-                f"{m.month.year:04d}-{m.month.month:02d}",
+                format_month_year(m.month),
                 m.sn,
                 _fmt(m.yield_kwh, 2),
                 _fmt(m.export_kwh, 2),
