@@ -176,7 +176,10 @@ def _sum(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     if not present:
         return None
-    total = math.fsum(present)
+    try:
+        total = math.fsum(present)
+    except OverflowError:  # absurd stored values (1.7e308 kWh) that add up past a float's range
+        return None
     return round(total, 2) if math.isfinite(total) else None
 
 

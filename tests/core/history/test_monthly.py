@@ -14,6 +14,7 @@ known by construction:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -23,8 +24,15 @@ from typing import Any
 import pytest
 
 from solaxtray.core.clock import FakeClock
-from solaxtray.core.history import HistoryStore, MonthCache, MonthFigures, monthly_figures
-from solaxtray.core.history.monthly import add_months, months_between
+from solaxtray.core.history import (
+    DayFigures,
+    HistoryStore,
+    MonthCache,
+    MonthFigures,
+    monthly_figures,
+    months_json,
+)
+from solaxtray.core.history.monthly import add_months, months_between, months_of_days
 from solaxtray.core.models import Snapshot
 from tests.core.history.helpers import snap
 
@@ -243,3 +251,30 @@ def test_month_arithmetic_holds_at_the_ends_of_the_calendar() -> None:
     assert add_months(date(9999, 12, 31), 1) == date(9999, 12, 1)
     assert months_between(date(9999, 11, 5), date.max) == [date(9999, 11, 1), date(9999, 12, 1)]
     assert months_between(date(2026, 6, 30), date(2026, 6, 1)) == []
+
+
+def test_absurd_days_that_add_up_past_a_float_are_no_figure_not_a_crash() -> None:
+    """A cloud may send 1.7e308 kWh; two such days overflow a float's sum (``math.fsum`` raises
+    where ``sum`` gives inf): the month has no yield, and JSON stays JSON."""
+    days = [
+        DayFigures(
+            date=date(2026, 6, d),
+            sn=SN,
+            yield_kwh=1.7e308,
+            export_kwh=1.0,
+            import_kwh=1.0,
+            consumption_kwh=1.7e308,
+            self_consumption_pct=None,
+            autarky_pct=None,
+            samples=10,
+            partial=False,
+        )
+        for d in (1, 2)
+    ]
+    (june,) = months_of_days(days, date(2026, 7, 10))
+    assert june.yield_kwh is None
+    assert june.consumption_kwh is None
+    assert june.export_kwh == 2.0
+    assert june.self_consumption_pct is None
+    text = json.dumps(months_json([june]), allow_nan=False)
+    assert json.loads(text)["months"][0]["yield_kwh"] is None
