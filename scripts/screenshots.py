@@ -10,8 +10,9 @@ UTC, so every run draws the same pixels), the app's own client fetches from it o
 history database, and the popup reads its curve, bars and totals from there: once on a quiet
 afternoon in the light palette, once in the dark palette while one inverter is in Fault Mode and
 another runs on EPS, scrolled to the inverter cards; and the quiet afternoon once more in German and
-in Brazilian Portuguese (``--lang`` chooses others). All are drawn at a size that fits a 1366x768
-screen. ``tests/ui/test_screenshots.py`` fails when the committed pictures are not what this script
+in Brazilian Portuguese (``--lang`` chooses others); and the quiet afternoon with the bar chart on
+its twelve months, the months before the week made by the demo's cheap year
+(``seed_months_before``). All are drawn at a size that fits a 1366x768 screen. ``tests/ui/test_screenshots.py`` fails when the committed pictures are not what this script
 draws, so re-run it after changing how the icon or the popup looks.
 """
 
@@ -43,6 +44,7 @@ from solaxtray.core import i18n  # noqa: E402
 from solaxtray.core.api.tokenid.client import SolaxClient  # noqa: E402
 from solaxtray.core.clock import FakeClock  # noqa: E402
 from solaxtray.core.history import HistoryStore  # noqa: E402
+from solaxtray.core.history.demo import seed_months_before  # noqa: E402
 from solaxtray.core.presentation import (  # noqa: E402
     FleetInput,
     InverterInput,
@@ -62,6 +64,7 @@ from solaxtray.core.simulator.demo import (  # noqa: E402
     DEMO_PHASES,
     demo_fleet,
 )
+from solaxtray.core.simulator.plant import SimInverter  # noqa: E402
 from solaxtray.ui.icon import render_icon  # noqa: E402
 from solaxtray.ui.popup import PopupWindow  # noqa: E402
 
@@ -182,14 +185,18 @@ def save_png(image: QImage, target: Path) -> None:
         raise OSError(f"could not write {target}")
 
 
-def demo_simulator(clock: FakeClock) -> CloudSimulator:
+def demo_inverters(clock: FakeClock) -> list[SimInverter]:
     """The demo fleet with its sun where the clock says (the demo proper moves the sun so that a
     demo started at night shows production; a picture of a whole day needs the real one)."""
-    fleet = [
+    return [
         replace(inv, solar_shift_hours=0.0, utc_offset_hours=0.0) for inv in demo_fleet(clock.now())
     ]
+
+
+def demo_simulator(clock: FakeClock) -> CloudSimulator:
+    """The simulated cloud of ``demo_inverters``."""
     return CloudSimulator(
-        inverters=fleet,
+        inverters=demo_inverters(clock),
         clock=clock,
         upload_interval=FETCH_EVERY_S,
         phases=DEMO_PHASES,
@@ -273,7 +280,13 @@ def _palette(dark: bool) -> QPalette:
 
 
 def grab_popup(
-    view: TrayView, store: HistoryStore, target: Path, *, dark: bool, cards: bool = False
+    view: TrayView,
+    store: HistoryStore,
+    target: Path,
+    *,
+    dark: bool,
+    cards: bool = False,
+    months: bool = False,
 ) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -287,6 +300,14 @@ def grab_popup(
     popup.show()
     QApplication.processEvents()
     while not popup.bars_ready():  # the earlier days are read just after the first paint
+        QApplication.processEvents()
+    if months:
+        # The year at a glance, read at last month (the cursor's read-out under the chart).
+        popup.show_months()
+        while not popup.bars_ready():  # computed on a worker thread
+            QApplication.processEvents()
+            time.sleep(0.001)
+        popup.bars_chart.set_cursor(popup.bars_chart.sample_count() - 2)
         QApplication.processEvents()
     if cards:
         # The second picture shows the inverter cards, one with its details open.
@@ -308,12 +329,13 @@ def grab_popup(
 
 
 def popup_pictures(out: Path, languages: Sequence[str] = LANGUAGES) -> list[Path]:
-    """Draw ``popup.png``, ``popup-fault-eps.png`` and the quiet picture once more in each of
-    ``languages`` (``popup-<lang>.png``) into ``out``; returns their paths."""
+    """Draw ``popup.png``, ``popup-fault-eps.png``, ``popup-months.png`` and the quiet picture
+    once more in each of ``languages`` (``popup-<lang>.png``) into ``out``; returns their
+    paths."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     del app
     i18n.set_language("en")
-    written = [out / "popup.png", out / "popup-fault-eps.png"]
+    written = [out / "popup.png", out / "popup-fault-eps.png", out / "popup-months.png"]
     hour, minute = (int(part) for part in QUIET_AT.split(":"))
     quiet_at = DAY_START + hour * 3600 + minute * 60
     clock = FakeClock(start=DAY_START - HISTORY_DAYS * 86_400.0)
@@ -322,9 +344,14 @@ def popup_pictures(out: Path, languages: Sequence[str] = LANGUAGES) -> list[Path
         demo_simulator(clock) as sim,
         HistoryStore.open(Path(tmp) / "history.sqlite3", clock=clock) as store,
     ):
+        # The year before the week, cheaply: only the twelve-month picture shows it.
+        seed_months_before(store, demo_inverters(clock), clock.now())
         inputs = record_history(sim, clock, store, quiet_at)
         requests = sum(1 for r in sim.requests if r.time >= DAY_START)
         grab_popup(demo_view(inputs, clock, requests, {}), store, written[0], dark=False)
+        grab_popup(
+            demo_view(inputs, clock, requests, {}), store, written[2], dark=False, months=True
+        )
         for language in languages:
             # The same moment in another language: the view's words and the popup's numbers,
             # dates and times are chosen when they are built and drawn.

@@ -1,4 +1,9 @@
-"""``solaxtray history``: the stored uploads, or their daily figures, as a table, CSV or JSON.
+"""``solaxtray history``: the stored uploads, or their daily or monthly figures, as a table, CSV
+or JSON.
+
+With ``--monthly``, ``--from`` and ``--to`` pick every calendar month that overlaps the days they
+give, each month whole (a month is never cut at ``--from``: its figures would look low); without
+``--from``, the twelve months up to the month of ``--to``.
 
 Offline by design: it reads the local history database only, so it needs no token, no network and
 no keyring, and it sends no request."""
@@ -21,7 +26,7 @@ from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.locale_format import format_date, format_datetime, format_number
 
 if TYPE_CHECKING:
-    from solaxtray.core.history import DayFigures, HistoryStore, StoredRow
+    from solaxtray.core.history import DayFigures, HistoryStore, MonthFigures, StoredRow
 
 DEFAULT_DAYS = 7
 """Without ``--from``, the last seven days up to ``--to`` (default today)."""
@@ -84,11 +89,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     history.add_argument(
+        "--monthly",
+        action="store_true",
+        help=_(
+            "one line per calendar month and inverter plus the fleet, as --daily, with the days "
+            "that have figures and the days missing; --from and --to pick every month they "
+            "touch, whole (default: the last 12 months)"
+        ),
+    )
+    history.add_argument(
         "--demo",
         action="store_true",
         default=argparse.SUPPRESS,
         help=_(
-            "show the demo's made-up history (the past month of the built-in simulated "
+            "show the demo's made-up history (the past year of the built-in simulated "
             "plants) instead of yours"
         ),
     )
@@ -96,7 +110,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--format",
         choices=("table", "csv", "json"),
         default="table",
-        help=_('table (default), csv, or json ({"rows": [...]}, with --daily {"days": [...]})'),
+        help=_(
+            'table (default), csv, or json ({"rows": [...]}, with --daily {"days": [...]}, with '
+            '--monthly {"months": [...]})'
+        ),
     )
 
 
@@ -177,6 +194,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 "day before --to."
             ).format(first=first_given.isoformat(), last=last_given.isoformat())
         )
+    monthly = getattr(args, "monthly", False)
+    if monthly and args.daily:
+        raise HistoryUsageError(_("Give either --daily or --monthly, not both."))
     wanted = _serials(getattr(args, "sn", None))
     if getattr(args, "demo", False):
         store = _demo_store(getattr(args, "backend", None))
@@ -189,6 +209,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(_("Warning: {warning}").format(warning=store.warning), file=sys.stderr)
         sns = _match(store, wanted)
         last = last_given or plant_today(store, sns)
+        if monthly:
+            _print_months(store, sns, first_given, last, fmt=args.format, out=out)
+            return 0
         first = first_given or _days_before(last, DEFAULT_DAYS - 1)
         if first > last:
             raise HistoryUsageError(
@@ -334,6 +357,83 @@ def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last
             _("Used: yield + import − export.  Partial: uploads are missing for part of the day.")
             + "\n"
         )
+
+
+def _print_months(
+    store: HistoryStore,
+    sns: list[str] | None,
+    first_given: date | None,
+    last: date,
+    *,
+    fmt: str,
+    out: TextIO,
+) -> None:
+    from solaxtray.core.dashboard import format_month_year
+    from solaxtray.core.history.export import months_csv, months_json
+    from solaxtray.core.history.monthly import (
+        DEFAULT_MONTHS,
+        add_months,
+        month_end,
+        monthly_figures,
+    )
+
+    first = first_given or add_months(last, 1 - DEFAULT_MONTHS)
+    months = monthly_figures(store, sns, first, last)
+    if fmt == "json":
+        json.dump(months_json(months), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif fmt == "csv":
+        out.write(months_csv(months))
+    elif not months:
+        out.write(_nothing(first.replace(day=1), month_end(last)))
+    else:
+        header = (
+            _("Month"),
+            _("Serial"),
+            _("Yield kWh"),
+            _("Export kWh"),
+            _("Import kWh"),
+            _("Used kWh"),
+            _("Self-use %"),
+            _("Autarky %"),
+            _("Days"),
+            _("Complete"),
+        )
+        lines = [
+            (
+                format_month_year(m.month),
+                m.sn,
+                _fmt(m.yield_kwh, 2),
+                _fmt(m.export_kwh, 2),
+                _fmt(m.import_kwh, 2),
+                _fmt(m.consumption_kwh, 2),
+                _fmt(m.self_consumption_pct, 1),
+                _fmt(m.autarky_pct, 1),
+                str(m.days),
+                _month_state(m),
+            )
+            for m in months
+        ]
+        _table(header, lines, out, numeric=range(2, 9))
+        out.write(
+            _(
+                "Used: yield + import − export.  Partial: a day of the month has gaps or no "
+                "uploads at all.  So far: the month is not over."
+            )
+            + "\n"
+        )
+
+
+def _month_state(month: MonthFigures) -> str:
+    if month.partial:
+        return (
+            ngettext(
+                "partial ({n} day missing)", "partial ({n} days missing)", month.missing_days
+            ).format(n=month.missing_days)
+            if month.missing_days
+            else _("partial")
+        )
+    return _("so far") if month.in_progress else _("yes")
 
 
 def _nothing(first: date, last: date) -> str:

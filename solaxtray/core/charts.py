@@ -101,11 +101,15 @@ def step_index(count: int, index: int | None, delta: int) -> int | None:
 
 
 def format_tick(value: float, unit: str) -> str:
-    """Axis labels: "0", "2 kW", "500 W", "10 kWh"; kilowatts for power ticks of 1 kW and up."""
+    """Axis labels: "0", "2 kW", "500 W", "10 kWh", "1.5 MWh"; kilowatts for power ticks of 1 kW
+    and up, megawatt hours for energy ticks of 1 MWh and up (a year's months reach thousands of
+    kWh, and "2000 kWh" does not fit beside the axis)."""
     if unit == "W":
         if abs(value) >= 1000 or value == 0:
             return "0" if value == 0 else f"{value / 1000:g} kW"
         return f"{value:g} W"
     if value == 0:
         return "0"
+    if unit == "kWh" and abs(value) >= 1000:
+        return f"{value / 1000:g} MWh"
     return f"{value:g} {unit}"

@@ -7,7 +7,7 @@ in as anything shaped like the history store's ``DayFigures`` and ``CurvePoint``
 protocols below), so this module needs no database to test either.
 
 Over 500 lines: the wording of one window in the order the popup shows it (now, today, cards,
-charts, diagnostics); the sections are small and independent and share the formatters and protocols
+charts, daily and monthly bars, diagnostics); the sections are small and independent and share the formatters and protocols
 at the top.
 """
 
@@ -28,6 +28,7 @@ from solaxtray.core.locale_format import (
     format_number,
     format_time,
     format_weekday_day_month,
+    month_short,
     weekday_short,
 )
 from solaxtray.core.models import BatteryStatus, Snapshot
@@ -862,3 +863,146 @@ def day_bars(figures: Sequence[DayTotals], last: date, days: int) -> DayBars:
             )
     values = [v for b in bars for v in (b.yield_kwh, b.consumption_kwh)]
     return DayBars(tuple(bars), nice_axis(values, max_ticks=3, floor=1.0))
+
+
+# --------------------------------------------------------------------------------------------
+# Monthly bars
+
+
+class MonthTotals(Protocol):
+    """What the dashboard reads of a month's figures (the history store's ``MonthFigures``)."""
+
+    @property
+    def month(self) -> date: ...
+    @property
+    def sn(self) -> str: ...
+    @property
+    def yield_kwh(self) -> float | None: ...
+    @property
+    def consumption_kwh(self) -> float | None: ...
+    @property
+    def missing_days(self) -> int: ...
+    @property
+    def partial(self) -> bool: ...
+    @property
+    def in_progress(self) -> bool: ...
+
+
+MONTHS_RANGE = 12
+"""The months the bar chart's year view shows: the current month and the eleven before."""
+
+
+@dataclass(frozen=True, slots=True)
+class MonthBar:
+    month: date
+    """The month's first day."""
+    yield_kwh: float | None
+    consumption_kwh: float | None
+    partial: bool
+    """A day of the month has gaps or no figures: the bar is lower than the month was."""
+    in_progress: bool
+    """The current month: its bar grows until the month ends."""
+    missing_days: int = 0
+
+    @property
+    def marked(self) -> bool:
+        """Drawn as not whole (by shape): a month with gaps, or one not over yet."""
+        return self.partial or self.in_progress
+
+
+def format_month_year(month: date) -> str:
+    """ "Nov 2026" (the order and words of the language in force)."""
+    return _("{month} {year}").format(month=month_short(month), year=month.year)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthBars:
+    """Yield against consumption for each of the last ``len(bars)`` months, oldest first, the
+    current month last; a month without history is a bar of ``None`` values."""
+
+    bars: tuple[MonthBar, ...]
+    axis: Axis
+
+    @property
+    def empty(self) -> bool:
+        return all(b.yield_kwh is None and b.consumption_kwh is None for b in self.bars)
+
+    def label(self, index: int) -> str:
+        """The x label: the month's short name."""
+        return month_short(self.bars[index].month)
+
+    def readout(self, index: int) -> str:
+        bar = self.bars[index]
+        when = format_month_year(bar.month)
+        if bar.yield_kwh is None and bar.consumption_kwh is None:
+            return _("{month}: no history.").format(month=when)
+        words = {
+            "month": when,
+            "yield": format_energy(bar.yield_kwh),
+            "consumption": format_energy(bar.consumption_kwh),
+        }
+        if bar.partial and bar.missing_days:
+            return ngettext(
+                "{month}: yield {yield}, consumption {consumption} (partial month: {n} day "
+                "without history).",
+                "{month}: yield {yield}, consumption {consumption} (partial month: {n} days "
+                "without history).",
+                bar.missing_days,
+            ).format(n=bar.missing_days, **words)
+        if bar.partial:
+            return _(
+                "{month}: yield {yield}, consumption {consumption} (partial month: some days "
+                "have gaps)."
+            ).format(**words)
+        if bar.in_progress:
+            return _("{month}: yield {yield}, consumption {consumption} so far.").format(**words)
+        return _("{month}: yield {yield}, consumption {consumption}.").format(**words)
+
+    def summary(self) -> str:
+        months = len(self.bars)
+        if self.empty:
+            return ngettext(
+                "Yield and consumption, last {n} month: no history yet.",
+                "Yield and consumption, last {n} months: no history yet.",
+                months,
+            ).format(n=months)
+        total = _total([b.yield_kwh for b in self.bars])
+        used = _total([b.consumption_kwh for b in self.bars])
+        return ngettext(
+            "Yield and consumption, last {n} month: {produced} produced, {consumed} consumed. "
+            "Use the left and right arrow keys to read each month.",
+            "Yield and consumption, last {n} months: {produced} produced, {consumed} consumed. "
+            "Use the left and right arrow keys to read each month.",
+            months,
+        ).format(n=months, produced=format_energy(total), consumed=format_energy(used))
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def month_bars(figures: Sequence[MonthTotals], current: date, months: int) -> MonthBars:
+    """The fleet's bars for the ``months`` months ending with ``current``'s month."""
+    by_month = {_month_index(f.month): f for f in figures if f.sn == FLEET}
+    last = _month_index(current)
+    bars: list[MonthBar] = []
+    for index in range(last - months + 1, last + 1):
+        if index < 12:  # before the year 1: nothing to show
+            continue
+        month = date(index // 12, index % 12 + 1, 1)
+        fig = by_month.get(index)
+        if fig is None:
+            bars.append(MonthBar(month, None, None, False, index == last))
+        else:
+            bars.append(
+                MonthBar(
+                    month,
+                    _finite(fig.yield_kwh),
+                    _finite(fig.consumption_kwh),
+                    fig.partial,
+                    fig.in_progress,
+                    fig.missing_days,
+                )
+            )
+    values = [v for b in bars for v in (b.yield_kwh, b.consumption_kwh)]
+    return MonthBars(tuple(bars), nice_axis(values, max_ticks=3, floor=1.0))

@@ -98,15 +98,22 @@ def test_the_cut_finder_finds_a_cut_label(qtbot: Any) -> None:
     assert cut(root) == []
 
 
+@pytest.mark.parametrize("months", [False, True], ids=["days", "months"])
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
-def test_the_popup_fits_and_cuts_no_label(qtbot: Any, demo: Demo, lang: str) -> None:
+def test_the_popup_fits_and_cuts_no_label(qtbot: Any, demo: Demo, lang: str, months: bool) -> None:
     i18n.set_language(lang)
     popup = PopupWindow(as_popup=False, history=demo.store, local_offset=lambda _at: 0.0)
     qtbot.addWidget(popup)
     popup.update_view(_view(demo))
     popup.show()
     qtbot.waitExposed(popup)
-    qtbot.waitUntil(popup.bars_ready, timeout=10_000)
+    if months:
+        popup.show_months()
+    qtbot.waitUntil(popup.bars_ready, timeout=20_000)
+    if months:
+        # The year view's legend (painted, so not a label) names the marker of a month that
+        # is not whole; it must not run off the chart either.
+        assert popup.bars_chart.legend_width() <= popup.bars_chart.width()
     wanted = popup.sizeHint()
     assert popup.minimumSizeHint().width() <= FREE.width()
     assert popup.minimumSizeHint().height() <= FREE.height()

@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 pytestmark = pytest.mark.gui
 
 REPO = Path(__file__).resolve().parents[2]
-PICTURES = ("popup.png", "popup-fault-eps.png", "popup-de.png", "popup-pt.png")
+PICTURES = ("popup.png", "popup-fault-eps.png", "popup-months.png", "popup-de.png", "popup-pt.png")
 CHANNEL_SLACK = 48
 """A channel may differ this much before a pixel counts as changed (anti-aliasing)."""
 MAX_CHANGED = 25

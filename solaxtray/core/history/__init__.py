@@ -1,4 +1,5 @@
-"""The local history of every snapshot: store, daily figures, today's curve, export. Qt-free.
+"""The local history of every snapshot: store, daily and monthly figures, today's curve, export.
+Qt-free.
 
 The names below load their module on first use: the tray app writes every answer to the store
 from its start, but needs the figures, the curve and the export only when the popup opens or a
@@ -15,13 +16,17 @@ if TYPE_CHECKING:
     from solaxtray.core.history.daily import FLEET, DayFigures, daily_figures, plant_today
     from solaxtray.core.history.export import (
         DAY_FIELDS,
+        MONTH_FIELDS,
         days_csv,
         days_json,
         export_days_csv,
         export_rows_csv,
+        months_csv,
+        months_json,
         rows_csv,
         rows_json,
     )
+    from solaxtray.core.history.monthly import MonthCache, MonthFigures, monthly_figures
     from solaxtray.core.history.store import (
         HistoryError,
         HistoryStore,
@@ -41,6 +46,12 @@ _HOME = {
     "days_json": "export",
     "export_days_csv": "export",
     "export_rows_csv": "export",
+    "MONTH_FIELDS": "export",
+    "months_csv": "export",
+    "months_json": "export",
+    "MonthCache": "monthly",
+    "MonthFigures": "monthly",
+    "monthly_figures": "monthly",
     "rows_csv": "export",
     "rows_json": "export",
     "HistoryError": "store",
@@ -53,10 +64,13 @@ _HOME = {
 __all__ = [
     "DAY_FIELDS",
     "FLEET",
+    "MONTH_FIELDS",
     "CurvePoint",
     "DayFigures",
     "HistoryError",
     "HistoryStore",
+    "MonthCache",
+    "MonthFigures",
     "StoredRow",
     "daily_figures",
     "day_curve",
@@ -65,6 +79,9 @@ __all__ = [
     "default_history_path",
     "export_days_csv",
     "export_rows_csv",
+    "monthly_figures",
+    "months_csv",
+    "months_json",
     "plant_today",
     "rows_csv",
     "rows_json",

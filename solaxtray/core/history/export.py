@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
 from solaxtray.core.history.daily import DayFigures, daily_figures
+from solaxtray.core.history.monthly import MonthFigures
 from solaxtray.core.history.store import HistoryStore, StoredRow
 from solaxtray.core.snapshot_json import snapshot_to_json
 
@@ -36,6 +37,22 @@ DAY_FIELDS: tuple[str, ...] = (
     "samples",
     "partial",
 )
+MONTH_FIELDS: tuple[str, ...] = (
+    "month",
+    "sn",
+    "yield_kwh",
+    "export_kwh",
+    "import_kwh",
+    "consumption_kwh",
+    "self_consumption_pct",
+    "autarky_pct",
+    "days",
+    "missing_days",
+    "samples",
+    "partial",
+    "in_progress",
+)
+"""The columns of ``history --monthly``: ``month`` is "YYYY-MM" (the plant's calendar month)."""
 _CODES = ("inverterType", "inverterStatus", "batStatus")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,6 +77,16 @@ def day_to_json(day: DayFigures) -> dict[str, Any]:
     return {name: item[name] for name in DAY_FIELDS}
 
 
+def month_to_json(month: MonthFigures) -> dict[str, Any]:
+    """One month's figures as a JSON-ready dict with the ``MONTH_FIELDS`` names."""
+    item = asdict(month)
+    item["month"] = f"{month.month.year:04d}-{month.month.month:02d}"
+    for name, value in item.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            item[name] = None
+    return {name: item[name] for name in MONTH_FIELDS}
+
+
 def rows_json(rows: Iterable[StoredRow]) -> dict[str, Any]:
     """``{"rows": [...]}``."""
     return {"rows": [row_to_json(r) for r in rows]}
@@ -68,6 +95,11 @@ def rows_json(rows: Iterable[StoredRow]) -> dict[str, Any]:
 def days_json(days: Iterable[DayFigures]) -> dict[str, Any]:
     """``{"days": [...]}``."""
     return {"days": [day_to_json(d) for d in days]}
+
+
+def months_json(months: Iterable[MonthFigures]) -> dict[str, Any]:
+    """``{"months": [...]}``."""
+    return {"months": [month_to_json(m) for m in months]}
 
 
 def _cell(value: Any) -> str:
@@ -104,6 +136,11 @@ def rows_csv(rows: Iterable[StoredRow]) -> str:
 def days_csv(days: Iterable[DayFigures]) -> str:
     """Daily figures as CSV text with the ``DAY_FIELDS`` columns."""
     return _csv(list(DAY_FIELDS), [day_to_json(d) for d in days])
+
+
+def months_csv(months: Iterable[MonthFigures]) -> str:
+    """Monthly figures as CSV text with the ``MONTH_FIELDS`` columns."""
+    return _csv(list(MONTH_FIELDS), [month_to_json(m) for m in months])
 
 
 def _csv(header: Sequence[str], items: Iterable[dict[str, Any]]) -> str:

@@ -1,13 +1,18 @@
-"""The popup's two charts, drawn with QPainter: today's curve and the daily bars.
+"""The popup's two charts, drawn with QPainter: today's curve and the daily or monthly bars.
 
 They draw the models of :mod:`solaxtray.core.dashboard` and decide nothing about scales or
 wording. Both take keyboard focus: the left and right arrows (Home and End) move a cursor from
 sample to sample, the mouse does the same by hovering, and the read-out sentence under the cursor
 is emitted, shown beside the chart and set as the chart's accessible description, so a screen
 reader user reads the same values a mouse user sees.
+
+Over 500 lines: two charts on one shared cursor base; each chart draws its own axes, legend and
+marks, and splitting them apart would split that base from its only two users.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -15,6 +20,7 @@ from PySide6.QtGui import (
     QColor,
     QFocusEvent,
     QFont,
+    QFontMetricsF,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -26,7 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from solaxtray.core.charts import Axis, format_tick, nearest_index, step_index
-from solaxtray.core.dashboard import SERIES, DayBars, DayCurve
+from solaxtray.core.dashboard import SERIES, DayBar, DayBars, DayCurve, MonthBar, MonthBars
 from solaxtray.core.i18n import N_, _
 
 SERIES_COLOURS: dict[str, str] = {
@@ -326,8 +332,10 @@ class DayCurveChart(_CursorChart):
 
 
 class DayBarsChart(_CursorChart):
-    """Yield against consumption per day: a solid bar and a hatched bar side by side; a partial
-    day has a dashed outline, a day without history no bar at all."""
+    """Yield against consumption per day, or per month: a solid bar and a hatched bar side by
+    side; a partial day has a dashed outline, a day without history no bar at all. A month that
+    is not whole (gaps, or not over yet) is drawn faint inside a dashed outline in the text's
+    colour, and the legend says what that shape means."""
 
     LEFT = 46
     RIGHT = 8
@@ -338,19 +346,34 @@ class DayBarsChart(_CursorChart):
         super().__init__(parent)
         self.setObjectName("day-bars")
         self.setAccessibleName(_("Daily yield and consumption"))
-        self._model: DayBars | None = None
+        self._model: DayBars | MonthBars | None = None
+        self._placeholder: str | None = None
         self.setFixedHeight(130)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(380, 130)
 
     @property
-    def model(self) -> DayBars | None:
+    def model(self) -> DayBars | MonthBars | None:
         return self._model
 
-    def set_model(self, model: DayBars | None) -> None:
+    def set_model(
+        self, model: DayBars | MonthBars | None, *, placeholder: str | None = None
+    ) -> None:
+        """Show ``model``; with none, ``placeholder`` (when given) says why, for example that the
+        history is still being read."""
         self._model = model
+        self._placeholder = placeholder if model is None else None
+        if isinstance(model, MonthBars) or placeholder is not None:
+            self.setAccessibleName(_("Monthly yield and consumption"))
+        else:
+            self.setAccessibleName(_("Daily yield and consumption"))
         self._model_changed()
+
+    def bar_marked(self, index: int) -> bool:
+        """Whether bar ``index`` is drawn as not whole (a month with gaps or not over yet)."""
+        model = self._model
+        return isinstance(model, MonthBars) and model.bars[index].marked
 
     def sample_count(self) -> int:
         return len(self._model.bars) if self._model is not None else 0
@@ -368,6 +391,8 @@ class DayBarsChart(_CursorChart):
 
     def summary(self) -> str:
         if self._model is None:
+            if self._placeholder is not None:
+                return self._placeholder
             return _("Daily yield and consumption: no history available.")
         return self._model.summary()
 
@@ -375,16 +400,33 @@ class DayBarsChart(_CursorChart):
         model = self._model
         plot = self._plot_rect()
         self._draw_legend(painter)
+        if model is None and self._placeholder is not None:
+            painter.setPen(self._text_colour())
+            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), self._placeholder)
+            return
         if model is None or model.empty:
             painter.setPen(self._text_colour())
-            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), _("No daily history yet"))
+            empty = (
+                _("No monthly history yet")
+                if isinstance(model, MonthBars)
+                else _("No daily history yet")
+            )
+            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), empty)
             return
         self._draw_value_axis(painter, model.axis, "kWh", right=False)
         slot = self._slot()
         bar_w = max(1.0, slot * 0.38)
-        step_labels = 1 if len(model.bars) <= 7 else 5
         painter.setFont(self._small_font())
-        for i, bar in enumerate(model.bars):
+        if isinstance(model, MonthBars):
+            widest = max(
+                painter.fontMetrics().horizontalAdvance(model.label(i))
+                for i in range(len(model.bars))
+            )
+            step_labels = 1 if widest + 4 <= slot else 2
+        else:
+            step_labels = 1 if len(model.bars) <= 7 else 5
+        bars: Sequence[DayBar | MonthBar] = model.bars
+        for i, bar in enumerate(bars):
             left = plot.left() + i * slot + slot * 0.5 - bar_w
             if i == self._cursor:
                 highlight = QColor(self.palette().color(QPalette.ColorRole.Highlight))
@@ -403,6 +445,9 @@ class DayBarsChart(_CursorChart):
                 top = model.axis.to_pixels(value, plot.bottom(), plot.top())
                 rect = QRectF(left + j * bar_w, top, bar_w, plot.bottom() - top)
                 colour = QColor(SERIES_COLOURS[key])
+                if self.bar_marked(i):
+                    self._draw_marked(painter, rect, colour, pattern)
+                    continue
                 painter.setBrush(QBrush(colour, pattern))
                 outline = QPen(colour, 1.0)
                 if bar.partial:
@@ -416,6 +461,37 @@ class DayBarsChart(_CursorChart):
                     int(Qt.AlignmentFlag.AlignCenter),
                     model.label(i),
                 )
+
+    def _draw_marked(
+        self, painter: QPainter, rect: QRectF, colour: QColor, pattern: Qt.BrushStyle
+    ) -> None:
+        """A bar that is not whole: its fill faint, its outline dashed in the text's colour, so
+        it reads as unfinished by shape as well as by colour."""
+        faint = QColor(colour)
+        faint.setAlphaF(0.35)
+        painter.setBrush(QBrush(faint, pattern))
+        outline = QPen(self._text_colour(), 1.5)
+        outline.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(outline)
+        painter.drawRect(rect)
+
+    def _marker_legend(self) -> str | None:
+        """The legend's words for a bar that is not whole, when the chart has one."""
+        model = self._model
+        if isinstance(model, MonthBars) and any(b.marked for b in model.bars):
+            return _("not a whole month")
+        return None
+
+    def legend_width(self) -> float:
+        """How far right the legend reaches, in pixels (it must fit the chart's width)."""
+        metrics = QFontMetricsF(self._small_font())
+        x = float(self.LEFT)
+        for name in (_("Yield"), _("Consumption")):
+            x += 16 + metrics.horizontalAdvance(name) + 12
+        marker = self._marker_legend()
+        if marker is not None:
+            x += 16 + metrics.horizontalAdvance(marker)
+        return x
 
     def _draw_legend(self, painter: QPainter) -> None:
         painter.setFont(self._small_font())
@@ -432,3 +508,13 @@ class DayBarsChart(_CursorChart):
             painter.setPen(self._text_colour())
             painter.drawText(QPointF(x + 16, 12), name)
             x += 16 + metrics.horizontalAdvance(name) + 12
+        marker = self._marker_legend()
+        if marker is not None:
+            self._draw_marked(
+                painter,
+                QRectF(x, 3, 12, 10),
+                QColor(SERIES_COLOURS["pv"]),
+                Qt.BrushStyle.SolidPattern,
+            )
+            painter.setPen(self._text_colour())
+            painter.drawText(QPointF(x + 16, 12), marker)

@@ -1,12 +1,15 @@
-"""The detail window as a dashboard: the fleet now and today, today's curve, the daily bars, one
-card per inverter, and the polling internals folded away under "Diagnostics".
+"""The detail window as a dashboard: the fleet now and today, today's curve, the daily or monthly
+bars, one card per inverter, and the polling internals folded away under "Diagnostics".
 
 It shows a :class:`TrayView` plus what the history store holds, and decides nothing itself:
 the texts and chart models come from :mod:`solaxtray.core.dashboard`, the placement from
 :mod:`solaxtray.core.placement`. It never polls; ``update_view`` sets label texts. While the
 window is shown it reads today's rows and figures from the history when it opens and when a new
 upload arrives (milliseconds), and the bar chart's earlier days once per day, just after its first
-paint (a month of rows takes longer: see ``benchmarks/popup.py``).
+paint (a month of rows takes longer: see ``benchmarks/popup.py``). The twelve-month bars read a
+year of rows, which takes seconds: they are computed on a worker thread, past months once (kept
+in a ``MonthCache`` for as long as their rows do not change), the current month again after each
+new upload while they are shown.
 
 Relative times ("2 min ago", "in 40 s") would go stale between polls, which come every five
 minutes when idle; so while the window is visible, and only then, a timer moves them on by the
@@ -58,9 +61,12 @@ from PySide6.QtWidgets import (
 
 from solaxtray.core.dashboard import (
     BAR_RANGES,
+    MONTHS_RANGE,
     DayBars,
     DayCurve,
     DayTotals,
+    MonthBars,
+    MonthTotals,
     age_text,
     day_bars,
     day_curve_model,
@@ -69,6 +75,7 @@ from solaxtray.core.dashboard import (
     history_offset,
     inverter_card,
     inverter_rows,
+    month_bars,
     now_tiles,
     plant_offset,
     plant_today,
@@ -79,6 +86,7 @@ from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.locale_format import format_day_month, format_number
 from solaxtray.core.placement import Rect, place_popup
 from solaxtray.core.presentation import TrayState, TrayView, machine_utc_offset
+from solaxtray.ui.background import BackgroundCaller
 from solaxtray.ui.flow import FlowValues, FlowWidget
 from solaxtray.ui.icon import render_icon
 from solaxtray.ui.popup.cards import FOCUS_STYLE, Disclosure, InverterCard, TileGrid, small
@@ -86,6 +94,7 @@ from solaxtray.ui.popup.charts import DayBarsChart, DayCurveChart
 
 if TYPE_CHECKING:
     from solaxtray.core.history import HistoryStore
+    from solaxtray.core.history.monthly import MonthCache
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +196,16 @@ class PopupWindow(QWidget):
         self._today_day: date | None = None
         self._status_from_history = False
         self._bar_days = BAR_RANGES[0]
+        self._bar_months = False
+        self._months: Sequence[MonthTotals] = ()
+        """The twelve-month bars' figures, computed on a worker (see ``_want_months``)."""
+        self._months_day: date | None = None
+        self._months_for: object = None
+        """The history key (``_history_key``) the figures were computed for."""
+        self._months_pending = False
+        self._months_again = False
+        self._month_cache: MonthCache | None = None
+        self._caller = BackgroundCaller(self)
         self._age_timer = QTimer(self)
         self._age_timer.setInterval(AGE_REFRESH_MS)
         self._age_timer.timeout.connect(self.refresh_ages)
@@ -228,7 +247,8 @@ class PopupWindow(QWidget):
         self._bars_chart.readout_changed.connect(self._bars_readout.setText)
         self._range_group = QButtonGroup(self)
         ranges = QHBoxLayout()
-        ranges.addWidget(_caption(_("Daily")))
+        self._range_caption = _caption(_("Daily"))
+        ranges.addWidget(self._range_caption)
         ranges.addStretch(1)
         for days in BAR_RANGES:
             button = QRadioButton(ngettext("{n} day", "{n} days", days).format(n=days))
@@ -242,6 +262,18 @@ class PopupWindow(QWidget):
             )
             self._range_group.addButton(button, days)
             ranges.addWidget(button)
+        self._months_button = QRadioButton(
+            ngettext("{n} month", "{n} months", MONTHS_RANGE).format(n=MONTHS_RANGE)
+        )
+        self._months_button.setObjectName("range-months")
+        self._months_button.setAccessibleName(
+            ngettext("Show the last {n} month", "Show the last {n} months", MONTHS_RANGE).format(
+                n=MONTHS_RANGE
+            )
+        )
+        self._months_button.toggled.connect(lambda checked: self.show_months() if checked else None)
+        self._range_group.addButton(self._months_button)
+        ranges.addWidget(self._months_button)
         self._cards_host = QWidget()
         self._cards_layout = QVBoxLayout(self._cards_host)
         self._cards_layout.setContentsMargins(0, 0, 0, 0)
@@ -555,6 +587,7 @@ class PopupWindow(QWidget):
         self._history = history
         self._export.setEnabled(history is not None)
         self._history_key = None
+        self._month_cache = None  # its months were another store's
         self._fill_history()
 
     def update_view(self, view: TrayView) -> None:
@@ -715,12 +748,15 @@ class PopupWindow(QWidget):
         self._today_caption.setText(_("Today, {date}").format(date=format_day_month(day)))
         self._today_tiles.set_tiles(today_tiles(view, self._today))
         self._curve_chart.set_model(curve)
-        self._bars_chart.set_model(self._bars(day))
+        self._show_bars(day)
         self._want_past(day)
 
     def _want_past(self, day: date) -> None:
         """The earlier days of the bar chart do not change: they are read once per day and range,
         and only after the window has drawn, since a month of rows takes a while to read."""
+        if self._bar_months:
+            self._want_months(day)
+            return
         if self._history is None or not self.isVisible() or self._past_pending:
             return
         if self._past_day == day and self._past_days >= self._bar_days - 1:
@@ -748,36 +784,130 @@ class PopupWindow(QWidget):
         self._past = past
         self._past_day = day
         self._past_days = wanted
-        self._bars_chart.set_model(self._bars(day))
+        self._show_bars(day)
+
+    def _want_months(self, day: date) -> None:
+        """The twelve-month figures, computed on a worker thread: again when the history key
+        changed (a new upload, another day), the past months from the cache."""
+        store = self._history
+        if store is None or not self.isVisible():
+            return
+        key = self._history_key
+        if self._months_for == key and self._months_day == day:
+            return
+        if self._months_pending:
+            self._months_again = True
+            return
+        from solaxtray.core.history.monthly import MonthCache, add_months, monthly_figures
+
+        if self._month_cache is None:
+            self._month_cache = MonthCache()
+        cache = self._month_cache
+        first = add_months(day, 1 - MONTHS_RANGE)
+        self._months_pending = True
+        self._months_again = False
+        self._caller.call(
+            lambda: monthly_figures(store, None, first, day, cache=cache, today=day),
+            lambda result, error: self._months_done(store, key, day, result, error),
+            name="solaxtray-months",
+        )
+
+    def _months_done(
+        self,
+        store: HistoryStore,
+        key: object,
+        day: date,
+        result: Sequence[MonthTotals] | None,
+        error: BaseException | None,
+    ) -> None:
+        self._months_pending = False
+        if error is not None:
+            if isinstance(error, SolaxTrayError):
+                logger.warning("History not readable: %s", error.message)
+                self._show_status(error.message, from_history=True)
+            else:
+                logger.error("Monthly figures failed: %s", error, exc_info=error)
+            self._months = ()
+            self._months_for = key  # not again for the same state: the next upload retries
+            self._months_day = day
+        elif store is self._history:
+            self._months = result or ()
+            self._months_for = key
+            self._months_day = day
+        if self._bar_months and store is self._history:
+            self._show_bars(day)
+        today = self._history_day()
+        if (
+            today is not None
+            and self._bar_months
+            and (self._months_again or self._months_for != self._history_key)
+        ):
+            self._want_months(today)
 
     def bars_ready(self) -> bool:
-        """Whether the bar chart holds every day of its range that the history has (the earlier
-        days arrive just after the window draws)."""
+        """Whether the bar chart holds every day (or month) of its range that the history has
+        (the earlier days arrive just after the window draws, the months from a worker)."""
         day = self._history_day()
         if self._history is None or day is None:
             return True
+        if self._bar_months:
+            return (
+                not self._months_pending
+                and self._months_day == day
+                and self._months_for == self._history_key
+            )
         return self._past_day == day and self._past_days >= self._bar_days - 1
 
-    def _bars(self, day: date | None) -> DayBars | None:
+    def _bars(self, day: date | None) -> DayBars | MonthBars | None:
         if self._history is None or day is None:
             return None
+        if self._bar_months:
+            if self._months_day != day:
+                return None  # still being read: see ``_show_bars``
+            return month_bars(self._months, day, MONTHS_RANGE)
         past = self._past if self._past_day == day else ()
         return day_bars([*past, *self._figures], day, self._bar_days)
+
+    def _show_bars(self, day: date | None) -> None:
+        """The bar chart's model, or, while the months are first read, a sentence saying so
+        (an empty year would read as "no history")."""
+        model = self._bars(day)
+        waiting = model is None and self._bar_months and self._history is not None
+        placeholder = _("Reading the history…") if waiting and day is not None else None
+        self._bars_chart.set_model(model, placeholder=placeholder)
 
     @property
     def bar_days(self) -> int:
         return self._bar_days
+
+    @property
+    def showing_months(self) -> bool:
+        """Whether the bar chart shows the last twelve months (else ``bar_days`` days)."""
+        return self._bar_months
 
     def set_bar_days(self, days: int) -> None:
         """Show the last ``days`` days (7 or 30) in the bar chart."""
         if days not in BAR_RANGES:
             raise ValueError(f"no bar chart over {days} days")
         self._bar_days = days
+        self._bar_months = False
+        self._range_caption.setText(_("Daily"))
         button = self._range_group.button(days)
         if button is not None and not button.isChecked():
             button.setChecked(True)
         day = self._history_day()
-        self._bars_chart.set_model(self._bars(day))
+        self._show_bars(day)
+        if day is not None:
+            self._want_past(day)
+
+    def show_months(self) -> None:
+        """Show the last twelve months in the bar chart, the current month last."""
+        self._bar_months = True
+        self._range_caption.setText(_("Monthly"))
+        if not self._months_button.isChecked():
+            self._months_button.setChecked(True)
+        day = self._history_day()
+        self._show_bars(day)
         if day is not None:
             self._want_past(day)
 
