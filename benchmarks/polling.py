@@ -22,7 +22,11 @@ upload at the nominal cadence (288 a day: the issue's target, at most 1.3 x); re
 the inverters really made (lower with sleeping or offline inverters in the denominator: night
 polls count against it, so it is the stricter figure, not the target); the most requests in any
 60 s and in any 24 h (for the whole token); and the median and 95th percentile lag from an upload
-being visible in the cloud to our having it.
+being visible in the cloud to our having it. Then where that lag comes from, per fleet size and
+API: each upload by how the request that fetched it came about (at the aim, after a miss, after
+riding a fleet round too early, after a break), split into how late the scheduler had planned
+that request and how long the spacing, the minute's budget or a round held it back after that;
+and the quota floor asked as late as the scheduler's aims (what the quota alone adds to them).
 """
 
 from __future__ import annotations
@@ -107,10 +111,20 @@ class ModelCloud:
         self.by_sn = {inv.sn: inv for inv in fleet}
         self.clock = clock
         self.requests: list[tuple[float, str]] = []
+        self.planner: PollScheduler | None = None
+        """When set, each request also notes the serial's own planned time (``plans``)."""
+        self.plans: dict[str, list[float]] = {}
+        """Per serial, the time the scheduler had planned each request for (its ``view``'s
+        ``next_poll`` when the request went), in request order: how late it went is what the
+        request spacing, the minute's budget or a fleet round's wait added."""
 
     def fetch(self, sn: str) -> Snapshot:
         now = self.clock.now()
         self.requests.append((now, sn))
+        if self.planner is not None:
+            # The baseline's views have no ``planned``: its requests count as sent as planned.
+            planned = getattr(self.planner.view(sn), "planned", None)
+            self.plans.setdefault(sn, []).append(planned if planned is not None else now)
         inv = self.by_sn[sn]
         i = bisect.bisect_right(inv.visible, now) - 1
         stamp = inv.uploads[max(i, 0)]
@@ -183,6 +197,120 @@ def lags(fleet: list[ModelInverter], polls: dict[str, list[float]], start: float
     return out
 
 
+@dataclass
+class LagCause:
+    """The uploads of one kind (how the request that fetched them came about) and where their
+    lag went: ``planned`` is from the upload being visible to the time the scheduler had
+    planned that request for (the aim's lateness, or the retry step after a miss, or the idle
+    step after a break), ``held`` from then to the request going (the request spacing, the
+    minute's budget, a fleet round waiting for later serials)."""
+
+    kind: str
+    lags: list[float] = field(default_factory=list)
+    planned: list[float] = field(default_factory=list)
+    held: list[float] = field(default_factory=list)
+    minute_full: int = 0
+    """How many went with the last 60 s full: held by the minute's budget, not the spacing."""
+
+
+LAG_KINDS = ("aim", "after a miss", "after a ride", "after a break")
+"""How the request that fetched an upload came about: at the serial's aim (or riding a round
+before it), a retry after a miss, the serial's own time after riding a round too early (fleet
+rounds), or the first after a break of the uploads (night, outage: the idle step)."""
+
+
+def lag_causes(
+    fleet: list[ModelInverter],
+    polls: dict[str, list[float]],
+    plans: dict[str, list[float]],
+    all_times: list[float],
+    *,
+    full_at: int,
+    start: float,
+) -> dict[str, LagCause]:
+    """Each upload's lag split by why its request went when it did (``LagCause``). ``polls``
+    and ``plans`` are per serial, in request order; ``all_times`` every request of the token,
+    sorted; ``full_at``: requests in the 60 s before one that mean the minute was full."""
+    out = {kind: LagCause(kind) for kind in LAG_KINDS}
+    for inv in fleet:
+        times = polls.get(inv.sn, [])
+        planned = plans.get(inv.sn, [])
+        seen = [bisect.bisect_right(inv.visible, t) - 1 for t in times]
+        for j, v in enumerate(inv.visible):
+            if v < start:
+                continue
+            k = bisect.bisect_left(times, v)
+            if k >= len(times):
+                continue
+            lag = times[k] - v
+            plan_part = min(max(0.0, min(planned[k], times[k]) - v), lag)
+            if j == 0 or v - inv.visible[j - 1] > 2 * CADENCE:
+                kind = "after a break"
+            elif k >= 2 and seen[k - 1] == seen[k - 2]:
+                # The request before this one found nothing new: a miss, or a fleet round's
+                # rider asked ahead of its own time.
+                early = planned[k - 1] > times[k - 1] + ON_TIME_S
+                kind = "after a ride" if early else "after a miss"
+            else:
+                kind = "aim"
+            cause = out[kind]
+            cause.lags.append(lag)
+            cause.planned.append(plan_part)
+            cause.held.append(lag - plan_part)
+            lo = bisect.bisect_left(all_times, times[k] - MINUTE_WINDOW_S)
+            hi = bisect.bisect_left(all_times, times[k])
+            if lag - plan_part > ON_TIME_S and hi - lo >= full_at:
+                cause.minute_full += 1
+    return out
+
+
+ON_TIME_S = 2.0
+"""A request that went at most this long after its planned time went as planned."""
+
+
+def print_lag_breakdowns(breakdowns: list[tuple[str, dict[str, LagCause]]]) -> None:
+    print(
+        "\nWhere the lag comes from (today's scheduler): each upload by how the request that "
+        "fetched it came about.\n'planned': from the upload being visible to the time the "
+        "scheduler had planned that request for (how late\nthe aim was, or the retry or idle "
+        "step); 'held': from then to the request going (the request spacing, the minute's\n"
+        "budget, a fleet round waiting for later serials); 'held, minute full': the share of "
+        "requests held over 2 s that went\nwith the last 60 s full; 'of >20 s', 'of >30 s': "
+        "this kind's share of the uploads fetched that late."
+    )
+    for title, causes in breakdowns:
+        print_lag_causes(title, causes)
+
+
+def print_lag_causes(title: str, causes: dict[str, LagCause]) -> None:
+    """Where the lag comes from: per kind of request, the share of uploads, its lag p50/p95,
+    the mean planned and held parts, and the share of the uploads fetched after 20 s and after
+    30 s that it makes."""
+    every = [lag for cause in causes.values() for lag in cause.lags]
+    if len(every) < 2:
+        return
+    late20 = sum(lag > 20.0 for lag in every) or 1
+    late30 = sum(lag > 30.0 for lag in every) or 1
+    print(f"  {title}: {len(every)} uploads, {late30} fetched after 30 s")
+    print(
+        f"    {'kind':<14} {'uploads':>7} {'p50':>6} {'p95':>6} {'planned':>8} {'held':>6} "
+        f"{'held, minute full':>17} {'of >20 s':>8} {'of >30 s':>8}"
+    )
+    for cause in causes.values():
+        if not cause.lags:
+            continue
+        n = len(cause.lags)
+        p95 = statistics.quantiles(cause.lags, n=20)[18] if n > 1 else cause.lags[0]
+        held_n = sum(h > ON_TIME_S for h in cause.held) or 1
+        print(
+            f"    {cause.kind:<14} {n / len(every):>6.0%} {statistics.median(cause.lags):>5.1f}s "
+            f"{p95:>5.1f}s {statistics.fmean(cause.planned):>7.1f}s "
+            f"{statistics.fmean(cause.held):>5.1f}s {cause.minute_full / held_n:>17.0%} "
+            f"{sum(lag > 20.0 for lag in cause.lags) / late20:>8.0%} "
+            f"{sum(lag > 30.0 for lag in cause.lags) / late30:>8.0%}"
+        )
+
+
 def quiet_polls(fleet: list[ModelInverter], polls: dict[str, list[float]]) -> int:
     """Requests made while the inverter was not uploading (asleep or offline: the uploads around
     the request are more than two cadences apart). They are what keeps requests per upload above
@@ -221,6 +349,7 @@ class Result:
     seconds: float
     lag_p90: float = 0.0
     lag_max: float = 0.0
+    causes: dict[str, LagCause] = field(default_factory=dict)
 
 
 def summarize(
@@ -269,6 +398,7 @@ def run_scheduler(
     cloud = ModelCloud(fleet, clock)
     serials = [inv.sn for inv in fleet]
     scheduler = scheduler_cls(serials, clock=clock, rng=random.Random(seed))  # reproducible
+    cloud.planner = scheduler
     watch = FleetWatch(serials, clock=clock, scheduler=scheduler)
     end = START + days * 86_400
     run_watch(
@@ -283,14 +413,12 @@ def run_scheduler(
     polls: dict[str, list[float]] = keep if keep is not None else {}
     for t, sn in cloud.requests:
         polls.setdefault(sn, []).append(t)
-    return summarize(
-        f"{label}, {count:>2} inverters",
-        fleet,
-        [t for t, _ in cloud.requests],
-        polls,
-        days=days,
-        t0=t0,
+    times = [t for t, _ in cloud.requests]
+    result = summarize(f"{label}, {count:>2} inverters", fleet, times, polls, days=days, t0=t0)
+    result.causes = lag_causes(
+        fleet, polls, cloud.plans, times, full_at=scheduler.per_minute, start=START + 3600
     )
+    return result
 
 
 @dataclass
@@ -301,6 +429,7 @@ class ApiResult:
     lag_p95: float
     max_minute: int
     max_day: int
+    causes: dict[str, LagCause] = field(default_factory=dict)
 
 
 def run_api(count: int, days: float, seed: int, *, developer: bool, batched: bool) -> ApiResult:
@@ -319,6 +448,7 @@ def run_api(count: int, days: float, seed: int, *, developer: bool, batched: boo
         backend = TokenBackend.from_fetch(cloud.fetch)
     size = backend.max_serials_per_request if batched else 1
     scheduler = PollScheduler(serials, clock=clock, rng=random.Random(seed), batch_size=size)
+    cloud.planner = scheduler
     watch = FleetWatch(serials, clock=clock, scheduler=scheduler)
     end = START + days * 86_400
     fresh = 0
@@ -351,6 +481,14 @@ def run_api(count: int, days: float, seed: int, *, developer: bool, batched: boo
         q[18],
         max_in_window(times, 60.0),
         max_in_window(times, 86_400.0),
+        lag_causes(
+            fleet,
+            polls,
+            cloud.plans,
+            times,
+            full_at=scheduler.per_minute - backend.requests_for(1) + 1,
+            start=START + 3600,
+        ),
     )
 
 
@@ -563,15 +701,26 @@ def baseline_scheduler(rev: str = BASELINE_REV) -> type[PollScheduler] | None:
     return cls
 
 
-def oracle_lags(fleet: list[ModelInverter], per_minute: int = 9) -> list[float]:
+def oracle_lags(
+    fleet: list[ModelInverter], per_minute: int = 9, aims: Sequence[float] = (), seed: int = 1
+) -> list[float]:
     """The lag of a poller that knows when every upload becomes visible and asks for it then,
     subject only to ``per_minute`` in any 60 s: the part of the lag that the quota itself
-    imposes when more uploads than that fall into one minute."""
-    events = sorted(v for inv in fleet for v in inv.visible if v >= START + 3600)
+    imposes when more uploads than that fall into one minute. With ``aims`` (how late a
+    scheduler's first asks were planned after their uploads, drawn at random for each upload)
+    it asks that late instead, never misses and spends nothing else: what the quota adds to
+    that scheduler's aims alone."""
+    rng = random.Random(seed)
+    events = sorted(
+        (v + (rng.choice(aims) if aims else 0.0), v)
+        for inv in fleet
+        for v in inv.visible
+        if v >= START + 3600
+    )
     window: collections.deque[float] = collections.deque()
     out = []
-    for v in events:
-        t = v
+    for ready, v in events:
+        t = ready
         while window and window[0] <= t - MINUTE_WINDOW_S:
             window.popleft()
         if len(window) >= per_minute:
@@ -776,8 +925,12 @@ def print_targets(days: float, seed: int, sizes: list[int]) -> None:
         "same fleet, same run).\nTargets: lag p95 <= "
         f"{TARGET_LAG_P95_S:.0f} s and p50 <= {TARGET_LAG_P50_S:.0f} s at every size; "
         f"requests per upload <= {TARGET_PER_UPLOAD}.\n'quota floor' is the lag p95 of a poller "
-        "that knows every upload's time, kept only to 9 requests per 60 s.\n"
+        "that knows every upload's time, kept only to 9 requests per 60 s;\n'+ aims': the same "
+        "poller asking each upload as late after it as today's first asks were planned (drawn "
+        "from them),\nwith no miss, retry or night poll: the rest of today's lag is those and "
+        "the request spacing.\n"
     )
+    breakdowns: list[tuple[str, dict[str, LagCause]]] = []
     header = (
         f"{'inv.':>4} {'case':<9} {'p50':>6} {'p90':>6} {'p95':>6} {'max':>6} "
         f"{'req/upload':>10} {'quiet':>6} {'max/60s':>7} {'max/day':>7}  verdict"
@@ -804,12 +957,22 @@ def print_targets(days: float, seed: int, sizes: list[int]) -> None:
             verdict = ""
             if name == "today":
                 verdict = "all met" if not over else "over: " + ", ".join(over)
+                breakdowns.append((f"{size} inverters", r.causes))
             print(
                 f"{size:>4} {name:<9} {r.lag_median:>5.1f}s {r.lag_p90:>5.1f}s {r.lag_p95:>5.1f}s "
                 f"{r.lag_max:>5.0f}s {r.per_upload:>10.2f} {r.quiet_per_upload:>6.2f} "
                 f"{r.max_minute:>7d} {r.max_day:>7d}  {verdict}"
             )
         print(f"{size:>4} {'floor':<9} {'':>6} {'':>6} {floor:>5.1f}s   (quota floor)")
+        aims = breakdowns[-1][1]["aim"].planned
+        if aims:
+            with_aims = oracle_lags(fleet, aims=aims)
+            p50, p95 = statistics.median(with_aims), statistics.quantiles(with_aims, n=20)[18]
+            print(
+                f"{size:>4} {'+ aims':<9} {p50:>5.1f}s {'':>6} {p95:>5.1f}s   (quota floor "
+                "asked as late as today's aims, no miss)"
+            )
+    print_lag_breakdowns(breakdowns)
     print(
         "\nNight: a battery system uploading all night (EPS event at 02:00 on the third night) "
         "beside a PV-only inverter\nasleep 21:00-06:00 that sends a fault for 30 minutes from "
@@ -936,6 +1099,7 @@ def print_apis(days: float, seed: int, sizes: list[int]) -> None:
     )
     print(header)
     print("-" * len(header))
+    breakdowns: list[tuple[str, dict[str, LagCause]]] = []
     for size in sizes:
         fleet = build_fleet(size, days, random.Random(seed))
         for developer, batched in ((False, True), (True, False), (True, True)):
@@ -945,11 +1109,14 @@ def print_apis(days: float, seed: int, sizes: list[int]) -> None:
             floor95 = request_floor_p95(uploads, per_request=per_request)
             r = run_api(size, days, seed, developer=developer, batched=batched)
             judged = verdict(r.per_fresh, floor) if developer and batched else ""
+            if developer and batched:
+                breakdowns.append((f"Developer, fleet rounds, {size} inverters", r.causes))
             print(
                 f"{r.name:<38} {r.per_fresh:>9.2f} {floor:>6.2f} {floor95:>7.2f} "
                 f"{r.lag_median:>7.1f}s {r.lag_p95:>7.1f}s {r.max_minute:>8d} {r.max_day:>8d}"
                 f"  {judged}"
             )
+    print_lag_breakdowns(breakdowns)
     print(
         "\nThe demo on each API (real simulator and client, three inverters, 10 minutes); "
         "'floor' as above, from the\nsimulator's own upload times (every upload within "

@@ -12,7 +12,10 @@ How:
   plant seconds and our wall clock (zone plus the cloud's delay) is bounded from above by every
   fresh answer (the upload was there when we looked) and checked from below by every miss. Once
   learned, the next poll is just after the next expected upload plus ``margin_s``. The zone never
-  needs to be known.
+  needs to be known. The aim walks: a planned poll that finds the upload moves it a little
+  earlier, a miss clearly later. An aim that has not missed since it was learned speeds up
+  (``DESCENT_AFTER``), a poll held back by the budget walks an aim far above its last miss
+  (``HELD_ABOVE_MISS_S``), and a settled aim walks by smaller steps (``FINE_AFTER``).
 - **Misses.** An answer with nothing new is retried at widening steps (``RETRY_STEPS_S``), never
   later than the next expected upload. When data has not changed for ``idle_after_s`` (night, an
   offline dongle) the interval keeps growing up to ``max_idle_s``: slower, never stopped. A
@@ -162,6 +165,33 @@ deviations: a longer wait for one upload then saves the requests of several."""
 FAR_ABOVE_MISS_S = 2 * OFFSET_STEP_UP_S
 """In fleet rounds, an aim more than this above the serial's last miss comes halfway down at
 once, never below this far above it."""
+FINE_AFTER = 60
+FINE_STREAK = 60
+FINE_STEP_SHARE = 0.45
+FINE_STEP_SHARE_BATCH = 0.5
+"""Once a serial's aim has walked ``FINE_AFTER`` times (five hours at five minutes) and has
+missed within its last ``FINE_STREAK`` finds, its steps (``OFFSET_STEP_DOWN_S``,
+``OFFSET_STEP_UP_S``, ``OFFSET_STEP_DOWN_BATCH_S``) are this share (fleet rounds: the second):
+the same share of misses, about half the spread that the walk's saw-tooth (a step up high)
+adds to the lag. The full steps first, so a short run (the demo's ten minutes) settles as fast
+as before, and again after a long run without a miss, so an aim far too late (the cloud got
+faster) comes down as fast as before. The shares and counts are measured
+(``benchmarks/polling.py``): smaller shares spent more requests at 25 inverters."""
+DESCENT_AFTER = 20
+DESCENT_MAX_S = 8.0
+"""An aim that has never missed since it was learned and finds its upload ``DESCENT_AFTER``
+times in a row walks down by twice its last step, up to ``DESCENT_MAX_S``, until it first
+misses: learned from polls minutes apart, it may be most of a minute late, which the plain
+step took most of a day to walk off. Speeding up an aim that has missed before doubled the
+share of misses."""
+HELD_STEP_S = 0.25
+HELD_ABOVE_MISS_S = 20.0
+"""A poll held back by the budget (sent over ``ON_TIME_S`` after its plan) that finds the upload
+walks the aim down by ``HELD_STEP_S`` while the aim is this far above its last miss (or has
+never missed): that far above, the upload was surely there at the aim. Nearer, finding it late
+says nothing about the aim, and walking on made the next crowded minute's first polls miss.
+Where uploads crowd a minute most polls are held, and without this the aim only ever went up,
+by a miss now and then (at 25 inverters some aims stayed most of a minute late for a day)."""
 EARLY_RIDE_S = 30.0
 """In fleet rounds, a serial due this soon after a round rides along: its aim is usually some
 seconds after its upload, so the upload is often there already, and a request that goes anyway
@@ -193,6 +223,10 @@ class SerialView:
     retrying: bool = False
     """``next_poll`` ends a pause or a backoff after errors (say "next try at 14:05", not a
     countdown that reads like normal polling)."""
+    planned: float | None = None
+    """When the serial's own plan (its aim, a retry or idle step, a backoff) asks it, before the
+    request spacing, the minute's and the day's budget and a fleet round move it (may be past):
+    how late a request went against it is what those cost (``benchmarks/polling.py``)."""
 
 
 @dataclass(slots=True)
@@ -223,6 +257,12 @@ class _Serial:
     """The last night's break: (wall time its last upload came, length in seconds)."""
     jitter: float = 0.0
     """The standard deviation of the recent uploads' times about their rhythm."""
+    descent: float = 0.0
+    found_in_row: int = 0
+    """Planned polls that found the upload since the last miss."""
+    aimed: int = 0
+    """How often the aim has walked since it was (re)learned (``FINE_AFTER``)."""
+    """The aim's next step down while it has never missed (``DESCENT_MAX_S``)."""
     awaited: float | None = None
     """Where the upload being waited for was aimed at (wall time), kept through the retries
     after a miss: in fleet rounds its lag budget runs from there, not from each retry."""
@@ -565,6 +605,7 @@ class PollScheduler:
             stopped=stopped,
             errors_in_row=state.errors,
             retrying=retrying,
+            planned=state.due if stopped is None else None,
         )
 
     def views(self) -> list[SerialView]:
@@ -671,6 +712,7 @@ class PollScheduler:
                 # learned, it is asked at its own time as planned.
                 return False
             state.misses += 1
+            state.found_in_row = 0
             state.last_miss_at = now
             state.due = now + self._after_miss(state, now)
             return False
@@ -739,25 +781,36 @@ class PollScheduler:
             logger.info("%s: uploads come later than learned; relearning", state.sn)
             state.offset = observed
             state.aim_floor = missed_at - p
+            state.aimed = 0
         elif observed < state.offset - cadence / 2:
             logger.info("%s: uploads come earlier than learned; relearning", state.sn)
             state.offset = observed
             state.aim_floor = None
+            state.descent = 0.0
+            state.aimed = 0
         elif (
             continuous
             and state.misses == 0
             and now - state.due <= ON_TIME_S
             and not self._asked_early(state, now)
         ):
-            # Found at once, asked when planned: aim a little earlier. Always by the same small
-            # step: speeding up while it keeps working (as tried before) doubled the share of
-            # misses, and a large change in the delay is caught by the relearning above anyway.
-            # Asked later, held back by the budget in a crowded minute, finding it says nothing
+            # Found at once, asked when planned: aim a little earlier, by a small step (halved
+            # once the aim has settled, ``FINE_AFTER``). Speeding up while it keeps working
+            # doubled the share of misses, and a large change in the delay is caught by the
+            # relearning above anyway; only an aim that has not missed once in
+            # ``DESCENT_AFTER`` polls speeds up (``DESCENT_MAX_S``).
+            # Asked later, held back by the budget in a crowded minute, finding it says little
             # about the aim: walking the aim earlier then only made the next crowded minute's
-            # first asks miss. In fleet rounds a miss costs a round of its own (two requests on
-            # the Developer API): the step is smaller there.
+            # first asks miss (but see ``HELD_ABOVE_MISS_S``). In fleet rounds a miss costs a
+            # round of its own (two requests on the Developer API): the step is smaller there.
             steady = self.batch_size > 1 and state.jitter < STEADY_JITTER_S
-            step = OFFSET_STEP_DOWN_BATCH_S if steady else OFFSET_STEP_DOWN_S
+            step = (OFFSET_STEP_DOWN_BATCH_S if steady else OFFSET_STEP_DOWN_S) * self._fine(state)
+            state.found_in_row += 1
+            if state.aim_floor is None and state.found_in_row > DESCENT_AFTER:
+                step = max(step, state.descent)
+                state.descent = min(DESCENT_MAX_S, step * 2)
+            else:
+                state.descent = 0.0
             state.offset -= max(step, self._halfway_down(state))
         elif continuous and state.misses == 0 and self.batch_size > 1:
             # Asked late by design, at a round set by another serial: finding it says only that
@@ -770,9 +823,27 @@ class PollScheduler:
                 state.offset -= OFFSET_STEP_DOWN_S
             else:
                 state.offset -= self._halfway_down(state)
+        elif (
+            continuous
+            and state.misses == 0
+            and self.batch_size == 1
+            and (state.aim_floor is None or state.offset - state.aim_floor > HELD_ABOVE_MISS_S)
+        ):
+            # Held back by the budget and found, with the aim far above its last miss: the
+            # upload was there at the aim. Walk down, slowly.
+            state.offset -= HELD_STEP_S
         elif continuous and missed_at is not None:
             state.aim_floor = missed_at - p
-            state.offset += OFFSET_STEP_UP_S
+            state.offset += OFFSET_STEP_UP_S * self._fine(state)
+        if continuous:
+            state.aimed += 1
+
+    def _fine(self, state: _Serial) -> float:
+        """The share of the aim's walk steps: ``FINE_STEP_SHARE`` once the aim has settled."""
+        settled = state.aimed >= FINE_AFTER and state.found_in_row <= FINE_STREAK
+        if not settled:
+            return 1.0
+        return FINE_STEP_SHARE if self.batch_size == 1 else FINE_STEP_SHARE_BATCH
 
     def _halfway_down(self, state: _Serial) -> float:
         """How far to bring down, in fleet rounds, an aim far above where the serial last missed
