@@ -35,7 +35,7 @@ NOTIFY_LABELS: dict[str, str] = {
     "eps": N_("Grid outage (EPS)"),
     "recovery": N_("Back to normal"),
     "offline": N_("No data / offline"),
-    "token_rejected": N_("Token or credentials rejected"),
+    "token_rejected": N_("Token or credentials rejected, serial number unknown"),
     "rate_limited": N_("Too many requests"),
     "low_soc": N_("Low battery"),
     "weak_string": N_("Weak PV string"),
