@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -20,7 +21,7 @@ from solaxtray.cli.target import (
     resolve_target,
 )
 from solaxtray.core.errors import EXIT_STATUS, ApiError, NetworkError, RateLimited, TokenRejected
-from solaxtray.core.i18n import _
+from solaxtray.core.i18n import _, ngettext
 from solaxtray.core.locale_format import format_datetime, format_number
 
 if TYPE_CHECKING:
@@ -61,11 +62,17 @@ def run(args: argparse.Namespace) -> int:
             history.record(item for item in results if not isinstance(item, ApiError))
 
     status = EXIT_OK
-    for item in results:
-        if isinstance(item, ApiError):
-            say(f"{item.sn}: {item.title}", item.message)
-            if status == EXIT_OK:
-                status = EXIT_STATUS.get(item.kind, EXIT_UNEXPECTED)
+    for first, same in _grouped_errors(results):
+        who = (
+            first.sn
+            if same == 1
+            else ngettext("{sn} and {more} more", "{sn} and {more} more", same - 1).format(
+                sn=first.sn, more=format_number(same - 1)
+            )
+        )
+        say(f"{who}: {first.title}", first.message)
+        if status == EXIT_OK:
+            status = EXIT_STATUS.get(first.kind, EXIT_UNEXPECTED)
     with keeping_status(status):
         if args.json:
             items = [
@@ -95,8 +102,24 @@ def _fetch_all(
     import copy
 
     step = max(1, backend.max_serials_per_request)
+    if ledger is not None:
+        needed = sum(
+            max(1, backend.requests_for(len(serials[i : i + step])))
+            for i in range(0, len(serials), step)
+        )
+        left = max(0, ledger.per_day - ledger.used_today())
     outcomes: dict[str, Snapshot | ApiError] = {}
     stop: ApiError | None = None
+    if ledger is not None:
+        try:
+            notice = budget_notice(
+                needed, len(serials), per_minute=ledger.per_minute, left_today=left
+            )
+        except RateLimited as exc:
+            stop = exc  # every serial gets it, without a request
+        else:
+            if notice is not None:
+                print(notice, file=sys.stderr)
     for start in range(0, len(serials), step):
         batch = serials[start : start + step]
         if stop is None and ledger is not None:
@@ -119,7 +142,7 @@ def _fetch_all(
         finally:
             spent = backend.requests_made - before
             if ledger is not None and need:
-                ledger.finish(batch[0], max(0, spent - need))
+                ledger.settle(batch[0], spent)
         for sn in batch:
             item = found.get(sn)
             if item is None:  # cannot happen with our backends; never a KeyError for the user
@@ -130,6 +153,62 @@ def _fetch_all(
                 if isinstance(item, TokenRejected | RateLimited | NetworkError):
                     stop = item
     return [outcomes[sn] for sn in serials if sn in outcomes]
+
+
+def _grouped_errors(results: Sequence[Snapshot | ApiError]) -> list[tuple[ApiError, int]]:
+    """The errors in order, each with how many serials in a row had the very same one: an
+    error of the account (a rejected token, the day's budget) given to every serial is said once,
+    not ten thousand times."""
+    out: list[tuple[ApiError, int]] = []
+    for item in results:
+        if not isinstance(item, ApiError):
+            continue
+        if out:
+            last, count = out[-1]
+            if (type(last), last.title, last.message) == (type(item), item.title, item.message):
+                out[-1] = (last, count + 1)
+                continue
+        out.append((item, 1))
+    return out
+
+
+def budget_notice(needed: int, count: int, *, per_minute: int, left_today: int) -> str | None:
+    """One line before a fetch that cannot be quick: ``needed`` requests for ``count`` serial
+    numbers take minutes at ``per_minute``, so the user hears why and for how long it waits
+    rather than seeing only "Waiting…" lines. Raises ``RateLimited`` when the requests left
+    today (``left_today``) cannot cover it: sending part of it would spend the day's budget on a
+    list that is never whole. With nothing left at all, the ledger's own refusal (which says when
+    the next request is possible) stands."""
+    if 0 < left_today < needed:
+        raise RateLimited(
+            ngettext(
+                "{count} serial number needs {needed} requests, but the account has {left} "
+                "left today: ask for fewer at a time.",
+                "{count} serial numbers need {needed} requests, but the account has {left} "
+                "left today: ask for fewer at a time.",
+                count,
+            ).format(
+                count=format_number(count),
+                needed=format_number(needed),
+                left=format_number(left_today),
+            ),
+            retry_after=3600.0,
+        )
+    if needed <= per_minute:
+        return None
+    minutes = max(1, math.ceil(needed / max(1, per_minute)))
+    return ngettext(
+        "{needed} requests for {count} serial numbers take about {minutes} minute at the "
+        "account's {per_minute} a minute.",
+        "{needed} requests for {count} serial numbers take about {minutes} minutes at the "
+        "account's {per_minute} a minute.",
+        minutes,
+    ).format(
+        needed=format_number(needed),
+        count=format_number(count),
+        minutes=format_number(minutes),
+        per_minute=format_number(per_minute),
+    )
 
 
 def fmt(value: float | None, digits: int = 0) -> str:
