@@ -143,6 +143,10 @@ class StoredRow:
         return self.snapshot.upload_time
 
 
+Signature = tuple[int, int, float]
+"""``HistoryStore.span_signature``: count, newest id and sum of moments of a span's rows."""
+
+
 class EnergyRow(NamedTuple):
     """The few values of a stored upload that the daily figures need, read without building a
     whole ``Snapshot`` (a month of figures reads tens of thousands of rows for the popup)."""
@@ -771,10 +775,11 @@ class HistoryStore:
         sql = _SELECT_ENERGY + where + " ORDER BY sn, at_utc"
         return _energy_rows_of(self._read(sql, params, tuples=True))
 
-    def span_signature(self, sns: Sequence[str] | None, first: date, last: date) -> tuple[int, int]:
-        """How many rows (of ``sns``) lie around the plant days ``first`` to ``last``, and the
-        newest row id among them: it changes whenever a row there is added or thinned away, so
-        figures made from those days can be kept until it does. Read on the indexed moment
+    def span_signature(self, sns: Sequence[str] | None, first: date, last: date) -> Signature:
+        """How many rows (of ``sns``) lie around the plant days ``first`` to ``last``, the
+        newest row id among them and the sum of their moments: it changes whenever a row there
+        is added or thinned away (and, kept beside another database, the sum tells them apart),
+        so figures made from those days can be kept until it does. Read on the indexed moment
         alone (a day wider on each side than any plant's days), which costs milliseconds."""
         params: list[Any] = [
             _epoch_of_naive(datetime.combine(first, datetime.min.time())) - 2 * 86400,
@@ -783,14 +788,17 @@ class HistoryStore:
             if last < date.max
             else math.inf,
         ]
-        sql = "SELECT count(*), max(id) FROM samples WHERE at_utc >= ? AND at_utc < ?"
+        sql = (
+            "SELECT count(*), max(id), total(at_utc) FROM samples WHERE at_utc >= ? AND at_utc < ?"
+        )
         if sns is not None:
             if not sns:
-                return 0, 0
+                return 0, 0, 0.0
             sql += f" AND sn IN ({', '.join('?' for _ in sns)})"
             params.extend(sns)
         found = self._read(sql, params)
-        return int(found[0][0] or 0), int(found[0][1] or 0)
+        total = _real(found[0][2])
+        return int(found[0][0] or 0), int(found[0][1] or 0), total if total is not None else 0.0
 
     def plant_offset_min(self, sns: Sequence[str] | None = None) -> int | None:
         """The plant's offset from UTC in minutes, from the newest stored upload (of ``sns``);
