@@ -10,7 +10,10 @@ Then, each in its own process, the peak memory (max RSS) and the wall time of:
   (``rows_csv`` / ``rows_json``), which is what ``solaxtray history`` did before it streamed;
 - ``python -m solaxtray history --format csv`` and ``--format json`` as they are now (rows read in
   chunks and written as they come), output to /dev/null;
-- an empty database through the same command, for the cost of starting the interpreter.
+- an empty database through the same command, for the cost of starting the interpreter;
+- ``history --monthly`` for the twelve months of the filled year: the first run (every month's
+  days computed, the file of past months' figures beside the history deleted before) and the
+  next run (the past months from that file).
 """
 
 from __future__ import annotations
@@ -114,6 +117,14 @@ def main() -> int:
         for fmt in ("csv", "json"):
             baseline = [sys.executable, "-c", BASELINE, fmt]
             results.append((f"baseline: all rows at once ({fmt})", *_measure(baseline, env)))
+        from solaxtray.core.history import default_history_path
+        from solaxtray.core.history.month_file import month_file_path
+
+        year = ["--from", "2026-01-01", "--to", "2026-12-31"]
+        monthly = [sys.executable, "-m", "solaxtray", "history", "--monthly", *year]
+        month_file_path(default_history_path()).unlink(missing_ok=True)
+        results.append(("history --monthly, first run", *_measure(monthly, env)))
+        results.append(("history --monthly, next run", *_measure(monthly, env)))
         for name, seconds, megabytes in results:
             print(f"{name:34}{seconds:7.2f}s{megabytes:8.0f} MB")
     return 0

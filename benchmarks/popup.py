@@ -10,9 +10,12 @@ alternately for each, several times:
 - 30-day chart: switch the bar chart from 7 to 30 days (reading the earlier 29 days) and draw it;
 - new upload: what each poll costs while the window is open (today re-read, the window redrawn);
 - 12-month chart: switch to the twelve months and wait until the worker thread has computed them
-  (every month read, as the first time in a process);
+  (every month read, as the very first time: the file of past months' figures beside the history
+  is deleted before);
 - 12 months again: the next upload while the twelve months are shown (the past months come from
-  the cache, only the current month is read again).
+  the cache, only the current month is read again);
+- next session: the store opened again and a new popup (as after a restart of the tray), its
+  first twelve-month chart: the past months come from the file the first session left.
 
     python benchmarks/popup.py [--runs 7] [--days 365]
 
@@ -25,6 +28,7 @@ Offscreen, so it needs no display. Prints numbers only: speed is not a test asse
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -45,6 +49,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from solaxtray.core.clock import FakeClock  # noqa: E402
 from solaxtray.core.history import HistoryStore  # noqa: E402
+from solaxtray.core.history.month_file import month_file_path  # noqa: E402
 from solaxtray.core.models import Snapshot  # noqa: E402
 from solaxtray.core.presentation import FleetInput, InverterInput, TrayView, build_view  # noqa: E402
 from solaxtray.ui.popup import PopupWindow  # noqa: E402
@@ -82,9 +87,41 @@ def timed(action: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1000.0
 
 
+def _forget_months(store: HistoryStore) -> None:
+    """Delete the file of past months' figures: the next twelve-month chart is a first one."""
+    if store.path is not None:
+        path = month_file_path(store.path)
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def next_session(store: HistoryStore, view: TrayView) -> float:
+    """The first twelve-month chart of a new popup on the store opened again."""
+    if store.path is None:
+        return math.nan
+    with HistoryStore.open(store.path, clock=FakeClock(NOW)) as again:
+        popup = open_popup(again, view)
+        while not popup.bars_ready():
+            QApplication.processEvents()
+
+        def year() -> None:
+            popup.show_months()
+            while not popup.bars_ready():
+                QApplication.processEvents()
+                time.sleep(0.001)
+            popup.bars_chart.grab()
+
+        took = timed(year)
+        popup.close()
+        popup.deleteLater()
+        QApplication.processEvents()
+    return took
+
+
 def measure(
     store: HistoryStore, view: TrayView, later: TrayView, latest: TrayView
 ) -> tuple[float, ...]:
+    _forget_months(store)
     popup: PopupWindow | None = None
 
     def opening() -> None:
@@ -133,7 +170,7 @@ def measure(
     shown.close()
     shown.deleteLater()
     QApplication.processEvents()
-    return figures
+    return (*figures, next_session(store, view))
 
 
 COLUMNS = (
@@ -143,6 +180,7 @@ COLUMNS = (
     "new upload",
     "12-month chart",
     "12 months again",
+    "next session",
 )
 
 

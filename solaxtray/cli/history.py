@@ -372,13 +372,19 @@ def _print_months(
     from solaxtray.core.history.export import months_csv, months_json
     from solaxtray.core.history.monthly import (
         DEFAULT_MONTHS,
+        MonthCache,
         add_months,
         month_end,
         monthly_figures,
     )
 
     first = first_given or add_months(last, 1 - DEFAULT_MONTHS)
-    months = monthly_figures(store, sns, first, last)
+    # Past months from the file the tray app keeps too, checked against their rows.
+    cache = MonthCache.beside(store)
+    try:
+        months = monthly_figures(store, sns, first, last, cache=cache)
+    finally:
+        cache.close()
     if fmt == "json":
         json.dump(months_json(months), out, indent=2, ensure_ascii=False)
         out.write("\n")

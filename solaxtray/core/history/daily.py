@@ -47,6 +47,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 
 from solaxtray.core.history.store import EnergyRow, HistoryStore
 
@@ -211,13 +212,17 @@ def _producing(row: EnergyRow) -> bool:
 
 def _without_glitches(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Drop single readings lower than both neighbours' level: a blip, not a reset."""
-    out = []
-    for i, point in enumerate(points):
-        if 0 < i < len(points) - 1:
-            prev, nxt = points[i - 1][1], points[i + 1][1]
-            if point[1] < prev - _RESET_TOLERANCE_KWH and nxt >= prev - _RESET_TOLERANCE_KWH:
-                continue
+    if len(points) < 3:
+        return list(points)
+    values = [value for _, value in points]
+    out = [points[0]]
+    # Each inner point with the value before it, its own and the one after (a year of rows
+    # passes here: one loop over zipped lists, no indexing).
+    for point, prev, value, nxt in zip(points[1:-1], values, values[1:], values[2:], strict=False):
+        if value < prev - _RESET_TOLERANCE_KWH and nxt >= prev - _RESET_TOLERANCE_KWH:
+            continue
         out.append(point)
+    out.append(points[-1])
     return out
 
 
@@ -267,10 +272,12 @@ def _counter(
     rows: list[EnergyRow], before: EnergyRow | None, name: str
 ) -> tuple[float | None, bool]:
     """The sum of a lifetime counter's steps into this day, and whether every step counted."""
+    get = attrgetter(name)
+    if all(get(r) is None for r in rows):
+        return None, True
     chain = ([before] if before is not None else []) + rows
-    points = [(r.at_utc, getattr(r, name)) for r in chain]
-    known = [(at, float(v)) for at, v in points if v is not None]
-    if all(getattr(r, name) is None for r in rows) or (len(known) == 1 and before is None):
+    known = [(r.at_utc, float(v)) for r in chain if (v := get(r)) is not None]
+    if len(known) == 1 and before is None:
         return None, True
     known = _without_glitches(known)
     total = 0.0

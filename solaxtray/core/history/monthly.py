@@ -16,9 +16,10 @@ a month is then exactly the sum of its days (``history --daily`` and ``--monthly
 
 Reading a year of daily figures takes seconds (the rows of every day are read: see
 ``benchmarks/popup.py``), and a past month never changes; so :class:`MonthCache` keeps the
-figures of past months, checked against a cheap signature of the month's stored rows (their count
-and newest id), and only the current month, or a month whose rows changed (the demo still
-seeding, old rows thinned), is read again.
+figures of past months, checked against a cheap signature of the month's stored rows (their count,
+newest id and the sum of their moments), and only the current month, or a month whose rows
+changed (the demo still seeding, old rows thinned, a late upload), is read again. Given a file
+(``MonthCache.beside``, see ``month_file``), it keeps them between runs as well.
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from solaxtray.core.history.daily import FLEET, DayFigures, daily_figures, plant_today
-from solaxtray.core.history.store import HistoryStore
+from solaxtray.core.history.store import HistoryStore, Signature
+
+if TYPE_CHECKING:
+    from solaxtray.core.history.month_file import MonthFile
 
 DEFAULT_MONTHS = 12
 """A year at a glance: the current month and the eleven before it."""
@@ -197,31 +202,56 @@ class MonthCache:
     """The figures of past months, each with the signature of the rows it was made from.
 
     Safe to share between threads (the popup computes on a worker thread). Months that are not
-    over are never kept: their figures grow with every upload.
+    over are never kept: their figures grow with every upload. With a ``MonthFile`` (see
+    :meth:`beside`), they are kept between runs too, and a new session reads them from there.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, file: MonthFile | None = None) -> None:
         self._lock = threading.Lock()
         self._months: dict[tuple[tuple[str, ...] | None, date], _Entry] = {}
+        self.file = file
+
+    @classmethod
+    def beside(cls, store: HistoryStore) -> MonthCache:
+        """A cache that also keeps its months in a file beside ``store``'s database (none for a
+        store in memory): the demo's throwaway history gets its own, never the user's."""
+        if store.path is None:
+            return cls()
+        from solaxtray.core.history.month_file import MonthFile, month_file_path
+
+        return cls(MonthFile(month_file_path(store.path)))
 
     def get(
-        self, sns: tuple[str, ...] | None, month: date, signature: tuple[int, int]
+        self, sns: tuple[str, ...] | None, month: date, signature: Signature
     ) -> list[MonthFigures] | None:
         with self._lock:
             entry = self._months.get((sns, month))
-        if entry is None or entry.signature != signature:
+        if entry is not None and entry.signature == signature:
+            return list(entry.figures)
+        if self.file is None:
             return None
-        return list(entry.figures)
+        figures = self.file.get(sns, month, signature)
+        if figures is not None:
+            with self._lock:
+                self._months[(sns, month)] = _Entry(signature, tuple(figures))
+        return figures
 
     def put(
         self,
         sns: tuple[str, ...] | None,
         month: date,
-        signature: tuple[int, int],
+        signature: Signature,
         figures: Sequence[MonthFigures],
     ) -> None:
         with self._lock:
             self._months[(sns, month)] = _Entry(signature, tuple(figures))
+        if self.file is not None:
+            self.file.put(sns, month, signature, figures)
+
+    def close(self) -> None:
+        """Close the file (the figures in memory stay)."""
+        if self.file is not None:
+            self.file.close()
 
     def __len__(self) -> int:
         with self._lock:
@@ -230,7 +260,7 @@ class MonthCache:
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    signature: tuple[int, int]
+    signature: Signature
     figures: tuple[MonthFigures, ...]
 
 

@@ -143,6 +143,10 @@ class StoredRow:
         return self.snapshot.upload_time
 
 
+Signature = tuple[int, int, float]
+"""``HistoryStore.span_signature``: count, newest id and sum of moments of a span's rows."""
+
+
 class EnergyRow(NamedTuple):
     """The few values of a stored upload that the daily figures need, read without building a
     whole ``Snapshot`` (a month of figures reads tens of thousands of rows for the popup)."""
@@ -230,9 +234,33 @@ _SELECT = (
 )
 
 _SELECT_OFFSET = "SELECT offset_min FROM samples"
+
+
+def _sql_real(column: str) -> str:
+    """``_real`` in SQL: a finite stored number as a float, anything else (text, a blob, an
+    infinity) NULL. ``x - x = 0`` holds only for a finite number (SQLite turns inf - inf into
+    NULL); an integer is made a float, as ``_real`` does, so the figures never mix the two."""
+    return (
+        f"(CASE typeof({column}) WHEN 'real' THEN (CASE WHEN {column} - {column} = 0 "
+        f"THEN {column} END) WHEN 'integer' THEN CAST({column} AS REAL) END)"
+    )
+
+
+_SQL_PVS = ", ".join(_sql_real(f"powerdc{i}") for i in range(1, 5))
 _SELECT_ENERGY = (
-    "SELECT sn, upload_time, at_utc, resolution_s, yield_today, feedin_energy, consume_energy, "
-    "ac_power, powerdc1, powerdc2, powerdc3, powerdc4 FROM samples"
+    # The values are checked and converted by SQLite, which costs nothing next to doing it
+    # in Python for every value of a year of rows; only the serial, the wall-clock time and the
+    # moment are checked per row in Python (``_energy_rows_of``). The PV powers are summed
+    # here, in ``_energy_of``'s order (a NULL sum when none is present).
+    "SELECT sn, upload_time, at_utc, "  # noqa: S608 - fixed names only
+    "CASE WHEN typeof(resolution_s) IN ('integer', 'real') AND resolution_s >= 0 "
+    f"AND resolution_s <= {366 * 86400} THEN CAST(resolution_s AS INTEGER) ELSE 0 END, "
+    + ", ".join(
+        _sql_real(c) for c in ("yield_today", "feedin_energy", "consume_energy", "ac_power")
+    )
+    + f", CASE WHEN coalesce({_SQL_PVS}) IS NOT NULL THEN "
+    + " + ".join(f"coalesce({_sql_real(f'powerdc{i}')}, 0.0)" for i in range(1, 5))
+    + " END FROM samples"
 )
 
 
@@ -341,20 +369,54 @@ def _resolution_of(value: Any) -> int:
     return int(number)
 
 
-def _energy_of(r: sqlite3.Row) -> EnergyRow:
-    """``_snapshot_of`` for the few values of an ``EnergyRow``; same rules."""
-    pvs = [p for p in (_real(r[8]), _real(r[9]), _real(r[10]), _real(r[11])) if p is not None]
-    return EnergyRow(
-        _serial_of(r[0]),
-        _local_of(r[1]),
-        _moment(r[2]).timestamp(),
-        _resolution_of(r[3]),
-        _real(r[4]),
-        _real(r[5]),
-        _real(r[6]),
-        _real(r[7]),
-        sum(pvs) if pvs else None,
-    )
+def _energy_of(r: Sequence[Any]) -> EnergyRow:
+    """``_snapshot_of`` for the few values of an ``EnergyRow`` (a row of ``_SELECT_ENERGY``,
+    whose values SQLite has checked already); same rules."""
+    return EnergyRow(_serial_of(r[0]), _local_of(r[1]), _moment(r[2]).timestamp(), *r[3:])
+
+
+_EARLIEST_S = -62135596800.0
+"""0001-01-01T00:00:00Z: ``datetime`` reaches no earlier."""
+_LATEST_S = 253402300799.0
+"""9999-12-31T23:59:59Z: nor later."""
+
+
+def _energy_rows_of(rows: Iterable[Sequence[Any]]) -> list[EnergyRow]:
+    """``_readable(rows, _energy_of)`` for rows of ``_SELECT_ENERGY``, whose values SQLite has
+    already checked: a year of rows is hundreds of thousands, so the usual row (a serial, a
+    plain wall-clock time, a whole-second moment) takes the short way, and any other row the
+    full checks of ``_energy_of`` (same results, same rows left out)."""
+    out = []
+    skipped = 0
+    parse = datetime.fromisoformat
+    make = EnergyRow._make
+    for r in rows:
+        sn, text, at = r[0], r[1], r[2]
+        if (
+            type(sn) is str
+            and sn
+            and type(text) is str
+            and type(at) is float
+            and at.is_integer()
+            and _EARLIEST_S < at < _LATEST_S
+        ):
+            try:
+                local = parse(text)
+            except ValueError:
+                skipped += 1
+                continue
+            if local.tzinfo is not None:
+                skipped += 1
+                continue
+            out.append(make((sn, local, at, *r[3:])))
+            continue
+        try:
+            out.append(_energy_of(r))
+        except _Unreadable:
+            skipped += 1
+    if skipped:
+        logger.info("Left out %d history rows that could not be read", skipped)
+    return out
 
 
 def _readable(rows: Iterable[sqlite3.Row], read: Callable[[sqlite3.Row], Any]) -> list[Any]:
@@ -711,12 +773,13 @@ class HistoryStore:
         if where is None:
             return []
         sql = _SELECT_ENERGY + where + " ORDER BY sn, at_utc"
-        return _readable(self._read(sql, params), _energy_of)
+        return _energy_rows_of(self._read(sql, params, tuples=True))
 
-    def span_signature(self, sns: Sequence[str] | None, first: date, last: date) -> tuple[int, int]:
-        """How many rows (of ``sns``) lie around the plant days ``first`` to ``last``, and the
-        newest row id among them: it changes whenever a row there is added or thinned away, so
-        figures made from those days can be kept until it does. Read on the indexed moment
+    def span_signature(self, sns: Sequence[str] | None, first: date, last: date) -> Signature:
+        """How many rows (of ``sns``) lie around the plant days ``first`` to ``last``, the
+        newest row id among them and the sum of their moments: it changes whenever a row there
+        is added or thinned away (and, kept beside another database, the sum tells them apart),
+        so figures made from those days can be kept until it does. Read on the indexed moment
         alone (a day wider on each side than any plant's days), which costs milliseconds."""
         params: list[Any] = [
             _epoch_of_naive(datetime.combine(first, datetime.min.time())) - 2 * 86400,
@@ -725,14 +788,17 @@ class HistoryStore:
             if last < date.max
             else math.inf,
         ]
-        sql = "SELECT count(*), max(id) FROM samples WHERE at_utc >= ? AND at_utc < ?"
+        sql = (
+            "SELECT count(*), max(id), total(at_utc) FROM samples WHERE at_utc >= ? AND at_utc < ?"
+        )
         if sns is not None:
             if not sns:
-                return 0, 0
+                return 0, 0, 0.0
             sql += f" AND sn IN ({', '.join('?' for _ in sns)})"
             params.extend(sns)
         found = self._read(sql, params)
-        return int(found[0][0] or 0), int(found[0][1] or 0)
+        total = _real(found[0][2])
+        return int(found[0][0] or 0), int(found[0][1] or 0), total if total is not None else 0.0
 
     def plant_offset_min(self, sns: Sequence[str] | None = None) -> int | None:
         """The plant's offset from UTC in minutes, from the newest stored upload (of ``sns``);
@@ -751,10 +817,15 @@ class HistoryStore:
         """How many rows the store holds."""
         return int(self._read("SELECT count(*) FROM samples", ())[0][0])
 
-    def _read(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    def _read(self, sql: str, params: Sequence[Any], *, tuples: bool = False) -> list[sqlite3.Row]:
+        """The rows of ``sql``; ``tuples``: as plain tuples, which are quicker to make than
+        ``sqlite3.Row`` when there are hundreds of thousands of them."""
         try:
             with self._lock:
-                return self._db.execute(sql, params).fetchall()
+                cursor = self._db.cursor()
+                if tuples:
+                    cursor.row_factory = None
+                return cursor.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise HistoryError(_sentence_for(exc, self.path)) from exc
 

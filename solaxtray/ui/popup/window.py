@@ -801,7 +801,8 @@ class PopupWindow(QWidget):
         from solaxtray.core.history.monthly import MonthCache, add_months, monthly_figures
 
         if self._month_cache is None:
-            self._month_cache = MonthCache()
+            # Kept beside the store's database too: the next session starts from it.
+            self._month_cache = MonthCache.beside(store)
         cache = self._month_cache
         first = add_months(day, 1 - MONTHS_RANGE)
         self._months_pending = True
