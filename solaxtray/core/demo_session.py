@@ -9,6 +9,7 @@ have one thing to ask.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import threading
@@ -34,7 +35,12 @@ class DemoSession:
 
     @property
     def directory(self) -> Path:
+        """The throwaway directory, made on first use. After ``close`` it is gone and stays gone:
+        a worker that asks late (a history opening as the app quits) gets the deleted path, where
+        nothing can be written, rather than a new directory nobody would ever delete."""
         if self._directory is None:
+            if self._closed:
+                return Path(os.devnull) / "solaxtray-demo"  # no directory can be made there
             self._directory = Path(tempfile.mkdtemp(prefix="solaxtray-demo-"))
         return self._directory
 
@@ -86,4 +92,3 @@ class DemoSession:
                 cloud.simulator.stop()
         if self._directory is not None:
             shutil.rmtree(self._directory, ignore_errors=True)
-            self._directory = None
