@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from solaxtray.cli.output import UsageError, aligned_lines
 from solaxtray.core.i18n import _, ngettext
@@ -325,28 +325,12 @@ def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last
     elif not days:
         out.write(_nothing(first, last))
     else:
-        header = (
-            _("Day"),
-            _("Serial"),
-            _("Yield kWh"),
-            _("Export kWh"),
-            _("Import kWh"),
-            _("Used kWh"),
-            _("Self-use %"),
-            _("Autarky %"),
-            _("Samples"),
-            _("Complete"),
-        )
+        header = (_("Day"), _("Serial"), *_energy_header(), _("Samples"), _("Complete"))
         lines = [
             (
                 format_date(d.date),
                 d.sn,
-                _fmt(d.yield_kwh, 2),
-                _fmt(d.export_kwh, 2),
-                _fmt(d.import_kwh, 2),
-                _fmt(d.consumption_kwh, 2),
-                _fmt(d.self_consumption_pct, 1),
-                _fmt(d.autarky_pct, 1),
+                *_energy_cells(d),
                 str(d.samples),
                 _("partial") if d.partial else _("yes"),
             )
@@ -357,6 +341,45 @@ def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last
             _("Used: yield + import − export.  Partial: uploads are missing for part of the day.")
             + "\n"
         )
+
+
+class _EnergyFigures(Protocol):
+    """What a day's and a month's figures share: the energy columns of both tables."""
+
+    @property
+    def yield_kwh(self) -> float | None: ...
+    @property
+    def export_kwh(self) -> float | None: ...
+    @property
+    def import_kwh(self) -> float | None: ...
+    @property
+    def consumption_kwh(self) -> float | None: ...
+    @property
+    def self_consumption_pct(self) -> float | None: ...
+    @property
+    def autarky_pct(self) -> float | None: ...
+
+
+def _energy_header() -> tuple[str, ...]:
+    return (
+        _("Yield kWh"),
+        _("Export kWh"),
+        _("Import kWh"),
+        _("Used kWh"),
+        _("Self-use %"),
+        _("Autarky %"),
+    )
+
+
+def _energy_cells(f: _EnergyFigures) -> tuple[str, ...]:
+    return (
+        _fmt(f.yield_kwh, 2),
+        _fmt(f.export_kwh, 2),
+        _fmt(f.import_kwh, 2),
+        _fmt(f.consumption_kwh, 2),
+        _fmt(f.self_consumption_pct, 1),
+        _fmt(f.autarky_pct, 1),
+    )
 
 
 def _print_months(
@@ -393,31 +416,9 @@ def _print_months(
     elif not months:
         out.write(_nothing(first.replace(day=1), month_end(last)))
     else:
-        header = (
-            _("Month"),
-            _("Serial"),
-            _("Yield kWh"),
-            _("Export kWh"),
-            _("Import kWh"),
-            _("Used kWh"),
-            _("Self-use %"),
-            _("Autarky %"),
-            _("Days"),
-            _("Complete"),
-        )
+        header = (_("Month"), _("Serial"), *_energy_header(), _("Days"), _("Complete"))
         lines = [
-            (
-                format_month_year(m.month),
-                m.sn,
-                _fmt(m.yield_kwh, 2),
-                _fmt(m.export_kwh, 2),
-                _fmt(m.import_kwh, 2),
-                _fmt(m.consumption_kwh, 2),
-                _fmt(m.self_consumption_pct, 1),
-                _fmt(m.autarky_pct, 1),
-                str(m.days),
-                _month_state(m),
-            )
+            (format_month_year(m.month), m.sn, *_energy_cells(m), str(m.days), _month_state(m))
             for m in months
         ]
         _table(header, lines, out, numeric=range(2, 9))
