@@ -389,6 +389,22 @@ def test_with_the_core_fleet_watch_a_scripted_fault_raises_one_alert(
     client.close()
 
 
+def _developer_poller(
+    dev: DeveloperSimulator, clock: SystemClock, tmp_path: Path
+) -> tuple[Any, RequestLedger, RecordingPlanner, Poller]:
+    """A poller of the demo fleet on the Developer API, its ledger a real file, hourly plans."""
+    backend = make_backend(
+        "developer",
+        api_url=dev.base_url,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        timeout=(2.0, 10.0),
+    )
+    ledger = RequestLedger(tmp_path / "ledger", clock=clock)
+    planner = RecordingPlanner(IntervalPlanner(DEMO_DEVICE_SERIALS, 3600.0, clock=clock))
+    return backend, ledger, planner, Poller(backend, planner, clock=clock, ledger=ledger)
+
+
 def test_developer_api_asks_due_serials_together_and_charges_what_was_sent(
     qtbot: Any, tmp_path: Path
 ) -> None:
@@ -396,17 +412,8 @@ def test_developer_api_asks_due_serials_together_and_charges_what_was_sent(
     their batteries; the ledger is charged exactly what the simulator received."""
     clock = SystemClock()
     with DeveloperSimulator.demo(clock=clock) as dev:
-        backend = make_backend(
-            "developer",
-            api_url=dev.base_url,
-            client_id=DEMO_CLIENT_ID,
-            client_secret=DEMO_CLIENT_SECRET,
-            timeout=(2.0, 10.0),
-        )
+        backend, ledger, planner, poller = _developer_poller(dev, clock, tmp_path)
         serials = DEMO_DEVICE_SERIALS
-        ledger = RequestLedger(tmp_path / "ledger", clock=clock)
-        planner = RecordingPlanner(IntervalPlanner(serials, 3600.0, clock=clock))
-        poller = Poller(backend, planner, clock=clock, ledger=ledger)
         try:
             with qtbot.waitSignal(poller.state_changed, timeout=WAIT_MS):
                 poller.start()
@@ -433,17 +440,8 @@ def test_a_developer_round_without_a_battery_request_gives_the_reservation_back(
     clock = SystemClock()
     # The cloud's time stands still, so no upload can fall between the two rounds.
     with DeveloperSimulator.demo(clock=FakeClock(clock.now())) as dev:
-        backend = make_backend(
-            "developer",
-            api_url=dev.base_url,
-            client_id=DEMO_CLIENT_ID,
-            client_secret=DEMO_CLIENT_SECRET,
-            timeout=(2.0, 10.0),
-        )
+        backend, ledger, planner, poller = _developer_poller(dev, clock, tmp_path)
         serials = DEMO_DEVICE_SERIALS
-        ledger = RequestLedger(tmp_path / "ledger", clock=clock)
-        planner = RecordingPlanner(IntervalPlanner(serials, 3600.0, clock=clock))
-        poller = Poller(backend, planner, clock=clock, ledger=ledger)
         try:
             poller.start()
             qtbot.waitUntil(lambda: len(planner.snapshots) >= len(serials), timeout=WAIT_MS)
