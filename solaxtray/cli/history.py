@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from solaxtray.cli.output import UsageError, aligned_lines
 from solaxtray.core.i18n import _, ngettext
@@ -343,23 +343,6 @@ def _print_days(days: list[DayFigures], fmt: str, out: TextIO, first: date, last
         )
 
 
-class _EnergyFigures(Protocol):
-    """What a day's and a month's figures share: the energy columns of both tables."""
-
-    @property
-    def yield_kwh(self) -> float | None: ...
-    @property
-    def export_kwh(self) -> float | None: ...
-    @property
-    def import_kwh(self) -> float | None: ...
-    @property
-    def consumption_kwh(self) -> float | None: ...
-    @property
-    def self_consumption_pct(self) -> float | None: ...
-    @property
-    def autarky_pct(self) -> float | None: ...
-
-
 def _energy_header() -> tuple[str, ...]:
     return (
         _("Yield kWh"),
@@ -371,7 +354,8 @@ def _energy_header() -> tuple[str, ...]:
     )
 
 
-def _energy_cells(f: _EnergyFigures) -> tuple[str, ...]:
+def _energy_cells(f: DayFigures | MonthFigures) -> tuple[str, ...]:
+    """The energy columns a day's and a month's tables share."""
     return (
         _fmt(f.yield_kwh, 2),
         _fmt(f.export_kwh, 2),
