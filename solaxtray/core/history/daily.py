@@ -67,6 +67,17 @@ MAX_COUNTER_KW = 1000.0
 _RESET_TOLERANCE_KWH = 0.05
 
 
+ENERGY_FIELDS: tuple[str, ...] = (
+    "yield_kwh",
+    "export_kwh",
+    "import_kwh",
+    "consumption_kwh",
+    "self_consumption_pct",
+    "autarky_pct",
+)
+"""The figures a day and a month have alike, in their columns' order."""
+
+
 @dataclass(frozen=True)
 class DayFigures:
     """The energy of one plant-local day for one inverter or the fleet (``sn == "all"``)."""

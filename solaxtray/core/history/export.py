@@ -20,32 +20,16 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
-from solaxtray.core.history.daily import DayFigures, daily_figures
+from solaxtray.core.history.daily import ENERGY_FIELDS, DayFigures, daily_figures
 from solaxtray.core.history.monthly import MonthFigures
 from solaxtray.core.history.store import HistoryStore, StoredRow
 from solaxtray.core.snapshot_json import snapshot_to_json
 
-DAY_FIELDS: tuple[str, ...] = (
-    "date",
-    "sn",
-    "yield_kwh",
-    "export_kwh",
-    "import_kwh",
-    "consumption_kwh",
-    "self_consumption_pct",
-    "autarky_pct",
-    "samples",
-    "partial",
-)
+DAY_FIELDS: tuple[str, ...] = ("date", "sn", *ENERGY_FIELDS, "samples", "partial")
 MONTH_FIELDS: tuple[str, ...] = (
     "month",
     "sn",
-    "yield_kwh",
-    "export_kwh",
-    "import_kwh",
-    "consumption_kwh",
-    "self_consumption_pct",
-    "autarky_pct",
+    *ENERGY_FIELDS,
     "days",
     "missing_days",
     "samples",

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from solaxtray import __version__
+from solaxtray.core.history.daily import ENERGY_FIELDS
 
 if TYPE_CHECKING:
     from solaxtray.core.history.monthly import MonthFigures
@@ -223,14 +224,7 @@ def _json_of(figures: MonthFigures) -> dict[str, Any]:
     return out
 
 
-_FLOATS = (
-    "yield_kwh",
-    "export_kwh",
-    "import_kwh",
-    "consumption_kwh",
-    "self_consumption_pct",
-    "autarky_pct",
-)
+_FLOATS = ENERGY_FIELDS
 _INTS = ("days", "missing_days", "samples")
 _BOOLS = ("partial", "in_progress")
 
