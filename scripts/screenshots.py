@@ -299,8 +299,9 @@ def grab_popup(
     popup.resize(POPUP_WIDTH, POPUP_HEIGHT)
     popup.show()
     QApplication.processEvents()
-    while not popup.bars_ready():  # the earlier days are read just after the first paint
+    while not popup.bars_ready():  # the earlier days are computed on a worker thread
         QApplication.processEvents()
+        time.sleep(0.001)
     if months:
         # The year at a glance, read at last month (the cursor's read-out under the chart).
         popup.show_months()

@@ -113,6 +113,10 @@ SavePathAsker = Callable[[QWidget, str, str], "str | None"]
 """Asks where to save (parent, title, suggested path) and returns the chosen path or ``None``."""
 
 
+SHOWN_MONTHS = -1
+"""``PopupWindow._shown_days`` when the bar chart shows the twelve months."""
+
+
 def ask_save_path(parent: QWidget, title: str, suggested: str) -> str | None:
     path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, _("CSV files (*.csv)"))
     return path or None
@@ -189,11 +193,22 @@ class PopupWindow(QWidget):
         self._figures: Sequence[DayTotals] = ()
         """Today's figures (per inverter and the fleet)."""
         self._past: Sequence[DayTotals] = ()
-        """The bar chart's earlier days, read once per plant day (see ``_want_past``)."""
+        """The bar chart's earlier days, computed on a worker once per plant day and range (see
+        ``_want_past``)."""
         self._past_day: date | None = None
         self._past_days = 0
+        self._past_from: HistoryStore | None = None
+        """The store the earlier days were read from (another store's days are not shown)."""
+        self._past_failed_for: object = None
+        """The history key a failed read was for: tried again once it changes (the next upload)."""
         self._past_pending = False
+        self._shown_days = 0
+        """The range of the day bars on the chart whose every day is there (0: none, or not all
+        there; ``SHOWN_MONTHS``: the twelve months), kept while another range is read."""
+        self._shown_day: date | None = None
         self._today_day: date | None = None
+        self._view_day: date | None = None
+        """The plant's today for ``_view`` (see ``_history_day``)."""
         self._status_from_history = False
         self._bar_days = BAR_RANGES[0]
         self._bar_months = False
@@ -587,12 +602,14 @@ class PopupWindow(QWidget):
         self._history = history
         self._export.setEnabled(history is not None)
         self._history_key = None
+        self._view_day = None  # the plant's offset may be another
         self._month_cache = None  # its months were another store's
         self._fill_history()
 
     def update_view(self, view: TrayView) -> None:
         """Show ``view``. Only texts change unless the set of serials did."""
         self._view = view
+        self._view_day = None
         self._view_arrived = self._monotonic()
         sns = [inv.sn for inv in view.inverters]
         if sns != list(self._cards):
@@ -685,10 +702,13 @@ class PopupWindow(QWidget):
     # History: today's totals, the curve and the bars
 
     def _history_day(self) -> date | None:
-        """The plant's today, known once a view arrived."""
+        """The plant's today, known once a view arrived: as worked out for that view, since
+        asking the store again would wait while a worker reads the history."""
         if self._view is None:
             return None
-        return self._plant_day(self._view)
+        if self._view_day is None:
+            self._view_day = self._plant_day(self._view)
+        return self._view_day
 
     def _plant_day(self, view: TrayView) -> date:
         """The plant's today, by the offset the history recorded when it has one."""
@@ -708,6 +728,7 @@ class PopupWindow(QWidget):
         if view is None:
             return
         day = self._plant_day(view)
+        self._view_day = day
         if not self.isVisible():
             # Nobody looks: the figures are read when the window opens.
             self._today_tiles.set_tiles(
@@ -751,40 +772,74 @@ class PopupWindow(QWidget):
         self._show_bars(day)
         self._want_past(day)
 
+    def _past_covers(self, day: date, days: int) -> bool:
+        """Whether the earlier days in hand serve a ``days``-day chart of ``day``."""
+        return (
+            self._past_from is self._history
+            and self._past_day == day
+            and self._past_days >= days - 1
+            and (self._past_failed_for is None or self._past_failed_for == self._history_key)
+        )
+
     def _want_past(self, day: date) -> None:
-        """The earlier days of the bar chart do not change: they are read once per day and range,
-        and only after the window has drawn, since a month of rows takes a while to read."""
+        """The earlier days of the bar chart do not change: they are computed once per day and
+        range, on a worker thread, since a month of rows takes a while to read."""
         if self._bar_months:
             self._want_months(day)
             return
-        if self._history is None or not self.isVisible() or self._past_pending:
-            return
-        if self._past_day == day and self._past_days >= self._bar_days - 1:
-            return
-        self._past_pending = True
-        QTimer.singleShot(0, self._load_past)
-
-    def _load_past(self) -> None:
-        self._past_pending = False
         store = self._history
-        day = self._history_day()
-        if store is None or day is None:
+        if store is None or not self.isVisible() or self._past_covers(day, self._bar_days):
             return
-        wanted = self._bar_days - 1
-        if self._past_day == day and self._past_days >= wanted:
-            return
+        if self._past_pending:
+            return  # asked again when the running read is done (``_past_done``)
         from solaxtray.core.history import daily_figures
 
-        try:
-            past = daily_figures(store, None, day - timedelta(days=wanted), day - timedelta(days=1))
-        except SolaxTrayError as exc:
-            logger.warning("History not readable: %s", exc.message)
-            self._show_status(exc.message, from_history=True)
-            return
-        self._past = past
-        self._past_day = day
-        self._past_days = wanted
-        self._show_bars(day)
+        wanted = self._bar_days - 1
+        first, last = day - timedelta(days=wanted), day - timedelta(days=1)
+        key = self._history_key
+        self._past_pending = True
+        self._caller.call(
+            lambda: daily_figures(store, None, first, last),
+            lambda result, error: self._past_done(store, key, day, result, error, wanted=wanted),
+            name="solaxtray-days",
+        )
+
+    def _past_done(
+        self,
+        store: HistoryStore,
+        key: object,
+        day: date,
+        result: Sequence[DayTotals] | None,
+        error: BaseException | None,
+        *,
+        wanted: int,
+    ) -> None:
+        self._past_pending = False
+        current = store is self._history and day == self._history_day()
+        if error is not None and store is self._history:
+            if isinstance(error, SolaxTrayError):
+                logger.warning("History not readable: %s", error.message)
+                self._show_status(error.message, from_history=True)
+            else:
+                logger.error("Daily figures failed: %s", error, exc_info=error)
+            if current:
+                # The bars without earlier days, not again for the same state.
+                self._past, self._past_day, self._past_days = (), day, wanted
+                self._past_from, self._past_failed_for = store, key
+        elif current and not (
+            self._past_failed_for is None
+            and self._past_from is store
+            and self._past_day == day
+            and self._past_days > wanted
+        ):
+            # A late, shorter range never replaces a longer one already in hand.
+            self._past, self._past_day, self._past_days = result or (), day, wanted
+            self._past_from, self._past_failed_for = store, None
+        if not self._bar_months:
+            self._show_bars(self._history_day())
+        today = self._history_day()
+        if today is not None and not self._bar_months:
+            self._want_past(today)
 
     def _want_months(self, day: date) -> None:
         """The twelve-month figures, computed on a worker thread: again when the history key
@@ -857,7 +912,7 @@ class PopupWindow(QWidget):
                 and self._months_day == day
                 and self._months_for == self._history_key
             )
-        return self._past_day == day and self._past_days >= self._bar_days - 1
+        return self._past_covers(day, self._bar_days)
 
     def _bars(self, day: date | None) -> DayBars | MonthBars | None:
         if self._history is None or day is None:
@@ -866,15 +921,33 @@ class PopupWindow(QWidget):
             if self._months_day != day:
                 return None  # still being read: see ``_show_bars``
             return month_bars(self._months, day, MONTHS_RANGE)
-        past = self._past if self._past_day == day else ()
-        return day_bars([*past, *self._figures], day, self._bar_days)
+        if not self._past_covers(day, self._bar_days):
+            return None  # still being read: see ``_show_bars``
+        return day_bars([*self._past, *self._figures], day, self._bar_days)
 
     def _show_bars(self, day: date | None) -> None:
         """The bar chart's model, or, while the months are first read, a sentence saying so
-        (an empty year would read as "no history")."""
+        (an empty year would read as "no history"). While another range of days is read, the
+        chart keeps what it shows (a range of days with today's bar kept up to date, or the
+        months), so nothing flickers back to empty; with nothing to keep, today's bar first."""
         model = self._bars(day)
+        shown = self._bar_days if model is not None else 0
+        if model is None and not self._bar_months and self._history is not None and day is not None:
+            if self._shown_days > 0 and self._past_covers(day, self._shown_days):
+                model = day_bars([*self._past, *self._figures], day, self._shown_days)
+                shown = self._shown_days
+            elif self._shown_days == SHOWN_MONTHS and self._shown_day == day:
+                return  # the twelve months stay until the days arrive
+            else:
+                known = self._past_from is self._history and self._past_day == day
+                past = self._past if known else ()
+                model = day_bars([*past, *self._figures], day, self._bar_days)
+        if self._bar_months:
+            shown = SHOWN_MONTHS if model is not None else 0
         waiting = model is None and self._bar_months and self._history is not None
         placeholder = _("Reading the history…") if waiting and day is not None else None
+        self._shown_days = shown
+        self._shown_day = day
         self._bars_chart.set_model(model, placeholder=placeholder)
 
     @property
