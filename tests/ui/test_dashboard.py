@@ -3,9 +3,11 @@ read by mouse and keyboard, the disclosures, the close keys, accessible names an
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QRect, Qt
@@ -281,7 +283,7 @@ def test_a_size_that_grows_after_the_first_show_stays_on_the_screen(qtbot: QtBot
 
 
 def test_export_csv_writes_the_daily_figures_and_the_snapshots(
-    dashboard: PopupWindow, tmp_path: Path, store: HistoryStore
+    qtbot: QtBot, dashboard: PopupWindow, tmp_path: Path, store: HistoryStore
 ) -> None:
     asked: list[tuple[str, str]] = []
     target = tmp_path / "export.csv"
@@ -292,7 +294,16 @@ def test_export_csv_writes_the_daily_figures_and_the_snapshots(
 
     window = PopupWindow(as_popup=False, history=store, save_path=choose)
     window.update_view(dashboard.view)  # type: ignore[arg-type]
-    assert window.export_csv(daily=True) == target
+    writers: list[str] = []
+    real_iter = store.iter_rows
+
+    def iter_rows(*args: Any, **kwargs: Any) -> Any:
+        writers.append(threading.current_thread().name)
+        return real_iter(*args, **kwargs)
+
+    store.iter_rows = iter_rows  # type: ignore[method-assign]
+    with qtbot.waitSignal(window.exported, timeout=10_000):
+        assert window.export_csv(daily=True) == target
     assert asked[0][0] == "Export daily figures as CSV"
     assert asked[0][1].endswith("solaxtray-daily-2026-06-15.csv")
     lines = target.read_text(encoding="utf-8").splitlines()
@@ -301,14 +312,19 @@ def test_export_csv_writes_the_daily_figures_and_the_snapshots(
     assert len(lines) == 1 + 30 * 3  # 30 days, two inverters and the fleet
     assert window.status_text() == "Exported 90 lines to export.csv."
 
-    assert window.export_csv(daily=False) == target
+    with qtbot.waitSignal(window.exported, timeout=10_000):
+        assert window.export_csv(daily=False) == target
     rows = target.read_text(encoding="utf-8").splitlines()
     assert len(rows) == 1 + store.count()
     assert "uploadTime" in rows[0]
+    assert window.status_text() == f"Exported {store.count():,} lines to export.csv."
+    # Written off the GUI thread: a year of uploads must not freeze the window.
+    assert writers
+    assert threading.main_thread().name not in writers
 
 
 def test_export_csv_cancelled_or_failing_says_so(
-    dashboard: PopupWindow, tmp_path: Path, store: HistoryStore
+    qtbot: QtBot, dashboard: PopupWindow, tmp_path: Path, store: HistoryStore
 ) -> None:
     window = PopupWindow(as_popup=False, history=store, save_path=lambda *_: None)
     window.update_view(dashboard.view)  # type: ignore[arg-type]
@@ -318,7 +334,8 @@ def test_export_csv_cancelled_or_failing_says_so(
     folder.mkdir()
     window = PopupWindow(as_popup=False, history=store, save_path=lambda *_: str(folder))
     window.update_view(dashboard.view)  # type: ignore[arg-type]
-    assert window.export_csv(daily=False) is None
+    assert window.export_csv(daily=False) == folder
+    qtbot.waitUntil(lambda: "Could not export" in (window.status_text() or ""), timeout=10_000)
     status = window.status_text()
     assert status is not None
     assert status == f"Could not export: {folder} cannot be written (Is a directory)."

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -156,12 +156,42 @@ def _caption(text: str) -> QLabel:
     return label
 
 
+def write_history_csv(store: HistoryStore, target: Path, last: date, *, daily: bool) -> int:
+    """Write the CSV the ``history`` command prints for the whole history up to ``last`` to
+    ``target``, snapshots streamed from the database row by row; returns how many data lines it
+    has. Blocks: the popup runs it on a worker thread."""
+    from solaxtray.core.history import daily_figures
+    from solaxtray.core.history.export import days_csv, write_rows_csv
+
+    class _Counting:
+        """The file, counting the lines written through it (one per CSV record)."""
+
+        def __init__(self, handle: TextIO) -> None:
+            self.handle = handle
+            self.lines = 0
+
+        def write(self, text: str) -> int:
+            self.lines += text.count("\n")
+            return self.handle.write(text)
+
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        if daily:
+            text = days_csv(daily_figures(store, None, EXPORT_FIRST_DAY, last))
+            handle.write(text)
+            return max(0, text.count("\n") - 1)
+        out = _Counting(handle)
+        write_rows_csv(store.iter_rows(None, first=EXPORT_FIRST_DAY, last=last), out)  # type: ignore[arg-type]
+        return max(0, out.lines - 1)
+
+
 class PopupWindow(QWidget):
     """Fleet details. Signals let the tray wiring react to the buttons without the popup knowing
     about the poller or the settings dialog."""
 
     refresh_requested = Signal()
     settings_requested = Signal()
+    exported = Signal(str)
+    """A CSV export was written: the file's path."""
 
     def __init__(
         self,
@@ -221,6 +251,7 @@ class PopupWindow(QWidget):
         self._months_again = False
         self._month_cache: MonthCache | None = None
         self._caller = BackgroundCaller(self)
+        self._exporting = False
         self._age_timer = QTimer(self)
         self._age_timer.setInterval(AGE_REFRESH_MS)
         self._age_timer.timeout.connect(self.refresh_ages)
@@ -1000,9 +1031,11 @@ class PopupWindow(QWidget):
 
     def export_csv(self, *, daily: bool) -> Path | None:
         """Ask where, then write the whole history as CSV: one line per day and serial (plus the
-        fleet) with ``daily``, else one line per snapshot. Returns the file written."""
+        fleet) with ``daily``, else one line per snapshot. Returns the file chosen; the writing
+        runs on a worker thread (a year of uploads takes seconds: the window must not freeze),
+        and its outcome is the status line, with ``exported`` emitted after a good one."""
         store = self._history
-        if store is None:
+        if store is None or self._exporting:
             return None
         kind = "daily" if daily else "snapshots"
         day = self._history_day()
@@ -1013,36 +1046,41 @@ class PopupWindow(QWidget):
         if not chosen:
             return None
         target = Path(chosen)
-        try:
-            count = self._write_csv(store, target, daily=daily)
-        except SolaxTrayError as exc:
-            logger.warning("CSV export failed: %s", exc.message)
-            self._show_status(_("Could not export: {reason}").format(reason=exc.message))
-            return None
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
+        last = day or date.today()
+        self._exporting = True
+        self._export.setEnabled(False)
+        self._show_status(_("Exporting to {file}…").format(file=target.name))
+        self._caller.call(
+            lambda: write_history_csv(store, target, last, daily=daily),
+            lambda count, error: self._export_done(target, count, error),
+            name="solaxtray-export",
+        )
+        return target
+
+    def _export_done(self, target: Path, count: int | None, error: BaseException | None) -> None:
+        self._exporting = False
+        self._export.setEnabled(self._history is not None)
+        if isinstance(error, SolaxTrayError):
+            logger.warning("CSV export failed: %s", error.message)
+            self._show_status(_("Could not export: {reason}").format(reason=error.message))
+            return
+        if isinstance(error, OSError):
+            reason = error.strerror or type(error).__name__
             logger.warning("CSV export to %s failed: %s", target, reason)
             self._show_status(
                 _("Could not export: {path} cannot be written ({reason}).").format(
                     path=target, reason=reason
                 )
             )
-            return None
+            return
+        if error is not None or count is None:
+            logger.error("CSV export failed", exc_info=error)
+            reason = type(error).__name__ if error is not None else "?"
+            self._show_status(_("Could not export: {reason}").format(reason=reason))
+            return
         self._show_status(
             ngettext("Exported {n} line to {file}.", "Exported {n} lines to {file}.", count).format(
                 n=format_number(count), file=target.name
             )
         )
-        return target
-
-    def _write_csv(self, store: HistoryStore, target: Path, *, daily: bool) -> int:
-        """Write the CSV the ``history`` command prints for the whole history; returns how many
-        data lines it has."""
-        from solaxtray.core.history.export import export_days_csv, export_rows_csv
-
-        last = self._history_day() or date.today()
-        export = export_days_csv if daily else export_rows_csv
-        text = export(store, None, EXPORT_FIRST_DAY, last)
-        with target.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        return max(0, len(text.splitlines()) - 1)
+        self.exported.emit(str(target))
